@@ -1,0 +1,20 @@
+"""Benchmarks by name. Each is a function (size: int | None, progress: bool) -> dict of figures.
+
+Apps register theirs here lazily (by dotted path) so `groundswell bench NAME` stays one command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+BENCHES: dict[str, str] = {
+    "imports": "groundswell.bench.benches.imports:run",
+}
+
+
+def get_bench(name: str) -> Callable[..., dict]:
+    if name not in BENCHES:
+        raise KeyError(name)
+    module, func = BENCHES[name].split(":")
+    return getattr(import_module(module), func)

@@ -1,0 +1,92 @@
+"""Electoral geography: nations/regions, constituencies, wards, polling districts and postcodes.
+
+Geometry is stored as GeoJSON text (WGS84 lon/lat) with a bounding box for cheap pre-filtering;
+shapely does the real work in Python, so no GDAL/PostGIS is needed.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Region(models.Model):
+    """A nation (England, Scotland, Wales, Northern Ireland) or an English region."""
+
+    class Kind(models.TextChoices):
+        NATION = "nation", "Nation"
+        REGION = "region", "Region"
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    """Common fields of every bounded area."""
+
+    code = models.CharField(max_length=12, unique=True, help_text="ONS/GSS code, e.g. E14000889")
+    name = models.CharField(max_length=200)
+    geometry = models.TextField(blank=True, default="", help_text="GeoJSON geometry, WGS84")
+    simplified = models.TextField(blank=True, default="", help_text="Simplified GeoJSON for maps")
+    min_lon = models.FloatField(null=True, blank=True)
+    min_lat = models.FloatField(null=True, blank=True)
+    max_lon = models.FloatField(null=True, blank=True)
+    max_lat = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True, default="", help_text="File or release imported from")
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Constituency(Area):
+    """A Westminster parliamentary constituency."""
+
+    boundary_set = models.CharField(max_length=10, default="2010", help_text="e.g. 2010 or 2024")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta(Area.Meta):
+        verbose_name_plural = "constituencies"
+
+
+class Ward(Area):
+    """A local-authority electoral ward (or division)."""
+
+    local_authority_code = models.CharField(max_length=12, blank=True, default="")
+    constituency = models.ForeignKey(
+        Constituency, null=True, blank=True, on_delete=models.SET_NULL, related_name="wards"
+    )
+
+
+class PollingDistrict(Area):
+    """A polling district. Codes are unique only within a council, so `code` carries a prefix when needed."""
+
+    ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.SET_NULL, related_name="polling_districts")
+    constituency = models.ForeignKey(
+        Constituency, null=True, blank=True, on_delete=models.SET_NULL, related_name="polling_districts"
+    )
+
+
+class Postcode(models.Model):
+    """One row of the ONS Postcode Directory, reduced to what campaigns use."""
+
+    postcode = models.CharField(max_length=8, primary_key=True, help_text="Normalised, e.g. 'SW1A 1AA'")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    constituency_code = models.CharField(max_length=12, blank=True, default="", db_index=True)
+    ward_code = models.CharField(max_length=12, blank=True, default="", db_index=True)
+    local_authority_code = models.CharField(max_length=12, blank=True, default="")
+    country_code = models.CharField(max_length=12, blank=True, default="")
+    region_code = models.CharField(max_length=12, blank=True, default="")
+    terminated = models.CharField(max_length=6, blank=True, default="", help_text="yyyymm when terminated")
+    synthetic = models.BooleanField(default=False, help_text="Made up for the demo, not from ONSPD")
+
+    def __str__(self) -> str:
+        return self.postcode

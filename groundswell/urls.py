@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("groundswell.core.urls")),
+    path("people/", include("groundswell.people.urls")),
+    path("audit/", include("groundswell.audit.urls")),
+    path("geography/", include("groundswell.geography.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("groundswell.core.api_urls")),
+    path("admin/", admin.site.urls),
+]
