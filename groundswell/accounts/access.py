@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -67,11 +68,15 @@ PRIVILEGED_ROLES = {Role.ADMINISTRATOR, Role.ORGANISER, Role.COORDINATOR, Role.D
 
 
 def roles_granting(perm: Perm) -> list[str]:
+    """The roles whose holders have `perm` (at the units they hold them)."""
     return [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
 
 
-def _assignments(user) -> list[RoleAssignment]:
-    if not getattr(user, "is_authenticated", False):
+def _assignments(user: Any) -> list[RoleAssignment]:
+    # A deactivated account keeps its rows (for the record) but holds no power: sessions and API tokens
+    # that outlive the deactivation must stop working at once. Django's is_superuser flag grants nothing
+    # here on purpose: every power comes from a role at a unit.
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return []
     cache = getattr(user, "_gs_role_cache", None)
     if cache is None:
@@ -80,29 +85,32 @@ def _assignments(user) -> list[RoleAssignment]:
     return cache
 
 
-def clear_cache(user) -> None:
+def clear_cache(user: Any) -> None:
+    """Forget the roles cached on this user object (call after granting or revoking)."""
     if hasattr(user, "_gs_role_cache"):
         del user._gs_role_cache
 
 
-def is_privileged(user) -> bool:
+def is_privileged(user: Any) -> bool:
+    """Holds any role that sees other people's data (and so must use two-factor authentication)."""
     return any(a.role in PRIVILEGED_ROLES for a in _assignments(user))
 
 
-def unit_paths_with(user, perm: Perm) -> list[str]:
+def unit_paths_with(user: Any, perm: Perm) -> list[str]:
     """Materialised paths of the units where `user` holds `perm` (each covers its subtree)."""
     granting = set(roles_granting(perm))
-    paths = sorted({a.unit.path for a in _assignments(user) if a.role in granting})
+    # An empty path (a unit whose save never completed) would prefix-match every unit, so it is ignored.
+    paths = sorted({a.unit.path for a in _assignments(user) if a.role in granting and a.unit.path})
     # Drop paths already covered by an ancestor path.
     return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
 
 
-def has_perm(user, perm: Perm, unit: OrganisationUnit | None = None) -> bool:
+def has_perm(user: Any, perm: Perm, unit: OrganisationUnit | None = None) -> bool:
     """Does `user` hold `perm` anywhere (unit None) or at/above `unit`?"""
     paths = unit_paths_with(user, perm)
     if unit is None:
         return bool(paths)
-    return any(unit.path.startswith(p) for p in paths)
+    return bool(unit.path) and any(unit.path.startswith(p) for p in paths)
 
 
 def _unit_q(paths: Iterable[str], field: str) -> Q:
@@ -112,27 +120,60 @@ def _unit_q(paths: Iterable[str], field: str) -> Q:
     return q
 
 
-def units_for(user, perm: Perm) -> QuerySet[OrganisationUnit]:
+def units_for(user: Any, perm: Perm) -> QuerySet[OrganisationUnit]:
+    """The units where `user` holds `perm`: those they are assigned to and everything below."""
     return OrganisationUnit.objects.filter(_unit_q(unit_paths_with(user, perm), "path"))
 
 
-def people_for(user, perm: Perm = Perm.VIEW_PEOPLE, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:
-    """The people `user` may act on with `perm`: those in units they cover. Merged-away records are hidden."""
+def people_for(user: Any, perm: Perm = Perm.VIEW_PEOPLE, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    """The people `user` may act on with `perm`: those in units they cover. Merged-away records are hidden.
+
+    VIEW_OWN_RECORD is the exception: it is held *at* a unit but covers only the holder's own record, never
+    the rest of the unit (otherwise every member would see their whole branch).
+    """
     qs = Person.objects.all() if queryset is None else queryset
+    if perm == Perm.VIEW_OWN_RECORD:
+        person_id = getattr(user, "person_id", None)
+        if not person_id or not unit_paths_with(user, perm):
+            return qs.none()
+        return qs.filter(pk=person_id, merged_into__isnull=True)
     return qs.filter(_unit_q(unit_paths_with(user, perm), "unit__path")).filter(merged_into__isnull=True)
 
 
-def can_access_person(user, perm: Perm, person: Person) -> bool:
+def can_access_person(user: Any, perm: Perm, person: Person) -> bool:
+    """May `user` do `perm` to this one person (their unit is covered, or it is their own record)?"""
     if perm == Perm.VIEW_OWN_RECORD:
-        return bool(getattr(user, "person_id", None)) and user.person_id == person.pk
+        # Linked record only, and only while the account holds some role (every role grants it), so a
+        # deactivated or role-less login sees nothing.
+        person_id = getattr(user, "person_id", None)
+        return bool(person_id) and person_id == person.pk and bool(unit_paths_with(user, perm))
     return has_perm(user, perm, person.unit)
 
 
-def require(user, perm: Perm, target: OrganisationUnit | Person | None = None) -> None:
+def require(user: Any, perm: Perm, target: OrganisationUnit | Person | None = None) -> None:
     """Raise PermissionDenied unless allowed. Use at the top of every view/command touching personal data."""
     if isinstance(target, Person):
         allowed = can_access_person(user, perm, target)
     else:
         allowed = has_perm(user, perm, target)
     if not allowed:
-        raise PermissionDenied(f"You do not have '{perm.value}' here.")
+        raise PermissionDenied(f"You do not have '{perm}' here.")  # str(): callers may pass a plain string
+
+
+# Entries without a unit (logins, role grants, searches across units) can concern anyone, so only
+# the roles answerable for the whole log see them: administrators and DPOs at the root of the tree.
+WHOLE_LOG_ROLES = {Role.ADMINISTRATOR, Role.DATA_PROTECTION_OFFICER}
+
+
+def sees_whole_audit_log(user: Any) -> bool:
+    """May `user` read every audit entry, including those not tied to a unit?"""
+    return any(
+        a.role in WHOLE_LOG_ROLES and a.unit.parent_id is None and Perm.VIEW_AUDIT in ROLE_PERMISSIONS[a.role]
+        for a in _assignments(user)
+    )
+
+
+def sees_audit_chain_status(user: Any) -> bool:
+    """May `user` see whether the audit hash chain verifies? Administrators and DPOs at any level: the
+    answer (intact, or the first bad sequence number) says nothing about anyone's data."""
+    return any(a.role in WHOLE_LOG_ROLES for a in _assignments(user))

@@ -2,34 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import access
 
-# Paths a privileged user without TOTP may still reach: the set-up pages, logout and static files.
-_ALLOWED_PREFIXES = ("/accounts/", "/static/", "/favicon.ico")
+# Paths a privileged user without TOTP may still reach: the set-up pages (allauth lives under
+# /accounts/, including logout and the TOTP activation page), static files and the health check.
+_ALLOWED_PREFIXES = ("/accounts/", "/static/", "/favicon.ico", "/healthz")
 
 
-def user_has_totp(user) -> bool:
+def user_has_totp(user: Any) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class RequireTwoFactorMiddleware:
-    def __init__(self, get_response):
+    """Sends signed-in privileged users without a TOTP authenticator to allauth's TOTP set-up page.
+
+    API calls with a token never reach this check as a signed-in user (DRF authenticates tokens later,
+    in the view), and tokens are issued only to enrolled users. A *session* on /api/ is checked like any
+    page, but answered with JSON 403 rather than an HTML redirect an API client cannot follow.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
             and not request.path.startswith(_ALLOWED_PREFIXES)
-            and not request.path.startswith("/api/")  # API uses tokens, issued only to 2FA-enrolled users
             and access.is_privileged(user)
             and not user_has_totp(user)
         ):
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "Set up two-factor authentication first."}, status=403)
+            return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

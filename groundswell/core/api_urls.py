@@ -1,12 +1,15 @@
 """The REST API: one router; each app contributes its viewsets in its own api.py."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import DefaultRouter
 
+from groundswell.people import api as people_api
+
 router = DefaultRouter()
+people_api.register(router)
 
 urlpatterns = [
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("", include(router.urls)),
 ]

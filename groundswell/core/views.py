@@ -4,6 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from groundswell.accounts import access
+
+from .selectors import dashboard_figures
+
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
@@ -11,4 +15,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/dashboard.html", {})
+    context: dict = {"roles": request.user.roles.select_related("unit")}
+    if access.has_perm(request.user, access.Perm.VIEW_DASHBOARD):
+        context["figures"] = dashboard_figures(request.user)
+    return render(request, "core/dashboard.html", context)

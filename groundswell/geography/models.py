@@ -37,6 +37,9 @@ class Area(models.Model):
     max_lon = models.FloatField(null=True, blank=True)
     max_lat = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=200, blank=True, default="", help_text="File or release imported from")
+    # Part of the version stamp that tells in-process lookup caches (in every worker) that a
+    # re-import changed the boundaries even when the row count and ids stayed the same.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         abstract = True

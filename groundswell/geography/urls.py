@@ -1,4 +1,9 @@
+from django.urls import path
 
+from . import views
 
 app_name = "geography"
-urlpatterns: list = []
+urlpatterns = [
+    path("lookup", views.lookup, name="lookup"),
+    path("constituencies/<str:code>.geojson", views.constituency_geojson, name="constituency-geojson"),
+]

@@ -1,1 +1,51 @@
+"""Public JSON endpoints: boundaries and postcodes are open data, not personal data, so no login is needed."""
 
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from .lookup import BoundariesNotLoaded, PostcodeNotFound, lookup_point, lookup_postcode, parse_point
+from .models import Constituency
+from .postcodes import InvalidPostcode
+
+
+@require_GET
+def lookup(request: HttpRequest) -> JsonResponse:
+    """`?postcode=RG1 1AA` or `?point=51.4545,-0.9781` → the lookup result as one JSON object."""
+    postcode = request.GET.get("postcode", "").strip()
+    point = request.GET.get("point", "").strip()
+    if bool(postcode) == bool(point):
+        return JsonResponse({"error": "give either ?postcode=… or ?point=LAT,LON"}, status=400)
+    try:
+        result = lookup_point(*parse_point(point)) if point else lookup_postcode(postcode)
+    except (PostcodeNotFound, BoundariesNotLoaded) as exc:
+        return JsonResponse({"error": str(exc)}, status=404)
+    except (InvalidPostcode, ValueError) as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse(result.as_dict())
+
+
+def _feature(area, kind: str) -> dict:
+    return {
+        "type": "Feature",
+        "id": area.code,
+        "properties": {"code": area.code, "name": area.name, "kind": kind},
+        "geometry": json.loads(area.simplified or area.geometry) if (area.simplified or area.geometry) else None,
+    }
+
+
+@require_GET
+def constituency_geojson(request: HttpRequest, code: str) -> HttpResponse:
+    """The constituency's simplified outline, followed by its wards when they are loaded, for Leaflet maps."""
+    constituency = Constituency.objects.filter(code=code.upper()).only("code", "name", "simplified", "geometry").first()
+    if constituency is None:
+        raise Http404(f"No constituency {code}")
+    features = [_feature(constituency, "constituency")]
+    wards = constituency.wards.only("code", "name", "simplified", "geometry").order_by("name")
+    features += [_feature(ward, "ward") for ward in wards]
+    response = JsonResponse({"type": "FeatureCollection", "features": features}, content_type="application/geo+json")
+    response["Cache-Control"] = "public, max-age=3600"  # boundaries change only on re-import
+    return response

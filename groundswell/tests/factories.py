@@ -16,6 +16,7 @@ from groundswell.people.models import (
     Person,
     PhoneNumber,
     Tag,
+    TimelineEntry,
 )
 
 
@@ -131,8 +132,18 @@ __all__ = [
     "PhoneFactory",
     "Role",
     "TagFactory",
+    "TimelineFactory",
     "UnitFactory",
     "UnitTreeFactory",
     "UserFactory",
     "user_with_role",
 ]
+
+
+class TimelineFactory(DjangoModelFactory):
+    class Meta:
+        model = TimelineEntry
+
+    person = factory.SubFactory(PersonFactory)
+    kind = TimelineEntry.Kind.NOTE
+    summary = "Spoke at the branch meeting"

@@ -1,0 +1,285 @@
+"""Importing boundary files (GeoJSON or TopoJSON) into Constituency, Ward and PollingDistrict.
+
+Property names change with every ONS release (PCON13CD, PCON24CD, WD23CD, ...), so they are
+matched by pattern rather than by name; a file whose properties do not fit is refused rather than
+imported with blank codes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import shapely
+from django.db import transaction
+from tqdm import tqdm
+
+from . import lookup, topojson
+from .geometry import clean_geometry, simplify_for_maps, to_wgs84
+from .models import Constituency, PollingDistrict, Ward
+
+LEVELS: dict[str, type] = {"constituency": Constituency, "ward": Ward, "polling_district": PollingDistrict}
+
+# Prefixes of ONS-style "<PREFIX><yy>CD" / "<PREFIX><yy>NM" property names for each level.
+_LEVEL_PREFIXES: dict[str, tuple[str, ...]] = {
+    "constituency": ("PCON", "WPC"),
+    "ward": ("WD", "WARD"),
+    "polling_district": ("PD", "POLLING_DISTRICT"),
+}
+_GENERIC_CODE_KEYS = ("code", "gss_code", "gsscode", "id")
+_GENERIC_NAME_KEYS = ("name",)
+_CODE_MAX = 12  # Area.code max_length
+_NAME_MAX = 200
+
+
+class BoundaryImportError(ValueError):
+    pass
+
+
+@dataclass
+class PropertyMap:
+    code: str | None  # property name, or None to use the feature's own "id"
+    name: str
+    local_authority: str | None = None
+    year: int | None = None  # the release year in the code property's name, e.g. 13 for PCON13CD
+
+
+@dataclass
+class ImportReport:
+    level: str
+    source: str
+    features: int = 0
+    created: int = 0
+    updated: int = 0
+    code_property: str = ""
+    name_property: str = ""
+    points: int = 0
+    simplified_points: int = 0
+    with_constituency: int = 0  # wards/polling districts placed inside a loaded constituency
+    linked: int = 0  # constituency imports: earlier wards/polling districts now placed in one
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (
+            f"{self.features} {self.level.replace('_', ' ')} boundaries from {self.source}: "
+            f"{self.created} created, {self.updated} updated "
+            f"(code from {self.code_property}, name from {self.name_property}; "
+            f"{self.points} points, {self.simplified_points} in the simplified versions) in {self.seconds:.1f}s"
+        )
+        if self.level != "constituency":
+            text += f"; {self.with_constituency} placed in a loaded constituency"
+        elif self.linked:
+            text += f"; {self.linked} earlier wards/polling districts placed in these constituencies"
+        return text
+
+
+def _year(key: str) -> int:
+    digits = re.sub(r"\D", "", key)
+    return int(digits) if digits else -1
+
+
+def detect_properties(keys: Iterable[str], level: str, has_feature_ids: bool = False) -> PropertyMap:
+    """Choose the code, name and local-authority properties for `level` from the features' property names."""
+    keys = list(dict.fromkeys(keys))
+    prefixes = "|".join(_LEVEL_PREFIXES[level])
+    code_re = re.compile(rf"^(?:{prefixes})(\d*)CD$", re.IGNORECASE)
+    name_re = re.compile(rf"^(?:{prefixes})(\d*)NM$", re.IGNORECASE)
+    welsh_re = re.compile(rf"^(?:{prefixes})(\d*)NMW$", re.IGNORECASE)
+    lad_re = re.compile(r"^LAD(\d*)CD$", re.IGNORECASE)
+
+    def newest(pattern: re.Pattern[str]) -> str | None:
+        # A file may carry several releases' columns (PCON13CD and PCON24CD): the newest wins.
+        found = [k for k in keys if pattern.match(k)]
+        return max(found, key=_year) if found else None
+
+    def generic(names: tuple[str, ...]) -> str | None:
+        lowered = {k.lower(): k for k in keys}
+        return next((lowered[n] for n in names if n in lowered), None)
+
+    code = newest(code_re) or generic(_GENERIC_CODE_KEYS)
+    # Names: the English-language column, then a plain "name", and the Welsh one only as a last resort.
+    name = newest(name_re) or generic(_GENERIC_NAME_KEYS) or newest(welsh_re)
+    use_feature_id = code is None and has_feature_ids
+    if (code is None and not use_feature_id) or name is None:
+        example = _LEVEL_PREFIXES[level][0]
+        missing = []
+        if code is None and not use_feature_id:
+            missing.append(
+                f"a {level.replace('_', ' ')} code property named like {example}24CD "
+                f"({' / '.join(p + 'nnCD' for p in _LEVEL_PREFIXES[level])}, any release year) or code / gss_code / id"
+            )
+        if name is None:
+            missing.append(f"a name property named like {example}24NM or name")
+        raise BoundaryImportError(
+            f"not a {level.replace('_', ' ')} boundary file: expected {' and '.join(missing)}; "
+            f"the features have properties: {', '.join(keys) or '(none)'}"
+        )
+    return PropertyMap(
+        code=code,
+        name=name,
+        local_authority=newest(lad_re) if level != "constituency" else None,
+        year=_year(code) if code and code_re.match(code) else None,
+    )
+
+
+def read_features(path: Path, object_name: str | None = None) -> list[dict[str, Any]]:
+    """Read a GeoJSON FeatureCollection/Feature or one object of a TopoJSON topology as GeoJSON features."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            data = json.load(fh)
+    except FileNotFoundError as exc:
+        raise BoundaryImportError(f"{path}: no such file") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BoundaryImportError(f"{path.name}: not a JSON file ({exc})") from exc
+    if not isinstance(data, dict):
+        raise BoundaryImportError(f"{path.name}: not GeoJSON or TopoJSON (top level is not an object)")
+    kind = data.get("type")
+    if kind == "Topology":
+        try:
+            return list(topojson.iter_features(data, object_name))
+        except topojson.TopoJSONError as exc:
+            raise BoundaryImportError(f"{path.name}: {exc}") from exc
+    if kind == "FeatureCollection":
+        features = data.get("features") or []
+    elif kind == "Feature":
+        features = [data]
+    else:
+        raise BoundaryImportError(f"{path.name}: not GeoJSON or TopoJSON (type is {kind!r})")
+    crs_name = ((data.get("crs") or {}).get("properties") or {}).get("name", "")
+    return to_wgs84(features, crs_name)
+
+
+def import_boundaries(
+    path: str | Path,
+    level: str,
+    progress: bool = False,
+    object_name: str | None = None,
+    boundary_set: str | None = None,
+) -> ImportReport:
+    """Import one boundary file in one transaction; re-importing updates areas in place by code."""
+    if level not in LEVELS:
+        raise BoundaryImportError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+    path = Path(path)
+    started = time.perf_counter()
+    features = read_features(path, object_name)
+    if not features:
+        raise BoundaryImportError(f"{path.name}: the file has no features")
+    keys = [k for f in features for k in (f.get("properties") or {})]
+    props = detect_properties(keys, level, has_feature_ids=all("id" in f for f in features))
+    report = ImportReport(
+        level=level, source=path.name, code_property=props.code or "feature id", name_property=props.name
+    )
+
+    # Several features may share one code (an area split into parts): they become one multipolygon.
+    grouped: dict[str, dict[str, Any]] = {}
+    for number, feature in enumerate(features, start=1):
+        properties = feature.get("properties") or {}
+        raw_code = properties.get(props.code) if props.code else feature.get("id")
+        code = str(raw_code or "").strip()
+        name = str(properties.get(props.name) or "").strip()
+        if not code:
+            raise BoundaryImportError(f"{path.name}: feature {number} has no value for {report.code_property}")
+        if len(code) > _CODE_MAX:
+            raise BoundaryImportError(f"{path.name}: feature {number} code {code!r} is longer than {_CODE_MAX}")
+        if not feature.get("geometry"):
+            raise BoundaryImportError(f"{path.name}: feature {number} ({code}) has no geometry")
+        entry = grouped.setdefault(code, {"name": name, "geometries": [], "properties": properties})
+        entry["geometries"].append(feature["geometry"])
+
+    if boundary_set is None and level == "constituency":
+        # 2024 boundaries arrived with the PCON24 release; earlier columns describe the 2010 set.
+        boundary_set = "2024" if props.year is not None and 24 <= props.year < 100 else "2010"
+
+    try:
+        with transaction.atomic():
+            _save_areas(path, level, grouped, props, boundary_set, report, progress)
+            if level == "constituency":
+                report.linked = _link_unplaced_areas()
+            # Other code in this process sees the new boundaries at once; other processes notice the
+            # changed version stamp (count, max id, last update) on their next lookup.
+            transaction.on_commit(lookup.invalidate)
+    except BaseException:
+        lookup.invalidate()  # the trees may have been built from rows that were just rolled back
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _save_areas(
+    path: Path,
+    level: str,
+    grouped: dict[str, dict[str, Any]],
+    props: PropertyMap,
+    boundary_set: str | None,
+    report: ImportReport,
+    progress: bool,
+) -> None:
+    """Create or update one row per code (update_or_create keeps ids, so foreign keys survive)."""
+    model = LEVELS[level]
+    constituencies = lookup.get_index().constituencies if level != "constituency" else None
+    wards = lookup.get_index().wards if level == "polling_district" else None
+    for code, entry in tqdm(
+        grouped.items(), desc=f"{level} boundaries", unit="area", file=sys.stderr, disable=not progress
+    ):
+        parts = [clean_geometry(g) for g in entry["geometries"]]
+        geom = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+        if geom.is_empty:
+            raise BoundaryImportError(f"{path.name}: {code} has no usable polygon geometry")
+        simplified = simplify_for_maps(geom)
+        report.points += shapely.get_num_coordinates(geom)
+        report.simplified_points += shapely.get_num_coordinates(simplified)
+        minx, miny, maxx, maxy = geom.bounds
+        defaults: dict[str, Any] = {
+            "name": entry["name"][:_NAME_MAX] or code,
+            "geometry": shapely.to_geojson(geom),
+            "simplified": shapely.to_geojson(simplified),
+            "min_lon": minx,
+            "min_lat": miny,
+            "max_lon": maxx,
+            "max_lat": maxy,
+            "source": path.name[:200],
+        }
+        if level == "constituency" and boundary_set:
+            defaults["boundary_set"] = boundary_set
+        if level != "constituency":
+            inside = geom.representative_point()  # always inside, unlike the centroid of a crescent
+            lad = entry["properties"].get(props.local_authority) if props.local_authority else None
+            if level == "ward" and lad:  # PollingDistrict has no local-authority field
+                defaults["local_authority_code"] = str(lad)[:_CODE_MAX]
+            found = constituencies.find(inside.x, inside.y) if constituencies else None
+            defaults["constituency_id"] = found.id if found else None
+            report.with_constituency += found is not None
+            if level == "polling_district":
+                ward = wards.find(inside.x, inside.y) if wards else None
+                defaults["ward_id"] = ward.id if ward else None
+        _, created = model.objects.update_or_create(code=code, defaults=defaults)
+        report.created += created
+        report.updated += not created
+    report.features = len(grouped)
+
+
+def _link_unplaced_areas() -> int:
+    """Place wards and polling districts imported before any constituencies, whatever the import order."""
+    index = lookup.get_index()
+    if not len(index.constituencies):
+        return 0
+    linked = 0
+    for model in (Ward, PollingDistrict):
+        placed: dict[int, list[int]] = {}  # constituency id → area ids
+        rows = model.objects.filter(constituency=None).exclude(geometry="").values_list("id", "geometry")
+        # Updates wait until the read has finished: SQLite gives no isolation between a half-read
+        # cursor and writes to the same table on one connection.
+        for area_id, geometry in rows.iterator(chunk_size=500):
+            inside = shapely.from_geojson(geometry).representative_point()
+            if found := index.constituencies.find(inside.x, inside.y):
+                placed.setdefault(found.id, []).append(area_id)
+        for constituency_id, area_ids in placed.items():
+            linked += model.objects.filter(id__in=area_ids).update(constituency_id=constituency_id)
+    return linked

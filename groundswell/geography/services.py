@@ -1,0 +1,34 @@
+"""The geography app's public API: what commands, views, the demo and other apps call."""
+
+from __future__ import annotations
+
+from .boundaries import BoundaryImportError, ImportReport, import_boundaries
+from .lookup import (
+    BoundariesNotLoaded,
+    LookupResult,
+    PostcodeInfo,
+    PostcodeNotFound,
+    geocode_postcodes,
+    lookup_point,
+    lookup_postcode,
+)
+from .onspd import PostcodeImportError, PostcodeImportReport, import_postcodes
+from .postcodes import InvalidPostcode, normalise_postcode
+
+__all__ = [
+    "BoundariesNotLoaded",
+    "BoundaryImportError",
+    "ImportReport",
+    "InvalidPostcode",
+    "LookupResult",
+    "PostcodeImportError",
+    "PostcodeImportReport",
+    "PostcodeInfo",
+    "PostcodeNotFound",
+    "geocode_postcodes",
+    "import_boundaries",
+    "import_postcodes",
+    "lookup_point",
+    "lookup_postcode",
+    "normalise_postcode",
+]
