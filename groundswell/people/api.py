@@ -384,7 +384,11 @@ class PersonViewSet(
                 )
                 for phone in phones:
                     services.add_phone(
-                        person, phone["number"], kind=phone.get("kind"), primary=phone.get("primary", False)
+                        person,
+                        phone["number"],
+                        kind=phone.get("kind"),
+                        primary=phone.get("primary", False),
+                        actor=request.user,
                     )
         except InvalidValue as exc:
             raise ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
@@ -409,10 +413,16 @@ class PersonViewSet(
                     **PersonSerializer.person_fields(attrs),
                 )
                 for email in emails:
-                    services.add_email(person, email["address"], primary=email.get("primary", False))
+                    services.add_email(
+                        person, email["address"], primary=email.get("primary", False), actor=request.user
+                    )
                 for phone in sorted(attrs.get("phone_numbers", []), key=lambda p: not p.get("primary", False)):
                     services.add_phone(
-                        person, phone["number"], kind=phone.get("kind"), primary=phone.get("primary", False)
+                        person,
+                        phone["number"],
+                        kind=phone.get("kind"),
+                        primary=phone.get("primary", False),
+                        actor=request.user,
                     )
         except InvalidValue as exc:
             raise ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
@@ -437,7 +447,7 @@ def _add_tag(request: Request, person: Person, name: str) -> Tagging:
         raise PermissionDenied("You cannot change this person.")
     try:
         with transaction.atomic():
-            tag = services.add_tags(person, [name])
+            tag = services.add_tags(person, [name], actor=request.user)
             if not tag:
                 raise ValidationError({"tag": ["A tag name is required."]})
             record(
