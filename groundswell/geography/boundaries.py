@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from . import lookup, topojson
 from .geometry import clean_geometry, simplify_for_maps, to_wgs84
-from .models import Constituency, PollingDistrict, Ward
+from .models import Constituency, PollingDistrict, Region, Ward
 
 LEVELS: dict[str, type] = {"constituency": Constituency, "ward": Ward, "polling_district": PollingDistrict}
 
@@ -225,6 +225,7 @@ def _save_areas(
     model = LEVELS[level]
     constituencies = lookup.get_index().constituencies if level != "constituency" else None
     wards = lookup.get_index().wards if level == "polling_district" else None
+    nations = {r.code: r for r in Region.objects.filter(kind=Region.Kind.NATION)}
     for code, entry in tqdm(
         grouped.items(), desc=f"{level} boundaries", unit="area", file=sys.stderr, disable=not progress
     ):
@@ -248,6 +249,8 @@ def _save_areas(
         }
         if level == "constituency" and boundary_set:
             defaults["boundary_set"] = boundary_set
+        if level == "constituency" and (nation := nations.get(nation_code_for(code))) is not None:
+            defaults["region"] = nation
         if level != "constituency":
             inside = geom.representative_point()  # always inside, unlike the centroid of a crescent
             lad = entry["properties"].get(props.local_authority) if props.local_authority else None
@@ -263,6 +266,15 @@ def _save_areas(
         report.created += created
         report.updated += not created
     report.features = len(grouped)
+
+
+# The first letter of a GSS code names the nation (E14… an English constituency, W07… a Welsh one).
+_NATION_BY_PREFIX = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": "N92000002"}
+
+
+def nation_code_for(code: str) -> str:
+    """The GSS code of the nation an area is in, from the area's own code ('' when it has no nation prefix)."""
+    return _NATION_BY_PREFIX.get(code[:1].upper(), "")
 
 
 def _link_unplaced_areas() -> int:

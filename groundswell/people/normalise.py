@@ -79,6 +79,12 @@ def normalise_email(raw: str) -> str:
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
+def _is_drama_mobile(parsed: phonenumbers.PhoneNumber) -> bool:
+    """Ofcom reserves 07700 900000–900999 for drama (and so for demos and training): never allocated, so
+    libphonenumber calls them invalid, but they are the one safe range of fictional UK mobiles."""
+    return parsed.country_code == 44 and 7700900000 <= parsed.national_number <= 7700900999
+
+
 def normalise_phone_with_kind(raw: str, region: str = DEFAULT_PHONE_REGION) -> tuple[str, str]:
     """(E.164, 'mobile' | 'other') in one pass.
 
@@ -93,6 +99,8 @@ def normalise_phone_with_kind(raw: str, region: str = DEFAULT_PHONE_REGION) -> t
     except phonenumbers.NumberParseException as exc:
         raise InvalidValue(f"{value!r} is not a phone number", field="phone") from exc
     kind = phonenumbers.number_type(parsed)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN and _is_drama_mobile(parsed):
+        kind = phonenumbers.PhoneNumberType.MOBILE
     if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise InvalidValue(
             f"{value!r} is not a valid phone number (UK numbers look like 07400 123456 or 0118 496 0000)",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from groundswell.accounts import access
 from groundswell.audit.services import record
 
+from .dedupe import MERGE_FIELDS
 from .models import Consent, Membership, Person, Tag
 from .search import PeopleFilter, search_people
 
@@ -243,16 +244,6 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     return render(request, "people/duplicates.html", {"candidates": rows})
 
 
-MERGE_FIELDS = [
-    "given_name",
-    "family_name",
-    "additional_name",
-    "date_of_birth",
-    "address_line1",
-    "address_line2",
-    "locality",
-    "postcode",
-]
 
 
 @login_required

@@ -193,3 +193,24 @@ def test_a_failed_import_leaves_the_lookup_cache_consistent(reading, tmp_path):
         import_boundaries(broken, "constituency")
     assert Constituency.objects.get(code="E14000889").name == "Reading East"
     assert lookup_point(51.4545, -0.9781).constituency_name == "Reading East"
+
+
+@pytest.mark.django_db
+def test_constituencies_are_placed_in_their_nation(tmp_path):
+    import json
+
+    from groundswell.geography.boundaries import import_boundaries
+    from groundswell.geography.models import Constituency, Region
+
+    England, _ = Region.objects.get_or_create(code="E92000001", defaults={"name": "England", "kind": "nation"})
+    Wales, _ = Region.objects.get_or_create(code="W92000004", defaults={"name": "Wales", "kind": "nation"})
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
+    features = [
+        {"type": "Feature", "properties": {"PCON13CD": code, "PCON13NM": name}, "geometry": square}
+        for code, name in (("E14000889", "Reading East"), ("W07000049", "Aberavon"))
+    ]
+    path = tmp_path / "two.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    import_boundaries(path, level="constituency")
+    assert Constituency.objects.get(code="E14000889").region == England
+    assert Constituency.objects.get(code="W07000049").region == Wales

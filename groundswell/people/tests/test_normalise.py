@@ -98,3 +98,11 @@ def test_geocoding_in_bulk_fills_and_clears_areas(django_assert_max_num_queries)
         "E05000001",
     )
     assert unknown.constituency_code == "" and unknown.latitude is None
+
+
+def test_ofcom_drama_mobiles_are_accepted_as_mobiles():
+    from groundswell.people.normalise import normalise_phone_with_kind
+
+    assert normalise_phone_with_kind("07700 900123") == ("+447700900123", "mobile")
+    with pytest.raises(InvalidValue):
+        normalise_phone_with_kind("07700 901123")  # just outside the reserved range: unallocated
