@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("groundswell.core.urls")),
     path("people/", include("groundswell.people.urls")),
     path("audit/", include("groundswell.audit.urls")),
+    path("canvassing/", include("groundswell.canvassing.urls")),
     path("geography/", include("groundswell.geography.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),

@@ -10,6 +10,8 @@ from importlib import import_module
 
 BENCHES: dict[str, str] = {
     "imports": "groundswell.bench.benches.imports:run",
+    "register": "groundswell.register.bench:run",
+    "walks": "groundswell.canvassing.walks.bench:run",
 }
 
 

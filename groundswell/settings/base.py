@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "groundswell.people",
     "groundswell.accounts",
     "groundswell.audit",
+    "groundswell.questions",
+    "groundswell.register",
+    "groundswell.canvassing",
     "groundswell.bench",
 ]
 
