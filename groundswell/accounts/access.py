@@ -30,6 +30,8 @@ class Perm(StrEnum):
     ERASE_PEOPLE = "erase_people"
     MANAGE_ROLES = "manage_roles"
     VIEW_OWN_RECORD = "view_own_record"
+    # Run canvass campaigns: targets, walks, walk sheets (which carry electors' names), canvass dashboards.
+    MANAGE_CANVASS = "manage_canvass"
 
 
 _ALL = set(Perm)
@@ -44,8 +46,15 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MERGE_PEOPLE,
         Perm.VIEW_AUDIT,
         Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_CANVASS,
     },
-    Role.COORDINATOR: {Perm.VIEW_DASHBOARD, Perm.VIEW_PEOPLE, Perm.EDIT_PEOPLE, Perm.VIEW_OWN_RECORD},
+    Role.COORDINATOR: {
+        Perm.VIEW_DASHBOARD,
+        Perm.VIEW_PEOPLE,
+        Perm.EDIT_PEOPLE,
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_CANVASS,
+    },
     Role.DATA_PROTECTION_OFFICER: {
         Perm.VIEW_DASHBOARD,
         Perm.VIEW_PEOPLE,

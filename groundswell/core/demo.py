@@ -31,6 +31,7 @@ from groundswell.people.models import (
     Tagging,
     TimelineEntry,
 )
+from groundswell.register.models import Elector
 
 DEMO_PASSWORD = "groundswell-demo"
 # A fixed TOTP secret for the demo's privileged accounts, so a newcomer can add it to an authenticator app
@@ -85,6 +86,8 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
             _build_people(people, say)
         report.created = True
     _ensure_users(say)
+    if not Elector.objects.filter(constituency__code=READING_EAST).exists():
+        _build_register_and_canvass(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()
@@ -396,3 +399,111 @@ def current_demo_code(email: str) -> str:
         raise ValueError(f"{email} is not a privileged demo account")
     counter = next(yield_hotp_counters_from_time())
     return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
+
+
+def _polling_district_codes(branches: list[OrganisationUnit]) -> dict[int, str]:
+    """Invented polling-district codes in the usual shape (two letters and a digit), one per ward."""
+    codes: dict[int, str] = {}
+    used: set[str] = set()
+    for branch in branches:
+        letters = "".join(ch for ch in branch.ward.name.upper() if ch.isalpha())
+        for digit in range(1, 10):
+            code = f"{letters[:2]}{digit}"
+            if code not in used:
+                break
+        used.add(code)
+        codes[branch.pk] = code
+    return codes
+
+
+def _build_register_and_canvass(say: Callable[[str], None], households_per_ward: int = 350) -> None:
+    """A synthetic register at the demo's addresses (in Xpress's full layout, through the real importer),
+    then a canvass campaign with walks and some returns."""
+    import tempfile
+
+    from groundswell.register.importing import import_register
+    from groundswell.register.synthetic import write_synthetic_register
+
+    rng = random.Random(1945)
+    constituency = Constituency.objects.get(code=READING_EAST)
+    branches = list(
+        OrganisationUnit.objects.filter(parent__code=f"CLP-{READING_EAST}", ward__isnull=False)
+        .select_related("ward")
+        .order_by("name")
+    )
+    pd_codes = _polling_district_codes(branches)
+    properties: list[dict] = []
+    for branch in branches:
+        # The demo people's own addresses first, then more doors on the same streets and postcodes.
+        addresses = sorted(
+            set(Person.objects.filter(unit=branch, synthetic=True).values_list("address_line1", "postcode"))
+        )
+        streets = {}
+        for line, postcode in addresses:
+            number, _, street = line.partition(" ")
+            if number.isdigit():
+                streets.setdefault(street, set()).add((int(number), postcode))
+        for doors in streets.values():
+            postcodes = sorted({pc for _, pc in doors})
+            for number in range(1, 120):
+                if len(doors) >= households_per_ward / max(1, len(streets)):
+                    break
+                doors.add((number, postcodes[number % len(postcodes)]))
+        for street in sorted(streets):
+            for number, postcode in sorted(streets[street]):
+                properties.append(
+                    {
+                        "address_lines": [f"{number} {street}", "Reading"],
+                        "postcode": postcode,
+                        "polling_district": pd_codes[branch.pk],
+                    }
+                )
+    n_electors = int(len(properties) * 2.1)
+    say(f"Writing and importing a synthetic register: {len(properties)} households, {n_electors} electors…")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "reading-east-register.tsv"
+        write_synthetic_register(path, constituency, properties, n_electors=n_electors, seed=2024)
+        report = import_register(path, constituency, synthetic=True, filename="demo: synthetic register (Xpress)")
+        if report.errors:
+            raise RuntimeError(f"demo register did not import: {report.errors[:3]}")
+    _build_canvass(constituency, rng, say)
+
+
+def _build_canvass(constituency: Constituency, rng: random.Random, say: Callable[[str], None]) -> None:
+    from groundswell.canvassing.services import create_campaign, record_contact, support_codes_for
+    from groundswell.canvassing.targets import save_target, target_households
+    from groundswell.canvassing.walks.services import assign_walk, cut_walks
+
+    clp = OrganisationUnit.objects.get(code=f"CLP-{READING_EAST}")
+    campaign = create_campaign(
+        unit=clp,
+        constituency=constituency,
+        name="Reading East voter ID",
+        starts_on=timezone.localdate() - timedelta(days=30),
+        ends_on=timezone.localdate() + timedelta(days=180),
+    )
+    first_pds = sorted(
+        set(Elector.objects.filter(constituency=constituency).values_list("polling_district", flat=True))
+    )[:3]
+    target = save_target(campaign, f"Polling districts {', '.join(first_pds)}", {"polling_districts": first_pds})
+    walks = cut_walks(campaign, target_households(target), target_size=60, target=target)
+    say(f"Cut {len(walks)} walks for the demo canvass campaign.")
+    canvasser = User.objects.get(email="canvasser@example.org")
+    if walks:
+        assign_walk(walks[0], canvasser, actor=None)
+    codes = list(support_codes_for(clp))
+    outcomes = ["spoke"] * 6 + ["not_in"] * 3 + ["refused"]
+    for walk in walks[1:5]:
+        for stop in walk.stops.select_related("household")[:40]:
+            for elector in stop.household.electors.filter(deleted_at__isnull=True):
+                outcome = rng.choice(outcomes)
+                record_contact(
+                    elector,
+                    campaign=campaign,
+                    canvasser=canvasser,
+                    outcome=outcome,
+                    support_code=rng.choice(codes) if outcome == "spoke" else "",
+                    likelihood=rng.randint(0, 10) if outcome == "spoke" else None,
+                    walk=walk,
+                    occurred_at=timezone.now() - timedelta(days=rng.randint(1, 25)),
+                )

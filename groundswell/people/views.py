@@ -244,8 +244,6 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     return render(request, "people/duplicates.html", {"candidates": rows})
 
 
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def merge(request: HttpRequest, keep: int, other: int) -> HttpResponse:

@@ -198,10 +198,13 @@ def validate_answers(
     *,
     support_codes: Iterable[str] = (),
     skip: Iterable[str] = (),
+    context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Validate every answer against the set; unknown keys are an error. Returns the cleaned, non-empty answers.
 
-    `skip` names questions answered elsewhere (the built-in canvass columns), which are not required here.
+    `skip` names questions answered elsewhere (the built-in canvass columns), which are not required here;
+    `context` gives their answers, so that conditions on them ({"question": "support", "in": [...]}) apply.
+    A question whose condition does not hold was not asked: it is never required and must not be answered.
     """
     questions = {q.key: q for q in question_set.questions.all()} if question_set is not None else {}
     skipped = set(skip)
@@ -210,13 +213,29 @@ def validate_answers(
         raise ValidationError(f"Unknown question(s): {', '.join(unknown)}")
     codes = list(support_codes)
     cleaned: dict[str, Any] = {}
+    known = {**(context or {}), **answers}
     for key, question in questions.items():
         if key in skipped:
+            continue
+        if not condition_holds(question, known):
+            if answers.get(key) not in (None, "", []):
+                raise ValidationError(f"{key}: not asked, given the earlier answers")
             continue
         value = validate_answer(question, answers.get(key), codes)
         if value is not None:
             cleaned[key] = value
     return cleaned
+
+
+def condition_holds(question: Question, known: Mapping[str, Any]) -> bool:
+    """Is `question` asked, given the answers so far? No condition: always."""
+    cond = question.condition or {}
+    if not cond.get("question") or not isinstance(cond.get("in"), list):
+        return True
+    value = known.get(cond["question"])
+    values = value if isinstance(value, list | tuple) else [value]
+    allowed = {str(v) for v in cond["in"]}
+    return any(str(v) in allowed for v in values if v is not None)
 
 
 def question_payload(question_set: QuestionSet | None) -> list[dict[str, Any]]:

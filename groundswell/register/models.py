@@ -25,6 +25,7 @@ class RegisterImport(models.Model):
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
     month = models.CharField(max_length=20, blank=True, default="", help_text="Register month the file states")
+    encoding = models.CharField(max_length=20, blank=True, default="", help_text="How the file was decoded")
     rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     amended = models.PositiveIntegerField(default=0)
@@ -83,6 +84,14 @@ class Elector(models.Model):
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="electors"
     )
+
+    class Link(models.TextChoices):
+        NONE = "", "Not linked"
+        AUTO = "auto", "Matched automatically"
+        HAND = "hand", "Linked by hand"
+
+    # Automatic matching never overwrites a link somebody made by hand.
+    person_link = models.CharField(max_length=4, choices=Link.choices, blank=True, default="")
     # Absent voting (from the absent voters list).
     postal_voter = models.BooleanField(default=False)
     proxy_voter = models.BooleanField(default=False)
@@ -101,11 +110,18 @@ class Elector(models.Model):
     class Meta:
         ordering = ["polling_district", "number", "suffix"]
         constraints = [
+            # Only live entries hold a number: a deleted elector keeps their row (and their canvass history)
+            # while the number is given to somebody else, as EROs do when they renumber.
             models.UniqueConstraint(
-                fields=["constituency", "polling_district", "number", "suffix"], name="unique_elector_number"
+                fields=["constituency", "polling_district", "number", "suffix"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="unique_elector_number",
             )
         ]
-        indexes = [models.Index(fields=["constituency", "deleted_at"])]
+        indexes = [
+            models.Index(fields=["constituency", "deleted_at"]),
+            models.Index(fields=["constituency", "polling_district", "number", "suffix"], name="elector_number_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.elector_number} {self.forenames} {self.surname}".strip()

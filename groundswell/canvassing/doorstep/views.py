@@ -1,0 +1,259 @@
+"""Doorstep app: the app shell, its service worker and manifest, and the JSON API (walks, one walk, sync).
+
+Every walk fetch and every sync is audited. The API answers in JSON (never a login redirect) because the
+caller is JavaScript that must tell "signed out" from "offline".
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
+
+from groundswell.audit.models import AuditEntry
+from groundswell.audit.services import record
+
+from .. import selectors
+from ..models import Contact, Walk
+from ..services import record_contact
+
+MAX_ITEMS = 500  # one sync request; a queue longer than this is sent in several requests
+
+
+def _json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"detail": "Sign in again.", "login": reverse("account_login")}, status=401)
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            # Refusals are audited too: repeated attempts at someone else's walk should be visible.
+            record(AuditEntry.Action.DENIED, request=request, query=request.path)
+            return JsonResponse({"detail": str(exc) or "Not allowed."}, status=403)
+
+    return wrapper
+
+
+@ensure_csrf_cookie
+def app(request: HttpRequest) -> HttpResponse:
+    """The app shell. It holds no personal data (that comes from the API), so the service worker may cache it."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    return render(request, "canvassing/doorstep/app.html")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = render(request, "canvassing/doorstep/sw.js", content_type="text/javascript")
+    # Served from the app's own path, so its scope is the app; the header states that explicitly.
+    response["Service-Worker-Allowed"] = reverse("canvassing:doorstep")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    start = reverse("canvassing:doorstep")
+    data = {
+        "name": "Groundswell doorstep",
+        "short_name": "Doorstep",
+        "start_url": start,
+        "scope": start,
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#fafafa",
+        "theme_color": "#b3003c",
+        "icons": [
+            {
+                "src": reverse("canvassing:doorstep_icon"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+                "purpose": "any maskable",
+            }
+        ],
+    }
+    return HttpResponse(json.dumps(data), content_type="application/manifest+json")
+
+
+@require_GET
+def icon(request: HttpRequest) -> HttpResponse:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512"><rect width="512" height="512" fill="#b3003c"/>'
+        '<path d="M128 400V232l128-104 128 104v168H296V296h-80v104z" fill="#fff"/></svg>'
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
+@require_GET
+@never_cache
+@_json_login_required
+def api_walks(request: HttpRequest) -> HttpResponse:
+    walks = [
+        {"id": w.pk, "name": w.name, "campaign": w.campaign.name, "doors": w.doors}
+        for w in selectors.assigned_walks(request.user)
+    ]
+    return JsonResponse({"walks": walks})
+
+
+@require_GET
+@never_cache
+@_json_login_required
+def api_walk(request: HttpRequest, pk: int) -> HttpResponse:
+    walk = get_object_or_404(Walk.objects.select_related("campaign__unit", "campaign__question_set"), pk=pk)
+    # The doorstep app is the canvasser's tool: assignment and running campaign are required, even for
+    # organisers (who have the organiser pages and keyboard entry).
+    selectors.require_walk(request.user, walk, manage_ok=False)
+    payload = selectors.walk_payload(walk)
+    record(
+        AuditEntry.Action.VIEWED,
+        request=request,
+        obj=walk,
+        unit=walk.campaign.unit,
+        detail={
+            "what": "doorstep walk data",
+            "doors": len(payload["doors"]),
+            "electors": sum(len(d["electors"]) for d in payload["doors"]),
+        },
+    )
+    return JsonResponse(payload)
+
+
+def _int_or_none(value: Any) -> int | None:
+    """An id from JSON: an int or a string of digits; anything else (bool, float, text) is no id."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _occurred_at(value: Any) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(str(value))
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        parsed = None
+    if parsed is None:
+        raise ValidationError("occurred_at is not a date and time")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[str, Any]:
+    client_id = str(item.get("client_id") or "")
+    result: dict[str, Any] = {"client_id": client_id}
+    if not client_id:
+        return result | {"status": "error", "error": "client_id is required"}
+    method = item.get("method") or Contact.Method.DOOR
+    if method not in (Contact.Method.DOOR, Contact.Method.PAPER):
+        return result | {"status": "error", "error": f"method {method!r} is not allowed here"}
+    on_walk = selectors.walk_electors(walk)
+    if item.get("elector_id"):
+        elector_id = _int_or_none(item["elector_id"])
+        elector = on_walk.filter(pk=elector_id).first() if elector_id is not None else None
+    else:
+        elector = selectors.find_walk_elector(walk, str(item.get("elector_number") or ""))
+    if elector is None:
+        return result | {"status": "unknown_elector", "error": "No such elector on this walk"}
+    try:
+        contact, created = record_contact(
+            elector,
+            campaign=walk.campaign,
+            canvasser=request.user,
+            method=method,
+            outcome=item.get("outcome") or "spoke",
+            support_code=str(item.get("support_code") or ""),
+            likelihood=item.get("likelihood") if item.get("likelihood") not in ("", None) else None,
+            previous_vote=str(item.get("previous_vote") or ""),
+            issues=item.get("issues") or (),
+            notes=str(item.get("notes") or ""),
+            answers=item.get("answers") or None,
+            client_id=client_id,
+            occurred_at=_occurred_at(item.get("occurred_at")),
+            walk=walk,
+        )
+    except ValidationError as exc:
+        return result | {"status": "error", "error": " ".join(exc.messages)}
+    return result | {
+        "status": "created" if created else "duplicate",
+        "contact_id": contact.pk,
+        "elector_id": elector.pk,
+        "elector_number": elector.elector_number,
+    }
+
+
+@require_POST
+@never_cache
+@_json_login_required
+def api_sync(request: HttpRequest) -> HttpResponse:
+    """Store queued results. Per-item status: created, duplicate (already stored), error, unknown_elector, forbidden.
+
+    Clients drop items answered created/duplicate, keep network failures for retry, and show errors.
+    """
+    try:
+        body = json.loads(request.body or b"{}")
+        items = body["items"]
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"detail": 'Expected {"items": [{…}, …]}'}, status=400)
+    if len(items) > MAX_ITEMS:
+        return JsonResponse({"detail": f"At most {MAX_ITEMS} items per request"}, status=413)
+
+    by_walk: dict[Any, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        by_walk[item.get("walk_id")].append(index)
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    allowed_any = False
+    for walk_id, indexes in by_walk.items():
+        walk = (
+            Walk.objects.select_related("campaign__unit", "campaign__question_set")
+            .filter(pk=_int_or_none(walk_id) or 0)
+            .first()
+        )
+        how = ""
+        if walk is not None:
+            try:
+                how = selectors.require_walk(request.user, walk)
+            except PermissionDenied:
+                how = ""
+        if not how:
+            for i in indexes:
+                results[i] = {"client_id": str(items[i].get("client_id") or ""), "status": "forbidden"}
+            continue
+        allowed_any = True
+        counts: dict[str, int] = defaultdict(int)
+        for i in indexes:
+            results[i] = _sync_item(request, items[i], walk)
+            counts[results[i]["status"]] += 1
+        record(
+            AuditEntry.Action.CREATED,
+            request=request,
+            obj=walk,
+            unit=walk.campaign.unit,
+            detail={"what": "canvass results synced", "as": how, **counts},
+        )
+    status = 200 if allowed_any or not items else 403
+    return JsonResponse({"results": results}, status=status)

@@ -1,0 +1,404 @@
+"""Canvassing business rules: support codes, campaigns and recording contacts.
+
+Views, the doorstep sync endpoint, keyboard entry and commands all record through `record_contact`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from groundswell.people.models import OrganisationUnit, TimelineEntry
+from groundswell.questions import services as questions
+from groundswell.register.models import Elector
+
+from .models import CanvassCampaign, Contact, DoorOutcome, SupportCode
+
+Category = SupportCode.Category
+
+# (code, label, category, colour). Parties start as "another party"; the unit says which one is ours.
+DEFAULT_SUPPORT_CODES: list[tuple[str, str, str, str]] = [
+    ("L", "Labour", Category.OTHER_PARTY, "#d50000"),
+    ("C", "Conservative", Category.OTHER_PARTY, "#0087dc"),
+    ("D", "Liberal Democrat", Category.OTHER_PARTY, "#fdbb30"),
+    ("G", "Green", Category.OTHER_PARTY, "#02a95b"),
+    ("R", "Reform UK", Category.OTHER_PARTY, "#12b6cf"),
+    ("S", "SNP", Category.OTHER_PARTY, "#b8a200"),
+    ("P", "Plaid Cymru", Category.OTHER_PARTY, "#005b54"),
+    ("O", "Other party", Category.OTHER_PARTY, "#999999"),
+    ("U", "Undecided", Category.UNDECIDED, "#7b4fa0"),
+    ("A", "Against", Category.AGAINST, "#333333"),
+    ("W", "Won't say", Category.WONT_SAY, "#bbbbbb"),
+    ("N", "Not voting", Category.NOT_VOTING, "#666666"),
+]
+
+# Outcomes where we learned something from (or about) the elector themselves; "not in" is only an attempt,
+# and moved / deceased / wrong address say the register is wrong, not that we reached anyone.
+REACHED_OUTCOMES = frozenset(
+    {
+        DoorOutcome.SPOKE,
+        DoorOutcome.REFUSED,
+        DoorOutcome.POSTER,
+        DoorOutcome.WANTS_POSTAL_VOTE,
+        DoorOutcome.WANTS_TO_VOLUNTEER,
+    }
+)
+REVIEW_OUTCOMES = frozenset({DoorOutcome.MOVED, DoorOutcome.DECEASED, DoorOutcome.WRONG_ADDRESS})
+
+
+# ---------------------------------------------------------------- support codes
+
+
+@transaction.atomic
+def ensure_default_support_codes(unit: OrganisationUnit, ours: str | None = None) -> list[SupportCode]:
+    """Give `unit` the default UK code set (idempotent: existing codes are kept as they are).
+
+    `ours` names the party code that is this unit's own party (category OURS); without it every party is
+    "another party" until `set_our_party` is called. Returns the unit's codes.
+    """
+    existing = set(SupportCode.objects.filter(unit=unit).values_list("code", flat=True))
+    SupportCode.objects.bulk_create(
+        [
+            SupportCode(unit=unit, code=code, label=label, category=category, colour=colour, order=i)
+            for i, (code, label, category, colour) in enumerate(DEFAULT_SUPPORT_CODES)
+            if code not in existing
+        ]
+    )
+    if ours:
+        set_our_party(unit, ours)
+    return list(SupportCode.objects.filter(unit=unit))
+
+
+@transaction.atomic
+def set_our_party(unit: OrganisationUnit, code: str) -> SupportCode:
+    """Make `code` the unit's own party (OURS); any other OURS code at this unit becomes another party."""
+    codes = support_codes_for(unit)
+    if code not in codes:
+        raise ValidationError(f"Unknown support code {code!r}")
+    chosen = codes[code]
+    if chosen.category not in (Category.OURS, Category.OTHER_PARTY):
+        raise ValidationError(f"{code} is not a party")
+    SupportCode.objects.filter(unit=unit, category=Category.OURS).exclude(code=code).update(
+        category=Category.OTHER_PARTY
+    )
+    # An ancestor's code is copied down so the choice stays this unit's own, not the ancestor's.
+    own, _ = SupportCode.objects.update_or_create(
+        unit=unit,
+        code=code,
+        defaults={"label": chosen.label, "colour": chosen.colour, "order": chosen.order, "category": Category.OURS},
+    )
+    for other in codes.values():
+        if other.code != code and other.category == Category.OURS and other.unit_id != unit.pk:
+            SupportCode.objects.update_or_create(
+                unit=unit,
+                code=other.code,
+                defaults={
+                    "label": other.label,
+                    "colour": other.colour,
+                    "order": other.order,
+                    "category": Category.OTHER_PARTY,
+                },
+            )
+    return own
+
+
+def _ancestor_ids(unit: OrganisationUnit) -> list[int]:
+    """Root first, `unit` last, from the materialised path ('/1/4/17/')."""
+    ids = [int(p) for p in (unit.path or "").strip("/").split("/") if p]
+    return ids or [unit.pk]
+
+
+def support_codes_for(unit: OrganisationUnit) -> dict[str, SupportCode]:
+    """The codes in force at `unit`: its ancestors' codes, each overridden by a nearer unit's code of that name."""
+    chain = _ancestor_ids(unit)
+    depth = {uid: i for i, uid in enumerate(chain)}
+    best: dict[str, SupportCode] = {}
+    for sc in SupportCode.objects.filter(unit_id__in=chain):
+        current = best.get(sc.code)
+        if current is None or depth[sc.unit_id] > depth[current.unit_id]:
+            best[sc.code] = sc
+    return dict(sorted(best.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+def our_codes(unit: OrganisationUnit) -> set[str]:
+    return {c for c, sc in support_codes_for(unit).items() if sc.category == Category.OURS}
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+@transaction.atomic
+def create_campaign(
+    *,
+    unit: OrganisationUnit,
+    constituency: Any,
+    name: str,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+    actor: Any = None,
+) -> CanvassCampaign:
+    """A campaign with its own copy of the default canvass questions; the unit gets default codes if it has none."""
+    from groundswell.audit.models import AuditEntry
+    from groundswell.audit.services import record
+
+    if ends_on and starts_on and ends_on < starts_on:
+        raise ValidationError("The campaign ends before it starts")
+    if not support_codes_for(unit):
+        ensure_default_support_codes(unit)
+    qs = questions.create_default_canvass_set(unit, name=f"{name} questions")
+    campaign = CanvassCampaign.objects.create(
+        unit=unit,
+        constituency=constituency,
+        name=name,
+        question_set=qs,
+        starts_on=starts_on or timezone.localdate(),
+        ends_on=ends_on,
+    )
+    record(AuditEntry.Action.CREATED, actor=actor, obj=campaign, unit=unit)
+    return campaign
+
+
+def is_running(campaign: CanvassCampaign, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return campaign.starts_on <= today and (campaign.ends_on is None or today <= campaign.ends_on)
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def _validate(
+    campaign: CanvassCampaign,
+    *,
+    outcome: str,
+    method: str,
+    support_code: str,
+    likelihood: int | None,
+    previous_vote: str,
+    issues: Iterable[str],
+    notes: str,
+    answers: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    if outcome not in DoorOutcome.values:
+        raise ValidationError(f"Unknown outcome {outcome!r}")
+    if method not in Contact.Method.values:
+        raise ValidationError(f"Unknown method {method!r}")
+    codes, by_key = _rules(campaign)
+    qset = campaign.question_set
+    built_in = {
+        questions.SUPPORT: support_code or None,
+        questions.LIKELIHOOD: likelihood,
+        questions.PREVIOUS_VOTE: previous_vote or None,
+        questions.ISSUES: list(issues) or None,
+        questions.NOTES: notes or None,
+    }
+    cleaned: dict[str, Any] = {}
+    for key, value in built_in.items():
+        question = by_key.get(key)
+        if question is not None:
+            cleaned[key] = questions.validate_answer(question, value, codes) if value is not None else None
+        elif key == questions.SUPPORT and value is not None and value not in codes:
+            raise ValidationError(f"Unknown support code {value!r}")
+        elif key == questions.LIKELIHOOD and value is not None:
+            cleaned[key] = _likelihood(value)
+        else:
+            cleaned[key] = value
+    # Answers to the built-in questions come in their own arguments, never twice.
+    extra = dict(answers or {})
+    doubled = sorted(set(extra) & set(questions.BUILT_IN_KEYS))
+    if doubled:
+        raise ValidationError(f"Pass {', '.join(doubled)} as arguments, not in answers")
+    # A support code or answers only make sense when someone answered the door; without a conversation
+    # the questions (required or not) do not apply.
+    if outcome not in REACHED_OUTCOMES:
+        if cleaned[questions.SUPPORT] or any(v not in (None, "", []) for v in extra.values()):
+            raise ValidationError(f"Outcome '{outcome}' cannot carry a support code or answers")
+        cleaned["answers"] = {}
+        return cleaned
+    built_in_answers = {k: v for k, v in cleaned.items() if v is not None}
+    cleaned["answers"] = questions.validate_answers(
+        qset, extra, support_codes=codes, skip=questions.BUILT_IN_KEYS, context=built_in_answers
+    )
+    return cleaned
+
+
+def _rules(campaign: CanvassCampaign) -> tuple[list[str], dict[str, Any]]:
+    """The campaign's support codes and questions, read once per campaign object.
+
+    A sync request validates hundreds of results against one campaign instance; re-reading the same rows
+    for each would dominate the request. A new request loads a new instance, so edits are seen at once.
+    """
+    cached = getattr(campaign, "_gs_rules", None)
+    if cached is None:
+        qset = campaign.question_set
+        cached = (
+            list(support_codes_for(campaign.unit)),
+            {q.key: q for q in qset.questions.all()} if qset is not None else {},
+        )
+        campaign._gs_rules = cached
+    return cached
+
+
+def _likelihood(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"Likelihood {value!r} is not a number") from None
+    if not 0 <= number <= 10:
+        raise ValidationError("Likelihood must be 0 to 10")
+    return number
+
+
+def recompute_elector(elector: Elector) -> Elector:
+    """Set the derived fields from the elector's contacts (never typed in directly).
+
+    Latest support comes from the latest contact *with* a support code, so a later 'not in' keeps it.
+    """
+    # One read of the elector's (few) contacts, newest first, rather than a query per derived field.
+    rows = list(
+        Contact.objects.filter(elector=elector)
+        .order_by("-occurred_at", "-id")
+        .values_list("support_code", "likelihood", "outcome", "occurred_at")
+    )
+    latest_support = next(((code, at) for code, _, _, at in rows if code), None)
+    elector.current_support = latest_support[0] if latest_support else ""
+    elector.current_support_at = latest_support[1] if latest_support else None
+    elector.current_likelihood = next((lk for _, lk, _, _ in rows if lk is not None), None)
+    elector.last_contacted_at = next((at for code, _, outcome, at in rows if code or outcome in REACHED_OUTCOMES), None)
+    Elector.objects.filter(pk=elector.pk).update(
+        current_support=elector.current_support,
+        current_support_at=elector.current_support_at,
+        current_likelihood=elector.current_likelihood,
+        last_contacted_at=elector.last_contacted_at,
+        updated_at=timezone.now(),
+    )
+    return elector
+
+
+def record_contact(
+    elector: Elector,
+    *,
+    campaign: CanvassCampaign | None,
+    canvasser: Any,
+    method: str = Contact.Method.DOOR,
+    outcome: str = DoorOutcome.SPOKE,
+    support_code: str = "",
+    likelihood: int | None = None,
+    previous_vote: str = "",
+    issues: Iterable[str] = (),
+    notes: str = "",
+    answers: Mapping[str, Any] | None = None,
+    client_id: str | None = None,
+    occurred_at: datetime.datetime | None = None,
+    walk: Any = None,
+) -> tuple[Contact, bool]:
+    """Store one contact (never overwriting earlier ones) and update the elector's derived support.
+
+    Idempotent by `client_id`: a retried or replayed result returns the stored contact and `False`. Under
+    concurrent requests the unique constraint decides; the loser's IntegrityError is caught.
+    """
+    client_id = (client_id or "").strip() or None
+    if client_id is not None:
+        if len(client_id) > 64:
+            raise ValidationError("client_id is longer than 64 characters")
+        existing = Contact.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            return _replayed(existing, elector), False
+    if campaign is None:
+        raise ValidationError("A contact belongs to a campaign")
+    if elector.deleted_at is not None:
+        raise ValidationError("This elector has left the register")
+    if elector.constituency_id != campaign.constituency_id:
+        raise ValidationError("This elector is not in the campaign's constituency")
+    now = timezone.now()
+    if occurred_at is not None and occurred_at > now + datetime.timedelta(minutes=10):
+        raise ValidationError("The contact is dated in the future")
+    cleaned = _validate(
+        campaign,
+        outcome=outcome,
+        method=method,
+        support_code=support_code,
+        likelihood=likelihood,
+        previous_vote=previous_vote,
+        issues=issues,
+        notes=notes,
+        answers=answers,
+    )
+    contact = Contact(
+        elector=elector,
+        campaign=campaign,
+        walk=walk,
+        canvasser=canvasser if getattr(canvasser, "pk", None) else None,
+        method=method,
+        occurred_at=occurred_at or now,
+        outcome=outcome,
+        support_code=cleaned[questions.SUPPORT] or "",
+        likelihood=cleaned[questions.LIKELIHOOD],
+        previous_vote=cleaned[questions.PREVIOUS_VOTE] or "",
+        issues=cleaned[questions.ISSUES] or [],
+        notes=cleaned[questions.NOTES] or "",
+        answers=cleaned["answers"],
+        client_id=client_id,
+        recorded_at=now,
+        needs_review=outcome in REVIEW_OUTCOMES,
+    )
+    try:
+        with transaction.atomic():
+            # Lock the elector so two contacts for one person (two canvassers syncing) derive in turn.
+            Elector.objects.select_for_update().filter(pk=elector.pk).values_list("pk", flat=True).first()
+            contact.save(force_insert=True)
+            recompute_elector(elector)
+            if elector.person_id:
+                _timeline(elector, contact, canvasser)
+    except IntegrityError:
+        # Another request stored the same client_id between our check and our insert.
+        if client_id is None:
+            raise
+        existing = Contact.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return _replayed(existing, elector), False
+    return contact, True
+
+
+def _replayed(existing: Contact, elector: Elector) -> Contact:
+    """A replay must be the same result: a client id reused for another elector is refused, not merged."""
+    if existing.elector_id != elector.pk:
+        raise ValidationError("This client_id was already used for another contact")
+    return existing
+
+
+def _timeline(elector: Elector, contact: Contact, canvasser: Any) -> None:
+    from groundswell.people.models import Person
+    from groundswell.people.services import add_timeline_entry
+
+    person = Person.objects.filter(pk=elector.person_id).first()
+    if person is None:
+        return
+    outcome = DoorOutcome(contact.outcome).label
+    summary = f"{Contact.Method(contact.method).label}: {outcome}"
+    if contact.support_code:
+        summary += f" ({contact.support_code})"
+    add_timeline_entry(
+        person,
+        TimelineEntry.Kind.CANVASS,
+        summary,
+        data={
+            "contact_id": contact.pk,
+            "campaign_id": contact.campaign_id,
+            "outcome": contact.outcome,
+            "support_code": contact.support_code,
+            "likelihood": contact.likelihood,
+        },
+        actor=canvasser,
+        occurred_at=contact.occurred_at,
+    )
+
+
+def resolve_review(contact: Contact) -> None:
+    """The organiser has dealt with a moved/deceased/wrong-address report."""
+    Contact.objects.filter(pk=contact.pk).update(needs_review=False)
