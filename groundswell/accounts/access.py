@@ -100,6 +100,10 @@ def clear_cache(user: Any) -> None:
         del user._gs_role_cache
 
 
+def roles_of(user: Any) -> set[str]:
+    return {a.role for a in _assignments(user)}
+
+
 def is_privileged(user: Any) -> bool:
     """Holds any role that sees other people's data (and so must use two-factor authentication)."""
     return any(a.role in PRIVILEGED_ROLES for a in _assignments(user))
