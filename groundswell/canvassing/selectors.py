@@ -311,3 +311,81 @@ def representativeness_flags(d: Dashboard, min_group: int = 20, ratio: float = 2
             elif g.rate > overall * ratio:
                 flags.append(f"{kind} {g.label}: {g.rate:.0%} reached against {overall:.0%} overall — over-represented")
     return flags
+
+
+# ---------------------------------------------------------------- organiser pages: questions, review, electors
+
+
+def stored_answer_keys(campaign: CanvassCampaign) -> set[str]:
+    """Keys under which answers are stored for the campaign's question set (including removed questions')."""
+    if campaign.question_set_id is None:
+        return set()
+    from django.db import connection
+
+    table = Contact._meta.db_table
+    campaigns = CanvassCampaign._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT DISTINCT jsonb_object_keys(c.answers) FROM {table} c JOIN {campaigns} k ON k.id = c.campaign_id "
+            "WHERE k.question_set_id = %s AND jsonb_typeof(c.answers) = 'object'"
+        )
+    else:
+        sql = (
+            f"SELECT DISTINCT j.key FROM {table} c JOIN {campaigns} k ON k.id = c.campaign_id, json_each(c.answers) j "
+            "WHERE k.question_set_id = %s AND json_type(c.answers) = 'object'"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.question_set_id])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def review_contacts(campaign: CanvassCampaign) -> QuerySet[Contact]:
+    """The campaign's moved / deceased / wrong-address reports still waiting for the organiser, newest first."""
+    return (
+        Contact.objects.filter(campaign=campaign, needs_review=True)
+        .select_related("elector__household", "canvasser")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def elector_unit(user: Any, elector: Elector) -> Any:
+    """A unit for the elector's constituency at which `user` may run canvassing (held there or above), or None."""
+    from groundswell.people.models import OrganisationUnit
+
+    for unit in OrganisationUnit.objects.filter(constituency_id=elector.constituency_id).order_by("path"):
+        if access.has_perm(user, access.Perm.MANAGE_CANVASS, unit):
+            return unit
+    return None
+
+
+def can_manage_elector(user: Any, elector: Elector) -> bool:
+    """Organisers covering the elector's constituency: MANAGE_CANVASS at a unit for that constituency or above it."""
+    return elector_unit(user, elector) is not None
+
+
+def elector_contacts(elector: Elector) -> QuerySet[Contact]:
+    """Every contact with the elector, in any campaign, newest first."""
+    return (
+        Contact.objects.filter(elector=elector).select_related("campaign", "canvasser").order_by("-occurred_at", "-id")
+    )
+
+
+def linkable_people(user: Any, text: str, limit: int = 20) -> list[Any]:
+    """People `user` may see (their own access, as the people search) matching `text`, to link an elector to."""
+    from groundswell.people.search import PeopleFilter, search_people
+
+    text = (text or "").strip()[:200]
+    if not text:
+        return []
+    return list(search_people(user, PeopleFilter(q=text))[:limit])
+
+
+def linkable_person(user: Any, pk: Any) -> Any:
+    """The person `pk` if `user` may see them (else None)."""
+    from groundswell.people.search import PeopleFilter, search_people
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return search_people(user, PeopleFilter()).filter(pk=pk).first()

@@ -1,4 +1,5 @@
-"""Organiser pages: campaigns, the target builder, cutting walks, keyboard entry and dashboards. Thin views."""
+"""Organiser pages: campaigns, the target builder, cutting walks, keyboard entry, dashboards, custom questions,
+the review list and elector pages. Thin views."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from groundswell.accounts import access
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 from groundswell.geography.models import Constituency
+from groundswell.questions import services as question_services
+from groundswell.questions.models import Question
+from groundswell.register.matching import link_elector
+from groundswell.register.models import Elector
 
 from . import selectors, services, targets
 from .models import CanvassCampaign, Contact, Target, Walk
@@ -260,3 +265,235 @@ def paper_entry(request: HttpRequest, walk_pk: int) -> HttpResponse:
             "boot": {"walk": walk.pk, "pd": walk.polling_district, "electors": electors, "codes": codes},
         },
     )
+
+
+# ---------------------------------------------------------------- custom survey questions
+
+
+def _int_or_none(value: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationError(f"{value!r} is not a whole number") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_questions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The campaign's questions in order, and a form to add a custom one."""
+    campaign = _campaign_for(request, pk)
+    qset = campaign.question_set
+    errors: list[str] = []
+    if request.method == "POST":
+        if qset is None:
+            raise PermissionDenied("This campaign has no question set.")
+        try:
+            question = question_services.add_custom_question(
+                qset,
+                request.POST.get("text", ""),
+                request.POST.get("kind", ""),
+                choices=question_services.parse_choice_lines(request.POST.get("choices", "")),
+                scale_min=_int_or_none(request.POST.get("scale_min", "")),
+                scale_max=_int_or_none(request.POST.get("scale_max", "")),
+                required=bool(request.POST.get("required")),
+                condition_key=request.POST.get("condition_key", ""),
+                condition_values=request.POST.get("condition_values", "").replace(",", "\n").splitlines(),
+                support_codes=services.support_codes_for(campaign.unit),
+                reserved_keys=selectors.stored_answer_keys(campaign),
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            record(
+                AuditEntry.Action.CREATED,
+                request=request,
+                obj=question,
+                unit=campaign.unit,
+                detail={"campaign": campaign.pk, "key": question.key, "kind": question.kind},
+            )
+            messages.success(request, f"Question “{question.text}” added.")
+            return redirect("canvassing:questions", pk=campaign.pk)
+    questions = list(qset.questions.order_by("order", "id")) if qset is not None else []
+    return render(
+        request,
+        "canvassing/questions.html",
+        {
+            "campaign": campaign,
+            "questions": [(q, question_services.is_default_question(q)) for q in questions],
+            "kinds": [(k, Question.Kind(k).label) for k in question_services.CUSTOM_KINDS],
+            "condition_sources": [q for q in questions if q.kind in question_services.CONDITION_SOURCE_KINDS],
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _campaign_question(request: HttpRequest, pk: int, question_pk: int) -> tuple[CanvassCampaign, Question]:
+    campaign = _campaign_for(request, pk)
+    question = get_object_or_404(Question, pk=question_pk, question_set_id=campaign.question_set_id or 0)
+    return campaign, question
+
+
+@login_required
+@require_POST
+def question_remove(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    campaign, question = _campaign_question(request, pk, question_pk)
+    key, question_id = question.key, question.pk
+    try:
+        question_services.remove_question(question)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        record(
+            AuditEntry.Action.CHANGED,
+            request=request,
+            object_type="questions.question",
+            object_id=question_id,
+            object_label=f"question #{question_id}",
+            unit=campaign.unit,
+            detail={"campaign": campaign.pk, "key": key, "removed": True},
+        )
+        messages.success(request, "Question removed; answers already given to it are kept.")
+    return redirect("canvassing:questions", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def question_move(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    campaign, question = _campaign_question(request, pk, question_pk)
+    direction = request.POST.get("direction", "")
+    try:
+        question_services.move_question(question, direction)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        record(
+            AuditEntry.Action.CHANGED,
+            request=request,
+            obj=question,
+            unit=campaign.unit,
+            detail={"campaign": campaign.pk, "key": question.key, "moved": direction},
+        )
+    return redirect("canvassing:questions", pk=campaign.pk)
+
+
+# ---------------------------------------------------------------- review: moved, deceased, wrong address
+
+
+@login_required
+@ensure_csrf_cookie
+def campaign_review(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_for(request, pk)
+    contacts = list(selectors.review_contacts(campaign))
+    record(
+        AuditEntry.Action.VIEWED,
+        request=request,
+        obj=campaign,
+        unit=campaign.unit,
+        detail={"page": "review", "contacts": len(contacts)},
+    )
+    return render(
+        request,
+        "canvassing/review.html",
+        {
+            "campaign": campaign,
+            "contacts": contacts,
+            # Every elector here is in the campaign's constituency, so one check covers the whole list.
+            "can_open_electors": bool(contacts) and selectors.can_manage_elector(request.user, contacts[0].elector),
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_resolve(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    campaign = _campaign_for(request, pk)
+    contact = get_object_or_404(Contact, pk=contact_pk, campaign=campaign)
+    if not contact.needs_review:
+        messages.info(request, "That report was already resolved.")
+        return redirect("canvassing:review", pk=campaign.pk)
+    services.resolve_review(contact)
+    record(
+        AuditEntry.Action.CHANGED,
+        request=request,
+        obj=contact,
+        unit=campaign.unit,
+        detail={"campaign": campaign.pk, "review_resolved": contact.outcome, "elector": contact.elector_id},
+    )
+    messages.success(request, f"{contact.elector.elector_number}: marked as resolved.")
+    return redirect("canvassing:review", pk=campaign.pk)
+
+
+# ---------------------------------------------------------------- electors: register details, history, linking
+
+
+def _elector_for(request: HttpRequest, pk: int) -> tuple[Elector, Any]:
+    elector = get_object_or_404(Elector.objects.select_related("constituency", "household", "person__unit"), pk=pk)
+    unit = selectors.elector_unit(request.user, elector)
+    if unit is None:
+        raise PermissionDenied("You do not organise canvassing in this elector's constituency.")
+    return elector, unit
+
+
+@login_required
+@ensure_csrf_cookie
+def elector_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    elector, unit = _elector_for(request, pk)
+    record(AuditEntry.Action.VIEWED, request=request, obj=elector, unit=unit)
+    q = request.GET.get("q", "").strip()[:200]
+    found = selectors.linkable_people(request.user, q)
+    if q:
+        record(
+            AuditEntry.Action.SEARCHED,
+            request=request,
+            object_type="people.person",
+            query=q,
+            unit=unit,
+            detail={"purpose": "link elector", "elector": elector.pk, "shown": len(found)},
+        )
+    person = elector.person
+    codes = services.support_codes_for(unit)
+    return render(
+        request,
+        "canvassing/elector.html",
+        {
+            "elector": elector,
+            "turnout": elector.turnout.order_by("-election"),
+            "contacts": selectors.elector_contacts(elector),
+            "support": codes.get(elector.current_support),
+            "person": person,
+            "person_visible": person is not None
+            and access.can_access_person(request.user, access.Perm.VIEW_PEOPLE, person),
+            "can_search_people": access.has_perm(request.user, access.Perm.VIEW_PEOPLE),
+            "q": q,
+            "found": found,
+        },
+    )
+
+
+@login_required
+@require_POST
+def elector_link(request: HttpRequest, pk: int) -> HttpResponse:
+    elector, _unit = _elector_for(request, pk)
+    person = selectors.linkable_person(request.user, request.POST.get("person"))
+    if person is None:
+        messages.error(request, "Choose a person from the search results.")
+        return redirect("canvassing:elector", pk=elector.pk)
+    link_elector(elector, person, actor=request.user)  # audited there ("linked")
+    messages.success(request, "Elector linked to the person by hand; automatic matching will leave it alone.")
+    return redirect("canvassing:elector", pk=elector.pk)
+
+
+@login_required
+@require_POST
+def elector_unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    elector, _unit = _elector_for(request, pk)
+    if elector.person_id is None:
+        messages.info(request, "This elector is not linked to anyone.")
+        return redirect("canvassing:elector", pk=elector.pk)
+    link_elector(elector, None, actor=request.user)  # audited there ("unlinked")
+    messages.success(request, "Elector unlinked; automatic matching will not link it again.")
+    return redirect("canvassing:elector", pk=elector.pk)

@@ -486,7 +486,7 @@ def _build_canvass(constituency: Constituency, rng: random.Random, say: Callable
         set(Elector.objects.filter(constituency=constituency).values_list("polling_district", flat=True))
     )[:3]
     target = save_target(campaign, f"Polling districts {', '.join(first_pds)}", {"polling_districts": first_pds})
-    walks = cut_walks(campaign, target_households(target), target_size=60, target=target)
+    walks = cut_walks(campaign, target_households(target), target_size=60, target=target, name_prefix="Walk")
     say(f"Cut {len(walks)} walks for the demo canvass campaign.")
     canvasser = User.objects.get(email="canvasser@example.org")
     if walks:

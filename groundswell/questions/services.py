@@ -254,3 +254,222 @@ def question_payload(question_set: QuestionSet | None) -> list[dict[str, Any]]:
         }
         for q in question_set.questions.all()
     ]
+
+
+# ---------------------------------------------------------------- organisers' custom questions
+#
+# Organisers may only add, remove and reorder custom questions; nothing here edits a question in place, so a
+# stored answer always still means what it meant when it was given. Removing a question leaves the answers
+# already stored under its key as they are, and `unique_key` never hands that key to a new question.
+
+# Kinds an organiser can add (the doorstep app has a field for each). Support and likelihood are the
+# built-in questions' own kinds; ranking has no doorstep field yet.
+CUSTOM_KINDS = (
+    Question.Kind.SINGLE,
+    Question.Kind.MULTIPLE,
+    Question.Kind.SCALE,
+    Question.Kind.YES_NO,
+    Question.Kind.TEXT,
+)
+CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.RANKING)
+# Kinds whose answers a condition can test: a fixed set of values.
+CONDITION_SOURCE_KINDS = (
+    Question.Kind.SUPPORT,
+    Question.Kind.LIKELIHOOD,
+    Question.Kind.SCALE,
+    Question.Kind.SINGLE,
+    Question.Kind.MULTIPLE,
+    Question.Kind.YES_NO,
+)
+END = "end"  # a branch target meaning "end the conversation", so never a key
+
+
+def is_default_question(question: Question) -> bool:
+    """The built-in canvass questions, whose answers live in Contact's own columns: never removed."""
+    return question.key in BUILT_IN_KEYS
+
+
+def _slug(text: str, max_length: int) -> str:
+    from django.utils.text import slugify
+
+    return slugify(text).replace("-", "_")[:max_length].strip("_")
+
+
+def unique_key(question_set: QuestionSet, text: str, reserved: Iterable[str] = ()) -> str:
+    """A key made from `text` (slugified), not used by any question of the set nor in `reserved`.
+
+    `reserved` should hold the keys found in answers already stored for the set, so that a question added
+    after another was removed never inherits the removed question's answers.
+    """
+    taken = set(question_set.questions.values_list("key", flat=True)) | set(reserved) | set(BUILT_IN_KEYS) | {END}
+    base = _slug(text, 40) or "question"
+    key, n = base, 2
+    while key in taken:
+        key = f"{base}_{n}"
+        n += 1
+    return key
+
+
+def parse_choice_lines(text: str) -> list[dict[str, str]]:
+    """One choice per line → [{"value": slug, "label": line}]; blank lines are skipped, repeats refused."""
+    choices: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for raw in (text or "").splitlines():
+        label = raw.strip()
+        if not label:
+            continue
+        if len(label) > 200:
+            raise ValidationError(f"The choice {label[:30]!r}… is longer than 200 characters")
+        value = _slug(label, 50) or f"choice_{len(choices) + 1}"
+        if value in seen:
+            raise ValidationError(f"The choice {label!r} is given twice")
+        seen.add(value)
+        choices.append({"value": value, "label": label})
+    return choices
+
+
+def _condition_values(source: Question, values: Iterable[str], support_codes: Iterable[str]) -> list[Any]:
+    """The values `source` can be answered with that `values` name (a choice's value or its label)."""
+    wanted = [str(v).strip() for v in values if str(v).strip()]
+    if not wanted:
+        raise ValidationError(f"Say which answers to '{source.key}' show the question")
+    kind = source.kind
+    if kind == Question.Kind.SUPPORT:
+        known = {c.upper(): c for c in support_codes}
+    elif kind in (Question.Kind.LIKELIHOOD, Question.Kind.SCALE):
+        scale = source.scale or {"min": 0, "max": 10}
+        known = {str(n): str(n) for n in range(int(scale.get("min", 0)), int(scale.get("max", 10)) + 1)}
+    elif kind == Question.Kind.YES_NO:
+        known = {"YES": "yes", "Y": "yes", "NO": "no", "N": "no"}
+    else:
+        known = {}
+        for c in source.choices or []:
+            known[str(c["value"]).upper()] = str(c["value"])
+            known[str(c.get("label", c["value"])).upper()] = str(c["value"])
+    cleaned: list[Any] = []
+    for v in wanted:
+        match = known.get(v.upper())
+        if match is None:
+            raise ValidationError(f"'{v}' is not an answer to '{source.key}'")
+        if match not in cleaned:
+            cleaned.append(match)
+    return cleaned
+
+
+def build_condition(
+    question_set: QuestionSet, key: str, values: Iterable[str], *, support_codes: Iterable[str] = ()
+) -> dict[str, Any]:
+    """{"question": key, "in": [...]} for a question appended to the set; {} when `key` is empty.
+
+    The key must name a question already in the set (so an earlier one) whose answers are a fixed set.
+    """
+    key = (key or "").strip()
+    if not key:
+        return {}
+    source = question_set.questions.filter(key=key).first()
+    if source is None:
+        raise ValidationError(f"The condition names '{key}', which is not an earlier question in this set")
+    if source.kind not in CONDITION_SOURCE_KINDS:
+        raise ValidationError(f"A condition cannot test '{key}' ({source.get_kind_display().lower()} answers)")
+    return {"question": key, "in": _condition_values(source, values, support_codes)}
+
+
+@transaction.atomic
+def add_custom_question(
+    question_set: QuestionSet,
+    text: str,
+    kind: str,
+    *,
+    choices: Iterable[Mapping[str, str]] = (),
+    scale_min: int | None = None,
+    scale_max: int | None = None,
+    required: bool = False,
+    condition_key: str = "",
+    condition_values: Iterable[str] = (),
+    support_codes: Iterable[str] = (),
+    reserved_keys: Iterable[str] = (),
+) -> Question:
+    """Append an organiser's question, keyed from its text, optionally shown only after certain earlier answers."""
+    # Serialise additions to one set so two organisers cannot both take the same key or order.
+    QuestionSet.objects.select_for_update().filter(pk=question_set.pk).values_list("pk", flat=True).first()
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("Write the question")
+    if len(text) > 500:
+        raise ValidationError("The question is longer than 500 characters")
+    if kind not in CUSTOM_KINDS:
+        raise ValidationError(f"Choose one of the question kinds (not {kind!r})")
+    choices = list(choices)
+    if kind in CHOICE_KINDS and len(choices) < 2:
+        raise ValidationError("A choice question needs at least two choices, one per line")
+    if kind not in CHOICE_KINDS and choices:
+        raise ValidationError("Only single- and multiple-choice questions have choices")
+    scale = None
+    if kind == Question.Kind.SCALE:
+        if scale_min is None or scale_max is None:
+            raise ValidationError("A scale needs its lowest and highest numbers")
+        if not scale_min < scale_max:
+            raise ValidationError("A scale's lowest number must be below its highest")
+        if scale_max - scale_min > 100:
+            raise ValidationError("A scale can span at most 100")
+        scale = {"min": int(scale_min), "max": int(scale_max)}
+    condition = build_condition(question_set, condition_key, condition_values, support_codes=support_codes)
+    question = add_question(
+        question_set,
+        unique_key(question_set, text, reserved_keys),
+        text,
+        kind,
+        choices=choices,
+        scale=scale,
+        required=required,
+    )
+    if condition:
+        question.condition = condition
+        question.save(update_fields=["condition"])
+    return question
+
+
+def _depends_on(question: Question) -> set[str]:
+    """Keys `question` points at: the question its condition tests and its branch targets."""
+    keys = {str(t) for t in (question.branches or {}).values() if t != END}
+    if (question.condition or {}).get("question"):
+        keys.add(str(question.condition["question"]))
+    return keys
+
+
+@transaction.atomic
+def remove_question(question: Question) -> None:
+    """Remove a custom question. Answers already stored under its key stay in the stored contacts."""
+    if is_default_question(question):
+        raise ValidationError(f"'{question.key}' is a default question and cannot be removed")
+    others = question.question_set.questions.exclude(pk=question.pk)
+    users = sorted(q.key for q in others if question.key in _depends_on(q))
+    if users:
+        raise ValidationError(f"Remove {', '.join(users)} first: it depends on '{question.key}'")
+    question.delete()
+
+
+@transaction.atomic
+def move_question(question: Question, direction: str) -> None:
+    """Swap a custom question with its neighbour ("up" or "down"), keeping conditions after what they test."""
+    if direction not in ("up", "down"):
+        raise ValidationError(f"Unknown direction {direction!r}")
+    if is_default_question(question):
+        raise ValidationError(f"'{question.key}' is a default question and keeps its place")
+    QuestionSet.objects.select_for_update().filter(pk=question.question_set_id).values_list("pk", flat=True).first()
+    ordered = list(question.question_set.questions.order_by("order", "id"))
+    i = next(n for n, q in enumerate(ordered) if q.pk == question.pk)
+    j = i - 1 if direction == "up" else i + 1
+    if not 0 <= j < len(ordered):
+        raise ValidationError(f"'{question.key}' is already {'first' if direction == 'up' else 'last'}")
+    earlier, later = (ordered[j], ordered[i]) if direction == "up" else (ordered[i], ordered[j])
+    # After the swap `later` comes first: a condition must still test an earlier answer, and a branch
+    # must still lead forward.
+    if (later.condition or {}).get("question") == earlier.key:
+        raise ValidationError(f"'{later.key}' is shown only after '{earlier.key}', so it must come after it")
+    if later.key in {str(t) for t in (earlier.branches or {}).values()}:
+        raise ValidationError(f"'{earlier.key}' leads on to '{later.key}', so it must come before it")
+    ordered[i], ordered[j] = ordered[j], ordered[i]
+    for n, q in enumerate(ordered, start=1):
+        q.order = n
+    Question.objects.bulk_update(ordered, ["order"])
