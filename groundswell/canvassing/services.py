@@ -182,6 +182,7 @@ def _validate(
     issues: Iterable[str],
     notes: str,
     answers: Mapping[str, Any] | None,
+    lenient: bool = False,
 ) -> dict[str, Any]:
     if outcome not in DoorOutcome.values:
         raise ValidationError(f"Unknown outcome {outcome!r}")
@@ -221,7 +222,7 @@ def _validate(
         return cleaned
     built_in_answers = {k: v for k, v in cleaned.items() if v is not None}
     cleaned["answers"] = questions.validate_answers(
-        qset, extra, support_codes=codes, skip=questions.BUILT_IN_KEYS, context=built_in_answers
+        qset, extra, support_codes=codes, skip=questions.BUILT_IN_KEYS, context=built_in_answers, lenient=lenient
     )
     return cleaned
 
@@ -295,8 +296,13 @@ def record_contact(
     client_id: str | None = None,
     occurred_at: datetime.datetime | None = None,
     walk: Any = None,
+    recorded_offline: bool = False,
 ) -> tuple[Contact, bool]:
     """Store one contact (never overwriting earlier ones) and update the elector's derived support.
+
+    `recorded_offline`: the result was captured on a phone against its cached copy of the walk and questions,
+    which may since have changed (questions edited, the elector removed by a register update). Such a result
+    is stored rather than refused, because a canvasser must never lose what a voter told them.
 
     Idempotent by `client_id`: a retried or replayed result returns the stored contact and `False`. Under
     concurrent requests the unique constraint decides; the loser's IntegrityError is caught.
@@ -310,7 +316,7 @@ def record_contact(
             return _replayed(existing, elector), False
     if campaign is None:
         raise ValidationError("A contact belongs to a campaign")
-    if elector.deleted_at is not None:
+    if elector.deleted_at is not None and not recorded_offline:
         raise ValidationError("This elector has left the register")
     if elector.constituency_id != campaign.constituency_id:
         raise ValidationError("This elector is not in the campaign's constituency")
@@ -327,6 +333,7 @@ def record_contact(
         issues=issues,
         notes=notes,
         answers=answers,
+        lenient=recorded_offline,
     )
     contact = Contact(
         elector=elector,

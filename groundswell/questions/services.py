@@ -199,8 +199,13 @@ def validate_answers(
     support_codes: Iterable[str] = (),
     skip: Iterable[str] = (),
     context: Mapping[str, Any] | None = None,
+    lenient: bool = False,
 ) -> dict[str, Any]:
     """Validate every answer against the set; unknown keys are an error. Returns the cleaned, non-empty answers.
+
+    `lenient` is for answers recorded earlier against a copy of the set that has since changed (a phone that
+    was offline while an organiser edited the questions): answers to questions since removed or re-conditioned
+    are kept as given (bounded), and questions added since are not required. The result is never lost.
 
     `skip` names questions answered elsewhere (the built-in canvass columns), which are not required here;
     `context` gives their answers, so that conditions on them ({"question": "support", "in": [...]}) apply.
@@ -209,22 +214,42 @@ def validate_answers(
     questions = {q.key: q for q in question_set.questions.all()} if question_set is not None else {}
     skipped = set(skip)
     unknown = sorted(set(answers) - set(questions))
-    if unknown:
+    if unknown and not lenient:
         raise ValidationError(f"Unknown question(s): {', '.join(unknown)}")
     codes = list(support_codes)
-    cleaned: dict[str, Any] = {}
+    cleaned: dict[str, Any] = {key: _retired_answer(key, answers[key]) for key in unknown}
     known = {**(context or {}), **answers}
     for key, question in questions.items():
         if key in skipped:
             continue
         if not condition_holds(question, known):
             if answers.get(key) not in (None, "", []):
-                raise ValidationError(f"{key}: not asked, given the earlier answers")
+                if not lenient:
+                    raise ValidationError(f"{key}: not asked, given the earlier answers")
+                cleaned[key] = _retired_answer(key, answers[key])
             continue
+        if lenient and question.required and answers.get(key) in (None, "", []):
+            continue  # added (or made required) after this answer was recorded
         value = validate_answer(question, answers.get(key), codes)
         if value is not None:
             cleaned[key] = value
-    return cleaned
+    return {k: v for k, v in cleaned.items() if v not in (None, "", [])}
+
+
+def _retired_answer(key: str, value: Any) -> Any:
+    """An answer to a question the set no longer asks, kept as recorded within the same bounds as free text."""
+    if len(key) > 50:
+        raise ValidationError(f"{key[:50]}…: not a question key")
+    if isinstance(value, list):
+        if len(value) > 20:
+            raise ValidationError(f"{key}: too many values")
+        return [str(v)[:200] for v in value]
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    text = str(value).strip()
+    if len(text) > 2000:
+        raise ValidationError(f"{key}: longer than 2000 characters")
+    return text
 
 
 def condition_holds(question: Question, known: Mapping[str, Any]) -> bool:

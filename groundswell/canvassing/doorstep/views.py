@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.register.models import Elector
 
 from .. import selectors
 from ..models import Contact, Walk
@@ -169,8 +170,10 @@ def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[s
     method = item.get("method") or Contact.Method.DOOR
     if method not in (Contact.Method.DOOR, Contact.Method.PAPER):
         return result | {"status": "error", "error": f"method {method!r} is not allowed here"}
-    on_walk = selectors.walk_electors(walk)
     if item.get("elector_id"):
+        # The phone's copy of the walk may predate a register update: an elector removed since is still on
+        # this walk's doors, and what they said is kept (their history survives deletion).
+        on_walk = Elector.objects.filter(household_id__in=walk.stops.values("household_id"))
         elector_id = _int_or_none(item["elector_id"])
         elector = on_walk.filter(pk=elector_id).first() if elector_id is not None else None
     else:
@@ -193,6 +196,7 @@ def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[s
             client_id=client_id,
             occurred_at=_occurred_at(item.get("occurred_at")),
             walk=walk,
+            recorded_offline=True,
         )
     except ValidationError as exc:
         return result | {"status": "error", "error": " ".join(exc.messages)}

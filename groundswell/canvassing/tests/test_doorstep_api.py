@@ -194,3 +194,44 @@ def test_keyboard_entry_page_and_paper_sync(client, world):
 def test_canvasser_cannot_open_someone_elses_paper_page(client, world):
     client.force_login(world.other_canvasser)
     assert client.get(reverse("canvassing:paper_entry", args=[world.walk.pk])).status_code == 403
+
+
+def test_results_recorded_before_a_change_are_never_lost(client, world):
+    """A phone offline while the organiser edited the questions, or while a register update removed the
+    elector, still gets its results stored when it syncs."""
+    from groundswell.questions.models import Question
+
+    qset = world.walk.campaign.question_set
+    removed = Question.objects.create(
+        question_set=qset, key="bins", text="Bin collections OK?", kind="yes_no", order=90
+    )
+    item_with_removed_answer = _item(world, world.electors[0], answers={"bins": "yes"})
+    removed.delete()
+    Question.objects.create(
+        question_set=qset, key="mural", text="Like the mural?", kind="yes_no", order=91, required=True
+    )
+    item_missing_new_required = _item(world, world.electors[1])
+    gone = world.electors[2]
+    gone.deleted_at = timezone.now()
+    gone.save(update_fields=["deleted_at"])
+    item_for_removed_elector = _item(world, gone)
+
+    client.force_login(world.canvasser)
+    results = _sync(client, [item_with_removed_answer, item_missing_new_required, item_for_removed_elector]).json()
+    assert [r["status"] for r in results["results"]] == ["created", "created", "created"], results
+    assert Contact.objects.get(client_id=item_with_removed_answer["client_id"]).answers == {"bins": "yes"}
+    assert Contact.objects.filter(elector=gone).count() == 1
+
+    # The same answers typed in live (not from a phone's queue) are still checked strictly.
+    from django.core.exceptions import ValidationError
+
+    from groundswell.canvassing.services import record_contact
+
+    with pytest.raises(ValidationError):
+        record_contact(
+            world.electors[3],
+            campaign=world.walk.campaign,
+            canvasser=world.canvasser,
+            support_code="L",
+            answers={"bins": "yes"},
+        )
