@@ -6,6 +6,7 @@ urlpatterns = [
     path("people/", include("groundswell.people.urls")),
     path("audit/", include("groundswell.audit.urls")),
     path("canvassing/", include("groundswell.canvassing.urls")),
+    path("polling-day/", include("groundswell.gotv.urls")),
     path("geography/", include("groundswell.geography.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),

@@ -32,6 +32,11 @@ class Perm(StrEnum):
     VIEW_OWN_RECORD = "view_own_record"
     # Run canvass campaigns: targets, walks, walk sheets (which carry electors' names), canvass dashboards.
     MANAGE_CANVASS = "manage_canvass"
+    # Polling day: run it (stations, rooms, promise rule, knock-up lists); take numbers at a station;
+    # knock up promises from a round handed out by the committee room.
+    MANAGE_POLLING_DAY = "manage_polling_day"
+    TELL = "tell"
+    KNOCK_UP = "knock_up"
 
 
 _ALL = set(Perm)
@@ -47,6 +52,9 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_AUDIT,
         Perm.VIEW_OWN_RECORD,
         Perm.MANAGE_CANVASS,
+        Perm.MANAGE_POLLING_DAY,
+        Perm.TELL,
+        Perm.KNOCK_UP,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -54,6 +62,9 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.EDIT_PEOPLE,
         Perm.VIEW_OWN_RECORD,
         Perm.MANAGE_CANVASS,
+        Perm.MANAGE_POLLING_DAY,
+        Perm.TELL,
+        Perm.KNOCK_UP,
     },
     Role.DATA_PROTECTION_OFFICER: {
         Perm.VIEW_DASHBOARD,
@@ -65,10 +76,10 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_OWN_RECORD,
     },
     # Volunteers work one contact at a time through their own tools (call, canvass, tell); no list access.
-    Role.VOLUNTEER: {Perm.VIEW_OWN_RECORD},
+    Role.VOLUNTEER: {Perm.VIEW_OWN_RECORD, Perm.KNOCK_UP},
     Role.CALLER: {Perm.VIEW_OWN_RECORD},
-    Role.CANVASSER: {Perm.VIEW_OWN_RECORD},
-    Role.TELLER: {Perm.VIEW_OWN_RECORD},
+    Role.CANVASSER: {Perm.VIEW_OWN_RECORD, Perm.KNOCK_UP},
+    Role.TELLER: {Perm.VIEW_OWN_RECORD, Perm.TELL},
     Role.MEMBER: {Perm.VIEW_OWN_RECORD},
 }
 

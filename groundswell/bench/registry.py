@@ -12,6 +12,7 @@ BENCHES: dict[str, str] = {
     "imports": "groundswell.bench.benches.imports:run",
     "register": "groundswell.register.bench:run",
     "walks": "groundswell.canvassing.walks.bench:run",
+    "telling": "groundswell.gotv.bench:run",
 }
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "groundswell.questions",
     "groundswell.register",
     "groundswell.canvassing",
+    "groundswell.gotv",
     "groundswell.bench",
 ]
 

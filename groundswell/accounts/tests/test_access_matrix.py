@@ -21,17 +21,20 @@ EXPECTED: dict[str, set[Perm]] = {
     Role.ADMINISTRATOR: set(Perm),
     Role.ORGANISER: {
         P.VIEW_DASHBOARD, P.VIEW_PEOPLE, P.EDIT_PEOPLE, P.EXPORT_PEOPLE, P.IMPORT_PEOPLE, P.MERGE_PEOPLE,
-        P.VIEW_AUDIT, P.VIEW_OWN_RECORD, P.MANAGE_CANVASS,
+        P.VIEW_AUDIT, P.VIEW_OWN_RECORD, P.MANAGE_CANVASS, P.MANAGE_POLLING_DAY, P.TELL, P.KNOCK_UP,
     },
-    Role.COORDINATOR: {P.VIEW_DASHBOARD, P.VIEW_PEOPLE, P.EDIT_PEOPLE, P.VIEW_OWN_RECORD, P.MANAGE_CANVASS},
+    Role.COORDINATOR: {
+        P.VIEW_DASHBOARD, P.VIEW_PEOPLE, P.EDIT_PEOPLE, P.VIEW_OWN_RECORD, P.MANAGE_CANVASS, P.MANAGE_POLLING_DAY,
+        P.TELL, P.KNOCK_UP,
+    },
     Role.DATA_PROTECTION_OFFICER: {
         P.VIEW_DASHBOARD, P.VIEW_PEOPLE, P.EXPORT_PEOPLE, P.VIEW_AUDIT, P.SUBJECT_ACCESS, P.ERASE_PEOPLE,
         P.VIEW_OWN_RECORD,
     },
     Role.CALLER: {P.VIEW_OWN_RECORD},
-    Role.CANVASSER: {P.VIEW_OWN_RECORD},
-    Role.TELLER: {P.VIEW_OWN_RECORD},
-    Role.VOLUNTEER: {P.VIEW_OWN_RECORD},
+    Role.CANVASSER: {P.VIEW_OWN_RECORD, P.KNOCK_UP},
+    Role.TELLER: {P.VIEW_OWN_RECORD, P.TELL},
+    Role.VOLUNTEER: {P.VIEW_OWN_RECORD, P.KNOCK_UP},
     Role.MEMBER: {P.VIEW_OWN_RECORD},
 }  # fmt: skip
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
@@ -195,7 +198,8 @@ def test_merged_away_records_are_hidden(tree):
 def test_privileged_roles_are_those_that_see_others(tree):
     for role in Role.values:
         user = user_with_role(role, tree.branch_a1)
-        sees_others = bool(EXPECTED[role] - {P.VIEW_OWN_RECORD})
+        # Volunteers' tools (telling, knocking up) show one elector at a time and need no second factor.
+        sees_others = bool(EXPECTED[role] - {P.VIEW_OWN_RECORD, P.TELL, P.KNOCK_UP})
         assert access.is_privileged(user) is sees_others, role
 
 
