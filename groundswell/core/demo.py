@@ -393,12 +393,11 @@ def _ensure_users(say: Callable[[str], None]) -> None:
 
 def current_demo_code(email: str) -> str:
     """The TOTP code a demo account needs right now (demo accounts only)."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+    from groundswell.accounts.totp import current_code
 
     if email not in {e for e, _, role, _ in DEMO_USERS if role in PRIVILEGED}:
         raise ValueError(f"{email} is not a privileged demo account")
-    counter = next(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
+    return current_code(DEMO_TOTP_SECRET)
 
 
 def _polling_district_codes(branches: list[OrganisationUnit]) -> dict[int, str]:

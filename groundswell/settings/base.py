@@ -124,6 +124,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/15m/key,20/15m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Groundswell"
+# Accept the code either side of the current 30 s window: phone clocks drift, and a code typed at :29 lands at :31.
+MFA_TOTP_TOLERANCE = 1
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
