@@ -466,6 +466,7 @@ def _build_register_and_canvass(say: Callable[[str], None], households_per_ward:
         if report.errors:
             raise RuntimeError(f"demo register did not import: {report.errors[:3]}")
     _build_canvass(constituency, rng, say)
+    _build_polling_day(say)
 
 
 def _build_canvass(constituency: Constituency, rng: random.Random, say: Callable[[str], None]) -> None:
@@ -506,3 +507,201 @@ def _build_canvass(constituency: Constituency, rng: random.Random, say: Callable
                     walk=walk,
                     occurred_at=timezone.now() - timedelta(days=rng.randint(1, 25)),
                 )
+
+
+DEMO_POLLING_DAY = "Reading East polling day (synthetic demo)"
+
+
+def _build_polling_day(say: Callable[[str], None]) -> None:
+    """A polling day for Reading East today, part-way through: stations, committee rooms, promises from a
+    synthetic eve-of-poll canvass, tellers' numbers spread over the hours since polls opened, postal votes known
+    returned, knock-up rounds and lifts. Everything is synthetic and named so. Does nothing if it exists."""
+    from django.db.models import Count
+
+    from groundswell.canvassing.models import CanvassCampaign, Contact
+    from groundswell.canvassing.services import our_codes, set_our_party
+    from groundswell.gotv import services as gotv
+    from groundswell.gotv.board import TURNOUT_CURVE, polling_hours
+    from groundswell.gotv.models import Lift, PollingDay, TellingEntry
+    from groundswell.gotv.promises import promise_queryset
+
+    clp = OrganisationUnit.objects.get(code=f"CLP-{READING_EAST}")
+    if PollingDay.objects.filter(unit=clp, name=DEMO_POLLING_DAY).exists():
+        return
+    rng = random.Random(1997)
+    today = timezone.localdate()
+    now = timezone.now()
+    constituency = clp.constituency
+    if not our_codes(clp):
+        set_our_party(clp, "L")  # the demo's own party (synthetic); every other party stays "another party"
+    ours = sorted(our_codes(clp))[0]
+    campaign = CanvassCampaign.objects.filter(unit=clp, name="Reading East voter ID").first()
+    teller = User.objects.get(email="teller@example.org")
+    organiser = User.objects.get(email="organiser@example.org")
+    coordinator = User.objects.get(email="coordinator@example.org")
+
+    # An eve-of-poll canvass (synthetic) of electors nobody had reached, so the day has promises to count.
+    electors = list(
+        Elector.objects.filter(constituency=constituency, deleted_at__isnull=True).only(
+            "pk", "polling_district", "number", "suffix", "last_contacted_at", "current_support"
+        )
+    )
+    codes = [ours, "C", "D", "G", "R", "U", "A", "W"]
+    weights = [40, 20, 8, 8, 6, 12, 3, 3]
+    contacts, touched = [], []
+    for elector in electors:
+        if elector.last_contacted_at is not None or rng.random() > 0.45:
+            continue
+        code = rng.choices(codes, weights=weights)[0]
+        likelihood = rng.randint(5, 10) if (code != ours or rng.random() < 0.85) else rng.randint(1, 4)
+        at = now - timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 600))
+        contacts.append(
+            Contact(
+                elector_id=elector.pk,
+                campaign=campaign,
+                method=Contact.Method.DOOR,
+                occurred_at=at,
+                recorded_at=at,
+                outcome="spoke",
+                support_code=code,
+                likelihood=likelihood,
+                notes="synthetic demo (eve-of-poll canvass)",
+            )
+        )
+        elector.current_support, elector.current_support_at = code, at
+        elector.current_likelihood, elector.last_contacted_at = likelihood, at
+        elector.postal_voter = rng.random() < 0.18  # about the share of UK voters with a postal vote
+        touched.append(elector)
+    Contact.objects.bulk_create(contacts, batch_size=2000)
+    Elector.objects.bulk_update(
+        touched,
+        ["current_support", "current_support_at", "current_likelihood", "last_contacted_at", "postal_voter"],
+        batch_size=1000,
+    )
+
+    districts = gotv.constituency_districts(constituency.pk)
+    branches = list(
+        OrganisationUnit.objects.filter(parent=clp, ward__isnull=False).select_related("ward").order_by("name")
+    )
+    pd_codes = _polling_district_codes(branches)
+    ward_of = {pd_codes[unit.pk]: unit.ward for unit in branches}
+    counts = dict(
+        Elector.objects.filter(constituency=constituency, deleted_at__isnull=True)
+        .values_list("polling_district")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    day = gotv.create_polling_day(
+        unit=clp,
+        name=DEMO_POLLING_DAY,
+        election=f"demo.{today.isoformat()}",
+        date=today,
+        campaign=campaign,
+        promise_rule={"support_codes": [ours], "min_likelihood": 5},
+        # Votes needed: a 60% turnout and 35% of the vote, rounded to tens.
+        targets={pd: round(counts.get(pd, 0) * 0.6 * 0.35, -1) for pd in districts},
+    )
+    stations = []
+    for i in range(0, len(districts), 2):
+        pds = districts[i : i + 2]
+        ward = ward_of.get(pds[0])
+        postcode = Postcode.objects.filter(ward_code=getattr(ward, "code", ""), synthetic=True).first()
+        stations.append(
+            gotv.add_station(
+                day,
+                name=f"{ward.name if ward else pds[0]} community hall (synthetic)",
+                polling_districts=pds,
+                address=f"{i + 1} Example Street, Reading (synthetic)",
+                postcode=postcode.postcode if postcode else "",
+                latitude=postcode.latitude if postcode else None,
+                longitude=postcode.longitude if postcode else None,
+            )
+        )
+    rooms = []
+    size = -(-len(districts) // 3)
+    for n, i in enumerate(range(0, len(districts), size)):
+        pds = districts[i : i + size]
+        rooms.append(
+            gotv.add_committee_room(
+                day,
+                name=f"Committee room {n + 1} (synthetic demo)",
+                polling_districts=pds,
+                coordinator=coordinator if n < 2 else organiser,
+                address=f"{10 + n} Example Road, Reading (synthetic)",
+            )
+        )
+
+    # The day so far: a vote time for each voter drawn from the turnout curve; tellers catch most promises
+    # and some other voters; postal votes of promises known returned were logged yesterday.
+    opens, closes = polling_hours(day)
+    station_of = {pd: s for s in stations for pd in s.polling_districts}
+    promise_ids = set(promise_queryset(day).values_list("pk", flat=True))
+    span = (closes - opens).total_seconds()
+    steps = len(TURNOUT_CURVE) - 1
+
+    def vote_time() -> timedelta:
+        u = rng.random()
+        for k in range(steps):
+            if u <= TURNOUT_CURVE[k + 1]:
+                within = (u - TURNOUT_CURVE[k]) / (TURNOUT_CURVE[k + 1] - TURNOUT_CURVE[k])
+                return timedelta(seconds=span * (k + within) / steps)
+        return timedelta(seconds=span)
+
+    entries = []
+    postal = {e.pk for e in touched if e.postal_voter}
+    for elector in electors:
+        promise = elector.pk in promise_ids
+        client_id = f"demo-{today.isoformat()}-{elector.pk}"
+        if elector.pk in postal:
+            if promise and rng.random() < 0.6:
+                entries.append(
+                    TellingEntry(
+                        polling_day=day, elector_id=elector.pk, raw_number=elector.elector_number,
+                        source=TellingEntry.Source.POSTAL, client_id=client_id, entered_by=organiser,
+                        entered_at=opens - timedelta(hours=rng.randint(12, 60)),
+                    )
+                )  # fmt: skip
+            continue
+        if rng.random() > (0.72 if promise else 0.55) or rng.random() > (0.85 if promise else 0.1):
+            continue  # does not vote today, or voted while no teller was there
+        at = opens + vote_time()
+        if at > now:
+            continue
+        entries.append(
+            TellingEntry(
+                polling_day=day, elector_id=elector.pk, raw_number=elector.elector_number,
+                station=station_of.get(elector.polling_district), source=TellingEntry.Source.TELLER,
+                client_id=client_id, entered_by=teller, entered_at=at,
+            )
+        )  # fmt: skip
+    if now > opens:
+        for k in range(4):  # numbers that matched nobody, as tellers do type
+            entries.append(
+                TellingEntry(
+                    polling_day=day, raw_number=f"{districts[k % len(districts)]}-9{k}99", station=stations[0],
+                    client_id=f"demo-{today.isoformat()}-unknown-{k}", entered_by=teller,
+                    entered_at=opens + (min(now, closes) - opens) * rng.random(),
+                )
+            )  # fmt: skip
+    TellingEntry.objects.bulk_create(entries, batch_size=2000)
+    say(f"Demo polling day: {len(promise_ids)} promises, {len(entries)} tellers' numbers so far.")
+
+    if now > opens:
+        try:
+            from groundswell.gotv.knockup import complete_round, regenerate
+        except ImportError:
+            regenerate = None
+        if regenerate is not None:
+            first = regenerate(rooms[0], coordinator, round_size=60)
+            complete_round(first, coordinator)
+            regenerate(rooms[0], coordinator, round_size=60)
+        not_voted = sorted(promise_ids - {e.elector_id for e in entries})
+        waiting = Elector.objects.filter(pk__in=not_voted, polling_district__in=rooms[0].polling_districts)
+        for n, elector_id in enumerate(waiting.order_by("pk").values_list("pk", flat=True)[:3]):
+            Lift.objects.create(
+                committee_room=rooms[0],
+                elector_id=elector_id,
+                status=[Lift.Status.NEEDED, Lift.Status.ARRANGED, Lift.Status.DONE][n],
+                driver="" if n == 0 else "Demo driver (synthetic)",
+                notes="synthetic demo",
+            )

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -276,7 +276,17 @@ def import_register(
     except RegisterFileError as exc:
         report.errors = [(0, str(exc))]
         report.written = False
+    if report.written and report.created >= 1000:
+        _refresh_planner_statistics()
     return report
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk load PostgreSQL's planner knows nothing of the new rows until autovacuum gets round to
+    them, and join-heavy reads (the polling-day board, targets) can pick hopeless plans in the meantime."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE register_elector, register_property")
 
 
 def _load_electors(constituency: Constituency) -> tuple[dict, dict]:

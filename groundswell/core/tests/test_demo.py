@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from groundswell.accounts.models import Role, RoleAssignment
-from groundswell.core.demo import build_demo, current_demo_code
+from groundswell.core.demo import DEMO_POLLING_DAY, READING_EAST, _build_polling_day, build_demo, current_demo_code
 from groundswell.geography.lookup import lookup_point
 from groundswell.people.models import Person
 from groundswell.people.normalise import normalise_email, normalise_phone
@@ -18,9 +18,12 @@ def test_demo_builds_once_and_is_marked_synthetic(shared_data, capsys):
     first = build_demo(people=150)
     assert first.created and first.constituencies == 632
     people = Person.objects.count()
+    polling_day = _demo_polling_day_counts()
     second = build_demo(people=150)
     assert not second.created
     assert Person.objects.count() == people
+    _build_polling_day(lambda message: None)  # the polling day itself is built once, however it is called
+    assert _demo_polling_day_counts() == polling_day
     assert not Person.objects.filter(synthetic=False).exists()
     assert {a.role for a in RoleAssignment.objects.all()} >= {r.value for r in Role}
 
@@ -44,3 +47,42 @@ def test_demo_codes_only_for_demo_accounts():
     assert len(current_demo_code("organiser@example.org")) == 6
     with pytest.raises(ValueError):
         current_demo_code("someone@example.org")
+
+
+def _demo_polling_day_counts() -> dict[str, int]:
+    """The demo's polling day for Reading East, checked, and how much it holds (to show a second run adds nothing)."""
+    from django.utils import timezone
+
+    from groundswell.canvassing.models import Contact
+    from groundswell.gotv.models import CommitteeRoom, Lift, PollingDay, PollingStation, TellingEntry
+    from groundswell.gotv.promises import promise_queryset
+    from groundswell.register.models import Elector
+
+    day = PollingDay.objects.get(name=DEMO_POLLING_DAY)
+    assert day.constituency.code == READING_EAST and day.date == timezone.localdate()
+    assert "synthetic" in day.name and day.election == f"demo.{day.date.isoformat()}"
+    districts = set(Elector.objects.filter(constituency=day.constituency).values_list("polling_district", flat=True))
+    at_stations = [pd for s in day.stations.all() for pd in s.polling_districts]
+    assert 4 <= day.stations.count() <= 6 and sorted(at_stations) == sorted(districts)  # each district once
+    rooms = list(day.committee_rooms.select_related("coordinator"))
+    assert 2 <= len(rooms) <= 3 and all("synthetic" in r.name for r in rooms)
+    assert "coordinator@example.org" in {r.coordinator.email for r in rooms if r.coordinator}
+    assert set(day.targets) == districts
+    promises = promise_queryset(day).count()
+    assert promises > 100
+    entries = TellingEntry.objects.filter(polling_day=day)
+    assert entries.filter(source=TellingEntry.Source.POSTAL).exists()  # logged the day before, at any hour
+    # Tellers' numbers only up to now, and mostly promises.
+    assert not entries.filter(entered_at__gt=timezone.now()).exists()
+    teller = entries.filter(source=TellingEntry.Source.TELLER, elector__isnull=False)
+    if teller.count() >= 50:  # early in the morning there may be too few to say
+        assert teller.filter(elector__in=promise_queryset(day)).count() * 2 > teller.count()
+    return {
+        "days": PollingDay.objects.count(),
+        "stations": PollingStation.objects.count(),
+        "rooms": CommitteeRoom.objects.count(),
+        "entries": TellingEntry.objects.count(),
+        "lifts": Lift.objects.count(),
+        "contacts": Contact.objects.count(),
+        "promises": promises,
+    }

@@ -1,0 +1,362 @@
+"""Knock-up: the promises in a committee room's districts who have not voted yet, in walk order; rounds of that
+list handed to volunteers; their doorstep results; and the lifts those results ask for.
+
+`record_result` is the one way a result is stored (phone sync, keyboard, tests). It is idempotent by the
+client-generated id, so a replayed queue stores each result once. "Voted already" also takes the elector's
+number (a TellingEntry with source "knock_up"), so they drop off every list and count on the board.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from groundswell.audit.models import AuditEntry
+from groundswell.audit.services import record
+from groundswell.canvassing.models import WalkStop
+from groundswell.register.models import Elector, TurnoutRecord
+
+from .models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, TellingEntry
+from .promises import promise_queryset, voted_elector_ids
+
+Outcome = KnockUpResult.Outcome
+PRIORITIES = ("walk", "unreliable_first")
+# Results that take an elector off later rounds: they have voted, or do not want us back.
+FINAL_OUTCOMES = (Outcome.VOTED, Outcome.REFUSED)
+# "Likely" for unreliable_first: they say they will vote, but have often not.
+HIGH_LIKELIHOOD = 7
+BULK_BATCH = 1000
+
+
+def _walk_positions(committee_room: CommitteeRoom, household_ids: set[int]) -> dict[int, tuple[tuple, int]]:
+    """household id → ((walk sort key…, stop order), walk id) for the day's campaign's walks."""
+    campaign_id = committee_room.polling_day.campaign_id
+    if not campaign_id or not household_ids:
+        return {}
+    positions: dict[int, tuple[tuple, int]] = {}
+    stops = WalkStop.objects.filter(campaign_id=campaign_id, household__polling_district__in=_districts(committee_room))
+    for household_id, walk_id, pd, name, order in stops.values_list(
+        "household_id", "walk_id", "walk__polling_district", "walk__name", "order"
+    ):
+        if household_id in household_ids:
+            positions[household_id] = ((pd, name, walk_id, order), walk_id)
+    return positions
+
+
+def _districts(committee_room: CommitteeRoom) -> list[str]:
+    return [str(pd) for pd in (committee_room.polling_districts or [])]
+
+
+def _past_votes(elector_ids: list[int], exclude_election: str) -> dict[int, int]:
+    """How many elections each elector is marked as having voted at (in person or by post)."""
+    counts: dict[int, int] = defaultdict(int)
+    for start in range(0, len(elector_ids), BULK_BATCH):
+        chunk = elector_ids[start : start + BULK_BATCH]
+        rows = (
+            TurnoutRecord.objects.filter(elector_id__in=chunk)
+            .exclude(election=exclude_election)
+            .filter(mark__in=[TurnoutRecord.Mark.IN_PERSON, TurnoutRecord.Mark.POSTAL])
+            .values("elector_id")
+            .annotate(n=Count("id"))
+            .values_list("elector_id", "n")
+        )
+        counts.update(dict(rows))
+    return counts
+
+
+def knock_up_list(
+    committee_room: CommitteeRoom, *, priority: str = "walk", exclude_postal_voted: bool = True
+) -> list[Elector]:
+    """Promises in the room's polling districts who have not voted yet, in knock-up order.
+
+    Order: the day's campaign's walk route (walks by district and name, then stop order), then register order
+    for electors on no walk. `priority="unreliable_first"` puts likely voters (likelihood ≥ 7) with the fewest
+    past votes on the marked registers first, each group in walk order.
+
+    Excluded: electors with a live telling entry from a teller or the doorstep; a 'voted' or 'refused' knock-up
+    result on this polling day; and (unless `exclude_postal_voted=False`) postal voters known to have voted
+    (a 'postal' telling entry, or a postal mark for this election on the marked register).
+
+    Each elector carries `knock_up_walk_id` (None when on no walk) and `past_votes` (unreliable_first only).
+    """
+    if priority not in PRIORITIES:
+        raise ValueError(f"Unknown priority {priority!r}")
+    day = committee_room.polling_day
+    qs = (
+        promise_queryset(day)
+        .filter(polling_district__in=_districts(committee_room))
+        .exclude(id__in=voted_elector_ids(day, sources=[TellingEntry.Source.TELLER, TellingEntry.Source.KNOCK_UP]))
+        .exclude(
+            id__in=KnockUpResult.objects.filter(committee_room__polling_day=day, outcome__in=FINAL_OUTCOMES).values(
+                "elector_id"
+            )
+        )
+        .select_related("household")
+    )
+    if exclude_postal_voted:
+        qs = qs.exclude(id__in=voted_elector_ids(day, sources=[TellingEntry.Source.POSTAL])).exclude(
+            Q(postal_voter=True)
+            & Q(
+                id__in=TurnoutRecord.objects.filter(election=day.election, mark=TurnoutRecord.Mark.POSTAL).values(
+                    "elector_id"
+                )
+            )
+        )
+    electors = list(qs)
+    positions = _walk_positions(committee_room, {e.household_id for e in electors if e.household_id})
+
+    def walk_key(e: Elector) -> tuple:
+        found = positions.get(e.household_id) if e.household_id else None
+        if found is not None:
+            return (0, found[0], e.number, e.suffix)
+        register_order = e.household.register_order if e.household else 0
+        return (1, e.polling_district, e.number, e.suffix, register_order)
+
+    for e in electors:
+        found = positions.get(e.household_id) if e.household_id else None
+        e.knock_up_walk_id = found[1] if found else None
+    if priority == "walk":
+        return sorted(electors, key=walk_key)
+
+    past = _past_votes([e.pk for e in electors], day.election)
+    for e in electors:
+        e.past_votes = past.get(e.pk, 0)
+
+    def unreliable_key(e: Elector) -> tuple:
+        likely = (e.current_likelihood or 0) >= HIGH_LIKELIHOOD
+        return (0, e.past_votes, walk_key(e)) if likely else (1, 0, walk_key(e))
+
+    return sorted(electors, key=unreliable_key)
+
+
+def regenerate(
+    committee_room: CommitteeRoom, user: Any, round_size: int | None = None, *, priority: str = "walk"
+) -> KnockUpRound:
+    """Create the room's next knock-up round (numbered after the last) from the current list.
+
+    `round_size` caps the round at the first N electors of the list (in priority order). Bulk reads and one
+    bulk insert, so thousands of promises take well under two seconds. Audited as "created".
+    """
+    if round_size is not None and round_size < 1:
+        raise ValidationError("A round needs at least one elector")
+    # The list is read before the write transaction opens: on SQLite a write transaction holds the only
+    # write lock, and tellers' numbers must not queue behind this read (it takes most of the time).
+    electors = knock_up_list(committee_room, priority=priority)
+    if round_size is not None:
+        electors = electors[:round_size]
+    with transaction.atomic():
+        # Serialise rounds of one room: two coordinators pressing "new round" get rounds n and n+1.
+        CommitteeRoom.objects.select_for_update().filter(pk=committee_room.pk).first()
+        last = KnockUpRound.objects.filter(committee_room=committee_room).aggregate(n=Max("number"))["n"] or 0
+        knock_round = KnockUpRound.objects.create(
+            committee_room=committee_room, number=last + 1, generated_by=user, generated_at=timezone.now()
+        )
+        KnockUpItem.objects.bulk_create(
+            [
+                KnockUpItem(round=knock_round, elector_id=e.pk, walk_id=e.knock_up_walk_id, order=i)
+                for i, e in enumerate(electors, start=1)
+            ],
+            batch_size=BULK_BATCH,
+        )
+        record(
+            AuditEntry.Action.CREATED,
+            actor=user,
+            obj=knock_round,
+            unit=committee_room.polling_day.unit,
+            detail={"what": "knock-up round", "round": knock_round.number, "electors": len(electors), "by": priority},
+        )
+    return knock_round
+
+
+def complete_round(knock_round: KnockUpRound, user: Any) -> KnockUpRound:
+    """Mark a round done (idempotent: the first completion time is kept). Audited."""
+    if knock_round.completed_at is None:
+        knock_round.completed_at = timezone.now()
+        knock_round.save(update_fields=["completed_at"])
+        record(
+            AuditEntry.Action.CHANGED,
+            actor=user,
+            obj=knock_round,
+            unit=knock_round.committee_room.polling_day.unit,
+            detail={"what": "knock-up round completed", "round": knock_round.number},
+        )
+    return knock_round
+
+
+def current_round(committee_room: CommitteeRoom) -> KnockUpRound | None:
+    """The newest round not yet completed."""
+    return committee_room.rounds.filter(completed_at__isnull=True).order_by("-number").first()
+
+
+def _room_electors(committee_room: CommitteeRoom):
+    return Elector.objects.filter(
+        constituency_id=committee_room.polling_day.constituency_id, polling_district__in=_districts(committee_room)
+    )
+
+
+def record_result(
+    committee_room: CommitteeRoom,
+    elector: Elector,
+    outcome: str,
+    *,
+    client_id: str,
+    user: Any,
+    round: KnockUpRound | None = None,  # noqa: A002 - the model's own field name
+    notes: str = "",
+) -> tuple[KnockUpResult, bool]:
+    """Store one doorstep result; returns (result, created). A client_id seen before returns the stored result.
+
+    'voted' also takes the elector's number for the day (TellingEntry source 'knock_up') unless they already have
+    a live entry; 'lift' opens a Lift on the room's list unless one is already open for them.
+    """
+    client_id = str(client_id or "").strip()
+    if not client_id or len(client_id) > 64:
+        raise ValidationError("client_id is required (at most 64 characters)")
+    existing = KnockUpResult.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    if outcome not in Outcome.values:
+        raise ValidationError(f"Unknown outcome {outcome!r}")
+    if round is not None and round.committee_room_id != committee_room.pk:
+        raise ValidationError("That round belongs to another committee room")
+    if not _room_electors(committee_room).filter(pk=elector.pk).exists():
+        raise ValidationError("That elector is not in this committee room's polling districts")
+    day = committee_room.polling_day
+    try:
+        with transaction.atomic():
+            result = KnockUpResult.objects.create(
+                committee_room=committee_room,
+                round=round,
+                elector=elector,
+                outcome=outcome,
+                notes=str(notes or "")[:300],
+                client_id=client_id,
+                recorded_by=user,
+            )
+            if outcome == Outcome.VOTED:
+                _take_number(day, elector, result, user)
+            elif outcome == Outcome.LIFT:
+                open_lift = Lift.objects.filter(
+                    committee_room=committee_room,
+                    elector=elector,
+                    status__in=[Lift.Status.NEEDED, Lift.Status.ARRANGED],
+                ).exists()
+                if not open_lift:
+                    Lift.objects.create(
+                        committee_room=committee_room, elector=elector, requested_by=result, notes=result.notes
+                    )
+    except IntegrityError:
+        # The same client_id arrived twice at once (two tabs): the other request stored it.
+        existing = KnockUpResult.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    return result, True
+
+
+def _take_number(day: Any, elector: Elector, result: KnockUpResult, user: Any) -> None:
+    if TellingEntry.objects.filter(polling_day=day, elector=elector, undone_at__isnull=True).exists():
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a teller taking them at this moment is the same vote
+            TellingEntry.objects.create(
+                polling_day=day,
+                elector=elector,
+                raw_number=elector.elector_number,
+                source=TellingEntry.Source.KNOCK_UP,
+                client_id=f"knock-up-{result.pk}",
+                entered_by=user,
+            )
+    except IntegrityError:
+        if not TellingEntry.objects.filter(polling_day=day, elector=elector, undone_at__isnull=True).exists():
+            raise
+
+
+# ---------------------------------------------------------------- reading rounds and lifts
+
+
+def round_rows(knock_round: KnockUpRound) -> list[dict[str, Any]]:
+    """A round's electors in order, with address, whether they have voted since and their latest result here."""
+    day = knock_round.committee_room.polling_day
+    items = list(knock_round.items.select_related("elector__household").order_by("order"))
+    ids = [i.elector_id for i in items]
+    voted: set[int] = set()
+    latest: dict[int, str] = {}
+    for start in range(0, len(ids), BULK_BATCH):
+        chunk = ids[start : start + BULK_BATCH]
+        voted.update(voted_elector_ids(day).filter(elector_id__in=chunk).values_list("elector_id", flat=True))
+        for elector_id, outcome in (
+            KnockUpResult.objects.filter(committee_room__polling_day=day, elector_id__in=chunk)
+            .order_by("recorded_at", "id")
+            .values_list("elector_id", "outcome")
+        ):
+            latest[elector_id] = outcome
+    from groundswell.canvassing.walks.sheets import short_address
+
+    rows = []
+    for item in items:
+        e = item.elector
+        rows.append(
+            {
+                "id": e.pk,
+                "order": item.order,
+                "number": e.elector_number,
+                "name": e.full_name,
+                "address": short_address(e.household) if e.household else "",
+                "postal": e.postal_voter,
+                "walk_id": item.walk_id,
+                "voted": e.pk in voted,
+                "outcome": latest.get(e.pk, ""),
+            }
+        )
+    return rows
+
+
+def round_payload(knock_round: KnockUpRound) -> dict[str, Any]:
+    """What the knock-up sheet on a phone needs: the round and its electors (no support, likelihood or history)."""
+    room = knock_round.committee_room
+    return {
+        "round": {
+            "id": knock_round.pk,
+            "number": knock_round.number,
+            "room": room.name,
+            "completed": knock_round.completed_at is not None,
+            "date": room.polling_day.date.isoformat(),
+        },
+        "outcomes": [{"code": value, "label": label} for value, label in Outcome.choices],
+        "electors": [
+            {k: r[k] for k in ("id", "order", "number", "name", "address", "voted", "outcome")}
+            for r in round_rows(knock_round)
+        ],
+    }
+
+
+def room_lifts(committee_room: CommitteeRoom):
+    return Lift.objects.filter(committee_room=committee_room).select_related("elector__household")
+
+
+def update_lift(lift: Lift, *, status: str, driver: str | None = None, user: Any, request: Any = None) -> Lift:
+    """Move a lift on (arranged / done / cancelled) and name the driver; audited."""
+    if status not in Lift.Status.values:
+        raise ValidationError(f"Unknown status {status!r}")
+    before = lift.status
+    lift.status = status
+    fields = ["status", "updated_at"]
+    if driver is not None:
+        lift.driver = driver.strip()[:200]
+        fields.append("driver")
+    lift.save(update_fields=fields)
+    record(
+        AuditEntry.Action.CHANGED,
+        actor=user,
+        request=request,
+        obj=lift,
+        unit=lift.committee_room.polling_day.unit,
+        detail={"what": "lift", "before": before, "after": status},
+    )
+    return lift

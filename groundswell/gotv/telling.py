@@ -1,0 +1,466 @@
+"""Telling: the numbers tellers take at polling stations. Services and selectors; the views only call these.
+
+A teller types what is on the poll card or what the voter says: `123`, `123/1` (in the station's polling
+district) or the full `AB1-123/1`. Every entry is stored once, by its client id, so a phone that re-sends
+after a lost response stores nothing twice; and one elector has at most one live vote per day (the partial
+unique constraint `one_live_vote_per_elector_per_day`), so two tellers taking the same voter count once.
+Numbers that match nobody at the station are stored too, with no elector, so nothing typed is lost and the
+coordinator can see and fix them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from groundswell.accounts import access
+from groundswell.audit.models import AuditEntry
+from groundswell.audit.services import record
+from groundswell.canvassing.selectors import parse_elector_number
+from groundswell.register.models import Elector
+from groundswell.register.selectors import live_electors
+
+from .models import PollingDay, PollingStation, TellingEntry
+
+# Match kinds (parse_and_match) and entry statuses (record_entry).
+OK = "ok"
+UNKNOWN = "unknown"
+WRONG_STATION = "wrong_station"
+AMBIGUOUS = "ambiguous"
+JUNK = "junk"
+
+RECORDED = "recorded"
+ALREADY_VOTED = "already_voted"
+DUPLICATE_CLIENT = "duplicate_client"
+ENTRY_STATUSES = (RECORDED, ALREADY_VOTED, UNKNOWN, WRONG_STATION, DUPLICATE_CLIENT)
+
+MAX_TEXT = 40  # TellingEntry.raw_number
+
+
+# ---------------------------------------------------------------- access
+
+
+def can_tell(user: Any, polling_day: PollingDay) -> bool:
+    return access.has_perm(user, access.Perm.TELL, polling_day.unit)
+
+
+def require_tell(user: Any, polling_day: PollingDay) -> None:
+    access.require(user, access.Perm.TELL, polling_day.unit)
+
+
+def can_manage(user: Any, polling_day: PollingDay) -> bool:
+    return access.has_perm(user, access.Perm.MANAGE_POLLING_DAY, polling_day.unit)
+
+
+def can_undo(user: Any, entry: TellingEntry, polling_day: PollingDay | None = None) -> bool:
+    """Its author may take back their own entry; coordinators and organisers of the day any entry."""
+    if entry.entered_by_id is not None and entry.entered_by_id == getattr(user, "pk", None):
+        return can_tell(user, polling_day or entry.polling_day)
+    return can_manage(user, polling_day or entry.polling_day)
+
+
+def days_for(user: Any) -> QuerySet[PollingDay]:
+    """Polling days whose unit (or a unit above it) the user tells for, newest first."""
+    units = access.units_for(user, access.Perm.TELL)
+    return PollingDay.objects.filter(unit__in=units).order_by("-date", "name")
+
+
+# ---------------------------------------------------------------- matching numbers
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a typed number means at one station. `kind` is ok, unknown, wrong_station, ambiguous or junk."""
+
+    kind: str
+    text: str
+    elector: Elector | None = None
+    number: str = ""  # normalised 'AB1-123/1' when the text parsed
+    message: str = ""
+    other_station: PollingStation | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == OK
+
+
+def _label(pd: str, number: int, suffix: int) -> str:
+    return f"{pd}-{number}/{suffix}" if suffix else f"{pd}-{number}"
+
+
+def station_districts(station: PollingStation) -> list[str]:
+    return [str(pd).strip().upper() for pd in station.polling_districts or [] if str(pd).strip()]
+
+
+def station_for_district(polling_day: PollingDay, pd: str) -> PollingStation | None:
+    pd = pd.upper()
+    for station in polling_day.stations.all():
+        if pd in station_districts(station):
+            return station
+    return None
+
+
+def parse_and_match(polling_day: PollingDay, station: PollingStation, text: str) -> Match:
+    """Resolve what a teller typed at `station` to one live elector, or say why not.
+
+    A bare `123` or `123/1` is looked up in the station's districts; if the station has several and the
+    number exists in more than one, the teller must type the full number. A full `AB1-123/1` must be in one
+    of the station's districts: a number from another station is flagged with that station's name rather
+    than accepted, because it is usually a mistyped district (and a real vote elsewhere is another teller's).
+    """
+    text = (text or "").strip()
+    parsed = parse_elector_number(text)
+    if parsed is None:
+        return Match(JUNK, text, message=f"“{text[:MAX_TEXT]}” is not an elector number")
+    pd, number, suffix = parsed
+    districts = station_districts(station)
+    electors = live_electors(polling_day.constituency_id).filter(number=number, suffix=suffix)
+    if not pd:
+        found = list(electors.filter(polling_district__in=districts)[:5])
+        bare = f"{number}/{suffix}" if suffix else str(number)
+        if not found:
+            return Match(UNKNOWN, text, message=f"No elector {bare} at {station.name}")
+        if len(found) > 1:
+            options = " or ".join(sorted(e.elector_number for e in found))
+            return Match(AMBIGUOUS, text, message=f"{bare} is ambiguous here: type {options}")
+        return Match(OK, text, elector=found[0], number=found[0].elector_number)
+    label = _label(pd, number, suffix)
+    elector = electors.filter(polling_district=pd).first()
+    if pd in districts:
+        if elector is None:
+            return Match(UNKNOWN, text, number=label, message=f"No elector {label} on the register")
+        return Match(OK, text, elector=elector, number=label)
+    if elector is None:
+        return Match(UNKNOWN, text, number=label, message=f"No elector {label} on the register")
+    other = station_for_district(polling_day, pd)
+    where = f"station {other.name}" if other else f"district {pd}, which has no station today"
+    return Match(
+        WRONG_STATION, text, number=label, other_station=other, message=f"{label} belongs to {where}, not here"
+    )
+
+
+# ---------------------------------------------------------------- recording
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    status: str  # one of ENTRY_STATUSES
+    entry: TellingEntry | None
+    elector: Elector | None
+    message: str
+    number: str = ""  # normalised number when known
+
+
+def entry_status(entry: TellingEntry) -> str:
+    """What a stored entry stands for: recorded, undone, or (no elector) unknown / wrong station."""
+    if entry.undone_at is not None:
+        return "undone"
+    if entry.elector_id is not None:
+        return RECORDED
+    return WRONG_STATION if _is_wrong_station(entry) else UNKNOWN
+
+
+def _is_wrong_station(entry: TellingEntry) -> bool:
+    # Not stored: re-derived from the text, so fixing the register or a station's districts fixes the label.
+    if entry.station is None:
+        return False
+    return parse_and_match(entry.polling_day, entry.station, entry.raw_number).kind == WRONG_STATION
+
+
+def _replayed(entry: TellingEntry) -> EntryResult:
+    status = entry_status(entry)
+    number = entry.elector.elector_number if entry.elector_id else entry.raw_number
+    return EntryResult(DUPLICATE_CLIENT, entry, entry.elector, f"{number}: already received ({status})", number)
+
+
+def _live_vote(polling_day: PollingDay, elector: Elector) -> TellingEntry | None:
+    return (
+        TellingEntry.objects.filter(polling_day=polling_day, elector=elector, undone_at__isnull=True)
+        .select_related("station")
+        .first()
+    )
+
+
+def _already_voted(existing: TellingEntry, elector: Elector) -> EntryResult:
+    where = f" at {existing.station.name}" if existing.station else ""
+    when = timezone.localtime(existing.entered_at).strftime("%H:%M")
+    message = f"{elector.elector_number} already voted ({when}{where})"
+    return EntryResult(ALREADY_VOTED, existing, elector, message, elector.elector_number)
+
+
+def record_entry(
+    polling_day: PollingDay,
+    station: PollingStation,
+    text: str,
+    *,
+    client_id: str,
+    user: Any,
+    source: str = TellingEntry.Source.TELLER,
+) -> EntryResult:
+    """Store what a teller typed, once. Access is the caller's job (views check Perm.TELL per request).
+
+    The same client id always answers duplicate_client with the stored entry (a re-sent queue stores nothing
+    twice). A voter already taken answers already_voted with the live entry and stores no second vote.
+    There is no check before the insert: the unique constraints decide (also when two requests race), and a
+    refused insert is answered from what is stored. Most entries are new, so that is also the fewest queries.
+    """
+    client_id = str(client_id or "").strip()
+    if not client_id or len(client_id) > 64:
+        raise ValueError("client_id is required (at most 64 characters)")
+    if station.polling_day_id != polling_day.pk:
+        raise ValueError("station is not on this polling day")
+    match = parse_and_match(polling_day, station, text)
+    entry = TellingEntry(
+        polling_day=polling_day,
+        station=station,
+        elector=match.elector,
+        raw_number=(match.text or "")[:MAX_TEXT],
+        source=source,
+        client_id=client_id,
+        entered_by=user if getattr(user, "pk", None) else None,
+    )
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+    except IntegrityError:
+        # Either this client id is stored already (a re-send, or a double send racing this one), or the
+        # elector has a live vote (another teller took them, perhaps a moment ago).
+        existing = TellingEntry.objects.filter(client_id=client_id).select_related("elector", "station").first()
+        if existing is not None:
+            return _replayed(existing)
+        live = _live_vote(polling_day, match.elector) if match.elector is not None else None
+        if live is not None:
+            return _already_voted(live, match.elector)
+        raise  # neither: a real fault, never hidden
+    if match.ok:
+        return EntryResult(RECORDED, entry, match.elector, f"{match.number} recorded", match.number)
+    status = WRONG_STATION if match.kind == WRONG_STATION else UNKNOWN
+    return EntryResult(status, entry, None, match.message, match.number)
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    status: str  # undone, already_undone
+    entry: TellingEntry
+    message: str
+
+
+def undo_entry(entry: TellingEntry, user: Any, *, request: Any = None) -> UndoResult:
+    """Take back an entry (a mistyped number): allowed for its author or a coordinator of the day. Audited.
+
+    The row is kept with undone_at/undone_by, so the history shows what was typed and who took it back;
+    the elector can then be entered again (the constraint covers live entries only).
+    """
+    polling_day = entry.polling_day
+    if not can_undo(user, entry, polling_day):
+        raise PermissionDenied("Only the teller who took this number, or a coordinator, may undo it.")
+    with transaction.atomic():
+        # Undo once: a second undo (a re-sent queue, two coordinators) finds it already done and changes nothing.
+        changed = TellingEntry.objects.filter(pk=entry.pk, undone_at__isnull=True).update(
+            undone_at=timezone.now(), undone_by=user
+        )
+        entry.refresh_from_db(fields=["undone_at", "undone_by"])
+        if changed:
+            record(
+                AuditEntry.Action.CHANGED,
+                actor=user,
+                request=request,
+                obj=entry,
+                unit=polling_day.unit,
+                detail={"what": "telling entry undone", "polling_day": polling_day.pk, "station": entry.station_id},
+            )
+    number = entry.elector.elector_number if entry.elector_id else entry.raw_number
+    if changed:
+        return UndoResult("undone", entry, f"{number} undone")
+    return UndoResult("already_undone", entry, f"{number} was already undone")
+
+
+# ---------------------------------------------------------------- selectors for the page
+
+
+def station_numbers(polling_day: PollingDay, station: PollingStation) -> dict[str, list[str]]:
+    """The station's live elector numbers per district as compact strings ('123', '123/1'): no names.
+
+    Tellers need only numbers, and a lost phone then carries nothing that identifies anybody by name.
+    """
+    out: dict[str, list[str]] = {pd: [] for pd in station_districts(station)}
+    rows = (
+        live_electors(polling_day.constituency_id)
+        .filter(polling_district__in=list(out))
+        .order_by("polling_district", "number", "suffix")
+        .values_list("polling_district", "number", "suffix")
+    )
+    for pd, number, suffix in rows:
+        out.setdefault(pd.upper(), []).append(f"{number}/{suffix}" if suffix else str(number))
+    return out
+
+
+@dataclass(frozen=True)
+class Tally:
+    voted: int
+    electorate: int | None  # None when not counted (sync answers; the page has it from the station payload)
+    flagged: int  # stored entries with no elector (unknown / wrong station), live
+
+    @property
+    def percent(self) -> float | None:
+        if self.electorate is None:
+            return None
+        return round(100 * self.voted / self.electorate, 1) if self.electorate else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"voted": self.voted, "electorate": self.electorate, "flagged": self.flagged, "percent": self.percent}
+
+
+def station_tally(polling_day: PollingDay, station: PollingStation, *, electorate: bool = True) -> Tally:
+    """Votes taken at the station against its electorate, and its flagged entries (no elector).
+
+    Counted by station, not by the electors' districts, so it rides the (polling_day, station) index and stays
+    cheap enough to send back with every sync; a recorded entry is always in one of the station's districts.
+    """
+    live = TellingEntry.objects.filter(polling_day=polling_day, station=station, undone_at__isnull=True)
+    counts = live.aggregate(
+        voted=Count("pk", filter=Q(elector__isnull=False)),
+        flagged=Count("pk", filter=Q(elector__isnull=True)),
+    )
+    total = None
+    if electorate:
+        districts = station_districts(station)
+        total = live_electors(polling_day.constituency_id).filter(polling_district__in=districts).count()
+    return Tally(voted=counts["voted"], electorate=total, flagged=counts["flagged"])
+
+
+def recent_entries(polling_day: PollingDay, station: PollingStation, limit: int = 100) -> list[TellingEntry]:
+    """The station's latest entries (live and undone), newest first, for the page's list."""
+    return list(
+        TellingEntry.objects.filter(polling_day=polling_day, station=station)
+        .select_related("elector", "station", "polling_day")
+        .order_by("-entered_at", "-id")[:limit]
+    )
+
+
+def entry_payload(entry: TellingEntry, user: Any, polling_day: PollingDay, manager: bool) -> dict[str, Any]:
+    """One entry as the page shows it: number and status, whose it is, and whether this user may undo it."""
+    mine = entry.entered_by_id is not None and entry.entered_by_id == getattr(user, "pk", None)
+    status = entry_status(entry)
+    return {
+        "id": entry.pk,
+        "client_id": entry.client_id,
+        "text": entry.raw_number,
+        "number": entry.elector.elector_number if entry.elector_id else "",
+        "status": status,
+        "mine": mine,
+        "at": entry.entered_at.isoformat(),
+        "can_undo": status != "undone" and (mine or manager),
+    }
+
+
+def station_payload(polling_day: PollingDay, station: PollingStation, user: Any) -> dict[str, Any]:
+    """Everything the telling page needs for one station: numbers to check against offline, the other
+    stations' districts (so a full number from elsewhere is flagged at once), the tally and recent entries."""
+    manager = can_manage(user, polling_day)
+    return {
+        "station": {"id": station.pk, "name": station.name, "polling_districts": station_districts(station)},
+        "numbers": station_numbers(polling_day, station),
+        "stations": [
+            {"id": s.pk, "name": s.name, "polling_districts": station_districts(s)} for s in polling_day.stations.all()
+        ],
+        "tally": station_tally(polling_day, station).as_dict(),
+        "entries": [entry_payload(e, user, polling_day, manager) for e in recent_entries(polling_day, station)],
+        "can_undo_all": manager,
+        "fetched_at": timezone.now().isoformat(),
+    }
+
+
+# ---------------------------------------------------------------- the page's sync
+
+
+_sqlite_writes = threading.Lock()
+
+
+@contextmanager
+def _write_transaction() -> Iterator[None]:
+    """On SQLite, one transaction for a whole batch and its audit entry, behind a process-wide lock.
+
+    A SQLite writer that finds the database locked sleeps in SQLite's busy handler (up to 100 ms a nap)
+    however soon the lock is freed, which is what made entry latency's tail; the threads of one server
+    process queue on a Python lock instead, which hands over at once, and take the write lock once per request
+    rather than once per statement. On PostgreSQL each entry commits on its own and the unique constraints
+    decide races: one transaction per batch would hold the audit log's advisory lock (taken mid-batch by an
+    undo) while waiting on another request's uncommitted entry, a deadlock.
+    """
+    if connection.vendor == "sqlite":
+        with _sqlite_writes, transaction.atomic():
+            yield
+    else:
+        yield
+
+
+def _sync_item(polling_day: PollingDay, stations: dict[str, PollingStation], item: dict, user: Any, request: Any):
+    client_id = str(item.get("client_id") or "")
+    out: dict[str, Any] = {"client_id": client_id}
+    if not client_id or len(client_id) > 64:
+        return out | {"status": "error", "message": "client_id is required (at most 64 characters)"}
+    if item.get("op") == "undo":
+        entry = (
+            TellingEntry.objects.filter(polling_day=polling_day, client_id=str(item.get("target") or ""))
+            .select_related("elector", "polling_day__unit")
+            .first()
+        )
+        if entry is None:
+            return out | {"status": "not_found", "message": "Nothing to undo: that entry never reached the server"}
+        try:
+            undone = undo_entry(entry, user, request=request)
+        except PermissionDenied as exc:
+            return out | {"status": "forbidden", "message": str(exc)}
+        return out | {"status": undone.status, "target": entry.client_id, "message": undone.message}
+    station = stations.get(str(item.get("station_id")))
+    if station is None:
+        return out | {"status": "error", "message": "No such polling station today"}
+    result = record_entry(polling_day, station, str(item.get("text") or ""), client_id=client_id, user=user)
+    # Only an entry stored under this client id is this item's; already_voted points at someone else's.
+    own = result.entry if result.entry is not None and result.entry.client_id == client_id else None
+    return out | {
+        "status": result.status,
+        "message": result.message,
+        "number": result.number,
+        "station_id": station.pk,
+        # For a replay, what the first send was stored as, so a page that lost the answer can show it.
+        "stored_as": entry_status(own) if own is not None else "",
+        "entry_id": own.pk if own is not None else None,
+    }
+
+
+def sync(polling_day: PollingDay, items: list[dict], user: Any, *, request: Any = None) -> dict[str, Any]:
+    """Apply the page's queue in order: {"op": "enter", client_id, station_id, text} or {"op": "undo", client_id,
+    target: an entry's client id}. Answers {"results": [per item, in order], "tallies": {station id: tally}}.
+
+    Per-item status: recorded, already_voted, unknown, wrong_station, duplicate_client (already stored),
+    undone, already_undone, not_found, forbidden, error: every one final (the page stops re-sending it).
+    The caller checks Perm.TELL for the day; undo checks its own rule per entry.
+    """
+    # Only the stations these items name: a day has dozens, and a teller's batch is usually one station's.
+    wanted = {str(i.get("station_id")) for i in items if str(i.get("station_id") or "").isdigit()}
+    stations = {str(s.pk): s for s in polling_day.stations.filter(pk__in=[int(pk) for pk in wanted])}
+    with _write_transaction():
+        results = [_sync_item(polling_day, stations, item, user, request) for item in items]
+        if items:
+            record(
+                AuditEntry.Action.CREATED,
+                actor=user,
+                request=request,
+                obj=polling_day,
+                unit=polling_day.unit,
+                detail={"what": "telling entries synced", **Counter(r["status"] for r in results)},
+            )
+    touched = {str(r["station_id"]) for r in results if r.get("station_id")}
+    tallies = {pk: station_tally(polling_day, stations[pk], electorate=False).as_dict() for pk in touched}
+    return {"results": results, "tallies": tallies}

@@ -1,0 +1,123 @@
+"""Telling pages: the teller's page, its station data (JSON) and its sync endpoint. Rules live in telling.py.
+
+The JSON endpoints answer 401/403 in JSON (never a login redirect) because the caller is the page's script,
+which must tell "signed out" from "offline" and keep its queue either way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
+
+from groundswell.audit.models import AuditEntry
+from groundswell.audit.services import record
+
+from . import telling
+from .models import PollingDay
+
+MAX_ITEMS = 500  # per sync request; the page sends longer queues in several requests
+
+
+def _json_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"detail": "Sign in again.", "login": reverse("account_login")}, status=401)
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            record(AuditEntry.Action.DENIED, request=request, query=request.path)
+            return JsonResponse({"detail": str(exc) or "Not allowed."}, status=403)
+
+    return wrapper
+
+
+def _day(request: HttpRequest, day_pk: int) -> PollingDay:
+    polling_day = get_object_or_404(PollingDay.objects.select_related("unit"), pk=day_pk)
+    telling.require_tell(request.user, polling_day)
+    return polling_day
+
+
+@require_GET
+def telling_days(request: HttpRequest) -> HttpResponse:
+    """Which polling day to tell for; straight to the page when there is only one."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    days = list(telling.days_for(request.user))
+    if not days:
+        raise PermissionDenied("You are not a teller for any polling day.")
+    if len(days) == 1:
+        return redirect("gotv:telling", day_pk=days[0].pk)
+    return render(request, "gotv/telling_days.html", {"days": days})
+
+
+@require_GET
+@ensure_csrf_cookie
+def telling_page(request: HttpRequest, day_pk: int) -> HttpResponse:
+    """The page itself holds no register data: the chosen station's numbers come from telling_station."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    polling_day = _day(request, day_pk)
+    boot = {
+        "day": polling_day.pk,
+        "user": request.user.pk,
+        "stations": [
+            {"id": s.pk, "name": s.name, "polling_districts": telling.station_districts(s)}
+            for s in polling_day.stations.all()
+        ],
+        "station_url": reverse("gotv:telling_station", args=[polling_day.pk, 0]),
+        "sync_url": reverse("gotv:telling_sync", args=[polling_day.pk]),
+    }
+    return render(request, "gotv/telling.html", {"polling_day": polling_day, "boot": boot})
+
+
+@require_GET
+@never_cache
+@_json_view
+def telling_station(request: HttpRequest, day_pk: int, station_pk: int) -> HttpResponse:
+    polling_day = _day(request, day_pk)
+    station = get_object_or_404(polling_day.stations, pk=station_pk)
+    payload = telling.station_payload(polling_day, station, request.user)
+    record(
+        AuditEntry.Action.VIEWED,
+        request=request,
+        obj=station,
+        unit=polling_day.unit,
+        detail={"what": "telling station numbers", "numbers": sum(len(v) for v in payload["numbers"].values())},
+    )
+    return JsonResponse(payload)
+
+
+@require_POST
+@never_cache
+@_json_view
+def telling_sync(request: HttpRequest, day_pk: int) -> HttpResponse:
+    """Store queued entries and undos, in order. Per item status: recorded, already_voted, unknown,
+    wrong_station, duplicate_client (already stored), undone, already_undone, not_found, forbidden, error.
+
+    Every status but a network failure is final: the page drops the item from its queue and shows it.
+    """
+    polling_day = _day(request, day_pk)
+    try:
+        items = json.loads(request.body or b"{}")["items"]
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"detail": 'Expected {"items": [{…}, …]}'}, status=400)
+    if len(items) > MAX_ITEMS:
+        return JsonResponse({"detail": f"At most {MAX_ITEMS} items per request"}, status=413)
+    return JsonResponse(telling.sync(polling_day, items, request.user, request=request))
