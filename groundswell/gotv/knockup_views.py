@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from functools import wraps
@@ -39,6 +40,7 @@ from groundswell.register.models import Elector
 
 from . import knockup, packs, promises, services
 from .models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, PollingDay
+from .offline import service_worker_response
 
 MAX_ITEMS = 500  # results per sync request; the sheet sends longer queues in several requests
 
@@ -359,53 +361,21 @@ def knockup_sheet(request: HttpRequest, round_pk: int) -> HttpResponse:
 @require_GET
 def knockup_sw(request: HttpRequest) -> HttpResponse:
     """Service worker for the knock-up sheet: caches the shell and its modules, never the round data."""
-    shell = [
-        static("css/groundswell.css"),
-        static("gotv/knockup.js"),
-        static("gotv/knockup-store.js"),
-        static("gotv/knockup-sync.js"),
-        static("canvassing/dom.js"),
-        static("canvassing/store.js"),
-    ]
-    body = SERVICE_WORKER.replace("__SHELL__", json.dumps(shell)).replace(
-        "__DATA__", json.dumps(reverse("gotv:knockup_home") + "rounds/")
+    rounds = reverse("gotv:knockup_home") + "rounds/"
+    return service_worker_response(
+        name="Knock-up sheet",
+        cache="gs-knockup-v1",  # knockup.js adds the open round's page to this cache
+        shell=[
+            static("css/groundswell.css"),
+            static("gotv/knockup.js"),
+            static("gotv/knockup-store.js"),
+            static("gotv/knockup-sync.js"),
+            static("canvassing/dom.js"),
+            static("canvassing/store.js"),
+        ],
+        pages="^" + re.escape(rounds) + r"\d+/$",
+        allowed=reverse("gotv:knockup_home"),
     )
-    response = HttpResponse(body, content_type="text/javascript")
-    response["Service-Worker-Allowed"] = reverse("gotv:knockup_home")
-    response["Cache-Control"] = "no-cache"
-    return response
-
-
-SERVICE_WORKER = """// Knock-up sheet service worker: caches the shell for offline use; round data stays in IndexedDB.
-const CACHE = "gs-knockup-v1";
-const SHELL = __SHELL__;
-const ROUNDS = __DATA__;
-self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
-});
-self.addEventListener("activate", (event) => {
-  event.waitUntil(caches.keys()
-    .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
-    .then(() => self.clients.claim()));
-});
-self.addEventListener("fetch", (event) => {
-  const request = event.request;
-  const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && url.pathname.startsWith(ROUNDS) && !url.pathname.endsWith("/data/")) {
-    // Network first (a sign-out or new deployment shows at once); the cached shell of this round offline.
-    event.respondWith(fetch(request).then((response) => {
-      if (response.ok && !response.redirected) {
-        const copy = response.clone();
-        caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
-      }
-      return response;
-    }).catch(() => caches.match(url.pathname)));
-    return;
-  }
-  if (SHELL.includes(url.pathname)) event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
-});
-"""
 
 
 @require_GET

@@ -7,6 +7,7 @@ which must tell "signed out" from "offline" and keep its queue either way.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -24,6 +26,7 @@ from groundswell.audit.services import record
 
 from . import telling
 from .models import PollingDay
+from .offline import service_worker_response
 
 MAX_ITEMS = 500  # per sync request; the page sends longer queues in several requests
 
@@ -81,6 +84,8 @@ def telling_page(request: HttpRequest, day_pk: int) -> HttpResponse:
         ],
         "station_url": reverse("gotv:telling_station", args=[polling_day.pk, 0]),
         "sync_url": reverse("gotv:telling_sync", args=[polling_day.pk]),
+        "sw_url": reverse("gotv:telling_sw"),
+        "sw_scope": reverse("gotv:days"),
     }
     return render(request, "gotv/telling.html", {"polling_day": polling_day, "boot": boot})
 
@@ -121,3 +126,25 @@ def telling_sync(request: HttpRequest, day_pk: int) -> HttpResponse:
     if len(items) > MAX_ITEMS:
         return JsonResponse({"detail": f"At most {MAX_ITEMS} items per request"}, status=413)
     return JsonResponse(telling.sync(polling_day, items, request.user, request=request))
+
+
+@require_GET
+def telling_sw(request: HttpRequest) -> HttpResponse:
+    """Service worker for the telling page: a reload with no signal still opens the page; the station's numbers
+    and the queue of entries come from IndexedDB, never from this cache."""
+    return service_worker_response(
+        name="Telling page",
+        cache=TELLING_CACHE,
+        shell=[
+            static("css/groundswell.css"),
+            static("gotv/telling.css"),
+            static("gotv/telling.js"),
+            static("gotv/telling_store.js"),
+            static("gotv/telling_sync.js"),
+        ],
+        pages="^" + re.escape(reverse("gotv:days")) + r"\d+/telling/$",
+        allowed=reverse("gotv:days"),
+    )
+
+
+TELLING_CACHE = "gs-telling-v1"  # telling.js adds the open page to this cache

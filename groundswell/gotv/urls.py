@@ -11,6 +11,7 @@ urlpatterns += [
     path("<int:day_pk>/telling/", telling_views.telling_page, name="telling"),
     path("<int:day_pk>/telling/station/<int:station_pk>/", telling_views.telling_station, name="telling_station"),
     path("<int:day_pk>/telling/sync/", telling_views.telling_sync, name="telling_sync"),
+    path("telling/sw.js", telling_views.telling_sw, name="telling_sw"),
 ]
 # end telling
 

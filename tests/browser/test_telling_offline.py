@@ -87,4 +87,17 @@ def test_teller_works_through_an_offline_spell(live_server, page):
     page.locator("#t-station-name", has_text="St Mary's Hall").wait_for()
     _row(page, "AB1-4").get_by_text("recorded").wait_for()
     _row(page, "AB1-6").get_by_text("undone").wait_for()
+
+    # No signal at all, and the teller reloads: the page opens from the service worker's cache, the station's
+    # numbers from the phone, and a number taken now waits in the queue.
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.reload()
+    page.locator("#t-station-name", has_text="St Mary's Hall").wait_for()
+    _type(page, "10")
+    _row(page, "AB1-10").get_by_text("queued (offline): on the register").wait_for()
+    assert not TellingEntry.objects.filter(elector__number=10).exists()
+    page.context.set_offline(False)
+    _row(page, "AB1-10").get_by_text("recorded").wait_for()
+    assert TellingEntry.objects.filter(elector__number=10, undone_at__isnull=True).count() == 1
     assert not errors

@@ -280,6 +280,13 @@ startSync(boot.sync_url, (s) => {
   }
 });
 
+if ("serviceWorker" in navigator && boot.sw_url) {
+  // The worker keeps this page's shell (no register data in it) so a reload with no signal still opens it.
+  navigator.serviceWorker.register(boot.sw_url, { scope: boot.sw_scope })
+    .then(() => navigator.onLine && caches.open("gs-telling-v1").then((cache) => cache.add(location.pathname)))
+    .catch(() => {});
+}
+
 const remembered = Number(localStorage.getItem(STORAGE_KEY));
 if (remembered && boot.stations.some((s) => s.id === remembered)) {
   picker.value = String(remembered);
