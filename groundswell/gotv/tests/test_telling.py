@@ -44,7 +44,14 @@ class TellingWorld:
 def _electors(constituency: Constituency, pd: str, numbers: list[tuple[int, int]]) -> list[Elector]:
     return Elector.objects.bulk_create(
         [
-            Elector(constituency=constituency, polling_district=pd, number=n, suffix=s, forenames=f"V{n}", surname="X")
+            Elector(
+                constituency=constituency,
+                polling_district=pd,
+                number=n,
+                suffix=s,
+                forenames=f"Voter{n}",
+                surname="Xylophone",
+            )
             for n, s in numbers
         ]
     )
