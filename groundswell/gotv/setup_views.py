@@ -4,6 +4,7 @@ committee rooms. Thin views: rules live in `services`; every page checks access 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -333,22 +334,47 @@ def day_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "gotv/day_form.html", {"form": form, "day": day, "target_rows": rows})
 
 
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], Any],
+    saved: str,
+    day: PollingDay,
+    viewed: Any,
+    page: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The shared flow of the station and room forms: validate, save through a service, audit the view."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(request, saved)
+            return redirect("gotv:day", pk=day.pk)
+    if request.method == "GET":
+        record(AuditEntry.Action.VIEWED, request=request, obj=viewed, unit=day.unit, detail={"page": page})
+    return render(request, template, {"form": form, "day": day, **context})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def station_create(request: HttpRequest, pk: int) -> HttpResponse:
     day = managed_day(request, pk)
-    form = StationForm(request.POST or None, day=day)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_station(day, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply(form, exc)
-        else:
-            messages.success(request, "Polling station added.")
-            return redirect("gotv:day", pk=day.pk)
-    if request.method == "GET":
-        record(AuditEntry.Action.VIEWED, request=request, obj=day, unit=day.unit, detail={"page": "new station form"})
-    return render(request, "gotv/station_form.html", {"form": form, "day": day, "station": None})
+    return _form_page(
+        request,
+        form=StationForm(request.POST or None, day=day),
+        save=lambda data: services.add_station(day, actor=request.user, **data),
+        saved="Polling station added.",
+        day=day,
+        viewed=day,
+        page="new station form",
+        template="gotv/station_form.html",
+        context={"station": None},
+    )
 
 
 @login_required
@@ -359,36 +385,34 @@ def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         f: getattr(station, f) for f in ("name", "address", "postcode", "latitude", "longitude", "polling_districts")
     }
-    form = StationForm(request.POST or None, day=day, station=station, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_station(station, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply(form, exc)
-        else:
-            messages.success(request, "Polling station saved.")
-            return redirect("gotv:day", pk=day.pk)
-    elif request.method == "GET":
-        record(AuditEntry.Action.VIEWED, request=request, obj=station, unit=day.unit, detail={"page": "station form"})
-    return render(request, "gotv/station_form.html", {"form": form, "day": day, "station": station})
+    return _form_page(
+        request,
+        form=StationForm(request.POST or None, day=day, station=station, initial=initial),
+        save=lambda data: services.update_station(station, actor=request.user, **data),
+        saved="Polling station saved.",
+        day=day,
+        viewed=station,
+        page="station form",
+        template="gotv/station_form.html",
+        context={"station": station},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_create(request: HttpRequest, pk: int) -> HttpResponse:
     day = managed_day(request, pk)
-    form = RoomForm(request.POST or None, day=day)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_committee_room(day, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply(form, exc)
-        else:
-            messages.success(request, "Committee room added.")
-            return redirect("gotv:day", pk=day.pk)
-    if request.method == "GET":
-        record(AuditEntry.Action.VIEWED, request=request, obj=day, unit=day.unit, detail={"page": "new room form"})
-    return render(request, "gotv/room_form.html", {"form": form, "day": day, "room": None})
+    return _form_page(
+        request,
+        form=RoomForm(request.POST or None, day=day),
+        save=lambda data: services.add_committee_room(day, actor=request.user, **data),
+        saved="Committee room added.",
+        day=day,
+        viewed=day,
+        page="new room form",
+        template="gotv/room_form.html",
+        context={"room": None},
+    )
 
 
 @login_required
@@ -397,15 +421,14 @@ def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(CommitteeRoom.objects.select_related("polling_day", "coordinator"), pk=pk)
     day = managed_day(request, room.polling_day_id)
     initial = {f: getattr(room, f) for f in ("name", "address", "coordinator", "polling_districts")}
-    form = RoomForm(request.POST or None, day=day, room=room, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_committee_room(room, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply(form, exc)
-        else:
-            messages.success(request, "Committee room saved.")
-            return redirect("gotv:day", pk=day.pk)
-    elif request.method == "GET":
-        record(AuditEntry.Action.VIEWED, request=request, obj=room, unit=day.unit, detail={"page": "room form"})
-    return render(request, "gotv/room_form.html", {"form": form, "day": day, "room": room})
+    return _form_page(
+        request,
+        form=RoomForm(request.POST or None, day=day, room=room, initial=initial),
+        save=lambda data: services.update_committee_room(room, actor=request.user, **data),
+        saved="Committee room saved.",
+        day=day,
+        viewed=room,
+        page="room form",
+        template="gotv/room_form.html",
+        context={"room": room},
+    )
