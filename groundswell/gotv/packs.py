@@ -9,23 +9,28 @@ Reuses the walk sheet's fonts, address formatting and route map.
 from __future__ import annotations
 
 import datetime
-import io
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from groundswell.canvassing.models import Walk
-from groundswell.canvassing.walks.sheets import MARGIN, NUMBER_FONT, PAGE, _esc, _fonts, route_map, short_address
+from groundswell.canvassing.walks.sheets import (
+    NUMBER_FONT,
+    _esc,
+    _fonts,
+    build_pdf,
+    route_map,
+    short_address,
+)
 from groundswell.register.models import Elector
 
 from .knockup import knock_up_list
 from .models import CommitteeRoom, KnockUpResult, KnockUpRound
 
-HEADER_HEIGHT = 14 * mm
 # One-letter codes for the round boxes, in the order volunteers meet them.
 RESULT_CODES: list[tuple[str, str]] = [
     ("V", KnockUpResult.Outcome.VOTED.label),
@@ -187,38 +192,20 @@ def pack_pdf(
 
     page_title = f"{committee_room.name} · {day.name}"
 
-    def draw_header(canvas, doc) -> None:
-        canvas.saveState()
-        width, height = PAGE
-        canvas.setFont(bold, 11)
-        canvas.drawString(MARGIN, height - MARGIN, page_title[:110])
-        canvas.setFont(regular, 8.5)
-        canvas.drawString(
-            MARGIN,
-            height - MARGIN - 5 * mm,
-            f"{_date(day.date):%d %B %Y} · codes: "
-            + "  ".join(f"{c} {label.lower()}" for c, label in RESULT_CODES)
-            + " · personal data: keep safe",
-        )
-        canvas.drawRightString(width - MARGIN, height - MARGIN, f"Page {doc.page}")
-        canvas.setLineWidth(0.5)
-        canvas.line(MARGIN, height - MARGIN - 7 * mm, width - MARGIN, height - MARGIN - 7 * mm)
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_HEIGHT,
-        bottomMargin=MARGIN,
-        title=f"Polling day pack: {committee_room.name}",
-        author="Groundswell",
-        pageCompression=1 if compress else 0,
+    subheading = (
+        f"{_date(day.date):%d %B %Y} · codes: "
+        + "  ".join(f"{c} {label.lower()}" for c, label in RESULT_CODES)
+        + " · personal data: keep safe"
     )
-    doc.build(story, onFirstPage=draw_header, onLaterPages=draw_header)
-    return buffer.getvalue()
+    return build_pdf(
+        story,
+        document_title=f"Polling day pack: {committee_room.name}",
+        heading=page_title,
+        subheading=subheading,
+        compress=compress,
+        heading_size=11,
+        subheading_size=8.5,
+    )
 
 
 def _hhmm(value: datetime.time | str) -> str:

@@ -188,18 +188,45 @@ def walk_sheet_pdf(walk: Walk, *, printed_on: datetime.date | None = None, compr
     title = f"{campaign.name} — {walk.name}"
     district = walk.polling_district or "—"
 
+    subheading = (
+        f"Polling district {district} · printed {printed_on:%d %B %Y} · personal data: keep safe, "
+        "return or shred after use"
+    )
+    return build_pdf(
+        [top, Spacer(1, 4 * mm), doors],
+        document_title=f"Walk sheet: {walk.name}",
+        heading=title,
+        subheading=subheading,
+        compress=compress,
+    )
+
+
+def _esc(text: str) -> str:
+    # Paragraph text is mini-markup: escape what the register supplies.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def build_pdf(
+    story: list,
+    *,
+    document_title: str,
+    heading: str,
+    subheading: str,
+    compress: bool = True,
+    heading_size: float = 12,
+    subheading_size: float = 9,
+) -> bytes:
+    """A landscape A4 document whose every page repeats a heading, a subheading, the page number and a rule
+    (printed sheets get separated; each page must say what it is). Shared by walk sheets and polling-day packs."""
+    regular, bold = _fonts()
+
     def draw_header(canvas, doc) -> None:
         canvas.saveState()
         width, height = PAGE
-        canvas.setFont(bold, 12)
-        canvas.drawString(MARGIN, height - MARGIN, title[:110])
-        canvas.setFont(regular, 9)
-        canvas.drawString(
-            MARGIN,
-            height - MARGIN - 5 * mm,
-            f"Polling district {district} · printed {printed_on:%d %B %Y} · personal data: keep safe, "
-            "return or shred after use",
-        )
+        canvas.setFont(bold, heading_size)
+        canvas.drawString(MARGIN, height - MARGIN, heading[:110])
+        canvas.setFont(regular, subheading_size)
+        canvas.drawString(MARGIN, height - MARGIN - 5 * mm, subheading)
         canvas.drawRightString(width - MARGIN, height - MARGIN, f"Page {doc.page}")
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, height - MARGIN - 7 * mm, width - MARGIN, height - MARGIN - 7 * mm)
@@ -213,14 +240,9 @@ def walk_sheet_pdf(walk: Walk, *, printed_on: datetime.date | None = None, compr
         rightMargin=MARGIN,
         topMargin=MARGIN + HEADER_HEIGHT,
         bottomMargin=MARGIN,
-        title=f"Walk sheet: {walk.name}",
+        title=document_title,
         author="Groundswell",
         pageCompression=1 if compress else 0,
     )
-    doc.build([top, Spacer(1, 4 * mm), doors], onFirstPage=draw_header, onLaterPages=draw_header)
+    doc.build(story, onFirstPage=draw_header, onLaterPages=draw_header)
     return buffer.getvalue()
-
-
-def _esc(text: str) -> str:
-    # Paragraph text is mini-markup: escape what the register supplies.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
