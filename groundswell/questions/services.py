@@ -498,3 +498,66 @@ def move_question(question: Question, direction: str) -> None:
     for n, q in enumerate(ordered, start=1):
         q.order = n
     Question.objects.bulk_update(ordered, ["order"])
+
+
+# ---------------------------------------------------------------- branching scripts (phonebank, surveys)
+
+
+def branch_target(question: Question, value: Any) -> str | None:
+    """Where this answer leads: a later question's key, 'end', or None (carry on in order)."""
+    branches = question.branches or {}
+    values = value if isinstance(value, list | tuple) else [value]
+    for v in values:
+        if v is not None and str(v) in branches:
+            return str(branches[str(v)])
+    return None
+
+
+def asked_path(questions: list[Question], answers: Mapping[str, Any]) -> list[str]:
+    """The keys of the questions actually asked, in order, following conditions and branches.
+
+    An answer with a branch skips ahead to the named question (questions in between are not asked) or ends
+    the conversation ('end'). A branch can only go forward, so the walk always ends.
+    """
+    ordered = list(questions)
+    index = {q.key: i for i, q in enumerate(ordered)}
+    path: list[str] = []
+    i = 0
+    while i < len(ordered):
+        question = ordered[i]
+        if not condition_holds(question, answers):
+            i += 1
+            continue
+        path.append(question.key)
+        target = branch_target(question, answers.get(question.key))
+        if target == "end":
+            break
+        if target in index and index[target] > i:
+            i = index[target]
+        else:
+            i += 1
+    return path
+
+
+def validate_script_answers(question_set: QuestionSet, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate answers to a branching script: only questions on the path may be answered, and required ones on
+    it must be."""
+    questions = list(question_set.questions.all())
+    path = set(asked_path(questions, answers))
+    off_path = sorted(k for k, v in answers.items() if k not in path and v not in (None, "", []))
+    known = {q.key for q in questions}
+    if off_path and set(off_path) <= known:
+        raise ValidationError(f"{', '.join(off_path)}: not asked, given the earlier answers")
+    return validate_answers(question_set, answers, skip=[q.key for q in questions if q.key not in path])
+
+
+def validate_branches(question_set: QuestionSet) -> None:
+    """Every branch names a choice of its question and leads forward to a real question (or 'end')."""
+    questions = list(question_set.questions.all())
+    position = {q.key: i for i, q in enumerate(questions)}
+    for i, q in enumerate(questions):
+        for value, target in (q.branches or {}).items():
+            if target != "end" and position.get(target, -1) <= i:
+                raise ValidationError(
+                    f"{q.key}: the answer '{value}' leads to '{target}', which is not a later question"
+                )

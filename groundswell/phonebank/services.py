@@ -1,0 +1,471 @@
+"""Phonebank rules that change state: building a target list, handing out the next call, storing results.
+
+Every entry point (caller page, API, demo, benchmark) goes through `next_call`, `submit_result` and
+`skip_call`, so the rules below hold whichever way a call is made:
+
+- a contact is leased to one caller at a time (`queue.claim`), never outside the calling window, never beyond
+  the campaign's maximum attempts, never straight back to a caller who skipped it;
+- suppression is checked at the moment of assignment (a do-not-call added since the list was built counts);
+- a result carries the caller's client id and is stored once however often it is sent.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from groundswell.audit.services import record
+from groundswell.people import selectors as people_selectors
+from groundswell.people.models import Consent, Person, PhoneNumber, Suppression, TimelineEntry
+from groundswell.people.services import add_suppression, add_timeline_entry, set_consent
+from groundswell.questions.models import Question
+from groundswell.register.models import Elector
+
+from . import queue, rules
+from .models import CallAttempt, CallCampaign, CallTarget, Outcome, PhonebankSession, Purpose
+
+# ------------------------------------------------------------------------------------------ target lists
+
+
+def people_purpose(campaign: CallCampaign) -> str:
+    """The contact rules' purpose: party promotion is direct marketing (TPS-screened); the rest is not."""
+    return people_selectors.PROMOTION if campaign.purpose == Purpose.PROMOTION else people_selectors.SERVICE
+
+
+def people_for_filter(campaign: CallCampaign) -> QuerySet[Person]:
+    """People in the campaign's unit (and below) matching its saved filter, before contact rules."""
+    f = campaign.target_filter or {}
+    qs = Person.objects.filter(unit__path__startswith=campaign.unit.path)
+    if f.get("tags"):
+        qs = qs.filter(tags__name__in=f["tags"])
+    if f.get("membership"):
+        qs = qs.filter(memberships__status__in=f["membership"])
+    if f.get("support"):
+        qs = qs.filter(electors__current_support__in=f["support"], electors__deleted_at__isnull=True)
+    if f.get("wards"):
+        qs = qs.filter(ward_code__in=f["wards"])
+    return qs.distinct()
+
+
+def _blocked_elector_q() -> Q:
+    # Electors who left the register, or whom a canvasser reported moved or deceased (awaiting review or not).
+    from groundswell.canvassing.models import Contact, DoorOutcome
+
+    reported = Contact.objects.filter(elector=OuterRef("pk"), outcome__in=[DoorOutcome.MOVED, DoorOutcome.DECEASED])
+    return Q(deleted_at__isnull=False) | Q(Exists(reported))
+
+
+@dataclass
+class BuildReport:
+    matched: int = 0
+    added: int = 0
+    already_listed: int = 0
+    not_contactable: int = 0
+
+
+def build_target_list(
+    campaign: CallCampaign, *, actor: Any = None, progress: Callable[[int, int], None] | None = None
+) -> BuildReport:
+    """Add everyone the filter matches and the contact rules allow to the campaign's queue (idempotent:
+    people already listed are left as they are, so re-running after an import only adds newcomers)."""
+    report = BuildReport()
+    purpose = people_purpose(campaign)
+    matched = people_for_filter(campaign)
+    report.matched = matched.count()
+    allowed = people_selectors.contactable(matched, "phone", purpose).values_list("pk", flat=True)
+    allowed_ids = list(allowed)
+    report.not_contactable = report.matched - len(allowed_ids)
+    listed = set(CallTarget.objects.filter(campaign=campaign).values_list("person_id", flat=True))
+    todo = [pk for pk in allowed_ids if pk not in listed]
+    report.already_listed = len(allowed_ids) - len(todo)
+    kinds = [Suppression.Kind.DO_NOT_CONTACT, Suppression.Kind.NO_PHONE]
+    if purpose == people_selectors.PROMOTION:
+        kinds.append(Suppression.Kind.TPS)
+    blocked_elector = Elector.objects.filter(_blocked_elector_q()).values("pk")
+    chunk = 2000
+    for start in range(0, len(todo), chunk):
+        ids = todo[start : start + chunk]
+        numbers: dict[int, str] = {}
+        usable = (
+            PhoneNumber.objects.filter(person_id__in=ids)
+            .exclude(number__in=Suppression.objects.filter(kind__in=kinds, phone__gt="").values("phone"))
+            .order_by("person_id", "-primary", "id")
+            .values_list("person_id", "number")
+        )
+        for person_id, number in usable:
+            numbers.setdefault(person_id, number)
+        electors: dict[int, int] = {}
+        for elector_id, person_id in (
+            Elector.objects.filter(person_id__in=ids, deleted_at__isnull=True)
+            .exclude(pk__in=blocked_elector)
+            .order_by("person_id", "id")
+            .values_list("pk", "person_id")
+        ):
+            electors.setdefault(person_id, elector_id)
+        # A person whose only elector record is gone (moved, deceased) is not called for a voter-ID campaign.
+        rows = [
+            CallTarget(campaign=campaign, person_id=pk, phone=numbers[pk], elector_id=electors.get(pk))
+            for pk in ids
+            if pk in numbers and not (campaign.target_filter.get("support") and pk not in electors)
+        ]
+        CallTarget.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        report.added += len(rows)
+        report.not_contactable += len(ids) - len(rows)
+        if progress:
+            progress(min(start + chunk, len(todo)), len(todo))
+    record(
+        "changed",
+        actor=actor,
+        obj=campaign,
+        object_label=f"call campaign {campaign.name}",
+        detail={"target_list": report.__dict__},
+        unit=campaign.unit,
+    )
+    return report
+
+
+# ------------------------------------------------------------------------------------------ assignment
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """What a caller sees for one call: who, the number, and nothing else from the record."""
+
+    target_id: int
+    lease_seq: int
+    name: str
+    phone: str
+    attempt: int  # 1 for a first call
+    lease_expires_at: datetime.datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target_id,
+            "lease": self.lease_seq,
+            "name": self.name,
+            "phone": self.phone,
+            "attempt": self.attempt,
+            "lease_expires_at": self.lease_expires_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class NoCall:
+    """Why there is no call to make now: 'closed' (outside the window or campaign not calling) or 'empty'."""
+
+    reason: str
+    message: str
+    opens_at: datetime.datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "message": self.message,
+            "opens_at": self.opens_at.isoformat() if self.opens_at else None,
+        }
+
+
+# Suppression checked for one claimed contact, in one query: the person or number on the do-not-call list,
+# phone consent withdrawn (the newest consent row), the record merged away or erased, or the elector gone.
+_BLOCKED_SQL = """
+SELECT 'suppressed' FROM people_suppression
+ WHERE (person_id = %(person)s AND kind IN ('do_not_contact', 'no_phone'))
+    OR (phone = %(phone)s AND kind IN %(kinds)s)
+UNION ALL
+SELECT 'consent withdrawn' FROM (
+    SELECT status FROM people_consent WHERE person_id = %(person)s AND channel = 'phone'
+    ORDER BY recorded_at DESC, id DESC LIMIT 1
+) newest WHERE status = 'withdrawn'
+UNION ALL
+SELECT 'record merged or erased' FROM people_person
+ WHERE id = %(person)s AND (merged_into_id IS NOT NULL OR erased_at IS NOT NULL)
+UNION ALL
+SELECT 'elector left the register' FROM register_elector WHERE id = %(elector)s AND deleted_at IS NOT NULL
+UNION ALL
+SELECT 'reported moved or deceased' FROM canvassing_contact
+ WHERE elector_id = %(elector)s AND outcome IN ('moved', 'deceased')
+LIMIT 1
+"""
+
+
+def blocked_reason(campaign: CallCampaign, lease: queue.Lease) -> str:
+    """Why this contact must not be called now ('' when fine)."""
+    kinds = ["do_not_contact", "no_phone"]
+    if campaign.purpose == Purpose.PROMOTION:
+        kinds.append("tps")
+    params = {"person": lease.person_id, "phone": lease.phone, "elector": lease.elector_id}
+    # The kinds are our own constants, spelled into the SQL (neither driver binds a tuple to IN the same way).
+    sql = _BLOCKED_SQL.replace("%(kinds)s", "(" + ",".join(f"'{k}'" for k in kinds) + ")")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+def _exclude(lease: queue.Lease, reason: str) -> None:
+    CallTarget.objects.filter(pk=lease.target_id, lease_seq=lease.lease_seq).update(
+        state=CallTarget.State.EXCLUDED, excluded_reason=reason[:200], lease_owner=None
+    )
+
+
+def _card(campaign: CallCampaign, lease: queue.Lease, expires: datetime.datetime) -> ContactCard:
+    given, family = Person.objects.filter(pk=lease.person_id).values_list("given_name", "family_name").get()
+    name = f"{given} {family}".strip() or "(no name)"
+    return ContactCard(lease.target_id, lease.lease_seq, name, lease.phone, lease.attempts + 1, expires)
+
+
+def calling_closed(campaign: CallCampaign, now: datetime.datetime) -> NoCall | None:
+    if campaign.status != CallCampaign.Status.ACTIVE:
+        return NoCall("closed", f"This campaign is {campaign.get_status_display().lower()}: no calls for now.")
+    if not rules.in_window(campaign, now):
+        opens = rules.next_window_opens(campaign, now)
+        when = timezone.localtime(opens).strftime("%a %d %b %H:%M") if opens else "later"
+        return NoCall("closed", f"Calling hours are over for now; calls open again {when}.", opens)
+    return None
+
+
+def claim_next(
+    campaign: CallCampaign, caller_id: int, now: datetime.datetime | None = None, method: str | None = None
+) -> ContactCard | NoCall:
+    """Lease the next callable contact to this caller (checking the window and suppression)."""
+    now = now or timezone.now()
+    closed = calling_closed(campaign, now)
+    if closed:
+        return closed
+    expires = now + datetime.timedelta(minutes=campaign.lease_minutes)
+    for _ in range(100):
+        lease = queue.claim(
+            campaign.pk, caller_id, now=now, lease_until=expires, max_attempts=campaign.max_attempts, method=method
+        )
+        if lease is None:
+            return NoCall("empty", "Nobody left to call right now. Thank you!")
+        reason = blocked_reason(campaign, lease)
+        if not reason:
+            return _card(campaign, lease, expires)
+        _exclude(lease, reason)
+    return NoCall("empty", "Nobody callable right now.")
+
+
+def current_lease(campaign: CallCampaign, caller_id: int, now: datetime.datetime | None = None) -> ContactCard | None:
+    """The contact this caller already holds (after a page reload or a retried request), if any."""
+    now = now or timezone.now()
+    row = (
+        CallTarget.objects.filter(
+            campaign=campaign, lease_owner_id=caller_id, state=CallTarget.State.OPEN, available_at__gt=now
+        )
+        .order_by("-leased_at")
+        .values_list("pk", "lease_seq", "person_id", "elector_id", "phone", "attempts", "available_at")
+        .first()
+    )
+    if row is None:
+        return None
+    return _card(campaign, queue.Lease(*row[:6]), row[6])
+
+
+def next_call(session: PhonebankSession, caller_id: int, now: datetime.datetime | None = None) -> ContactCard | NoCall:
+    """The caller's current contact if they hold one, else the next from the queue."""
+    campaign = session.campaign
+    if not session.active:
+        return NoCall("closed", "This phonebank session has ended.")
+    return current_lease(campaign, caller_id, now) or claim_next(campaign, caller_id, now)
+
+
+# ------------------------------------------------------------------------------------------ results
+
+
+@dataclass
+class Result:
+    attempt: CallAttempt
+    created: bool
+    applied: bool
+    next: ContactCard | NoCall | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _script_questions(campaign: CallCampaign) -> list[Question]:
+    if campaign.question_set_id is None:
+        return []
+    return list(campaign.question_set.questions.all())
+
+
+def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: str) -> dict[str, Any]:
+    """Answers checked against the script (only for a completed call; other outcomes carry none)."""
+    if outcome != Outcome.COMPLETED or not answers:
+        return {}
+    from groundswell.questions.services import validate_script_answers
+
+    if campaign.question_set_id is None:
+        raise ValidationError({"answers": "This campaign has no script, so a call cannot carry answers."})
+    return validate_script_answers(campaign.question_set, dict(answers))
+
+
+def _side_effects(campaign: CallCampaign, target: CallTarget, attempt: CallAttempt, caller: Any) -> None:
+    person = target.person
+    source = f"phonebank: {campaign.name}"
+    if attempt.outcome == Outcome.DO_NOT_CALL:
+        set_consent(person, Consent.Channel.PHONE, Consent.Status.WITHDRAWN, source, by=caller)
+    elif attempt.outcome == Outcome.DECEASED:
+        add_suppression(
+            Suppression.Kind.DO_NOT_CONTACT,
+            person=person,
+            reason="reported deceased by a caller",
+            source=source,
+            actor=caller,
+        )
+    elif attempt.outcome == Outcome.WRONG_NUMBER:
+        add_suppression(
+            Suppression.Kind.NO_PHONE, phone=target.phone, reason="wrong number", source=source, actor=caller
+        )
+    if attempt.outcome in (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL):
+        return  # not reached: kept in the campaign's results, not on the person's timeline
+    add_timeline_entry(
+        person,
+        TimelineEntry.Kind.CALL,
+        f"Phone call ({campaign.name}): {Outcome(attempt.outcome).label.lower()}",
+        {"campaign_id": campaign.pk, "attempt_id": attempt.pk, "outcome": attempt.outcome, "answers": attempt.answers},
+        actor=caller,
+        occurred_at=attempt.submitted_at,
+    )
+    if attempt.outcome == Outcome.COMPLETED and target.elector_id and "support" in attempt.answers:
+        # A support answer from a call counts like one from the doorstep for voter ID and polling day.
+        from groundswell.canvassing.models import Contact
+        from groundswell.canvassing.services import record_contact
+
+        record_contact(
+            target.elector,
+            campaign=None,
+            canvasser=caller,
+            method=Contact.Method.PHONE,
+            support_code=str(attempt.answers.get("support", "")),
+            likelihood=attempt.answers.get("likelihood"),
+            answers={k: v for k, v in attempt.answers.items() if k not in ("support", "likelihood")},
+            client_id=f"call-{attempt.pk}",
+            occurred_at=attempt.submitted_at,
+        )
+
+
+def submit_result(
+    session: PhonebankSession,
+    caller: Any,
+    *,
+    client_id: str,
+    target_id: int,
+    lease_seq: int,
+    outcome: str,
+    answers: Mapping[str, Any] | None = None,
+    notes: str = "",
+    callback_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+    and_next: bool = True,
+) -> Result:
+    """Store one call's result once (by client id), apply it to the queue if the caller still holds the lease,
+    and hand out the next call in the same step."""
+    now = now or timezone.now()
+    campaign = session.campaign
+    client_id = (client_id or "").strip()
+    if not client_id or len(client_id) > 64:
+        raise ValidationError({"client_id": "Each result needs a client id of at most 64 characters."})
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": f"Unknown outcome {outcome!r}."})
+    clean = clean_answers(campaign, answers or {}, outcome)
+    existing = CallAttempt.objects.filter(caller=caller, client_id=client_id).first()
+    if existing is not None:
+        return _replayed(session, caller, existing, and_next, now)
+    try:
+        with transaction.atomic():
+            target = CallTarget.objects.select_related("person", "elector").get(pk=target_id, campaign=campaign)
+            attempt = CallAttempt.objects.create(
+                campaign=campaign,
+                target=target,
+                caller=caller,
+                session=session,
+                client_id=client_id,
+                lease_seq=lease_seq,
+                outcome=outcome,
+                answers=clean,
+                notes=notes[:2000],
+                callback_at=callback_at,
+                assigned_at=target.leased_at if target.lease_seq == lease_seq else None,
+                submitted_at=now,
+            )
+            attempts_after = target.attempts + 1
+            again = rules.retry_at(campaign, outcome, attempts_after, now, callback_at)
+            changes: dict[str, Any] = {
+                "attempts": attempts_after,
+                "last_outcome": outcome,
+                "lease_owner": None,
+                "state": CallTarget.State.OPEN if again else CallTarget.State.DONE,
+                "available_at": again or now,
+            }
+            # Applied only by the holder of the current lease: if the lease ran out and the contact went to
+            # someone else, this call is kept on record but does not move the queue twice.
+            applied = bool(
+                CallTarget.objects.filter(
+                    pk=target.pk, lease_seq=lease_seq, lease_owner=caller, state=CallTarget.State.OPEN
+                ).update(**changes)
+            )
+            if not applied:
+                CallAttempt.objects.filter(pk=attempt.pk).update(applied=False)
+                attempt.applied = False
+            _side_effects(campaign, target, attempt, caller)
+    except CallTarget.DoesNotExist:
+        raise ValidationError({"target": "That contact is not in this campaign."}) from None
+    except IntegrityError:
+        # Two copies of the same result raced; the other one was stored.
+        existing = CallAttempt.objects.get(caller=caller, client_id=client_id)
+        return _replayed(session, caller, existing, and_next, now)
+    result = Result(attempt, created=True, applied=attempt.applied)
+    if and_next:
+        result.next = next_call(session, caller.pk, now)
+    return result
+
+
+def _replayed(
+    session: PhonebankSession, caller: Any, attempt: CallAttempt, and_next: bool, now: datetime.datetime
+) -> Result:
+    result = Result(attempt, created=False, applied=attempt.applied)
+    if and_next:
+        # The first copy may already have leased the next contact to this caller: hand the same one back.
+        result.next = next_call(session, caller.pk, now)
+    return result
+
+
+def skip_call(
+    session: PhonebankSession, caller: Any, *, target_id: int, lease_seq: int, now: datetime.datetime | None = None
+) -> ContactCard | NoCall:
+    """Give the contact back without calling (no attempt counted); it goes to someone else, then the next call."""
+    now = now or timezone.now()
+    CallTarget.objects.filter(
+        pk=target_id, campaign=session.campaign, lease_seq=lease_seq, lease_owner=caller, state=CallTarget.State.OPEN
+    ).update(lease_owner=None, available_at=now, skipped_by=caller)
+    return claim_next(session.campaign, caller.pk, now)
+
+
+def release_expired_count(campaign: CallCampaign, now: datetime.datetime | None = None) -> int:
+    """How many leases have run out (their contacts are back in the queue already; this only reports)."""
+    now = now or timezone.now()
+    return CallTarget.objects.filter(
+        campaign=campaign, state=CallTarget.State.OPEN, lease_owner__isnull=False, available_at__lte=now
+    ).count()
+
+
+def set_status(campaign: CallCampaign, status: str, actor: Any = None) -> None:
+    if status not in CallCampaign.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    campaign.status = status
+    campaign.save(update_fields=["status"])
+    record(
+        "changed",
+        actor=actor,
+        obj=campaign,
+        object_label=f"call campaign {campaign.name}",
+        detail={"status": status},
+        unit=campaign.unit,
+    )
