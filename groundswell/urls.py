@@ -7,6 +7,7 @@ urlpatterns = [
     path("audit/", include("groundswell.audit.urls")),
     path("canvassing/", include("groundswell.canvassing.urls")),
     path("polling-day/", include("groundswell.gotv.urls")),
+    path("phonebank/", include("groundswell.phonebank.urls")),
     path("geography/", include("groundswell.geography.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),

@@ -37,6 +37,9 @@ class Perm(StrEnum):
     MANAGE_POLLING_DAY = "manage_polling_day"
     TELL = "tell"
     KNOCK_UP = "knock_up"
+    # Run call campaigns: target lists, scripts, sessions, the live dashboard and results export.
+    # (Callers need no permission: they join a session by its link and see one contact at a time.)
+    MANAGE_PHONEBANK = "manage_phonebank"
 
 
 _ALL = set(Perm)
@@ -55,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_POLLING_DAY,
         Perm.TELL,
         Perm.KNOCK_UP,
+        Perm.MANAGE_PHONEBANK,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -65,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_POLLING_DAY,
         Perm.TELL,
         Perm.KNOCK_UP,
+        Perm.MANAGE_PHONEBANK,
     },
     Role.DATA_PROTECTION_OFFICER: {
         Perm.VIEW_DASHBOARD,

@@ -303,10 +303,17 @@ def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: s
 
     if campaign.question_set_id is None:
         raise ValidationError({"answers": "This campaign has no script, so a call cannot carry answers."})
-    return validate_script_answers(campaign.question_set, dict(answers))
+    from groundswell.canvassing.services import support_codes_for
+
+    return validate_script_answers(campaign.question_set, dict(answers), support_codes_for(campaign.unit))
 
 
 def _side_effects(campaign: CallCampaign, target: CallTarget, attempt: CallAttempt, caller: Any) -> None:
+    if attempt.outcome in (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL):
+        return  # not reached: kept in the campaign's results, not on the person's timeline
+    if not getattr(caller, "email", ""):
+        # The caller API passes a bare id (it does not load the user per request); records need the user.
+        caller = type(caller).objects.get(pk=caller.pk)
     person = target.person
     source = f"phonebank: {campaign.name}"
     if attempt.outcome == Outcome.DO_NOT_CALL:
@@ -323,8 +330,6 @@ def _side_effects(campaign: CallCampaign, target: CallTarget, attempt: CallAttem
         add_suppression(
             Suppression.Kind.NO_PHONE, phone=target.phone, reason="wrong number", source=source, actor=caller
         )
-    if attempt.outcome in (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL):
-        return  # not reached: kept in the campaign's results, not on the person's timeline
     add_timeline_entry(
         person,
         TimelineEntry.Kind.CALL,
@@ -446,6 +451,22 @@ def skip_call(
         pk=target_id, campaign=session.campaign, lease_seq=lease_seq, lease_owner=caller, state=CallTarget.State.OPEN
     ).update(lease_owner=None, available_at=now, skipped_by=caller)
     return claim_next(session.campaign, caller.pk, now)
+
+
+def leased_number(campaign: CallCampaign, caller_id: int, target_id: int, lease_seq: int) -> str | None:
+    """The number of the contact this caller holds under this lease now (for bridging), else None."""
+    return (
+        CallTarget.objects.filter(
+            pk=target_id,
+            campaign=campaign,
+            lease_owner_id=caller_id,
+            lease_seq=lease_seq,
+            state=CallTarget.State.OPEN,
+            available_at__gt=timezone.now(),
+        )
+        .values_list("phone", flat=True)
+        .first()
+    )
 
 
 def release_expired_count(campaign: CallCampaign, now: datetime.datetime | None = None) -> int:

@@ -508,8 +508,9 @@ def branch_target(question: Question, value: Any) -> str | None:
     branches = question.branches or {}
     values = value if isinstance(value, list | tuple) else [value]
     for v in values:
-        if v is not None and str(v) in branches:
-            return str(branches[str(v)])
+        key = {True: "yes", False: "no"}.get(v, v) if isinstance(v, bool) else v
+        if key is not None and str(key) in branches:
+            return str(branches[str(key)])
     return None
 
 
@@ -539,7 +540,9 @@ def asked_path(questions: list[Question], answers: Mapping[str, Any]) -> list[st
     return path
 
 
-def validate_script_answers(question_set: QuestionSet, answers: Mapping[str, Any]) -> dict[str, Any]:
+def validate_script_answers(
+    question_set: QuestionSet, answers: Mapping[str, Any], support_codes: Iterable[str] = ()
+) -> dict[str, Any]:
     """Validate answers to a branching script: only questions on the path may be answered, and required ones on
     it must be."""
     questions = list(question_set.questions.all())
@@ -548,7 +551,8 @@ def validate_script_answers(question_set: QuestionSet, answers: Mapping[str, Any
     known = {q.key for q in questions}
     if off_path and set(off_path) <= known:
         raise ValidationError(f"{', '.join(off_path)}: not asked, given the earlier answers")
-    return validate_answers(question_set, answers, skip=[q.key for q in questions if q.key not in path])
+    skip = [q.key for q in questions if q.key not in path]
+    return validate_answers(question_set, answers, skip=skip, support_codes=support_codes)
 
 
 def validate_branches(question_set: QuestionSet) -> None:

@@ -1,0 +1,207 @@
+"""The caller's side: join a session by its link, then the call page and its small JSON API.
+
+The API authenticates with the page's signed seat token (header `X-Caller-Seat`), not the login cookie:
+it is the hot path, and a custom header cannot be sent cross-site, so CSRF does not apply to it.
+Rules live in services.py; these views only parse and answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from groundswell.questions.services import question_payload
+
+from . import seats, selectors, services, telephony
+from .models import Outcome, PhonebankSession, SessionCaller
+
+MAX_BODY = 64 * 1024
+
+
+def _open_session(token: str) -> PhonebankSession:
+    return get_object_or_404(PhonebankSession.objects.select_related("campaign"), token=token)
+
+
+@login_required
+@never_cache
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """The session link: the brief, and a button to start calling."""
+    session = _open_session(token)
+    if request.method == "POST" and session.active:
+        phone = (request.POST.get("phone") or "").strip()
+        seat = seats.join(session, request.user)
+        if phone and phone != seat.phone:
+            from groundswell.people.normalise import InvalidValue, normalise_phone
+
+            try:
+                seat.phone = normalise_phone(phone)
+                seat.save(update_fields=["phone"])
+            except InvalidValue as exc:
+                return render(request, "phonebank/join.html", {"session": session, "error": str(exc)}, status=400)
+        return redirect("phonebank:call", token=token)
+    return render(request, "phonebank/join.html", {"session": session, "bridging": telephony.get_backend().can_bridge})
+
+
+@login_required
+@never_cache
+def call_page(request: HttpRequest, token: str) -> HttpResponse:
+    session = _open_session(token)
+    seat = SessionCaller.objects.filter(session=session, user=request.user).first()
+    if seat is None:
+        return redirect("phonebank:join", token=token)
+    campaign = session.campaign
+    config = {
+        "seat": seats.issue(seat),
+        "urls": {
+            name: reverse(f"phonebank:api_{name}", args=[token])
+            for name in ("next", "result", "skip", "tally", "bridge")
+        },
+        "introduction": campaign.question_set.introduction if campaign.question_set_id else "",
+        "questions": _script(campaign),
+        "outcomes": [{"value": v, "label": label} for v, label in Outcome.choices],
+        "bridging": telephony.get_backend().can_bridge and bool(seat.phone),
+    }
+    return render(request, "phonebank/call.html", {"session": session, "campaign": campaign, "config": config})
+
+
+def _script(campaign: Any) -> list[dict[str, Any]]:
+    if not campaign.question_set_id:
+        return []
+    payload = question_payload(campaign.question_set)
+    branches = {q.key: q.branches for q in campaign.question_set.questions.all()}
+    for q in payload:
+        q["branches"] = branches.get(q["key"]) or {}
+    return payload
+
+
+# ------------------------------------------------------------------------------------------ the JSON API
+
+
+def _seat_api(view: Callable[..., JsonResponse]) -> Callable[..., HttpResponse]:
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            seat, session = seats.check(request.headers.get("X-Caller-Seat"), token)
+        except seats.BadSeat as exc:
+            return JsonResponse({"detail": str(exc)}, status=401)
+        body: dict[str, Any] = {}
+        if request.method == "POST" and request.body:
+            if len(request.body) > MAX_BODY:
+                return JsonResponse({"detail": "Request too large."}, status=413)
+            try:
+                body = json.loads(request.body)
+            except (ValueError, UnicodeDecodeError):
+                return JsonResponse({"detail": "The request body is not JSON."}, status=400)
+            if not isinstance(body, dict):
+                return JsonResponse({"detail": "The request body must be a JSON object."}, status=400)
+        try:
+            return view(request, seat, session, body)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            return JsonResponse({"errors": {k: " ".join(v) for k, v in errors.items()}}, status=400)
+        except DatabaseError:
+            # The page keeps the result and retries with the same client id; nothing is half-stored.
+            return JsonResponse({"detail": "The server is busy; your result is kept and will be resent."}, status=503)
+
+    return wrapper
+
+
+def _call_json(card: services.ContactCard | services.NoCall | None) -> dict[str, Any]:
+    if isinstance(card, services.ContactCard):
+        return {"call": card.as_json()}
+    if isinstance(card, services.NoCall):
+        return {"call": None, "none": card.as_json()}
+    return {"call": None}
+
+
+def _int(body: dict[str, Any], key: str) -> int:
+    try:
+        return int(body[key])
+    except (KeyError, TypeError, ValueError):
+        raise ValidationError({key: f"'{key}' must be a whole number."}) from None
+
+
+@require_POST
+@_seat_api
+def api_next(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
+    return JsonResponse(_call_json(services.next_call(session, seat.user_id)))
+
+
+@require_POST
+@_seat_api
+def api_result(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
+    callback_at = None
+    if body.get("callback_at"):
+        callback_at = parse_datetime(str(body["callback_at"]))
+        if callback_at is None:
+            raise ValidationError({"callback_at": "Give the call-back time as an ISO date and time."})
+        if callback_at.tzinfo is None:
+            callback_at = callback_at.replace(tzinfo=datetime.UTC)
+    answers = body.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise ValidationError({"answers": "Answers must be an object of question key to answer."})
+    from groundswell.accounts.models import User
+
+    result = services.submit_result(
+        session,
+        User(pk=seat.user_id),
+        client_id=str(body.get("client_id") or ""),
+        target_id=_int(body, "target"),
+        lease_seq=_int(body, "lease"),
+        outcome=str(body.get("outcome") or ""),
+        answers=answers,
+        notes=str(body.get("notes") or ""),
+        callback_at=callback_at,
+    )
+    return JsonResponse(
+        {"stored": True, "duplicate": not result.created, "applied": result.applied, **_call_json(result.next)}
+    )
+
+
+@require_POST
+@_seat_api
+def api_skip(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
+    from groundswell.accounts.models import User
+
+    card = services.skip_call(
+        session, User(pk=seat.user_id), target_id=_int(body, "target"), lease_seq=_int(body, "lease")
+    )
+    return JsonResponse(_call_json(card))
+
+
+@require_http_methods(["GET"])
+@_seat_api
+def api_tally(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
+    return JsonResponse({"mine": selectors.caller_tally(session, seat.user_id), "team": selectors.leaderboard(session)})
+
+
+@require_POST
+@_seat_api
+def api_bridge(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
+    """Ring the caller's phone and connect it to the contact they currently hold (numbers stay hidden)."""
+    backend = telephony.get_backend()
+    if not backend.can_bridge:
+        return JsonResponse({"detail": "This phonebank dials from your own phone."}, status=404)
+    caller_phone = SessionCaller.objects.filter(pk=seat.seat_id).values_list("phone", flat=True).first()
+    if not caller_phone:
+        raise ValidationError({"phone": "Add your phone number when joining to use bridged calls."})
+    number = services.leased_number(session.campaign, seat.user_id, _int(body, "target"), _int(body, "lease"))
+    if number is None:
+        return JsonResponse({"detail": "That call is no longer yours: press Next call."}, status=409)
+    bridge = backend.bridge(caller_phone, number, reference=f"pb{session.pk}-t{body['target']}")
+    return JsonResponse({"bridge": bridge.bridge_id, "status": bridge.status})

@@ -1,0 +1,7 @@
+"""Organisers' pages: campaigns, target lists, sessions, the live dashboard, results export."""
+
+from __future__ import annotations
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
