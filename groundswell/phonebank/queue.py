@@ -27,6 +27,37 @@ _ELIGIBLE = """
     AND (skipped_by_id IS NULL OR skipped_by_id <> %s)
 """
 
+# Why a claimed contact must not be called now, checked at the moment of assignment: the person or number on
+# the do-not-call list (TPS too for party promotion), phone consent withdrawn (the newest consent row), the record
+# merged away or erased, the elector gone from the register or reported moved or deceased. {person}, {phone} and
+# {elector} are the claimed row's columns (or parameters); {kinds} the number-level suppression kinds.
+BLOCKED_SQL = """
+SELECT reason FROM (
+    SELECT 'suppressed' AS reason FROM people_suppression
+     WHERE (person_id = {person} AND kind IN ('do_not_contact', 'no_phone'))
+        OR (phone = {phone} AND kind IN {kinds})
+    UNION ALL
+    SELECT 'consent withdrawn' FROM (
+        SELECT status FROM people_consent WHERE person_id = {person} AND channel = 'phone'
+        ORDER BY recorded_at DESC, id DESC LIMIT 1
+    ) newest WHERE status = 'withdrawn'
+    UNION ALL
+    SELECT 'record merged or erased' FROM people_person
+     WHERE id = {person} AND (merged_into_id IS NOT NULL OR erased_at IS NOT NULL)
+    UNION ALL
+    SELECT 'elector left the register' FROM register_elector WHERE id = {elector} AND deleted_at IS NOT NULL
+    UNION ALL
+    SELECT 'reported moved or deceased' FROM canvassing_contact
+     WHERE elector_id = {elector} AND outcome IN ('moved', 'deceased')
+) why LIMIT 1
+"""
+
+
+def kinds_sql(tps: bool) -> str:
+    return "('do_not_contact', 'no_phone', 'tps')" if tps else "('do_not_contact', 'no_phone')"
+
+
+# PostgreSQL: claim, the caller's view of the contact and the suppression check in one round trip.
 _PG_CLAIM = f"""
 WITH next AS (
     SELECT id FROM phonebank_calltarget
@@ -37,9 +68,17 @@ WITH next AS (
 )
 UPDATE phonebank_calltarget t
 SET lease_owner_id = %s, lease_seq = t.lease_seq + 1, leased_at = %s, available_at = %s, skipped_by_id = NULL
-FROM next WHERE t.id = next.id
-RETURNING t.id, t.lease_seq, t.person_id, t.elector_id, t.phone, t.attempts
+FROM next, people_person p WHERE t.id = next.id AND p.id = t.person_id
+RETURNING t.id, t.lease_seq, t.person_id, t.elector_id, t.phone, t.attempts, p.given_name, p.family_name,
+    ({{blocked}}) AS blocked
 """
+_PG_CLAIMS = {
+    tps: _PG_CLAIM.replace(
+        "{blocked}",
+        BLOCKED_SQL.format(person="t.person_id", phone="t.phone", elector="t.elector_id", kinds=kinds_sql(tps)),
+    )
+    for tps in (False, True)
+}
 
 _CANDIDATES = f"""
 SELECT id, lease_seq FROM phonebank_calltarget
@@ -68,6 +107,10 @@ class Lease:
     elector_id: int | None
     phone: str
     attempts: int
+    # Filled in by the PostgreSQL claim (one round trip); None when the caller must look them up.
+    given_name: str | None = None
+    family_name: str | None = None
+    blocked: str | None = None
 
 
 def claim(
@@ -79,6 +122,7 @@ def claim(
     max_attempts: int,
     method: str | None = None,
     using: str = "default",
+    tps: bool = True,
 ) -> Lease | None:
     """Lease the first eligible contact to `caller_id`, or None when nothing is eligible now.
 
@@ -88,11 +132,19 @@ def claim(
     connection = connections[using]
     method = method or ("skip_locked" if connection.vendor == "postgresql" else "conditional")
     eligible = [campaign_id, now, max_attempts, caller_id]
-    with connection.cursor() as cursor:
-        if method == "skip_locked":
-            cursor.execute(_PG_CLAIM, [*eligible, caller_id, now, lease_until])
+    if method == "skip_locked":
+        # A server-side-bound, prepared statement: this runs for every call handed out, and planning it each
+        # time would cost more than running it.
+        import psycopg
+
+        connection.ensure_connection()
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_PG_CLAIMS[tps], [*eligible, caller_id, now, lease_until], prepare=True)
             row = cursor.fetchone()
-            return Lease(*row) if row else None
+        if row is None:
+            return None
+        return Lease(*row[:8], blocked=row[8] or "")
+    with connection.cursor() as cursor:
         for _ in range(50):
             cursor.execute(_CANDIDATES, [*eligible, CANDIDATES])
             candidates = cursor.fetchall()
@@ -105,8 +157,3 @@ def claim(
                 if row:
                     return Lease(*row)
         return None
-
-
-def raw_claim_sql() -> str:
-    """The PostgreSQL claim statement, for the benchmark's raw-rate loop."""
-    return _PG_CLAIM

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from groundswell.audit.services import record
 from groundswell.people import selectors as people_selectors
@@ -172,39 +173,16 @@ class NoCall:
         }
 
 
-# Suppression checked for one claimed contact, in one query: the person or number on the do-not-call list,
-# phone consent withdrawn (the newest consent row), the record merged away or erased, or the elector gone.
-_BLOCKED_SQL = """
-SELECT 'suppressed' FROM people_suppression
- WHERE (person_id = %(person)s AND kind IN ('do_not_contact', 'no_phone'))
-    OR (phone = %(phone)s AND kind IN %(kinds)s)
-UNION ALL
-SELECT 'consent withdrawn' FROM (
-    SELECT status FROM people_consent WHERE person_id = %(person)s AND channel = 'phone'
-    ORDER BY recorded_at DESC, id DESC LIMIT 1
-) newest WHERE status = 'withdrawn'
-UNION ALL
-SELECT 'record merged or erased' FROM people_person
- WHERE id = %(person)s AND (merged_into_id IS NOT NULL OR erased_at IS NOT NULL)
-UNION ALL
-SELECT 'elector left the register' FROM register_elector WHERE id = %(elector)s AND deleted_at IS NOT NULL
-UNION ALL
-SELECT 'reported moved or deceased' FROM canvassing_contact
- WHERE elector_id = %(elector)s AND outcome IN ('moved', 'deceased')
-LIMIT 1
-"""
+def _tps(campaign: CallCampaign) -> bool:
+    return campaign.purpose == Purpose.PROMOTION
 
 
 def blocked_reason(campaign: CallCampaign, lease: queue.Lease) -> str:
-    """Why this contact must not be called now ('' when fine)."""
-    kinds = ["do_not_contact", "no_phone"]
-    if campaign.purpose == Purpose.PROMOTION:
-        kinds.append("tps")
-    params = {"person": lease.person_id, "phone": lease.phone, "elector": lease.elector_id}
-    # The kinds are our own constants, spelled into the SQL (neither driver binds a tuple to IN the same way).
-    sql = _BLOCKED_SQL.replace("%(kinds)s", "(" + ",".join(f"'{k}'" for k in kinds) + ")")
+    """Why this contact must not be called now ('' when fine). See queue.BLOCKED_SQL."""
+    sql = queue.BLOCKED_SQL.format(person="%s", phone="%s", elector="%s", kinds=queue.kinds_sql(_tps(campaign)))
+    e = lease.elector_id
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [lease.person_id, lease.phone, lease.person_id, lease.person_id, e, e])
         row = cursor.fetchone()
     return row[0] if row else ""
 
@@ -216,7 +194,9 @@ def _exclude(lease: queue.Lease, reason: str) -> None:
 
 
 def _card(campaign: CallCampaign, lease: queue.Lease, expires: datetime.datetime) -> ContactCard:
-    given, family = Person.objects.filter(pk=lease.person_id).values_list("given_name", "family_name").get()
+    given, family = lease.given_name, lease.family_name
+    if given is None:
+        given, family = Person.objects.filter(pk=lease.person_id).values_list("given_name", "family_name").get()
     name = f"{given} {family}".strip() or "(no name)"
     return ContactCard(lease.target_id, lease.lease_seq, name, lease.phone, lease.attempts + 1, expires)
 
@@ -242,11 +222,17 @@ def claim_next(
     expires = now + datetime.timedelta(minutes=campaign.lease_minutes)
     for _ in range(100):
         lease = queue.claim(
-            campaign.pk, caller_id, now=now, lease_until=expires, max_attempts=campaign.max_attempts, method=method
+            campaign.pk,
+            caller_id,
+            now=now,
+            lease_until=expires,
+            max_attempts=campaign.max_attempts,
+            method=method,
+            tps=_tps(campaign),
         )
         if lease is None:
             return NoCall("empty", "Nobody left to call right now. Thank you!")
-        reason = blocked_reason(campaign, lease)
+        reason = lease.blocked if lease.blocked is not None else blocked_reason(campaign, lease)
         if not reason:
             return _card(campaign, lease, expires)
         _exclude(lease, reason)
@@ -269,11 +255,15 @@ def current_lease(campaign: CallCampaign, caller_id: int, now: datetime.datetime
     return _card(campaign, queue.Lease(*row[:6]), row[6])
 
 
+def _session_ended() -> NoCall:
+    return NoCall("closed", "This phonebank session has ended.")
+
+
 def next_call(session: PhonebankSession, caller_id: int, now: datetime.datetime | None = None) -> ContactCard | NoCall:
     """The caller's current contact if they hold one, else the next from the queue."""
     campaign = session.campaign
     if not session.active:
-        return NoCall("closed", "This phonebank session has ended.")
+        return _session_ended()
     return current_lease(campaign, caller_id, now) or claim_next(campaign, caller_id, now)
 
 
@@ -308,12 +298,13 @@ def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: s
     return validate_script_answers(campaign.question_set, dict(answers), support_codes_for(campaign.unit))
 
 
-def _side_effects(campaign: CallCampaign, target: CallTarget, attempt: CallAttempt, caller: Any) -> None:
+def _side_effects(campaign: CallCampaign, attempt: CallAttempt, caller: Any) -> None:
     if attempt.outcome in (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL):
         return  # not reached: kept in the campaign's results, not on the person's timeline
     if not getattr(caller, "email", ""):
         # The caller API passes a bare id (it does not load the user per request); records need the user.
         caller = type(caller).objects.get(pk=caller.pk)
+    target = CallTarget.objects.select_related("person", "elector").get(pk=attempt.target_id)
     person = target.person
     source = f"phonebank: {campaign.name}"
     if attempt.outcome == Outcome.DO_NOT_CALL:
@@ -356,6 +347,25 @@ def _side_effects(campaign: CallCampaign, target: CallTarget, attempt: CallAttem
         )
 
 
+# Apply a result to the queue, only by the holder of the current lease: if the lease ran out and the contact went
+# to someone else, the call is kept on record but does not move the queue twice. One statement (the hot path).
+_APPLY_RESULT = """
+UPDATE phonebank_calltarget
+SET attempts = attempts + 1, last_outcome = %s, lease_owner_id = NULL,
+    state = CASE WHEN %s OR attempts + 1 >= %s THEN 'done' ELSE 'open' END,
+    available_at = %s
+WHERE id = %s AND campaign_id = %s AND lease_seq = %s AND lease_owner_id = %s AND state = 'open'
+RETURNING leased_at
+"""
+
+
+def _as_datetime(value: Any) -> datetime.datetime | None:
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    parsed = parse_datetime(str(value))  # SQLite hands raw cursors text
+    return parsed.replace(tzinfo=datetime.UTC) if parsed and parsed.tzinfo is None else parsed
+
+
 def submit_result(
     session: PhonebankSession,
     caller: Any,
@@ -380,15 +390,37 @@ def submit_result(
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": f"Unknown outcome {outcome!r}."})
     clean = clean_answers(campaign, answers or {}, outcome)
-    existing = CallAttempt.objects.filter(caller=caller, client_id=client_id).first()
-    if existing is not None:
-        return _replayed(session, caller, existing, and_next, now)
+    again = rules.retry_at(campaign, outcome, 0, now, callback_at)
     try:
         with transaction.atomic():
-            target = CallTarget.objects.select_related("person", "elector").get(pk=target_id, campaign=campaign)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _APPLY_RESULT,
+                    [
+                        outcome,
+                        again is None,
+                        campaign.max_attempts,
+                        again or now,
+                        target_id,
+                        campaign.pk,
+                        lease_seq,
+                        caller.pk,
+                    ],
+                )
+                row = cursor.fetchone()
+            applied = row is not None
+            if applied:
+                assigned_at = _as_datetime(row[0])
+            else:
+                held = CallTarget.objects.filter(pk=target_id, campaign=campaign).values_list("leased_at", "lease_seq")
+                if not held:
+                    raise ValidationError({"target": "That contact is not in this campaign."})
+                leased_at, seq = held[0]
+                assigned_at = leased_at if seq == lease_seq else None
+            # The unique (caller, client id) constraint makes a replayed result fail here, rolling back the above.
             attempt = CallAttempt.objects.create(
                 campaign=campaign,
-                target=target,
+                target_id=target_id,
                 caller=caller,
                 session=session,
                 client_id=client_id,
@@ -397,39 +429,21 @@ def submit_result(
                 answers=clean,
                 notes=notes[:2000],
                 callback_at=callback_at,
-                assigned_at=target.leased_at if target.lease_seq == lease_seq else None,
+                assigned_at=assigned_at,
                 submitted_at=now,
+                applied=applied,
             )
-            attempts_after = target.attempts + 1
-            again = rules.retry_at(campaign, outcome, attempts_after, now, callback_at)
-            changes: dict[str, Any] = {
-                "attempts": attempts_after,
-                "last_outcome": outcome,
-                "lease_owner": None,
-                "state": CallTarget.State.OPEN if again else CallTarget.State.DONE,
-                "available_at": again or now,
-            }
-            # Applied only by the holder of the current lease: if the lease ran out and the contact went to
-            # someone else, this call is kept on record but does not move the queue twice.
-            applied = bool(
-                CallTarget.objects.filter(
-                    pk=target.pk, lease_seq=lease_seq, lease_owner=caller, state=CallTarget.State.OPEN
-                ).update(**changes)
-            )
-            if not applied:
-                CallAttempt.objects.filter(pk=attempt.pk).update(applied=False)
-                attempt.applied = False
-            _side_effects(campaign, target, attempt, caller)
-    except CallTarget.DoesNotExist:
-        raise ValidationError({"target": "That contact is not in this campaign."}) from None
+            _side_effects(campaign, attempt, caller)
+            # The next call inside the same transaction: one commit (one WAL flush) per call made, not two.
+            following: ContactCard | NoCall | None = None
+            if and_next:
+                following = claim_next(campaign, caller.pk, now) if session.active else _session_ended()
     except IntegrityError:
-        # Two copies of the same result raced; the other one was stored.
-        existing = CallAttempt.objects.get(caller=caller, client_id=client_id)
+        existing = CallAttempt.objects.filter(caller=caller, client_id=client_id).first()
+        if existing is None:
+            raise
         return _replayed(session, caller, existing, and_next, now)
-    result = Result(attempt, created=True, applied=attempt.applied)
-    if and_next:
-        result.next = next_call(session, caller.pk, now)
-    return result
+    return Result(attempt, created=True, applied=applied, next=following)
 
 
 def _replayed(

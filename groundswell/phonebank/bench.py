@@ -1,0 +1,682 @@
+"""`groundswell bench phonebank --callers N --contacts M --minutes T [--fault] [--database-url …]`
+
+1. Seeds a scratch database: M people with phone numbers on one call campaign's list (a few of them put on
+   the do-not-call/TPS lists *after* the list was built, which assignment must honour), N callers with seats in
+   one phonebank session.
+2. Starts the app under gunicorn (gthread workers, as in production) on 127.0.0.1.
+3. A sample of callers goes through the real pages (session login, the join form, the call page that issues the
+   seat token); the rest get their seat tokens minted the same way directly (rendering 20,000 call pages first
+   would only measure the set-up).
+4. For T minutes every caller presses 'next', "talks" for a random time drawn from a realistic outcome mix,
+   and submits (result + next call in one request), retrying on errors with the same client id as the page does.
+5. A short saturation phase (a few callers with no talk time) finds the app's assignment capacity, and a raw
+   phase runs the same claim SQL in a loop straight against the database: `ratio_to_raw` is the app's capacity
+   over that raw rate.
+6. Checks the database: every acknowledged result stored once, no contact held by two callers at once, none
+   called outside the window, beyond max attempts, before its retry delay, or after being suppressed.
+
+`--fault`: kills one app worker a third of the way through and restarts PostgreSQL two thirds of the way
+(`--db-restart-command`, default `pg_ctlcluster <version> main restart`); the checks must still all be zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection, models
+from django.utils import timezone
+
+from groundswell.people.fastinsert import allocate_ids, insert_rows
+
+from .loadgen import HOST, Pool, RequestFailed, percentile
+
+DEFAULT_CALLERS = 20_000
+DEFAULT_CONTACTS = 500_000
+DEFAULT_MINUTES = 3.0
+REAL_LOGINS = 20  # callers who go through the real login → join → call page flow
+SUPPRESSED_AFTER_BUILD = 200
+POOL_CONNECTIONS = 64
+SATURATION_SECONDS = 15
+SATURATION_CALLERS = 48
+RAW_SECONDS = 5
+RAW_THREADS = 8
+
+# (outcome, share, talk seconds low, high): a voter-ID call round — half the numbers do not answer; a quick
+# script when they do. Mean cycle ≈ 20 s, so 20,000 callers offer ≈ 1,000 requests a second.
+OUTCOME_MIX = [
+    ("no_answer", 0.50, 10, 20),
+    ("busy", 0.10, 2, 5),
+    ("voicemail", 0.10, 15, 25),
+    ("wrong_number", 0.03, 5, 10),
+    ("refused", 0.05, 5, 15),
+    ("completed", 0.20, 20, 70),
+    ("call_back", 0.02, 10, 20),
+]
+# Short retry delays so retries happen inside a few minutes' run (and can be checked).
+BENCH_RETRY = {
+    "no_answer": 1,
+    "busy": 1,
+    "voicemail": 1,
+    "call_back": "requested",
+    "completed": None,
+    "wrong_number": None,
+    "refused": None,
+    "do_not_call": None,
+    "deceased": None,
+}
+
+
+def _now() -> datetime.datetime:
+    return timezone.now()
+
+
+# ------------------------------------------------------------------------------------------ seeding
+
+
+def _defaults(model: type[models.Model], given: list[str]) -> tuple[list[str], list[Any]]:
+    """Every other concrete column with its model default (raw inserts skip the ORM's defaults)."""
+    names, values = [], []
+    now = _now()
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.name in given:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = now
+        else:
+            value = f.get_default()
+        if value is None and not f.null:
+            value = "" if isinstance(f, models.CharField | models.TextField) else value
+        names.append(f.name)
+        values.append(value)
+    return names, values
+
+
+def _insert(model: type[models.Model], given: list[str], rows: list[tuple]) -> int:
+    extra_names, extra_values = _defaults(model, given)
+    return insert_rows(model, [*given, *extra_names], (tuple(r) + tuple(extra_values) for r in rows))
+
+
+@dataclass
+class World:
+    campaign: Any
+    session: Any
+    seats: list[tuple[int, int]]  # (user id, seat id)
+    suppressed_targets: set[int]
+    window: tuple[datetime.time, datetime.time]
+
+
+def seed(contacts: int, callers: int, minutes: float, progress: bool) -> World:
+    from groundswell.accounts.models import User
+    from groundswell.people.models import OrganisationUnit, Person, PhoneNumber, Suppression
+    from groundswell.questions.models import Question, QuestionSet
+
+    from .models import CallCampaign, CallTarget, PhonebankSession, SessionCaller
+
+    unit = OrganisationUnit.objects.create(code="BENCH-CLP", name="Bench CLP", kind="constituency")
+    london = ZoneInfo("Europe/London")
+    local = _now().astimezone(london)
+    # A window around the run (the check then proves nothing is assigned outside it).
+    start = (local - datetime.timedelta(minutes=10)).time().replace(second=0, microsecond=0)
+    end = (local + datetime.timedelta(minutes=minutes + 15)).time().replace(second=0, microsecond=0)
+    script = QuestionSet.objects.create(unit=unit, name="Bench script", purpose=QuestionSet.Purpose.CALL)
+    Question.objects.create(
+        question_set=script,
+        key="intention",
+        text="Will you vote for us?",
+        kind=Question.Kind.SINGLE,
+        order=1,
+        required=True,
+        branches={"against": "end"},
+        choices=[{"value": v, "label": v} for v in ("yes", "maybe", "against")],
+    )
+    Question.objects.create(
+        question_set=script, key="volunteer", text="Would you help?", kind=Question.Kind.YES_NO, order=2
+    )
+    campaign = CallCampaign.objects.create(
+        unit=unit,
+        name="Bench call round",
+        status=CallCampaign.Status.ACTIVE,
+        question_set=script,
+        purpose="promotion",
+        window_start=start,
+        window_end=end,
+        max_attempts=3,
+        retry_rules=BENCH_RETRY,
+        lease_minutes=15,
+    )
+    session = PhonebankSession.objects.create(campaign=campaign, title="Bench session")
+
+    person_ids = allocate_ids(Person, contacts)
+    _insert(
+        Person,
+        ["id", "unit", "given_name", "family_name", "synthetic"],
+        [(pk, unit.pk, f"Bench{pk}", "Person", True) for pk in person_ids],
+    )
+    # Ofcom's drama range has only 1,000 mobile numbers; the benchmark needs more, so it uses distinct
+    # well-formed +447… numbers that are never dialled.
+    _insert(
+        PhoneNumber,
+        ["person", "number", "kind", "primary"],
+        [(pk, f"+447{pk:09d}", "mobile", True) for pk in person_ids],
+    )
+    target_ids = allocate_ids(CallTarget, contacts)
+    now = _now()
+    _insert(
+        CallTarget,
+        ["id", "campaign", "person", "phone", "priority", "state", "available_at"],
+        [
+            (tid, campaign.pk, pk, f"+447{pk:09d}", 100 + (i % 3), "open", now)
+            for i, (tid, pk) in enumerate(zip(target_ids, person_ids, strict=True))
+        ],
+    )
+    # Suppressed after the list was built, spread through the queue: assignment must skip them.
+    rng = random.Random(7)
+    chosen = rng.sample(range(min(contacts, 50_000)), min(SUPPRESSED_AFTER_BUILD, contacts // 10))
+    suppressed = set()
+    rows = []
+    for n, i in enumerate(chosen):
+        kind = "tps" if n % 2 else "do_not_contact"
+        rows.append(
+            (
+                kind,
+                None if kind == "tps" else person_ids[i],
+                "" if kind != "tps" else f"+447{person_ids[i]:09d}",
+                "bench",
+                "bench",
+            )
+        )
+        suppressed.add(target_ids[i])
+    _insert(Suppression, ["kind", "person", "phone", "reason", "source"], rows)
+
+    user_ids = allocate_ids(User, callers)
+    _insert(
+        User,
+        ["id", "email", "password", "is_active"],
+        [(uid, f"caller{uid}@bench.example", "!", True) for uid in user_ids],
+    )
+    seat_ids = allocate_ids(SessionCaller, callers)
+    _insert(
+        SessionCaller,
+        ["id", "session", "user"],
+        [(sid, session.pk, uid) for sid, uid in zip(seat_ids, user_ids, strict=True)],
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return World(campaign, session, list(zip(user_ids, seat_ids, strict=True)), suppressed, (start, end))
+
+
+# ------------------------------------------------------------------------------------------ server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SETTINGS_MODULE="groundswell.settings.development",
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "groundswell.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "75",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    import http.client
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def worker_pids(master: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def real_login_seats(world: World, port: int, count: int) -> dict[int, str]:
+    """Seat tokens obtained the way a volunteer gets one: signed in, join form, call page."""
+    import http.client
+    import json
+    import re
+
+    from django.conf import settings
+    from django.test import Client
+
+    from groundswell.accounts.models import User
+
+    seats = {}
+    token = world.session.token
+    for user_id, _seat in world.seats[:count]:
+        client = Client()
+        client.force_login(User.objects.get(pk=user_id))
+        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+        def get(path: str, headers: dict) -> tuple[int, Any, str]:
+            conn = http.client.HTTPConnection(HOST, port, timeout=30)
+            conn.request("GET", path, headers=headers)
+            r = conn.getresponse()
+            body = r.read().decode()
+            conn.close()
+            return r.status, r.headers, body
+
+        status, headers, _ = get(f"/phonebank/join/{token}/", {"Cookie": cookie})
+        jar = SimpleCookie()
+        for value in headers.get_all("Set-Cookie") or []:
+            jar.load(value)
+        csrf = jar[settings.CSRF_COOKIE_NAME].value
+        cookie += f"; {settings.CSRF_COOKIE_NAME}={csrf}"
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        conn.request(
+            "POST",
+            f"/phonebank/join/{token}/",
+            body=f"csrfmiddlewaretoken={csrf}",
+            headers={
+                "Cookie": cookie,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{HOST}:{port}/",
+            },
+        )
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        if r.status != 302:
+            raise RuntimeError(f"join answered {r.status}")
+        status, _, page = get(f"/phonebank/call/{token}/", {"Cookie": cookie})
+        if status != 200:
+            raise RuntimeError(f"call page answered {status}")
+        config = json.loads(re.search(r'id="phonebank-config" type="application/json">(.*?)</script>', page).group(1))
+        seats[user_id] = config["seat"]
+    return seats
+
+
+# ------------------------------------------------------------------------------------------ callers
+
+
+@dataclass
+class Record:
+    acked: set[tuple[int, str]] = field(default_factory=set)  # (user id, client id) acknowledged
+    leases: dict[tuple[int, int], set[int]] = field(
+        default_factory=lambda: defaultdict(set)
+    )  # (target, lease) → callers
+    assignments: int = 0
+    submissions: int = 0
+    request_failures: int = 0
+    server_errors: int = 0
+
+
+def _pick(rng: random.Random) -> tuple[str, float]:
+    x = rng.random()
+    for outcome, share, low, high in OUTCOME_MIX:
+        if x < share:
+            return outcome, rng.uniform(low, high)
+        x -= share
+    return OUTCOME_MIX[0][0], 15.0
+
+
+async def _call(pool: Pool, rec: Record, name: str, path: str, seat: str, body: dict, until: float) -> dict | None:
+    """POST until answered (as the page does: same body, so the same client id), or give up at `until`."""
+    wait = 0.5
+    while True:
+        try:
+            status, data = await pool.request(name, "POST", path, {"X-Caller-Seat": seat}, body)
+        except RequestFailed:
+            rec.request_failures += 1
+            status, data = 0, None
+        if status == 200:
+            return data
+        if status >= 500 or status == 0:
+            rec.server_errors += status >= 500
+            if time.monotonic() > until:
+                return None
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 5)
+            continue
+        raise RuntimeError(f"{name} answered {status}: {data}")
+
+
+def _note(rec: Record, user_id: int, data: dict | None) -> dict | None:
+    call = (data or {}).get("call")
+    if call:
+        rec.leases[(call["target"], call["lease"])].add(user_id)
+        rec.assignments += 1
+    return call
+
+
+async def caller(
+    pool: Pool,
+    rec: Record,
+    token: str,
+    user_id: int,
+    seat: str,
+    start_at: float,
+    end_at: float,
+    rng: random.Random,
+    think: bool = True,
+) -> None:
+    next_path, result_path = f"/phonebank/api/{token}/next", f"/phonebank/api/{token}/result"
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    call = _note(rec, user_id, await _call(pool, rec, "next", next_path, seat, {}, end_at + 60))
+    n = 0
+    while time.monotonic() < end_at:
+        if call is None:
+            await asyncio.sleep(5 if think else 0.2)
+            call = _note(rec, user_id, await _call(pool, rec, "next", next_path, seat, {}, end_at + 60))
+            continue
+        outcome, talk = _pick(rng)
+        if think:
+            await asyncio.sleep(talk)
+        n += 1
+        client_id = f"{user_id}-{n}"
+        body = {"client_id": client_id, "target": call["target"], "lease": call["lease"], "outcome": outcome}
+        if outcome == "completed":
+            body["answers"] = rng.choice(
+                [
+                    {"intention": "yes", "volunteer": "no"},
+                    {"intention": "against"},
+                    {"intention": "maybe", "volunteer": "yes"},
+                ]
+            )
+        elif outcome == "call_back":
+            body["callback_at"] = (_now() + datetime.timedelta(seconds=60)).isoformat()
+        data = await _call(pool, rec, "result", result_path, seat, body, end_at + 60)
+        if data is None:
+            return
+        rec.acked.add((user_id, client_id))
+        rec.submissions += 1
+        call = _note(rec, user_id, data)
+
+
+async def run_callers(
+    port: int,
+    token: str,
+    seats: list[tuple[int, str]],
+    seconds: float,
+    ramp: float,
+    think: bool,
+    faults: list[tuple[float, Any]] | None = None,
+) -> tuple[Pool, Record, float]:
+    pool = Pool(port, POOL_CONNECTIONS)
+    rec = Record()
+    rng = random.Random(11)
+    begin = time.monotonic()
+    end = begin + seconds
+    tasks = [
+        asyncio.create_task(
+            caller(pool, rec, token, uid, seat, begin + rng.uniform(0, ramp), end, random.Random(uid), think)
+        )
+        for uid, seat in seats
+    ]
+    for at, action in faults or []:
+        asyncio.get_running_loop().call_later(at, lambda a=action: threading.Thread(target=a, daemon=True).start())
+    await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - begin
+    await pool.close()
+    return pool, rec, elapsed
+
+
+# ------------------------------------------------------------------------------------------ raw rate
+
+
+def raw_claim_rate(campaign_id: int, max_attempts: int, caller_ids: list[int]) -> float:
+    """Claims per second running the assignment SQL itself in a loop on RAW_THREADS connections."""
+    from django.db import connections
+
+    from . import queue
+
+    stop = time.monotonic() + RAW_SECONDS
+    counts = [0] * RAW_THREADS
+
+    def loop(i: int) -> None:
+        try:
+            while time.monotonic() < stop:
+                now = _now()
+                lease = queue.claim(
+                    campaign_id,
+                    caller_ids[i % len(caller_ids)],
+                    now=now,
+                    lease_until=now + datetime.timedelta(minutes=15),
+                    max_attempts=max_attempts,
+                )
+                if lease is None:
+                    break
+                counts[i] += 1
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(RAW_THREADS)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+# ------------------------------------------------------------------------------------------ checks
+
+
+def check_store(world: World, rec: Record) -> dict[str, int]:
+    from . import rules
+    from .models import CallAttempt, CallTarget
+
+    campaign = world.campaign
+    campaign.refresh_from_db()
+    stored: dict[tuple[int, str], int] = defaultdict(int)
+    by_target: dict[int, list[tuple]] = defaultdict(list)
+    for caller_id, client_id, target_id, assigned, submitted, outcome, applied, callback in (
+        CallAttempt.objects.filter(campaign=campaign)
+        .values_list(
+            "caller_id", "client_id", "target_id", "assigned_at", "submitted_at", "outcome", "applied", "callback_at"
+        )
+        .iterator(chunk_size=10_000)
+    ):
+        stored[(caller_id, client_id)] += 1
+        by_target[target_id].append((assigned, submitted, outcome, applied, caller_id, callback))
+    lost = sum(1 for key in rec.acked if key not in stored)
+    duplicates = sum(n - 1 for n in stored.values() if n > 1)
+    double = sum(1 for callers in rec.leases.values() if len(callers) > 1)
+    violations = 0
+    for attempts in by_target.values():
+        applied_rows = sorted((a for a in attempts if a[3] and a[0] is not None), key=lambda a: a[0])
+        if len(applied_rows) > campaign.max_attempts:
+            violations += 1
+        for a in applied_rows:
+            if not rules.in_window(campaign, a[0]):
+                violations += 1
+        for prev, nxt in zip(applied_rows, applied_rows[1:], strict=False):
+            # Held by two callers at once (server's own times), or tried again before the retry delay.
+            if nxt[0] < prev[1] and nxt[4] != prev[4]:
+                double += 1
+            earliest = rules.retry_at(campaign, prev[2], 1, prev[1], prev[5])
+            if earliest is None or nxt[0] < earliest - datetime.timedelta(seconds=1):
+                violations += 1
+    called_suppressed = sum(1 for t in world.suppressed_targets if by_target.get(t))
+    over = CallTarget.objects.filter(campaign=campaign, attempts__gt=campaign.max_attempts).count()
+    stuck = CallTarget.objects.filter(
+        campaign=campaign,
+        state="open",
+        lease_owner__isnull=False,
+        available_at__gt=_now() + datetime.timedelta(minutes=campaign.lease_minutes),
+    ).count()
+    return {
+        "lost_submissions": lost,
+        "duplicate_submissions": duplicates,
+        "double_assignments": double,
+        "rule_violations": violations + called_suppressed + over,
+        "called_after_suppression": called_suppressed,
+        "stuck_contacts": stuck,
+        "stored_attempts": sum(stored.values()),
+    }
+
+
+# ------------------------------------------------------------------------------------------ run
+
+
+def _endpoint_figures(pool: Pool, elapsed: float) -> dict[str, Any]:
+    out = {}
+    for name, st in sorted(pool.stats.items()):
+        ms = [x * 1000 for x in st.latencies]
+        out[name] = {
+            "requests": len(ms),
+            "per_s": round(len(ms) / elapsed, 1),
+            "p50_ms": round(percentile(ms, 50), 2),
+            "p95_ms": round(percentile(ms, 95), 2),
+            "p99_ms": round(percentile(ms, 99), 2),
+            "max_ms": round(max(ms), 2) if ms else 0,
+            "statuses": {str(k): v for k, v in sorted(st.statuses.items())},
+            "no_answer": st.failures,
+        }
+    return out
+
+
+def run(
+    size: int | None = None,
+    progress: bool = True,
+    callers: int | None = None,
+    contacts: int | None = None,
+    minutes: float | None = None,
+    fault: bool = False,
+    workers: int = 3,
+    threads: int = 4,
+    db_restart_command: str | None = None,
+) -> dict[str, Any]:
+    from groundswell.phonebank import seats as seat_tokens
+    from groundswell.phonebank.models import SessionCaller
+
+    contacts = contacts or size or DEFAULT_CONTACTS
+    callers = callers or (max(10, contacts // 25) if size else DEFAULT_CALLERS)
+    minutes = minutes or DEFAULT_MINUTES
+    log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
+    t0 = time.perf_counter()
+    log(f"seeding {contacts:,} contacts and {callers:,} callers…")
+    world = seed(contacts, callers, minutes, progress)
+    seed_s = time.perf_counter() - t0
+    proc, port = start_server(workers, threads)
+    faults = []
+    try:
+        log(f"gunicorn on {HOST}:{port} ({workers} workers × {threads} threads); signing in {REAL_LOGINS} callers…")
+        real = real_login_seats(world, port, min(REAL_LOGINS, callers))
+        seat_rows = {s.pk: s for s in SessionCaller.objects.filter(session=world.session)}
+        seats = [(uid, real.get(uid) or seat_tokens.issue(seat_rows[sid])) for uid, sid in world.seats]
+        seconds = minutes * 60
+        if fault:
+            restart = db_restart_command or _default_restart_command()
+
+            def kill_worker() -> None:
+                pids = worker_pids(proc.pid)
+                if pids:
+                    os.kill(pids[0], signal.SIGKILL)
+                    log(f"fault: killed app worker {pids[0]}")
+
+            def restart_db() -> None:
+                log(f"fault: restarting the database ({restart})")
+                subprocess.run(restart, shell=True, check=False)
+
+            faults = [(seconds / 3, kill_worker), (2 * seconds / 3, restart_db)]
+        log(f"{callers:,} callers calling for {minutes:g} min…")
+        pool, rec, elapsed = asyncio.run(
+            run_callers(port, world.session.token, seats, seconds, ramp=20.0, think=True, faults=faults)
+        )
+        log("saturation phase…")
+        sat_pool, sat_rec, sat_elapsed = asyncio.run(
+            run_callers(
+                port, world.session.token, seats[-SATURATION_CALLERS:], SATURATION_SECONDS, ramp=0.5, think=False
+            )
+        )
+    finally:
+        stop_server(proc)
+    log("raw claim rate…")
+    raw = raw_claim_rate(world.campaign.pk, world.campaign.max_attempts, [u for u, _ in world.seats[:RAW_THREADS]])
+    log("checking the store…")
+    checks = check_store(world, rec)
+    sat_checks = check_store(world, sat_rec)
+    endpoints = _endpoint_figures(pool, elapsed)
+    worst_p99 = max((e["p99_ms"] for e in endpoints.values()), default=0.0)
+    answered = sum(e["requests"] for e in endpoints.values())
+    saturated_assign = sat_rec.assignments / sat_elapsed
+    for key in ("lost_submissions", "duplicate_submissions", "double_assignments", "rule_violations"):
+        checks[key] += sat_checks[key]
+    return {
+        "callers": callers,
+        "contacts": contacts,
+        "minutes": minutes,
+        "server": f"gunicorn gthread {workers}×{threads}",
+        "fault_run": fault,
+        "faults": ["killed one app worker", "restarted the database"] if fault else [],
+        "seed_s": round(seed_s, 1),
+        "requests_per_s": round(answered / elapsed, 1),
+        "assignments_per_s": round(rec.assignments / elapsed, 1),
+        "submissions_per_s": round(rec.submissions / elapsed, 1),
+        "p99_ms": worst_p99,
+        "endpoints": endpoints,
+        "request_failures": rec.request_failures,
+        "server_errors": rec.server_errors,
+        **checks,
+        "saturated_assignments_per_s": round(saturated_assign, 1),
+        "saturated_requests_per_s": round(sum(len(s.latencies) for s in sat_pool.stats.values()) / sat_elapsed, 1),
+        "raw_assignments_per_s": round(raw, 1),
+        "ratio_to_raw": round(saturated_assign / raw, 3) if raw else None,
+    }
+
+
+def _default_restart_command() -> str:
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not versions:
+        raise SystemExit("--fault needs --db-restart-command (no local PostgreSQL cluster found)")
+    return f"pg_ctlcluster {versions[-1]} main restart"

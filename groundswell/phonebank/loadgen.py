@@ -1,0 +1,120 @@
+"""A small asyncio HTTP/1.1 load generator for the phonebank benchmark.
+
+Tens of thousands of simulated callers share a pool of keep-alive connections to the app server, as they would
+share a load balancer's. A hand-written client keeps the generator's own CPU use low (it shares the two cores
+with the server and the database), so the figures describe the app, not the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+HOST = "127.0.0.1"
+
+
+class RequestFailed(Exception):
+    """No HTTP answer (connection refused or reset, timeout)."""
+
+
+@dataclass
+class EndpointStats:
+    latencies: list[float] = field(default_factory=list)  # seconds, answered requests
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: int = 0  # no answer at all
+    sent_at: list[float] = field(default_factory=list)
+
+
+class Pool:
+    """Keep-alive connections to one server; at most `size` requests in flight."""
+
+    def __init__(self, port: int, size: int, timeout: float = 30.0) -> None:
+        self.port = port
+        self.size = size
+        self.timeout = timeout
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.slots = asyncio.Semaphore(size)
+        self.stats: dict[str, EndpointStats] = {}
+
+    async def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+        self.idle.clear()
+
+    async def _exchange(self, conn, raw: bytes) -> tuple[int, bytes, bool]:
+        reader, writer = conn
+        writer.write(raw)
+        await writer.drain()
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionResetError("server closed the connection")
+        status = int(status_line.split()[1])
+        length = None
+        keep = True
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                keep = False
+        body = await reader.readexactly(length) if length is not None else await reader.read()
+        if length is None:
+            keep = False
+        return status, body, keep
+
+    async def request(
+        self, name: str, method: str, path: str, headers: dict[str, str], body: Any = None
+    ) -> tuple[int, Any]:
+        """One request (retried once on a stale keep-alive connection). Returns (status, parsed JSON or None)."""
+        data = b"" if body is None else json.dumps(body).encode()
+        head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: {len(data)}\r\n"
+        if body is not None:
+            head += "Content-Type: application/json\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        raw = head.encode() + b"\r\n" + data
+        stats = self.stats.setdefault(name, EndpointStats())
+        async with self.slots:
+            for attempt in range(2):
+                reused = bool(self.idle)
+                started = time.perf_counter()
+                try:
+                    conn = self.idle.pop() if reused else await asyncio.open_connection(HOST, self.port)
+                    status, payload, keep = await asyncio.wait_for(self._exchange(conn, raw), self.timeout)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+                    try:
+                        conn[1].close()  # type: ignore[possibly-undefined]
+                    except Exception:  # noqa: BLE001 - the connection is gone either way
+                        pass
+                    if reused and attempt == 0:
+                        continue  # the server closed an idle connection: try once on a fresh one
+                    stats.failures += 1
+                    raise RequestFailed(str(exc) or type(exc).__name__) from None
+                elapsed = time.perf_counter() - started
+                stats.latencies.append(elapsed)
+                stats.sent_at.append(started)
+                stats.statuses[status] = stats.statuses.get(status, 0) + 1
+                if keep:
+                    self.idle.append(conn)
+                else:
+                    conn[1].close()
+                try:
+                    parsed = json.loads(payload) if payload else None
+                except ValueError:
+                    parsed = None
+                return status, parsed
+        raise RequestFailed("unreachable")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
