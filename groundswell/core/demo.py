@@ -88,6 +88,9 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     _ensure_users(say)
     if not Elector.objects.filter(constituency__code=READING_EAST).exists():
         _build_register_and_canvass(say)
+    from groundswell.phonebank.demo import build_demo_phonebank
+
+    build_demo_phonebank(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()

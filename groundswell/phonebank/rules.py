@@ -39,7 +39,9 @@ def in_window(campaign: CallCampaign, at: datetime.datetime) -> bool:
         return False
     start, end = window
     now = local.time().replace(tzinfo=None)
-    if start <= end:
+    if start == end:
+        return True  # the same start and end: all day (e.g. a survey of members abroad)
+    if start < end:
         return start <= now < end
     return now >= start or now < end  # a window past midnight
 

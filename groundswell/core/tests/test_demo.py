@@ -19,11 +19,13 @@ def test_demo_builds_once_and_is_marked_synthetic(shared_data, capsys):
     assert first.created and first.constituencies == 632
     people = Person.objects.count()
     polling_day = _demo_polling_day_counts()
+    calls = _demo_phonebank_counts()
     second = build_demo(people=150)
     assert not second.created
     assert Person.objects.count() == people
     _build_polling_day(lambda message: None)  # the polling day itself is built once, however it is called
     assert _demo_polling_day_counts() == polling_day
+    assert _demo_phonebank_counts() == calls
     assert not Person.objects.filter(synthetic=False).exists()
     assert {a.role for a in RoleAssignment.objects.all()} >= {r.value for r in Role}
 
@@ -47,6 +49,20 @@ def test_demo_codes_only_for_demo_accounts():
     assert len(current_demo_code("organiser@example.org")) == 6
     with pytest.raises(ValueError):
         current_demo_code("someone@example.org")
+
+
+def _demo_phonebank_counts() -> dict[str, int]:
+    """The demo's call campaign: active members with numbers on the list, a session, and calls made."""
+    from groundswell.phonebank.models import CallAttempt, CallCampaign, CallTarget
+
+    campaign = CallCampaign.objects.get()
+    assert campaign.status == "active" and campaign.question_set.questions.count() == 4
+    targets = CallTarget.objects.filter(campaign=campaign)
+    assert targets.exists()
+    assert not targets.exclude(person__memberships__status="active").exists()
+    attempts = CallAttempt.objects.filter(campaign=campaign)
+    assert attempts.filter(outcome="completed").exists() and campaign.sessions.get().callers.count() == 3
+    return {"targets": targets.count(), "attempts": attempts.count()}
 
 
 def _demo_polling_day_counts() -> dict[str, int]:

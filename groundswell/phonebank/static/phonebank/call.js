@@ -174,7 +174,7 @@ function show(payload) {
   $("pb-dial").href = "tel:" + payload.call.phone;
   $("pb-dial").textContent = "Call " + payload.call.phone;
   $("pb-bridge").hidden = !config.bridging;
-  $("pb-intro").textContent = config.introduction;
+  $("pb-intro").textContent = config.introduction.replaceAll("{first name}", payload.call.name.split(" ")[0]);
   $("pb-script").reset();
   $("pb-callback-row").hidden = true;
   $("pb-questions").hidden = false;
