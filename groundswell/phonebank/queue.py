@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 
+from . import sql
 from .models import CallTarget
 
 _OPEN = CallTarget.State.OPEN
@@ -129,31 +130,22 @@ def claim(
     `method` forces 'skip_locked' or 'conditional' (tests run both on PostgreSQL); by default PostgreSQL uses
     SKIP LOCKED and every other database the conditional UPDATE.
     """
-    connection = connections[using]
-    method = method or ("skip_locked" if connection.vendor == "postgresql" else "conditional")
+    vendor = connections[using].vendor
+    method = method or ("skip_locked" if vendor == "postgresql" else "conditional")
     eligible = [campaign_id, now, max_attempts, caller_id]
     if method == "skip_locked":
-        # A server-side-bound, prepared statement: this runs for every call handed out, and planning it each
-        # time would cost more than running it.
-        import psycopg
-
-        connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_PG_CLAIMS[tps], [*eligible, caller_id, now, lease_until], prepare=True)
-            row = cursor.fetchone()
+        row = sql.fetchone(_PG_CLAIMS[tps], [*eligible, caller_id, now, lease_until], using=using)
         if row is None:
             return None
         return Lease(*row[:8], blocked=row[8] or "")
-    with connection.cursor() as cursor:
-        for _ in range(50):
-            cursor.execute(_CANDIDATES, [*eligible, CANDIDATES])
-            candidates = cursor.fetchall()
-            if not candidates:
-                return None
-            # In queue order: a candidate someone else just took fails its UPDATE at once and we try the next.
-            for target_id, seq in candidates:
-                cursor.execute(_CONDITIONAL_CLAIM, [caller_id, now, lease_until, target_id, seq, *eligible])
-                row = cursor.fetchone()
-                if row:
-                    return Lease(*row)
-        return None
+    for _ in range(50):
+        candidates = sql.fetchall(_CANDIDATES, [*eligible, CANDIDATES], using=using)
+        if not candidates:
+            return None
+        # In queue order: a candidate someone else just took fails its UPDATE at once and we try the next.
+        for target_id, seq in candidates:
+            params = [caller_id, now, lease_until, target_id, seq, *eligible]
+            row = sql.fetchone(_CONDITIONAL_CLAIM, params, using=using)
+            if row:
+                return Lease(*row)
+    return None

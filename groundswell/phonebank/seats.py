@@ -38,8 +38,8 @@ def issue(seat: SessionCaller) -> str:
     return signing.dumps({"c": seat.pk, "s": seat.session_id, "u": seat.user_id}, salt=SALT, compress=False)
 
 
-# Per-process caches: {seat_id: (checked_at, ok)} and {session_id: (checked_at, session)}.
-_seat_checks: dict[int, tuple[float, bool]] = {}
+# Per-process caches: {(seat, session, user): last checked} and {session_id: (checked_at, session)}.
+_seat_checks: dict[tuple[int, int, int], float] = {}
 _sessions: dict[int, tuple[float, PhonebankSession]] = {}
 
 
@@ -48,11 +48,11 @@ def clear_caches() -> None:
     _sessions.clear()
 
 
-def session_for(session_id: int) -> PhonebankSession:
+def session_for(session_id: int, fresh: bool = False) -> PhonebankSession:
     """The session with its campaign, re-read from the database at most every few seconds."""
     now = time.monotonic()
     hit = _sessions.get(session_id)
-    if hit and now - hit[0] < CAMPAIGN_RECHECK_SECONDS:
+    if hit and not fresh and now - hit[0] < CAMPAIGN_RECHECK_SECONDS:
         return hit[1]
     session = PhonebankSession.objects.select_related("campaign", "campaign__question_set").get(pk=session_id)
     _sessions[session_id] = (now, session)
@@ -73,22 +73,26 @@ def check(token: str | None, session_token: str) -> tuple[Seat, PhonebankSession
     except PhonebankSession.DoesNotExist:
         raise BadSeat("This phonebank session no longer exists.") from None
     if session.token != session_token:
-        raise BadSeat("That seat is for another session.")
+        session = session_for(seat.session_id, fresh=True)
+        if session.token != session_token:
+            raise BadSeat("That seat is for another session.")
     now = time.monotonic()
-    hit = _seat_checks.get(seat.seat_id)
-    if not hit or now - hit[0] >= SEAT_RECHECK_SECONDS:
+    key = (seat.seat_id, seat.session_id, seat.user_id)
+    checked = _seat_checks.get(key)
+    # Only a valid seat is remembered: a refused one is asked about again next time.
+    if checked is None or now - checked >= SEAT_RECHECK_SECONDS:
         ok = SessionCaller.objects.filter(
             pk=seat.seat_id, session_id=seat.session_id, user_id=seat.user_id, user__is_active=True
         ).exists()
-        _seat_checks[seat.seat_id] = hit = (now, ok)
-    if not hit[1]:
-        raise BadSeat("You are no longer a caller in this session.")
+        if not ok:
+            _seat_checks.pop(key, None)
+            raise BadSeat("You are no longer a caller in this session.")
+        _seat_checks[key] = now
     return seat, session
 
 
 def join(session: PhonebankSession, user: Any) -> SessionCaller:
     seat, _ = SessionCaller.objects.get_or_create(session=session, user=user)
-    _seat_checks.pop(seat.pk, None)
     return seat
 
 

@@ -29,7 +29,7 @@ from groundswell.people.services import add_suppression, add_timeline_entry, set
 from groundswell.questions.models import Question
 from groundswell.register.models import Elector
 
-from . import queue, rules
+from . import queue, rules, sql
 from .models import CallAttempt, CallCampaign, CallTarget, Outcome, PhonebankSession, Purpose
 
 # ------------------------------------------------------------------------------------------ target lists
@@ -359,6 +359,14 @@ RETURNING leased_at
 """
 
 
+_INSERT_ATTEMPT = """
+INSERT INTO phonebank_callattempt (campaign_id, target_id, caller_id, session_id, client_id, lease_seq, outcome,
+    answers, notes, callback_at, assigned_at, submitted_at, applied)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+RETURNING id
+"""
+
+
 def _as_datetime(value: Any) -> datetime.datetime | None:
     if value is None or isinstance(value, datetime.datetime):
         return value
@@ -393,21 +401,19 @@ def submit_result(
     again = rules.retry_at(campaign, outcome, 0, now, callback_at)
     try:
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _APPLY_RESULT,
-                    [
-                        outcome,
-                        again is None,
-                        campaign.max_attempts,
-                        again or now,
-                        target_id,
-                        campaign.pk,
-                        lease_seq,
-                        caller.pk,
-                    ],
-                )
-                row = cursor.fetchone()
+            row = sql.fetchone(
+                _APPLY_RESULT,
+                [
+                    outcome,
+                    again is None,
+                    campaign.max_attempts,
+                    again or now,
+                    target_id,
+                    campaign.pk,
+                    lease_seq,
+                    caller.pk,
+                ],
+            )
             applied = row is not None
             if applied:
                 assigned_at = _as_datetime(row[0])
@@ -418,21 +424,23 @@ def submit_result(
                 leased_at, seq = held[0]
                 assigned_at = leased_at if seq == lease_seq else None
             # The unique (caller, client id) constraint makes a replayed result fail here, rolling back the above.
-            attempt = CallAttempt.objects.create(
-                campaign=campaign,
-                target_id=target_id,
-                caller=caller,
-                session=session,
-                client_id=client_id,
-                lease_seq=lease_seq,
-                outcome=outcome,
-                answers=clean,
-                notes=notes[:2000],
-                callback_at=callback_at,
-                assigned_at=assigned_at,
-                submitted_at=now,
-                applied=applied,
-            )
+            fields = {
+                "campaign_id": campaign.pk,
+                "target_id": target_id,
+                "caller_id": caller.pk,
+                "session_id": session.pk,
+                "client_id": client_id,
+                "lease_seq": lease_seq,
+                "outcome": outcome,
+                "answers": clean,
+                "notes": notes[:2000],
+                "callback_at": callback_at,
+                "assigned_at": assigned_at,
+                "submitted_at": now,
+                "applied": applied,
+            }
+            (pk,) = sql.fetchone(_INSERT_ATTEMPT, list(fields.values()))
+            attempt = CallAttempt(pk=pk, **fields)
             _side_effects(campaign, attempt, caller)
             # The next call inside the same transaction: one commit (one WAL flush) per call made, not two.
             following: ContactCard | NoCall | None = None

@@ -245,3 +245,14 @@ def test_the_same_result_sent_twice_is_stored_once_and_returns_the_same_next_cal
     assert CallAttempt.objects.count() == 1
     assert again.next.target_id == first.next.target_id and again.next.lease_seq == first.next.lease_seq
     assert CallTarget.objects.get(pk=card.target_id).attempts == 1
+
+
+def test_retry_times_hold_in_summer_time(method):
+    # London is UTC+1 in July: stored times and the times in the SQL must agree on the instant, not the clock.
+    world = build_world(people=1)
+    july = datetime.datetime(2026, 7, 14, 14, 0, tzinfo=LONDON)
+    CallTarget.objects.update(available_at=july - datetime.timedelta(hours=2))
+    card = claim(world, at=july, method=method)
+    submit(world, card, Outcome.BUSY, at=july, and_next=False)
+    assert claim(world, at=july + datetime.timedelta(minutes=29), method=method).reason == "empty"
+    assert isinstance(claim(world, at=july + datetime.timedelta(minutes=30), method=method), services.ContactCard)

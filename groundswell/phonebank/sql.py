@@ -1,0 +1,60 @@
+"""Hand-written SQL on the phonebank's hot path, run the same way on both databases.
+
+PostgreSQL: a server-side-bound, prepared statement (psycopg prepares it once per connection; planning the claim
+each time would cost more than running it). SQLite: Django's cursor, with datetimes turned into the naive UTC
+text Django stores (so comparisons in SQL order correctly) and JSON as text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections
+
+
+def _sqlite_params(conn: Any, values: Sequence[Any]) -> list[Any]:
+    out = []
+    for v in values:
+        if isinstance(v, datetime.datetime):
+            v = conn.ops.adapt_datetimefield_value(v)
+        elif isinstance(v, dict | list):
+            v = json.dumps(v)
+        out.append(v)
+    return out
+
+
+def fetchone(sql: str, values: Sequence[Any], using: str = "default") -> tuple | None:
+    conn = connections[using]
+    if conn.vendor == "postgresql":
+        import psycopg
+        from psycopg.types.json import Jsonb
+
+        conn.ensure_connection()
+        values = [Jsonb(v) if isinstance(v, dict | list) else v for v in values]
+        with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
+            cursor.execute(sql, values, prepare=True)
+            return cursor.fetchone()
+    with conn.cursor() as cursor:
+        cursor.execute(sql, _sqlite_params(conn, values))
+        return cursor.fetchone()
+
+
+def fetchall(sql: str, values: Sequence[Any], using: str = "default") -> list[tuple]:
+    conn = connections[using]
+    if conn.vendor == "postgresql":
+        return _pg_fetchall(conn, sql, values)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, _sqlite_params(conn, values))
+        return cursor.fetchall()
+
+
+def _pg_fetchall(conn: Any, sql: str, values: Sequence[Any]) -> list[tuple]:
+    import psycopg
+
+    conn.ensure_connection()
+    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
+        cursor.execute(sql, values, prepare=True)
+        return cursor.fetchall()
