@@ -66,6 +66,10 @@ class CallCampaign(models.Model):
         "questions.QuestionSet", null=True, blank=True, on_delete=models.PROTECT, related_name="call_campaigns"
     )
     purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.PROMOTION)
+    # Voter ID by phone: support answers from calls to electors are recorded as this canvass campaign's contacts.
+    canvass_campaign = models.ForeignKey(
+        "canvassing.CanvassCampaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="call_campaigns"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # The saved filter that built the target list: {"tags": [...], "membership": [...], "support": [...]}.
     target_filter = models.JSONField(default=dict, blank=True)

@@ -54,7 +54,11 @@ def session_for(session_id: int, fresh: bool = False) -> PhonebankSession:
     hit = _sessions.get(session_id)
     if hit and not fresh and now - hit[0] < CAMPAIGN_RECHECK_SECONDS:
         return hit[1]
-    session = PhonebankSession.objects.select_related("campaign", "campaign__question_set").get(pk=session_id)
+    session = (
+        PhonebankSession.objects.select_related("campaign", "campaign__question_set", "campaign__unit")
+        .prefetch_related("campaign__question_set__questions")
+        .get(pk=session_id)
+    )
     _sessions[session_id] = (now, session)
     return session
 

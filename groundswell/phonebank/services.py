@@ -293,9 +293,12 @@ def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: s
 
     if campaign.question_set_id is None:
         raise ValidationError({"answers": "This campaign has no script, so a call cannot carry answers."})
-    from groundswell.canvassing.services import support_codes_for
+    codes: Any = ()
+    if any(q.kind == Question.Kind.SUPPORT for q in campaign.question_set.questions.all()):
+        from groundswell.canvassing.services import support_codes_for
 
-    return validate_script_answers(campaign.question_set, dict(answers), support_codes_for(campaign.unit))
+        codes = support_codes_for(campaign.unit)
+    return validate_script_answers(campaign.question_set, dict(answers), codes)
 
 
 def _side_effects(campaign: CallCampaign, attempt: CallAttempt, caller: Any) -> None:
@@ -329,19 +332,24 @@ def _side_effects(campaign: CallCampaign, attempt: CallAttempt, caller: Any) -> 
         actor=caller,
         occurred_at=attempt.submitted_at,
     )
-    if attempt.outcome == Outcome.COMPLETED and target.elector_id and "support" in attempt.answers:
-        # A support answer from a call counts like one from the doorstep for voter ID and polling day.
+    if (
+        attempt.outcome == Outcome.COMPLETED
+        and target.elector_id
+        and campaign.canvass_campaign_id
+        and "support" in attempt.answers
+    ):
+        # A support answer from a call counts like one from the doorstep for voter ID and polling day. The
+        # rest of the script's answers stay with the call (the canvass campaign has its own questions).
         from groundswell.canvassing.models import Contact
         from groundswell.canvassing.services import record_contact
 
         record_contact(
             target.elector,
-            campaign=None,
+            campaign=campaign.canvass_campaign,
             canvasser=caller,
             method=Contact.Method.PHONE,
-            support_code=str(attempt.answers.get("support", "")),
+            support_code=str(attempt.answers["support"]),
             likelihood=attempt.answers.get("likelihood"),
-            answers={k: v for k, v in attempt.answers.items() if k not in ("support", "likelihood")},
             client_id=f"call-{attempt.pk}",
             occurred_at=attempt.submitted_at,
         )

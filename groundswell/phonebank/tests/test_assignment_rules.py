@@ -6,7 +6,9 @@ import datetime
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from groundswell.canvassing.models import Contact, DoorOutcome
 from groundswell.people.models import Consent, Suppression
@@ -256,3 +258,44 @@ def test_retry_times_hold_in_summer_time(method):
     submit(world, card, Outcome.BUSY, at=july, and_next=False)
     assert claim(world, at=july + datetime.timedelta(minutes=29), method=method).reason == "empty"
     assert isinstance(claim(world, at=july + datetime.timedelta(minutes=30), method=method), services.ContactCard)
+
+
+def test_a_support_answer_on_the_phone_counts_for_voter_id():
+    from groundswell.canvassing.models import CanvassCampaign
+    from groundswell.canvassing.services import ensure_default_support_codes
+    from groundswell.geography.models import Constituency
+    from groundswell.questions.models import Question
+
+    # A canvass contact cannot be dated in the future, so this call happens now (calling hours all day).
+    world = build_world(people=1, window_start=datetime.time(0, 0), window_end=datetime.time(0, 0))
+    now = timezone.now()
+    ensure_default_support_codes(world.clp)
+    code = sorted(services_codes(world.clp))[0]
+    Question.objects.create(
+        question_set=world.campaign.question_set,
+        key="support",
+        text="Who will you vote for?",
+        kind=Question.Kind.SUPPORT,
+        order=0,
+    )
+    con = Constituency.objects.create(code="E14000879", name="Reading East")
+    elector = Elector.objects.create(
+        constituency=con, polling_district="AB1", number=7, surname="Smith", person=world.people[0]
+    )
+    CallTarget.objects.update(elector=elector)
+    world.campaign.canvass_campaign = CanvassCampaign.objects.create(unit=world.clp, name="Voter ID", constituency=con)
+    world.campaign.save()
+    card = claim(world, at=now)
+    submit(world, card, Outcome.COMPLETED, answers={"support": code, "intention": "against"}, at=now, and_next=False)
+    contact = Contact.objects.get(elector=elector)
+    assert contact.method == "phone" and contact.support_code == code
+    elector.refresh_from_db()
+    assert elector.current_support == code
+    with pytest.raises(ValidationError, match="unknown support code"):
+        submit(world, card, Outcome.COMPLETED, answers={"support": "ZZZ", "intention": "yes"}, at=now)
+
+
+def services_codes(unit):
+    from groundswell.canvassing.services import support_codes_for
+
+    return set(support_codes_for(unit))
