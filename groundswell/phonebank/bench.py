@@ -580,7 +580,7 @@ def _endpoint_figures(pool: Pool, elapsed: float) -> dict[str, Any]:
             "p99_ms": round(percentile(ms, 99), 2),
             "max_ms": round(max(ms), 2) if ms else 0,
             "statuses": {str(k): v for k, v in sorted(st.statuses.items())},
-            "no_answer": st.failures,
+            "unanswered": st.failures,
         }
     return out
 
@@ -641,6 +641,10 @@ def run(
         )
     finally:
         stop_server(proc)
+    # This process's own connection may predate a database restart (commands get no per-request health check).
+    from django.db import connections
+
+    connections.close_all()
     log("raw claim rate…")
     raw = raw_claim_rate(world.campaign.pk, world.campaign.max_attempts, [u for u, _ in world.seats[:RAW_THREADS]])
     log("checking the store…")

@@ -91,6 +91,11 @@ def _script(campaign: Any) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------------ the JSON API
 
 
+def _busy() -> JsonResponse:
+    # The page keeps the result and retries with the same client id; nothing is half-stored.
+    return JsonResponse({"detail": "The server is busy; your result is kept and will be resent."}, status=503)
+
+
 def _seat_api(view: Callable[..., JsonResponse]) -> Callable[..., HttpResponse]:
     @csrf_exempt
     @wraps(view)
@@ -99,6 +104,8 @@ def _seat_api(view: Callable[..., JsonResponse]) -> Callable[..., HttpResponse]:
             seat, session = seats.check(request.headers.get("X-Caller-Seat"), token)
         except seats.BadSeat as exc:
             return JsonResponse({"detail": str(exc)}, status=401)
+        except DatabaseError:
+            return _busy()
         body: dict[str, Any] = {}
         if request.method == "POST" and request.body:
             if len(request.body) > MAX_BODY:
@@ -115,8 +122,7 @@ def _seat_api(view: Callable[..., JsonResponse]) -> Callable[..., HttpResponse]:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             return JsonResponse({"errors": {k: " ".join(v) for k, v in errors.items()}}, status=400)
         except DatabaseError:
-            # The page keeps the result and retries with the same client id; nothing is half-stored.
-            return JsonResponse({"detail": "The server is busy; your result is kept and will be resent."}, status=503)
+            return _busy()
 
     return wrapper
 
