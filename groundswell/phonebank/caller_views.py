@@ -161,11 +161,9 @@ def api_result(request: HttpRequest, seat: seats.Seat, session: PhonebankSession
     answers = body.get("answers") or {}
     if not isinstance(answers, dict):
         raise ValidationError({"answers": "Answers must be an object of question key to answer."})
-    from groundswell.accounts.models import User
-
     result = services.submit_result(
         session,
-        User(pk=seat.user_id),
+        services.CallerRef(seat.user_id),
         client_id=str(body.get("client_id") or ""),
         target_id=_int(body, "target"),
         lease_seq=_int(body, "lease"),
@@ -182,10 +180,8 @@ def api_result(request: HttpRequest, seat: seats.Seat, session: PhonebankSession
 @require_POST
 @_seat_api
 def api_skip(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
-    from groundswell.accounts.models import User
-
     card = services.skip_call(
-        session, User(pk=seat.user_id), target_id=_int(body, "target"), lease_seq=_int(body, "lease")
+        session, services.CallerRef(seat.user_id), target_id=_int(body, "target"), lease_seq=_int(body, "lease")
     )
     return JsonResponse(_call_json(card))
 

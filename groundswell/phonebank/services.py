@@ -270,9 +270,33 @@ def next_call(session: PhonebankSession, caller_id: int, now: datetime.datetime 
 # ------------------------------------------------------------------------------------------ results
 
 
+class CallerRef:
+    """A caller known only by id (the caller API does not load the user row on every request)."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+
+@dataclass(frozen=True)
+class StoredCall:
+    """What was stored for one call (the hot path does not build a model instance)."""
+
+    pk: int
+    target_id: int
+    outcome: str
+    answers: dict[str, Any]
+    submitted_at: datetime.datetime
+    applied: bool
+
+
+_OUTCOMES = frozenset(Outcome.values)
+
+
 @dataclass
 class Result:
-    attempt: CallAttempt
+    attempt: StoredCall | CallAttempt
     created: bool
     applied: bool
     next: ContactCard | NoCall | None = None
@@ -304,9 +328,10 @@ def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: s
 def _side_effects(campaign: CallCampaign, attempt: CallAttempt, caller: Any) -> None:
     if attempt.outcome in (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL):
         return  # not reached: kept in the campaign's results, not on the person's timeline
-    if not getattr(caller, "email", ""):
-        # The caller API passes a bare id (it does not load the user per request); records need the user.
-        caller = type(caller).objects.get(pk=caller.pk)
+    if isinstance(caller, CallerRef):
+        from groundswell.accounts.models import User
+
+        caller = User.objects.get(pk=caller.pk)  # the records below name who made the call
     target = CallTarget.objects.select_related("person", "elector").get(pk=attempt.target_id)
     person = target.person
     source = f"phonebank: {campaign.name}"
@@ -403,7 +428,7 @@ def submit_result(
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > 64:
         raise ValidationError({"client_id": "Each result needs a client id of at most 64 characters."})
-    if outcome not in Outcome.values:
+    if outcome not in _OUTCOMES:
         raise ValidationError({"outcome": f"Unknown outcome {outcome!r}."})
     clean = clean_answers(campaign, answers or {}, outcome)
     again = rules.retry_at(campaign, outcome, 0, now, callback_at)
@@ -448,14 +473,14 @@ def submit_result(
                 "applied": applied,
             }
             (pk,) = sql.fetchone(_INSERT_ATTEMPT, list(fields.values()))
-            attempt = CallAttempt(pk=pk, **fields)
+            attempt = StoredCall(pk, target_id, outcome, clean, now, applied)
             _side_effects(campaign, attempt, caller)
             # The next call inside the same transaction: one commit (one WAL flush) per call made, not two.
             following: ContactCard | NoCall | None = None
             if and_next:
                 following = claim_next(campaign, caller.pk, now) if session.active else _session_ended()
     except IntegrityError:
-        existing = CallAttempt.objects.filter(caller=caller, client_id=client_id).first()
+        existing = CallAttempt.objects.filter(caller_id=caller.pk, client_id=client_id).first()
         if existing is None:
             raise
         return _replayed(session, caller, existing, and_next, now)
@@ -478,8 +503,12 @@ def skip_call(
     """Give the contact back without calling (no attempt counted); it goes to someone else, then the next call."""
     now = now or timezone.now()
     CallTarget.objects.filter(
-        pk=target_id, campaign=session.campaign, lease_seq=lease_seq, lease_owner=caller, state=CallTarget.State.OPEN
-    ).update(lease_owner=None, available_at=now, skipped_by=caller)
+        pk=target_id,
+        campaign=session.campaign,
+        lease_seq=lease_seq,
+        lease_owner_id=caller.pk,
+        state=CallTarget.State.OPEN,
+    ).update(lease_owner=None, available_at=now, skipped_by_id=caller.pk)
     return claim_next(session.campaign, caller.pk, now)
 
 
