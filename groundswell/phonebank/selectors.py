@@ -479,38 +479,39 @@ def preview_walk(questions: list[Any], params: Any, support_codes: list[str]) ->
 
     by_key = {q.key: q for q in questions}
     seen = [k for k in params.getlist("seen") if k in by_key]
-    answers: dict[str, Any] = {}
+    # The walk follows the answers as the caller's page sends them ("yes", not True), as submit_result does.
+    raw: dict[str, Any] = {}
+    shown: dict[str, str] = {}
     error = ""
     for key in seen:
-        raw = _form_answer(by_key[key], params)
+        value = _form_answer(by_key[key], params)
         try:
-            answers[key] = validate_answer(by_key[key], raw, support_codes)
+            shown[key] = answer_text(validate_answer(by_key[key], value, support_codes)) or "(no answer)"
         except ValidationError as exc:
             # Only the question just answered can be wrong (earlier ones passed already): ask it again.
             error = " ".join(exc.messages)
             seen = seen[: seen.index(key)]
-            answers.pop(key, None)
             break
-    path = asked_path(questions, answers)
+        raw[key] = value if value not in ("", []) else None
+    path = asked_path(questions, raw)
     steps = []
     ended_by = ""
     for key in path:
         if key not in seen:
             break
-        value = answers.get(key)
-        steps.append({"question": by_key[key], "answer": answer_text(value) or "(no answer)"})
-        if branch_target(by_key[key], value) == "end":
+        steps.append({"question": by_key[key], "answer": shown[key]})
+        if branch_target(by_key[key], raw[key]) == "end":
             ended_by = key
     current = None
     if not ended_by:
         current = next((by_key[k] for k in path if k not in seen), None)
-    raw_values = {k: _form_answer(by_key[k], params) for k in seen if k in answers}
+    raw_values = {k: v for k, v in raw.items() if v is not None}
     return {
         "steps": steps,
         "current": current,
         "ended_by": ended_by,
         "error": error,
-        "seen": [k for k in seen if k in answers],
+        "seen": seen,
         "carried": [
             (f"a_{k}", v) for k, value in raw_values.items() for v in (value if isinstance(value, list) else [value])
         ],
