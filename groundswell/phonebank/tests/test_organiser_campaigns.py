@@ -193,8 +193,12 @@ def test_support_priority_puts_our_supporters_first_then_the_codes_order():
 
 
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
-def test_a_queued_build_shows_its_progress_until_a_worker_runs_it(world, organiser):
+def test_a_queued_build_shows_its_progress_until_a_worker_runs_it(world, organiser, monkeypatch):
     from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    # The worker drops "old" connections between tasks; inside the test's transaction that would be ours.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     campaign = world.campaign
     for i in range(3):
