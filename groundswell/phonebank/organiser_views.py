@@ -7,6 +7,7 @@ sibling unit gets 403, not a 404 that would hide the rule.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
+from groundswell.canvassing.views import _int_or_none
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
 
@@ -42,6 +44,18 @@ def _errors(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [m for messages_ in exc.message_dict.values() for m in messages_]
     return list(exc.messages)
+
+
+def _attempt(request: HttpRequest, action: Callable[[], object], success: str = "") -> bool:
+    """Run a service call for a POST; flash its error (or `success`) for the page the view redirects to."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+        return False
+    if success:
+        messages.success(request, success)
+    return True
 
 
 def _units(request: HttpRequest) -> Any:
@@ -158,11 +172,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_for(request, pk)
-    try:
-        campaigns.set_status(campaign, request.POST.get("status", ""), request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    else:
+    if _attempt(request, lambda: campaigns.set_status(campaign, request.POST.get("status", ""), request.user)):
         messages.success(request, f"The campaign is now {campaign.get_status_display().lower()}.")
     return redirect("phonebank:campaign", pk=campaign.pk)
 
@@ -196,16 +206,6 @@ def build_status(request: HttpRequest, pk: int, result_id: str) -> HttpResponse:
 
 
 # ------------------------------------------------------------------------------------------ the script
-
-
-def _int_or_none(value: str) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a whole number") from None
 
 
 def _script_context(campaign: CallCampaign) -> dict[str, Any]:
@@ -275,12 +275,8 @@ def script(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def script_introduction(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_for(request, pk)
-    try:
-        campaigns.set_introduction(campaign, request.POST.get("introduction", ""), request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    else:
-        messages.success(request, "Introduction saved.")
+    text = request.POST.get("introduction", "")
+    _attempt(request, lambda: campaigns.set_introduction(campaign, text, request.user), "Introduction saved.")
     return redirect("phonebank:script", pk=campaign.pk)
 
 
@@ -294,12 +290,11 @@ def _script_question(request: HttpRequest, pk: int, question_pk: int) -> tuple[C
 @require_POST
 def question_remove(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     campaign, question = _script_question(request, pk, question_pk)
-    try:
-        campaigns.remove_script_question(campaign, question, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    else:
-        messages.success(request, "Question removed; answers already given to it are kept.")
+    _attempt(
+        request,
+        lambda: campaigns.remove_script_question(campaign, question, request.user),
+        "Question removed; answers already given to it are kept.",
+    )
     return redirect("phonebank:script", pk=campaign.pk)
 
 
@@ -307,10 +302,8 @@ def question_remove(request: HttpRequest, pk: int, question_pk: int) -> HttpResp
 @require_POST
 def question_move(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     campaign, question = _script_question(request, pk, question_pk)
-    try:
-        campaigns.move_script_question(campaign, question, request.POST.get("direction", ""), request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(_errors(exc)))
+    direction = request.POST.get("direction", "")
+    _attempt(request, lambda: campaigns.move_script_question(campaign, question, direction, request.user))
     return redirect("phonebank:script", pk=campaign.pk)
 
 
@@ -319,12 +312,11 @@ def question_move(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
 def question_branches(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     campaign, question = _script_question(request, pk, question_pk)
     branches = {k[len("branch_") :]: v for k, v in request.POST.items() if k.startswith("branch_")}
-    try:
-        campaigns.set_branches(campaign, question, branches, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    else:
-        messages.success(request, f"Branches for “{question.text}” saved.")
+    _attempt(
+        request,
+        lambda: campaigns.set_branches(campaign, question, branches, request.user),
+        f"Branches for “{question.text}” saved.",
+    )
     return redirect(reverse("phonebank:script", args=[campaign.pk]) + f"#q-{question.pk}")
 
 
