@@ -486,7 +486,11 @@ def preview_walk(questions: list[Any], params: Any, support_codes: list[str]) ->
     for key in seen:
         value = _form_answer(by_key[key], params)
         try:
-            shown[key] = answer_text(validate_answer(by_key[key], value, support_codes)) or "(no answer)"
+            cleaned = validate_answer(by_key[key], value, support_codes)
+            labels = dict(_preview_choices(by_key[key], support_codes))
+            shown_values = cleaned if isinstance(cleaned, list) else [cleaned]
+            shown[key] = "; ".join(labels.get(answer_text(v), answer_text(v)) for v in shown_values if v is not None)
+            shown[key] = shown[key] or "(no answer)"
         except ValidationError as exc:
             # Only the question just answered can be wrong (earlier ones passed already): ask it again.
             error = " ".join(exc.messages)

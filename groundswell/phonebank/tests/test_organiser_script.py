@@ -149,7 +149,7 @@ def test_the_preview_walks_the_script_like_a_caller(world, organiser):
     assert walk["current"] is None and walk["ended_by"] == "volunteer"
     walk = _walk(organiser, campaign, {"seen": ["intention"], "a_intention": "against"})
     assert walk["current"] is None and walk["ended_by"] == "intention"
-    assert [s["answer"] for s in walk["steps"]] == ["against"]
+    assert [s["answer"] for s in walk["steps"]] == ["No"]  # the choice's label, as the caller sees it
 
 
 def test_the_preview_follows_a_skip_ahead_branch(world, organiser):
