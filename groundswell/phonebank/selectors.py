@@ -179,15 +179,26 @@ def callers_online(campaign: CallCampaign, now: datetime.datetime) -> int:
 
 
 def calls_per_minute(campaign: CallCampaign, now: datetime.datetime, minutes: int = 60) -> list[int]:
-    """Calls in each of the last `minutes` minutes, oldest first (the last entry is the current minute)."""
-    start = now - datetime.timedelta(minutes=minutes)
+    """Calls in each of the last `minutes` clock minutes, oldest first (the last entry is the current minute).
+
+    Grouped by minute in the database: at a thousand calls a minute, an hour is 60,000 rows that should never
+    travel to Python on each refresh."""
+    from django.db.models.functions import TruncMinute
+
+    current = now.astimezone(datetime.UTC).replace(second=0, microsecond=0)
+    start = current - datetime.timedelta(minutes=minutes - 1)
     counts = [0] * minutes
-    times = CallAttempt.objects.filter(campaign=campaign, submitted_at__gt=start, submitted_at__lte=now)
-    # Bucketed in Python from the timestamps: a minute's worth of calls is small, and this avoids per-database
-    # date truncation (and its time-zone handling) in SQL.
-    for at in times.values_list("submitted_at", flat=True).iterator(chunk_size=5000):
-        i = int((at - start).total_seconds() // 60)
-        counts[min(max(i, 0), minutes - 1)] += 1
+    grouped = (
+        CallAttempt.objects.filter(campaign=campaign, submitted_at__gte=start, submitted_at__lte=now)
+        .annotate(minute=TruncMinute("submitted_at", tzinfo=datetime.UTC))
+        .values_list("minute")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for minute, n in grouped:
+        i = int((minute - start).total_seconds() // 60)
+        if 0 <= i < minutes:
+            counts[i] += n
     return counts
 
 

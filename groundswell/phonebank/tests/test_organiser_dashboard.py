@@ -83,7 +83,8 @@ def test_the_dashboard_counts_callers_calls_outcomes_and_answers(busy_world):
     assert d["calls_last_hour"] == 5
     bars = d["per_minute_chart"]["bars"]
     assert len(bars) == 60 and sum(b["value"] for b in bars) == 5
-    assert bars[-3]["value"] == 1 and bars[-4]["value"] == 1  # 3 and 4 minutes ago
+    # The last bar is the current clock minute (14:00), so 13:57 and 13:56 are the 4th and 5th from the end.
+    assert bars[-4]["value"] == 1 and bars[-5]["value"] == 1 and bars[-1]["value"] == 0
     outcomes = {r["value"]: r["count"] for r in d["outcomes"]}
     assert outcomes["completed"] == 3 and outcomes["no_answer"] == 2 and outcomes["refused"] == 0
     intention = next(a for a in d["answers"] if a["question"].key == "intention")
