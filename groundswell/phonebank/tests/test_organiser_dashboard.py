@@ -25,9 +25,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _open_window(monkeypatch):
+    from django.core.cache import cache
+
     from groundswell.phonebank import rules
 
     monkeypatch.setattr(rules, "in_window", lambda campaign, at: True)
+    cache.clear()  # the dashboard's few-second figure cache must not carry over from another test's campaign
 
 
 def call(world, caller, outcome, at, talk=datetime.timedelta(minutes=2), **kwargs):
