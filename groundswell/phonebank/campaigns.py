@@ -99,9 +99,8 @@ def clean_retry_rules(values: Mapping[str, str]) -> dict[str, int | str | None]:
             try:
                 minutes = int(raw)
             except ValueError:
-                raise ValidationError(
-                    {field: f"{raw!r}: give minutes, 'never'{' or requested' * (outcome == Outcome.CALL_BACK)}."}
-                ) from None
+                choices = "a number of minutes, 'never'" + (" or 'requested'" if outcome == Outcome.CALL_BACK else "")
+                raise ValidationError({field: f"{raw!r} is not {choices}."}) from None
             if not 1 <= minutes <= MAX_RETRY_MINUTES:
                 raise ValidationError({field: f"Retry after 1 to {MAX_RETRY_MINUTES} minutes (two weeks)."})
             cleaned[outcome] = minutes

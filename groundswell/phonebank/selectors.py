@@ -435,7 +435,10 @@ def export_rows(campaign: CallCampaign) -> Any:
     """Every call attempt of the campaign, oldest first, with what the export needs (streamed in chunks)."""
     from groundswell.accounts.models import User
 
-    labels: dict[int, str] = {}
+    caller_ids = CallAttempt.objects.filter(campaign=campaign, caller__isnull=False).values_list("caller_id")
+    labels: dict[int | None, str] = {None: ""}
+    for user in User.objects.filter(pk__in=caller_ids.distinct()).only("pk", "email", "display_name").iterator():
+        labels[user.pk] = caller_label(user)
     rows = (
         CallAttempt.objects.filter(campaign=campaign)
         .order_by("submitted_at", "id")
@@ -452,13 +455,9 @@ def export_rows(campaign: CallCampaign) -> Any:
         )
     )
     for r in rows.iterator(chunk_size=2000):
-        caller_id = r["caller_id"]
-        if caller_id not in labels:
-            user = User.objects.filter(pk=caller_id).first() if caller_id else None
-            labels[caller_id] = caller_label(user) if user else ""
         yield {
             "submitted_at": r["submitted_at"],
-            "caller": labels[caller_id],
+            "caller": labels.get(r["caller_id"], ""),
             "person_id": r["target__person_id"],
             "name": f"{r['target__person__given_name']} {r['target__person__family_name']}".strip(),
             "phone": r["target__phone"],

@@ -115,7 +115,7 @@ def test_the_edit_form_shows_the_saved_settings(world, organiser):
         ),
         ({"day_tue_mode": "custom", "day_tue_start": "10:00"}, "day_tue_start", "window_by_day[tue]: give both"),
         ({"window_end": "22:30"}, "window_end", "between 09:00 and 21:00"),
-        ({"retry_busy": "soon"}, "retry_busy", "give minutes"),
+        ({"retry_busy": "soon"}, "retry_busy", "'soon' is not a number of minutes, 'never'."),
         ({"retry_busy": "requested"}, "retry_busy", "Only a call-back"),
         ({"retry_no_answer": "0"}, "retry_no_answer", "Retry after 1 to"),
     ],
