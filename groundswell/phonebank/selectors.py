@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, QuerySet
 
-from .models import CallAttempt, Outcome, PhonebankSession
+from .models import CallAttempt, CallCampaign, Outcome, PhonebankSession
 
 REACHED = (Outcome.COMPLETED, Outcome.CALL_BACK, Outcome.REFUSED, Outcome.DO_NOT_CALL)
 
@@ -49,3 +50,490 @@ def leaderboard(session: PhonebankSession, limit: int = 10) -> dict[str, Any]:
             for r in rows[:limit]
         ],
     }
+
+
+# ------------------------------------------------------------------------------------------ organisers' reads
+#
+# Everything below serves the organisers' pages: which campaigns a user runs, the filter preview, the live
+# dashboard and the export. Each figure is a grouped count in the database, so a dashboard refresh stays
+# cheap with hundreds of thousands of contacts and calls.
+
+ONLINE_WINDOW = datetime.timedelta(minutes=5)
+RATE_WINDOW = datetime.timedelta(minutes=15)
+# Quality flags: a completed call shorter than this was hardly a conversation.
+SHORT_CALL = datetime.timedelta(seconds=20)
+FLAG_MIN_CALLS = 10  # rates are not judged on fewer calls than this
+FLAG_REFUSAL_SHARE = 0.5
+FLAG_SHORT_SHARE = 0.25
+
+CHART_W, CHART_H = 640, 180
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 36, 8, 10, 24
+
+
+def can_manage(user: Any, campaign: CallCampaign) -> bool:
+    from groundswell.accounts import access
+
+    return access.has_perm(user, access.Perm.MANAGE_PHONEBANK, campaign.unit)
+
+
+def campaigns_for(user: Any) -> QuerySet[CallCampaign]:
+    """Call campaigns in the units where `user` runs phonebanks (and below)."""
+    from groundswell.accounts import access
+
+    paths = access.unit_paths_with(user, access.Perm.MANAGE_PHONEBANK)
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(unit__path__startswith=p)
+    return CallCampaign.objects.filter(q).select_related("unit").order_by("-created_at")
+
+
+def campaign_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Contacts listed and calls made per campaign (two grouped counts, not a join of the two)."""
+    from .models import CallTarget
+
+    counts: dict[int, dict[str, int]] = {pk: {"listed": 0, "calls": 0} for pk in campaign_ids}
+    for model, name in ((CallTarget, "listed"), (CallAttempt, "calls")):
+        grouped = model.objects.filter(campaign_id__in=campaign_ids).values_list("campaign_id").annotate(n=Count("id"))
+        for pk, n in grouped:
+            counts[pk][name] = n
+    return counts
+
+
+def filter_preview(campaign: CallCampaign) -> dict[str, int]:
+    """How many people the campaign's filter matches, and how many of them may be phoned for its purpose."""
+    from groundswell.people.selectors import contactable
+
+    from .services import people_for_filter, people_purpose
+
+    matched = people_for_filter(campaign)
+    return {
+        "matched": matched.count(),
+        "contactable": contactable(matched, "phone", people_purpose(campaign)).count(),
+    }
+
+
+def filter_options(units: list[Any]) -> dict[str, Any]:
+    """What the target filter offers across `units` (each with its subtree): tags in use there, membership
+    statuses, support codes, and the wards people live in."""
+    from groundswell.canvassing.services import support_codes_for
+    from groundswell.geography.models import Ward
+    from groundswell.people.models import Membership, Person, Tag
+
+    q = Q(pk__in=[])
+    for unit in units:
+        q |= Q(unit__path__startswith=unit.path)
+    people = Person.objects.filter(q)
+    ward_codes = people.exclude(ward_code="").values("ward_code").distinct()
+    support: dict[str, str] = {}
+    for unit in units:
+        for code, sc in support_codes_for(unit).items():
+            support.setdefault(code, sc.label)
+    return {
+        "tags": list(Tag.objects.filter(taggings__person__in=people).distinct().values_list("name", flat=True)),
+        "membership": list(Membership.Status.choices),
+        "support": list(support.items()),
+        "wards": list(Ward.objects.filter(code__in=ward_codes).order_by("name").values_list("code", "name")),
+    }
+
+
+def stored_answer_keys(campaign: CallCampaign) -> set[str]:
+    """Keys under which this script's answers are stored (removed questions' too), so no new question reuses one."""
+    from django.db import connection
+
+    if campaign.question_set_id is None:
+        return set()
+    each = (
+        "jsonb_object_keys(a.answers) FROM phonebank_callattempt a"
+        if connection.vendor == "postgresql"
+        else "j.key FROM phonebank_callattempt a, json_each(a.answers) j"
+    )
+    sql = (
+        f"SELECT DISTINCT {each} JOIN phonebank_callcampaign c ON c.id = a.campaign_id "
+        "WHERE c.question_set_id = %s AND a.outcome = 'completed'"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.question_set_id])
+        return {row[0] for row in cursor.fetchall()}
+
+
+# ------------------------------------------------------------------------------------------ the dashboard
+
+
+def callers_online(campaign: CallCampaign, now: datetime.datetime) -> int:
+    """Callers holding a live lease or who sent a result in the last five minutes (read, never written)."""
+    from .models import CallTarget
+
+    holding = set(
+        CallTarget.objects.filter(
+            campaign=campaign, state=CallTarget.State.OPEN, lease_owner__isnull=False, available_at__gt=now
+        )
+        .values_list("lease_owner_id", flat=True)
+        .distinct()
+    )
+    recent = set(
+        CallAttempt.objects.filter(campaign=campaign, submitted_at__gte=now - ONLINE_WINDOW)
+        .values_list("caller_id", flat=True)
+        .distinct()
+    )
+    return len((holding | recent) - {None})
+
+
+def calls_per_minute(campaign: CallCampaign, now: datetime.datetime, minutes: int = 60) -> list[int]:
+    """Calls in each of the last `minutes` clock minutes, oldest first (the last entry is the current minute).
+
+    Grouped by minute in the database: at a thousand calls a minute, an hour is 60,000 rows that should never
+    travel to Python on each refresh."""
+    from django.db.models.functions import TruncMinute
+
+    current = now.astimezone(datetime.UTC).replace(second=0, microsecond=0)
+    start = current - datetime.timedelta(minutes=minutes - 1)
+    counts = [0] * minutes
+    grouped = (
+        CallAttempt.objects.filter(campaign=campaign, submitted_at__gte=start, submitted_at__lte=now)
+        .annotate(minute=TruncMinute("submitted_at", tzinfo=datetime.UTC))
+        .values_list("minute")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for minute, n in grouped:
+        i = int((minute - start).total_seconds() // 60)
+        if 0 <= i < minutes:
+            counts[i] += n
+    return counts
+
+
+def column_chart(values: list[int], labels: dict[int, str]) -> dict[str, Any]:
+    """Geometry for an inline SVG column chart: one bar per value, y axis from 0 to a round maximum."""
+    width = CHART_W - CHART_LEFT - CHART_RIGHT
+    height = CHART_H - CHART_TOP - CHART_BOTTOM
+    top = max(values or [0])
+    step = max(1, _nice_step(top))
+    ceiling = max(step, -(-top // step) * step)
+    slot = width / max(1, len(values))
+    bars = []
+    for i, v in enumerate(values):
+        h = height * v / ceiling
+        bars.append(
+            {
+                "x": round(CHART_LEFT + i * slot + slot * 0.1, 1),
+                "y": round(CHART_TOP + height - h, 1),
+                "w": round(slot * 0.8, 1),
+                "h": round(h, 1),
+                "value": v,
+            }
+        )
+    grid = [
+        {"y": round(CHART_TOP + height * (1 - n / ceiling), 1), "label": str(n)} for n in range(0, ceiling + 1, step)
+    ]
+    ticks = [{"x": round(CHART_LEFT + i * slot + slot / 2, 1), "label": label} for i, label in labels.items()]
+    return {
+        "width": CHART_W,
+        "height": CHART_H,
+        "left": CHART_LEFT,
+        "right": CHART_W - CHART_RIGHT,
+        "top": CHART_TOP,
+        "bottom": CHART_H - CHART_BOTTOM,
+        "bars": bars,
+        "grid": grid,
+        "ticks": ticks,
+    }
+
+
+def _nice_step(top: int) -> int:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+        if top / step <= 5:
+            return step
+    return 10 ** len(str(top))
+
+
+def bar_rows(counts: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+    """(value, label, count) → rows with a percentage of the largest, for the horizontal bar tables."""
+    top = max((n for _, _, n in counts), default=0) or 1
+    total = sum(n for _, _, n in counts) or 1
+    return [
+        {"value": v, "label": label, "count": n, "width": round(100 * n / top), "share": round(100 * n / total)}
+        for v, label, n in counts
+    ]
+
+
+def outcome_counts(campaign: CallCampaign) -> list[dict[str, Any]]:
+    got = dict(CallAttempt.objects.filter(campaign=campaign).values_list("outcome").annotate(n=Count("id")))
+    return bar_rows([(value, label, int(got.get(value, 0))) for value, label in Outcome.choices])
+
+
+def answer_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def answer_counts(campaign: CallCampaign) -> list[dict[str, Any]]:
+    """Per script question: how completed calls answered it (one grouped query per question)."""
+    from groundswell.questions.models import Question
+
+    if campaign.question_set_id is None:
+        return []
+    completed = CallAttempt.objects.filter(campaign=campaign, outcome=Outcome.COMPLETED)
+    charts = []
+    for q in campaign.question_set.questions.all():
+        grouped = completed.filter(answers__has_key=q.key).values_list(f"answers__{q.key}").annotate(n=Count("id"))
+        tally: dict[str, int] = {}
+        for value, n in grouped:
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                key = answer_text(v)
+                tally[key] = tally.get(key, 0) + n
+        if q.kind == Question.Kind.TEXT:
+            charts.append({"question": q, "answered": sum(tally.values()), "rows": []})
+            continue
+        labels = {str(c["value"]): str(c.get("label", c["value"])) for c in q.choices or []}
+        if q.kind == Question.Kind.YES_NO:
+            labels = {"yes": "Yes", "no": "No"}
+        order = list(labels) + sorted(k for k in tally if k not in labels)
+        rows = bar_rows([(k, labels.get(k, k), tally.get(k, 0)) for k in order])
+        charts.append({"question": q, "answered": sum(tally.values()), "rows": rows})
+    return charts
+
+
+def remaining(campaign: CallCampaign, now: datetime.datetime) -> dict[str, Any]:
+    """The list by state: open and callable now, being called, waiting for a retry, done, and excluded (why)."""
+    from .models import CallTarget
+
+    targets = CallTarget.objects.filter(campaign=campaign)
+    open_ = Q(state=CallTarget.State.OPEN, attempts__lt=campaign.max_attempts)
+    row = targets.aggregate(
+        total=Count("id"),
+        now=Count("id", filter=open_ & Q(available_at__lte=now)),
+        in_call=Count("id", filter=open_ & Q(available_at__gt=now, lease_owner__isnull=False)),
+        later=Count("id", filter=open_ & Q(available_at__gt=now, lease_owner__isnull=True)),
+        done=Count("id", filter=Q(state=CallTarget.State.DONE)),
+        out_of_attempts=Count("id", filter=Q(state=CallTarget.State.OPEN, attempts__gte=campaign.max_attempts)),
+        excluded=Count("id", filter=Q(state=CallTarget.State.EXCLUDED)),
+    )
+    reasons = list(
+        targets.filter(state=CallTarget.State.EXCLUDED)
+        .values_list("excluded_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    result: dict[str, Any] = {k: int(v or 0) for k, v in row.items()}
+    result["exclusions"] = [{"reason": r or "(no reason)", "count": n} for r, n in reasons]
+    result["open"] = result["now"] + result["in_call"] + result["later"]
+    return result
+
+
+def completion_estimate(open_contacts: int, recent_calls: int, window: datetime.timedelta) -> dict[str, Any] | None:
+    """At the recent rate, how long the open contacts take (one call each: retries add to it). None: no rate."""
+    per_minute = recent_calls / (window.total_seconds() / 60)
+    if not per_minute or not open_contacts:
+        return None
+    minutes = round(open_contacts / per_minute)
+    return {"per_minute": round(per_minute, 1), "minutes": minutes, "hours": minutes // 60, "rest": minutes % 60}
+
+
+def quality_flags(campaign: CallCampaign, has_script: bool) -> list[dict[str, Any]]:
+    """Callers whose calls look wrong: very short completed calls, a high refusal rate, completed calls with no
+    answers recorded. A flag is a prompt for a friendly word, not a verdict."""
+    from groundswell.accounts.models import User
+
+    short = Q(outcome=Outcome.COMPLETED, assigned_at__isnull=False, submitted_at__lt=F("assigned_at") + SHORT_CALL)
+    rows = (
+        CallAttempt.objects.filter(campaign=campaign)
+        .values("caller_id")
+        .annotate(
+            calls=Count("id"),
+            completed=Count("id", filter=Q(outcome=Outcome.COMPLETED)),
+            short=Count("id", filter=short),
+            refused=Count("id", filter=Q(outcome__in=[Outcome.REFUSED, Outcome.DO_NOT_CALL])),
+            no_answers=Count("id", filter=Q(outcome=Outcome.COMPLETED, answers={})),
+        )
+        .order_by("caller_id")
+    )
+    flagged = []
+    for r in rows:
+        flags = []
+        if r["short"] and (r["short"] >= 3 or r["short"] / max(1, r["completed"]) >= FLAG_SHORT_SHARE):
+            flags.append(f"{r['short']} completed call{'s' * (r['short'] != 1)} under {SHORT_CALL.seconds} s")
+        if r["calls"] >= FLAG_MIN_CALLS and r["refused"] / r["calls"] >= FLAG_REFUSAL_SHARE:
+            flags.append(f"{round(100 * r['refused'] / r['calls'])}% refusals")
+        if has_script and r["no_answers"]:
+            flags.append(f"{r['no_answers']} completed call{'s' * (r['no_answers'] != 1)} with no answers")
+        if flags:
+            flagged.append({"caller_id": r["caller_id"], "calls": r["calls"], "flags": flags})
+    users = User.objects.in_bulk([f["caller_id"] for f in flagged if f["caller_id"]])
+    for f in flagged:
+        user = users.get(f["caller_id"])
+        f["caller"] = caller_label(user) if user else "(removed account)"
+        f["email"] = getattr(user, "email", "")
+    return flagged
+
+
+def dashboard(campaign: CallCampaign, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """Everything on the live dashboard, in one place for the page and its 10-second refresh."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    per_minute = calls_per_minute(campaign, now)
+    left = remaining(campaign, now)
+    recent = sum(per_minute[-int(RATE_WINDOW.total_seconds() // 60) :])
+    labels = {}
+    for i in range(0, 60, 15):
+        labels[i] = timezone.localtime(now - datetime.timedelta(minutes=60 - i)).strftime("%H:%M")
+    labels[59] = "now"
+    has_script = bool(campaign.question_set_id and campaign.question_set.questions.exists())
+    return {
+        "as_of": now,
+        "callers_online": callers_online(campaign, now),
+        "calls_last_hour": sum(per_minute),
+        "per_minute_chart": column_chart(per_minute, labels),
+        "outcomes": outcome_counts(campaign),
+        "answers": answer_counts(campaign),
+        "remaining": left,
+        "estimate": completion_estimate(left["open"], recent, RATE_WINDOW),
+        "flags": quality_flags(campaign, has_script),
+    }
+
+
+def session_calls(session: PhonebankSession, limit: int = 50) -> list[dict[str, Any]]:
+    """The team's latest calls in a session: when, who called (first name), the outcome. No callee details."""
+    from groundswell.accounts.models import User
+
+    rows = list(
+        CallAttempt.objects.filter(session=session)
+        .order_by("-submitted_at", "-id")
+        .values("caller_id", "outcome", "submitted_at", "assigned_at")[:limit]
+    )
+    users = User.objects.in_bulk({r["caller_id"] for r in rows if r["caller_id"]})
+    return [
+        {
+            "caller": caller_label(users.get(r["caller_id"])),
+            "outcome": Outcome(r["outcome"]).label,
+            "at": r["submitted_at"],
+            "seconds": int((r["submitted_at"] - r["assigned_at"]).total_seconds()) if r["assigned_at"] else None,
+        }
+        for r in rows
+    ]
+
+
+# ------------------------------------------------------------------------------------------ export
+
+
+def export_columns(campaign: CallCampaign) -> tuple[list[str], list[str]]:
+    """The answer columns: the script's questions in order, then keys of removed questions still in answers."""
+    if campaign.question_set_id is None:
+        return [], []
+    keys = list(campaign.question_set.questions.values_list("key", flat=True))
+    retired = sorted(stored_answer_keys(campaign) - set(keys))
+    return keys + retired, [*keys, *(f"{k} (removed question)" for k in retired)]
+
+
+def export_rows(campaign: CallCampaign) -> Any:
+    """Every call attempt of the campaign, oldest first, with what the export needs (streamed in chunks)."""
+    from groundswell.accounts.models import User
+
+    caller_ids = CallAttempt.objects.filter(campaign=campaign, caller__isnull=False).values_list("caller_id")
+    labels: dict[int | None, str] = {None: ""}
+    for user in User.objects.filter(pk__in=caller_ids.distinct()).only("pk", "email", "display_name").iterator():
+        labels[user.pk] = caller_label(user)
+    rows = (
+        CallAttempt.objects.filter(campaign=campaign)
+        .order_by("submitted_at", "id")
+        .values(
+            "submitted_at",
+            "caller_id",
+            "target__person_id",
+            "target__person__given_name",
+            "target__person__family_name",
+            "target__phone",
+            "outcome",
+            "notes",
+            "answers",
+        )
+    )
+    for r in rows.iterator(chunk_size=2000):
+        yield {
+            "submitted_at": r["submitted_at"],
+            "caller": labels.get(r["caller_id"], ""),
+            "person_id": r["target__person_id"],
+            "name": f"{r['target__person__given_name']} {r['target__person__family_name']}".strip(),
+            "phone": r["target__phone"],
+            "outcome": r["outcome"],
+            "notes": r["notes"],
+            "answers": r["answers"],
+        }
+
+
+# ------------------------------------------------------------------------------------------ script preview
+
+
+def _form_answer(question: Any, params: Any) -> Any:
+    from groundswell.questions.models import Question
+
+    name = f"a_{question.key}"
+    if question.kind in (Question.Kind.MULTIPLE, Question.Kind.RANKING):
+        return [v for v in params.getlist(name) if v]
+    return (params.get(name) or "").strip()
+
+
+def preview_walk(questions: list[Any], params: Any, support_codes: list[str]) -> dict[str, Any]:
+    """One step of walking the script as a caller would. `params` (the preview form) carries the answers so far
+    (`a_<key>`) and which questions were already shown (`seen`). Returns the answered steps, the question to
+    ask now (None when the call ends), and an error for the current answer if it does not validate."""
+    from django.core.exceptions import ValidationError
+
+    from groundswell.questions.services import asked_path, branch_target, validate_answer
+
+    by_key = {q.key: q for q in questions}
+    seen = [k for k in params.getlist("seen") if k in by_key]
+    # The walk follows the answers as the caller's page sends them ("yes", not True), as submit_result does.
+    raw: dict[str, Any] = {}
+    shown: dict[str, str] = {}
+    error = ""
+    for key in seen:
+        value = _form_answer(by_key[key], params)
+        try:
+            cleaned = validate_answer(by_key[key], value, support_codes)
+            labels = dict(_preview_choices(by_key[key], support_codes))
+            shown_values = cleaned if isinstance(cleaned, list) else [cleaned]
+            shown[key] = "; ".join(labels.get(answer_text(v), answer_text(v)) for v in shown_values if v is not None)
+            shown[key] = shown[key] or "(no answer)"
+        except ValidationError as exc:
+            # Only the question just answered can be wrong (earlier ones passed already): ask it again.
+            error = " ".join(exc.messages)
+            seen = seen[: seen.index(key)]
+            break
+        raw[key] = value if value not in ("", []) else None
+    path = asked_path(questions, raw)
+    steps = []
+    ended_by = ""
+    for key in path:
+        if key not in seen:
+            break
+        steps.append({"question": by_key[key], "answer": shown[key]})
+        if branch_target(by_key[key], raw[key]) == "end":
+            ended_by = key
+    current = None
+    if not ended_by:
+        current = next((by_key[k] for k in path if k not in seen), None)
+    raw_values = {k: v for k, v in raw.items() if v is not None}
+    return {
+        "steps": steps,
+        "current": current,
+        "ended_by": ended_by,
+        "error": error,
+        "seen": seen,
+        "carried": [
+            (f"a_{k}", v) for k, value in raw_values.items() for v in (value if isinstance(value, list) else [value])
+        ],
+        "choices": _preview_choices(current, support_codes) if current else [],
+    }
+
+
+def _preview_choices(question: Any, support_codes: list[str]) -> list[tuple[str, str]]:
+    from .campaigns import answer_values
+
+    return answer_values(question, support_codes)
