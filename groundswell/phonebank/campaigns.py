@@ -129,6 +129,7 @@ EDITABLE = (
     "name",
     "brief",
     "purpose",
+    "canvass_campaign",
     "window_start",
     "window_end",
     "window_by_day",

@@ -12,6 +12,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from groundswell.canvassing.models import CanvassCampaign
+
 from . import campaigns, rules
 from .models import CallCampaign, Outcome, Purpose
 
@@ -26,6 +28,13 @@ class CampaignForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=None, empty_label=None)
     brief = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
     purpose = forms.ChoiceField(choices=Purpose.choices)
+    canvass_campaign = forms.ModelChoiceField(
+        queryset=CanvassCampaign.objects.none(),
+        required=False,
+        empty_label="None",
+        label="Voter-ID campaign",
+        help_text="Support answers from calls to electors are recorded in this canvass campaign.",
+    )
     window_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     window_end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     max_attempts = forms.IntegerField(min_value=1, max_value=10)
@@ -43,6 +52,7 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         self.fields["unit"].queryset = units
+        self.fields["canvass_campaign"].queryset = CanvassCampaign.objects.filter(unit__in=units).order_by("name")
         self.fields["tags"].choices = [(t, t) for t in options["tags"]]
         self.fields["membership"].choices = options["membership"]
         self.fields["support"].choices = [(c, f"{c}: {label}") for c, label in options["support"]]
@@ -127,6 +137,7 @@ def initial_for(campaign: CallCampaign | None) -> dict[str, Any]:
         "name": campaign.name,
         "brief": campaign.brief,
         "purpose": campaign.purpose,
+        "canvass_campaign": campaign.canvass_campaign_id,
         "window_start": campaign.window_start,
         "window_end": campaign.window_end,
         "max_attempts": campaign.max_attempts,

@@ -279,3 +279,17 @@ def test_callers_do_not_see_the_organiser_pages(world):
 def test_an_organiser_of_a_coordinator_role_below_can_manage_too(world):
     coordinator = user_with_role(Role.COORDINATOR, world.clp, email="coord@example.org")
     assert login(coordinator).get(reverse("phonebank:campaign", args=[world.campaign.pk])).status_code == 200
+
+
+def test_a_campaign_can_feed_a_voter_id_canvass_campaign_in_my_units(world, organiser):
+    from groundswell.canvassing.models import CanvassCampaign
+    from groundswell.geography.models import Constituency
+
+    con = Constituency.objects.create(code="E14000879", name="Reading East")
+    mine = CanvassCampaign.objects.create(unit=world.clp, name="Voter ID", constituency=con)
+    theirs = CanvassCampaign.objects.create(unit=UnitFactory(), name="Elsewhere", constituency=con)
+    response = organiser.post(reverse("phonebank:campaign_create"), form_data(world, canvass_campaign=theirs.pk))
+    assert response.status_code == 400 and "canvass_campaign" in response.context["form"].errors
+    response = organiser.post(reverse("phonebank:campaign_create"), form_data(world, canvass_campaign=mine.pk))
+    assert response.status_code == 302
+    assert CallCampaign.objects.get(name="Saturday members' ring-round").canvass_campaign == mine
