@@ -235,6 +235,7 @@ _INSERT_COLUMNS = (
     "client_id",
     "entered_by",
     "entered_at",
+    "review",
 )
 
 
