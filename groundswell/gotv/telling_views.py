@@ -145,7 +145,7 @@ def telling_sw(request: HttpRequest) -> HttpResponse:
             static("gotv/telling.css"),
             static("gotv/telling.js"),
             static("gotv/telling_store.js"),
-            static("gotv/telling_sync.js"),
+            static("js/offline-queue.js"),
         ],
         pages="^" + re.escape(reverse("gotv:days")) + r"\d+/telling/$",
         allowed=reverse("gotv:days"),
