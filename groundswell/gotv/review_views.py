@@ -9,26 +9,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from groundswell.accounts import access
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 from groundswell.register.selectors import live_electors
 
 from . import review
+from .board_views import _day  # those who run the day (MANAGE_POLLING_DAY at its unit)
 from .models import PollingDay, PollingStation, TellingEntry
-
-
-def _day(request: HttpRequest, pk: int) -> PollingDay:
-    day = get_object_or_404(PollingDay.objects.select_related("unit", "constituency"), pk=pk)
-    if not access.has_perm(request.user, access.Perm.MANAGE_POLLING_DAY, day.unit):
-        raise PermissionDenied("Only coordinators of this polling day review flagged numbers.")
-    return day
 
 
 @login_required
