@@ -148,10 +148,11 @@ def suggest(register: StationRegister, text: str, limit: int = MAX_SUGGESTIONS) 
         found[pk] = Suggestion(pk, label, why, rank)
 
     for here_pd, here_suffix in register.by_number.get(number, []):
-        if here_suffix == suffix and here_pd != pd:
-            why = f"same number in {here_pd}" if pd else "same number"
+        if here_suffix == suffix:
+            # The number typed, here (now on the register, or typed with another district or none).
+            why = f"same number in {here_pd}" if pd and pd != here_pd else "same number"
             add((here_pd, number, here_suffix), why, (0, 0, here_pd, here_suffix))
-        elif here_suffix != suffix:
+        else:
             why = "suffix left off" if not suffix else ("without the suffix" if not here_suffix else "other suffix")
             add((here_pd, number, here_suffix), why, (0, 1, here_pd, here_suffix))
     for near in _one_edit_away(str(number)):

@@ -111,7 +111,9 @@ def station_districts(station: PollingStation) -> list[str]:
     return [str(pd).strip().upper() for pd in station.polling_districts or [] if str(pd).strip()]
 
 
-def station_for_district(polling_day: PollingDay, pd: str, stations: Iterable[PollingStation] | None = None):
+def station_for_district(
+    polling_day: PollingDay, pd: str, stations: Iterable[PollingStation] | None = None
+) -> PollingStation | None:
     pd = pd.upper()
     for station in polling_day.stations.all() if stations is None else stations:
         if pd in station_districts(station):

@@ -183,3 +183,11 @@ def test_an_entry_of_another_station_cannot_be_acted_on_from_this_page(world, co
     client = coordinator_client
     url = reverse("gotv:review_station", args=[world.day.pk, world.hall.pk])
     assert client.post(url, {"entry": elsewhere.pk, "action": "dismiss"}).status_code == 404
+
+
+def test_a_number_added_to_the_register_since_is_suggested_as_itself(world):
+    entry = _flag(world, "AB1-12", "f-1")
+    twelve = Elector.objects.create(constituency=world.constituency, polling_district="AB1", number=12, surname="Late")
+    row = review.review_rows(world.day, world.hall)[0]
+    assert row.entry == entry and row.problem.startswith("Now on the register here")
+    assert row.suggestions[0].number == "AB1-12" and row.suggestions[0].elector_id == twelve.pk
