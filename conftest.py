@@ -23,3 +23,14 @@ def units(db):
     from groundswell.tests.factories import UnitTreeFactory
 
     return UnitTreeFactory.build_tree()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_polling_day_caches():
+    """Tests reuse primary keys (rolled-back SQLite ids) and bulk-create electors, which sends no signal:
+    each test starts with empty process caches (groundswell/gotv/caches.py)."""
+    from groundswell.gotv import caches
+
+    caches.clear()
+    yield
+    caches.clear()

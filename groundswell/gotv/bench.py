@@ -290,6 +290,23 @@ def sign_in(teller: Teller, user: Any, port: int, day_pk: int) -> None:
         raise RuntimeError(f"station numbers answered {status}")
 
 
+def open_pages_together(tellers: list[Teller], port: int, day_pk: int) -> None:
+    """Every teller reloads their station at once, as at opening time: the server's worker threads start and
+    open their database connections now, not in the first timed seconds (a real server has been up all day)."""
+
+    def load(teller: Teller) -> None:
+        path = f"/polling-day/{day_pk}/telling/station/{teller.station.pk}/"
+        status, _, _ = _request(port, "GET", path, {"Cookie": teller.cookie})
+        if status != 200:
+            raise RuntimeError(f"station numbers answered {status}")
+
+    threads = [threading.Thread(target=load, args=(t,)) for t in tellers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def plan(day: Day, count: int, rng: random.Random) -> list[list[tuple[int, str]]]:
     """Each teller's (station id, typed number) list: mostly their own station's voters in a random order;
     DUPLICATE_SHARE taken from the next station's first voters (whom that station's teller also takes);
@@ -343,8 +360,6 @@ def regenerate_rooms(room_ids: list[int], coordinator_id: int, begin: float, unt
     """Coordinators regenerate the rooms' knock-up lists in turn, one every REGEN_EVERY_S from `begin` until
     `until` (time.monotonic() values, which every process on the machine shares). Runs in its own process
     (see `python -m groundswell.gotv.bench regen`), so its Python work never delays the tellers' timing."""
-    from django.db import transaction
-
     from groundswell.accounts.models import User
 
     from .models import CommitteeRoom
@@ -365,8 +380,9 @@ def regenerate_rooms(room_ids: list[int], coordinator_id: int, begin: float, unt
         room = rooms[room_ids[i % len(room_ids)]]
         began = time.monotonic()
         if regenerate is not None:
-            with transaction.atomic():
-                regenerate(room, coordinator)
+            # As the committee room's page calls it: in no outer transaction, so the list is computed before
+            # any write lock is taken (an outer atomic() would hold SQLite's write lock for the whole of it).
+            regenerate(room, coordinator)
         else:
             _not_yet_voted(room.polling_day, room)
         spans.append((began, time.monotonic()))
@@ -485,6 +501,7 @@ def run(size: int | None = None, progress: bool = True) -> dict:
         tellers = [Teller(i, day.stations[i % len(day.stations)]) for i in range(TELLERS)]
         for teller, user in zip(tellers, day.tellers, strict=True):
             sign_in(teller, user, port, day.polling_day.pk)
+        open_pages_together(tellers, port, day.polling_day.pk)
         interval = 60.0 * TELLERS / ENTRIES_PER_MINUTE  # seconds between one teller's entries
         per_teller = int(duration / interval)
         plans = plan(day, per_teller, random.Random(3))

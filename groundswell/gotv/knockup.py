@@ -9,10 +9,11 @@ number (a TellingEntry with source "knock_up"), so they drop off every list and 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -69,6 +70,89 @@ def _past_votes(elector_ids: list[int], exclude_election: str) -> dict[int, int]
     return counts
 
 
+@dataclass(frozen=True)
+class KnockUpRow:
+    """One promise on a knock-up list: just what ordering and a round need, no ORM object."""
+
+    id: int
+    household_id: int | None
+    polling_district: str
+    number: int
+    suffix: int
+    likelihood: int | None
+    register_order: int
+    walk_id: int | None = None
+    walk_position: tuple | None = None  # (walk district, walk name, walk id, stop order) when on a walk
+    past_votes: int = 0
+
+
+def _walk_key(row: KnockUpRow) -> tuple:
+    if row.walk_position is not None:
+        return (0, row.walk_position, row.number, row.suffix)
+    return (1, row.polling_district, row.number, row.suffix, row.register_order)
+
+
+def knock_up_rows(
+    committee_room: CommitteeRoom, *, priority: str = "walk", exclude_postal_voted: bool = True
+) -> list[KnockUpRow]:
+    """Promises in the room's polling districts who have not voted yet, in knock-up order, as plain rows.
+
+    One query for the list (exclusions are subqueries in it), one for the walk route and, for
+    unreliable_first, the turnout history: rows, not model instances, because building thousands of Elector
+    objects was most of a regeneration's time. See knock_up_list for the rules.
+    """
+    if priority not in PRIORITIES:
+        raise ValueError(f"Unknown priority {priority!r}")
+    day = committee_room.polling_day
+    qs = (
+        promise_queryset(day)
+        .filter(polling_district__in=_districts(committee_room))
+        .exclude(id__in=voted_elector_ids(day, sources=[TellingEntry.Source.TELLER, TellingEntry.Source.KNOCK_UP]))
+        .exclude(
+            id__in=KnockUpResult.objects.filter(committee_room__polling_day=day, outcome__in=FINAL_OUTCOMES).values(
+                "elector_id"
+            )
+        )
+    )
+    if exclude_postal_voted:
+        qs = qs.exclude(id__in=voted_elector_ids(day, sources=[TellingEntry.Source.POSTAL])).exclude(
+            Q(postal_voter=True)
+            & Q(
+                id__in=TurnoutRecord.objects.filter(election=day.election, mark=TurnoutRecord.Mark.POSTAL).values(
+                    "elector_id"
+                )
+            )
+        )
+    found = list(
+        qs.values_list(
+            "id",
+            "household_id",
+            "polling_district",
+            "number",
+            "suffix",
+            "current_likelihood",
+            "household__register_order",
+        )
+    )
+    positions = _walk_positions(committee_room, {r[1] for r in found if r[1]})
+    rows = []
+    for pk, household_id, pd, number, suffix, likelihood, register_order in found:
+        position, walk_id = positions.get(household_id, (None, None)) if household_id else (None, None)
+        rows.append(
+            KnockUpRow(pk, household_id, pd, number, suffix, likelihood, register_order or 0, walk_id, position)
+        )
+    if priority == "walk":
+        return sorted(rows, key=_walk_key)
+    past = _past_votes([r.id for r in rows], day.election)
+    rows = [replace(r, past_votes=past.get(r.id, 0)) for r in rows]
+
+    def unreliable_key(r: KnockUpRow) -> tuple:
+        likely = (r.likelihood or 0) >= HIGH_LIKELIHOOD
+        return (0, r.past_votes, _walk_key(r)) if likely else (1, 0, _walk_key(r))
+
+    return sorted(rows, key=unreliable_key)
+
+
 def knock_up_list(
     committee_room: CommitteeRoom, *, priority: str = "walk", exclude_postal_voted: bool = True
 ) -> list[Elector]:
@@ -84,54 +168,39 @@ def knock_up_list(
 
     Each elector carries `knock_up_walk_id` (None when on no walk) and `past_votes` (unreliable_first only).
     """
-    if priority not in PRIORITIES:
-        raise ValueError(f"Unknown priority {priority!r}")
-    day = committee_room.polling_day
-    qs = (
-        promise_queryset(day)
-        .filter(polling_district__in=_districts(committee_room))
-        .exclude(id__in=voted_elector_ids(day, sources=[TellingEntry.Source.TELLER, TellingEntry.Source.KNOCK_UP]))
-        .exclude(
-            id__in=KnockUpResult.objects.filter(committee_room__polling_day=day, outcome__in=FINAL_OUTCOMES).values(
-                "elector_id"
+    rows = knock_up_rows(committee_room, priority=priority, exclude_postal_voted=exclude_postal_voted)
+    electors: dict[int, Elector] = {}
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), BULK_BATCH):
+        for e in Elector.objects.filter(pk__in=ids[start : start + BULK_BATCH]).select_related("household"):
+            electors[e.pk] = e
+    out = []
+    for r in rows:
+        e = electors[r.id]
+        e.knock_up_walk_id = r.walk_id
+        if priority != "walk":
+            e.past_votes = r.past_votes
+        out.append(e)
+    return out
+
+
+def _insert_items(round_id: int, rows: list[KnockUpRow]) -> None:
+    """The round's items without model instances (a round is thousands of rows): on PostgreSQL one INSERT from
+    arrays (executemany would be a statement per row), on SQLite executemany (in-process, so as fast)."""
+    meta = KnockUpItem._meta
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    columns = ", ".join(qn(meta.get_field(name).column) for name in ("round", "elector", "walk", "order"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT %s, e, w, o "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::integer[]) AS t(e, w, o)",
+                [round_id, [r.id for r in rows], [r.walk_id for r in rows], list(range(1, len(rows) + 1))],
             )
-        )
-        .select_related("household")
-    )
-    if exclude_postal_voted:
-        qs = qs.exclude(id__in=voted_elector_ids(day, sources=[TellingEntry.Source.POSTAL])).exclude(
-            Q(postal_voter=True)
-            & Q(
-                id__in=TurnoutRecord.objects.filter(election=day.election, mark=TurnoutRecord.Mark.POSTAL).values(
-                    "elector_id"
-                )
-            )
-        )
-    electors = list(qs)
-    positions = _walk_positions(committee_room, {e.household_id for e in electors if e.household_id})
-
-    def walk_key(e: Elector) -> tuple:
-        found = positions.get(e.household_id) if e.household_id else None
-        if found is not None:
-            return (0, found[0], e.number, e.suffix)
-        register_order = e.household.register_order if e.household else 0
-        return (1, e.polling_district, e.number, e.suffix, register_order)
-
-    for e in electors:
-        found = positions.get(e.household_id) if e.household_id else None
-        e.knock_up_walk_id = found[1] if found else None
-    if priority == "walk":
-        return sorted(electors, key=walk_key)
-
-    past = _past_votes([e.pk for e in electors], day.election)
-    for e in electors:
-        e.past_votes = past.get(e.pk, 0)
-
-    def unreliable_key(e: Elector) -> tuple:
-        likely = (e.current_likelihood or 0) >= HIGH_LIKELIHOOD
-        return (0, e.past_votes, walk_key(e)) if likely else (1, 0, walk_key(e))
-
-    return sorted(electors, key=unreliable_key)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"
+        cursor.executemany(sql, [(round_id, r.id, r.walk_id, i) for i, r in enumerate(rows, start=1)])
 
 
 def regenerate(
@@ -139,16 +208,16 @@ def regenerate(
 ) -> KnockUpRound:
     """Create the room's next knock-up round (numbered after the last) from the current list.
 
-    `round_size` caps the round at the first N electors of the list (in priority order). Bulk reads and one
-    bulk insert, so thousands of promises take well under two seconds. Audited as "created".
+    `round_size` caps the round at the first N electors of the list (in priority order). Audited as "created".
+    The list is computed first, as plain rows, outside any transaction; the write transaction then only
+    numbers the round and inserts its rows, so on SQLite the single write lock (which tellers' numbers wait
+    for) is held for milliseconds. Call it outside a transaction to keep it that way.
     """
     if round_size is not None and round_size < 1:
         raise ValidationError("A round needs at least one elector")
-    # The list is read before the write transaction opens: on SQLite a write transaction holds the only
-    # write lock, and tellers' numbers must not queue behind this read (it takes most of the time).
-    electors = knock_up_list(committee_room, priority=priority)
+    rows = knock_up_rows(committee_room, priority=priority)
     if round_size is not None:
-        electors = electors[:round_size]
+        rows = rows[:round_size]
     with transaction.atomic():
         # Serialise rounds of one room: two coordinators pressing "new round" get rounds n and n+1.
         CommitteeRoom.objects.select_for_update().filter(pk=committee_room.pk).first()
@@ -156,19 +225,13 @@ def regenerate(
         knock_round = KnockUpRound.objects.create(
             committee_room=committee_room, number=last + 1, generated_by=user, generated_at=timezone.now()
         )
-        KnockUpItem.objects.bulk_create(
-            [
-                KnockUpItem(round=knock_round, elector_id=e.pk, walk_id=e.knock_up_walk_id, order=i)
-                for i, e in enumerate(electors, start=1)
-            ],
-            batch_size=BULK_BATCH,
-        )
+        _insert_items(knock_round.pk, rows)
         record(
             AuditEntry.Action.CREATED,
             actor=user,
             obj=knock_round,
             unit=committee_room.polling_day.unit,
-            detail={"what": "knock-up round", "round": knock_round.number, "electors": len(electors), "by": priority},
+            detail={"what": "knock-up round", "round": knock_round.number, "electors": len(rows), "by": priority},
         )
     return knock_round
 

@@ -96,6 +96,17 @@ class TellingEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    class Review(models.TextChoices):
+        RESOLVED = "resolved", "Resolved to an elector"
+        DISMISSED = "dismissed", "Dismissed"
+
+    # A flagged entry (no elector) a coordinator has dealt with on the review page (gotv/review.py).
+    review = models.CharField(max_length=10, choices=Review.choices, blank=True, default="")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-entered_at", "-id"]
         constraints = [

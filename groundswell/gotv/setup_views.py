@@ -54,6 +54,7 @@ def day_links(day: PollingDay) -> list[tuple[str, str]]:
         ("Promises", "gotv:promises"),
         ("Postal promises", "gotv:postal_promises"),
         ("Telling", "gotv:telling"),
+        ("Flagged numbers", "gotv:review"),
     ]
     links = []
     for label, name in candidates:

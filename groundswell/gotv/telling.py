@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +29,7 @@ from groundswell.canvassing.selectors import parse_elector_number
 from groundswell.register.models import Elector
 from groundswell.register.selectors import live_electors
 
+from . import caches
 from .models import PollingDay, PollingStation, TellingEntry
 
 # Match kinds (parse_and_match) and entry statuses (record_entry).
@@ -83,7 +84,7 @@ class Match:
 
     kind: str
     text: str
-    elector: Elector | None = None
+    elector_id: int | None = None
     number: str = ""  # normalised 'AB1-123/1' when the text parsed
     message: str = ""
     other_station: PollingStation | None = None
@@ -91,6 +92,15 @@ class Match:
     @property
     def ok(self) -> bool:
         return self.kind == OK
+
+    @property
+    def elector(self) -> Elector | None:
+        """The matched elector, read when asked for: the sync path needs only the id."""
+        return _elector(self.elector_id)
+
+
+def _elector(elector_id: int | None) -> Elector | None:
+    return Elector.objects.filter(pk=elector_id).first() if elector_id is not None else None
 
 
 def _label(pd: str, number: int, suffix: int) -> str:
@@ -101,21 +111,32 @@ def station_districts(station: PollingStation) -> list[str]:
     return [str(pd).strip().upper() for pd in station.polling_districts or [] if str(pd).strip()]
 
 
-def station_for_district(polling_day: PollingDay, pd: str) -> PollingStation | None:
+def station_for_district(
+    polling_day: PollingDay, pd: str, stations: Iterable[PollingStation] | None = None
+) -> PollingStation | None:
     pd = pd.upper()
-    for station in polling_day.stations.all():
+    for station in polling_day.stations.all() if stations is None else stations:
         if pd in station_districts(station):
             return station
     return None
 
 
-def parse_and_match(polling_day: PollingDay, station: PollingStation, text: str) -> Match:
+def parse_and_match(
+    polling_day: PollingDay,
+    station: PollingStation,
+    text: str,
+    *,
+    stations: Iterable[PollingStation] | None = None,
+) -> Match:
     """Resolve what a teller typed at `station` to one live elector, or say why not.
 
     A bare `123` or `123/1` is looked up in the station's districts; if the station has several and the
     number exists in more than one, the teller must type the full number. A full `AB1-123/1` must be in one
     of the station's districts: a number from another station is flagged with that station's name rather
     than accepted, because it is usually a mistyped district (and a real vote elsewhere is another teller's).
+
+    Numbers are looked up in the process cache of each district's register (caches.py): no query per number.
+    `stations` (the day's stations, when the caller has them) saves a query for a number from elsewhere.
     """
     text = (text or "").strip()
     parsed = parse_elector_number(text)
@@ -123,25 +144,28 @@ def parse_and_match(polling_day: PollingDay, station: PollingStation, text: str)
         return Match(JUNK, text, message=f"“{text[:MAX_TEXT]}” is not an elector number")
     pd, number, suffix = parsed
     districts = station_districts(station)
-    electors = live_electors(polling_day.constituency_id).filter(number=number, suffix=suffix)
+    constituency_id = polling_day.constituency_id
     if not pd:
-        found = list(electors.filter(polling_district__in=districts)[:5])
+        found = [
+            (d, pk)
+            for d in districts
+            if (pk := caches.district_numbers(constituency_id, d).get((number, suffix))) is not None
+        ]
         bare = f"{number}/{suffix}" if suffix else str(number)
         if not found:
             return Match(UNKNOWN, text, message=f"No elector {bare} at {station.name}")
         if len(found) > 1:
-            options = " or ".join(sorted(e.elector_number for e in found))
+            options = " or ".join(sorted(_label(d, number, suffix) for d, _ in found))
             return Match(AMBIGUOUS, text, message=f"{bare} is ambiguous here: type {options}")
-        return Match(OK, text, elector=found[0], number=found[0].elector_number)
+        d, pk = found[0]
+        return Match(OK, text, elector_id=pk, number=_label(d, number, suffix))
     label = _label(pd, number, suffix)
-    elector = electors.filter(polling_district=pd).first()
-    if pd in districts:
-        if elector is None:
-            return Match(UNKNOWN, text, number=label, message=f"No elector {label} on the register")
-        return Match(OK, text, elector=elector, number=label)
-    if elector is None:
+    elector_id = caches.district_numbers(constituency_id, pd).get((number, suffix))
+    if elector_id is None:
         return Match(UNKNOWN, text, number=label, message=f"No elector {label} on the register")
-    other = station_for_district(polling_day, pd)
+    if pd in districts:
+        return Match(OK, text, elector_id=elector_id, number=label)
+    other = station_for_district(polling_day, pd, stations)
     where = f"station {other.name}" if other else f"district {pd}, which has no station today"
     return Match(
         WRONG_STATION, text, number=label, other_station=other, message=f"{label} belongs to {where}, not here"
@@ -155,9 +179,16 @@ def parse_and_match(polling_day: PollingDay, station: PollingStation, text: str)
 class EntryResult:
     status: str  # one of ENTRY_STATUSES
     entry: TellingEntry | None
-    elector: Elector | None
+    elector_id: int | None
     message: str
     number: str = ""  # normalised number when known
+
+    @property
+    def elector(self) -> Elector | None:
+        """The voter this entry counts (or the stored entry counted), read when asked for."""
+        if self.entry is not None and self.entry.elector_id == self.elector_id:
+            return self.entry.elector
+        return _elector(self.elector_id)
 
 
 def entry_status(entry: TellingEntry) -> str:
@@ -179,22 +210,59 @@ def _is_wrong_station(entry: TellingEntry) -> bool:
 def _replayed(entry: TellingEntry) -> EntryResult:
     status = entry_status(entry)
     number = entry.elector.elector_number if entry.elector_id else entry.raw_number
-    return EntryResult(DUPLICATE_CLIENT, entry, entry.elector, f"{number}: already received ({status})", number)
+    return EntryResult(DUPLICATE_CLIENT, entry, entry.elector_id, f"{number}: already received ({status})", number)
 
 
-def _live_vote(polling_day: PollingDay, elector: Elector) -> TellingEntry | None:
+def _live_vote(polling_day: PollingDay, elector_id: int) -> TellingEntry | None:
     return (
-        TellingEntry.objects.filter(polling_day=polling_day, elector=elector, undone_at__isnull=True)
-        .select_related("station")
+        TellingEntry.objects.filter(polling_day=polling_day, elector_id=elector_id, undone_at__isnull=True)
+        .select_related("station", "elector")
         .first()
     )
 
 
-def _already_voted(existing: TellingEntry, elector: Elector) -> EntryResult:
+def _already_voted(existing: TellingEntry, number: str) -> EntryResult:
     where = f" at {existing.station.name}" if existing.station else ""
     when = timezone.localtime(existing.entered_at).strftime("%H:%M")
-    message = f"{elector.elector_number} already voted ({when}{where})"
-    return EntryResult(ALREADY_VOTED, existing, elector, message, elector.elector_number)
+    message = f"{number} already voted ({when}{where})"
+    return EntryResult(ALREADY_VOTED, existing, existing.elector_id, message, number)
+
+
+_INSERT_COLUMNS = (
+    "polling_day",
+    "station",
+    "elector",
+    "raw_number",
+    "source",
+    "client_id",
+    "entered_by",
+    "entered_at",
+    "review",
+)
+
+
+def _insert_once(entry: TellingEntry) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: one statement, no savepoint. False when a unique
+    constraint refused it (this client id is stored, or the elector has a live vote). Both PostgreSQL and
+    SQLite (3.35+) take a conflict on any unique index, the partial one included, when no target is named."""
+    fields = [TellingEntry._meta.get_field(name) for name in _INSERT_COLUMNS]
+    qn = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING {}".format(
+        qn(TellingEntry._meta.db_table),
+        ", ".join(qn(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+        qn(TellingEntry._meta.pk.column),
+    )
+    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return True
 
 
 def record_entry(
@@ -205,44 +273,46 @@ def record_entry(
     client_id: str,
     user: Any,
     source: str = TellingEntry.Source.TELLER,
+    match: Match | None = None,
 ) -> EntryResult:
     """Store what a teller typed, once. Access is the caller's job (views check Perm.TELL per request).
 
     The same client id always answers duplicate_client with the stored entry (a re-sent queue stores nothing
     twice). A voter already taken answers already_voted with the live entry and stores no second vote.
     There is no check before the insert: the unique constraints decide (also when two requests race), and a
-    refused insert is answered from what is stored. Most entries are new, so that is also the fewest queries.
+    refused insert is answered from what is stored. Most entries are new, so that is one statement for them.
+    `match` is parse_and_match's answer when the caller has it already (sync matches before it writes).
     """
     client_id = str(client_id or "").strip()
     if not client_id or len(client_id) > 64:
         raise ValueError("client_id is required (at most 64 characters)")
     if station.polling_day_id != polling_day.pk:
         raise ValueError("station is not on this polling day")
-    match = parse_and_match(polling_day, station, text)
+    if match is None:
+        match = parse_and_match(polling_day, station, text)
     entry = TellingEntry(
         polling_day=polling_day,
         station=station,
-        elector=match.elector,
+        elector_id=match.elector_id,
         raw_number=(match.text or "")[:MAX_TEXT],
         source=source,
         client_id=client_id,
         entered_by=user if getattr(user, "pk", None) else None,
+        entered_at=timezone.now(),
     )
-    try:
-        with transaction.atomic():
-            entry.save(force_insert=True)
-    except IntegrityError:
+    if not _insert_once(entry):
         # Either this client id is stored already (a re-send, or a double send racing this one), or the
         # elector has a live vote (another teller took them, perhaps a moment ago).
         existing = TellingEntry.objects.filter(client_id=client_id).select_related("elector", "station").first()
         if existing is not None:
             return _replayed(existing)
-        live = _live_vote(polling_day, match.elector) if match.elector is not None else None
+        live = _live_vote(polling_day, match.elector_id) if match.elector_id is not None else None
         if live is not None:
-            return _already_voted(live, match.elector)
-        raise  # neither: a real fault, never hidden
+            return _already_voted(live, match.number)
+        # Neither: a real fault, never hidden.
+        raise IntegrityError(f"Telling entry {client_id!r} was refused but no conflicting entry was found")
     if match.ok:
-        return EntryResult(RECORDED, entry, match.elector, f"{match.number} recorded", match.number)
+        return EntryResult(RECORDED, entry, match.elector_id, f"{match.number} recorded", match.number)
     status = WRONG_STATION if match.kind == WRONG_STATION else UNKNOWN
     return EntryResult(status, entry, None, match.message, match.number)
 
@@ -290,17 +360,13 @@ def undo_entry(entry: TellingEntry, user: Any, *, request: Any = None) -> UndoRe
 def station_numbers(polling_day: PollingDay, station: PollingStation) -> dict[str, list[str]]:
     """The station's live elector numbers per district as compact strings ('123', '123/1'): no names.
 
-    Tellers need only numbers, and a lost phone then carries nothing that identifies anybody by name.
+    Tellers need only numbers, and a lost phone then carries nothing that identifies anybody by name. Read
+    through the register cache, so the page's first load also readies this process for the station's entries.
     """
-    out: dict[str, list[str]] = {pd: [] for pd in station_districts(station)}
-    rows = (
-        live_electors(polling_day.constituency_id)
-        .filter(polling_district__in=list(out))
-        .order_by("polling_district", "number", "suffix")
-        .values_list("polling_district", "number", "suffix")
-    )
-    for pd, number, suffix in rows:
-        out.setdefault(pd.upper(), []).append(f"{number}/{suffix}" if suffix else str(number))
+    out: dict[str, list[str]] = {}
+    for pd in station_districts(station):
+        keys = sorted(caches.district_numbers(polling_day.constituency_id, pd))
+        out[pd] = [f"{number}/{suffix}" if suffix else str(number) for number, suffix in keys]
     return out
 
 
@@ -387,71 +453,114 @@ _sqlite_writes = threading.Lock()
 
 
 @contextmanager
-def _write_transaction() -> Iterator[None]:
-    """On SQLite, one transaction for a whole batch and its audit entry, behind a process-wide lock.
+def _write_transaction(has_undo: bool) -> Iterator[None]:
+    """The batch's writes and its audit entry in one transaction where that is safe; on SQLite behind a
+    process-wide lock.
 
     A SQLite writer that finds the database locked sleeps in SQLite's busy handler (up to 100 ms a nap)
     however soon the lock is freed, which is what made entry latency's tail; the threads of one server
     process queue on a Python lock instead, which hands over at once, and take the write lock once per request
-    rather than once per statement. On PostgreSQL each entry commits on its own and the unique constraints
-    decide races: one transaction per batch would hold the audit log's advisory lock (taken mid-batch by an
-    undo) while waiting on another request's uncommitted entry, a deadlock.
+    rather than once per statement. On PostgreSQL one transaction means one commit (one WAL flush) per request
+    instead of two, and the unique constraints still decide races. It is safe because the audit log's advisory
+    lock is then taken last, by the batch's audit entry, and its holder waits for nothing more. An undo takes
+    that lock mid-batch (its own audit entry) and could then wait on another request's uncommitted entry while
+    that request waits for the lock: a deadlock. So a PostgreSQL batch with an undo commits item by item.
     """
     if connection.vendor == "sqlite":
         with _sqlite_writes, transaction.atomic():
             yield
-    else:
+    elif has_undo:
         yield
+    else:
+        with transaction.atomic():
+            yield
 
 
-def _sync_item(polling_day: PollingDay, stations: dict[str, PollingStation], item: dict, user: Any, request: Any):
+def _undo_item(polling_day: PollingDay, item: dict, out: dict[str, Any], user: Any, request: Any) -> dict[str, Any]:
+    entry = (
+        TellingEntry.objects.filter(polling_day=polling_day, client_id=str(item.get("target") or ""))
+        .select_related("elector", "polling_day__unit")
+        .first()
+    )
+    if entry is None:
+        return out | {"status": "not_found", "message": "Nothing to undo: that entry never reached the server"}
+    try:
+        undone = undo_entry(entry, user, request=request)
+    except PermissionDenied as exc:
+        return out | {"status": "forbidden", "message": str(exc)}
+    return out | {"status": undone.status, "target": entry.client_id, "message": undone.message}
+
+
+def _plan_item(
+    polling_day: PollingDay, stations: dict[int, PollingStation], day_stations: list[PollingStation], item: dict
+) -> tuple[dict[str, Any], PollingStation | None, Match | None]:
+    """(answer so far, station, match) for one item, before anything is written: an answer with a status is
+    final already; no station means an undo."""
     client_id = str(item.get("client_id") or "")
     out: dict[str, Any] = {"client_id": client_id}
     if not client_id or len(client_id) > 64:
-        return out | {"status": "error", "message": "client_id is required (at most 64 characters)"}
+        return out | {"status": "error", "message": "client_id is required (at most 64 characters)"}, None, None
     if item.get("op") == "undo":
-        entry = (
-            TellingEntry.objects.filter(polling_day=polling_day, client_id=str(item.get("target") or ""))
-            .select_related("elector", "polling_day__unit")
-            .first()
-        )
-        if entry is None:
-            return out | {"status": "not_found", "message": "Nothing to undo: that entry never reached the server"}
-        try:
-            undone = undo_entry(entry, user, request=request)
-        except PermissionDenied as exc:
-            return out | {"status": "forbidden", "message": str(exc)}
-        return out | {"status": undone.status, "target": entry.client_id, "message": undone.message}
-    station = stations.get(str(item.get("station_id")))
+        return out, None, None
+    raw_id = str(item.get("station_id") or "")
+    station = stations.get(int(raw_id)) if raw_id.isdigit() else None
     if station is None:
-        return out | {"status": "error", "message": "No such polling station today"}
-    result = record_entry(polling_day, station, str(item.get("text") or ""), client_id=client_id, user=user)
+        return out | {"status": "error", "message": "No such polling station today"}, None, None
+    return out, station, parse_and_match(polling_day, station, str(item.get("text") or ""), stations=day_stations)
+
+
+def _enter_item(
+    polling_day: PollingDay, station: PollingStation, match: Match, out: dict[str, Any], user: Any
+) -> dict[str, Any]:
+    client_id = out["client_id"]
+    result = record_entry(polling_day, station, match.text, client_id=client_id, user=user, match=match)
     # Only an entry stored under this client id is this item's; already_voted points at someone else's.
     own = result.entry if result.entry is not None and result.entry.client_id == client_id else None
+    # A new entry is stored as what it was just answered; a replay says what the first send was stored as,
+    # so a page that lost the answer can show it.
+    stored_as = "" if own is None else (entry_status(own) if result.status == DUPLICATE_CLIENT else result.status)
     return out | {
         "status": result.status,
         "message": result.message,
         "number": result.number,
         "station_id": station.pk,
-        # For a replay, what the first send was stored as, so a page that lost the answer can show it.
-        "stored_as": entry_status(own) if own is not None else "",
+        "stored_as": stored_as,
         "entry_id": own.pk if own is not None else None,
     }
 
 
-def sync(polling_day: PollingDay, items: list[dict], user: Any, *, request: Any = None) -> dict[str, Any]:
+def sync(
+    polling_day: PollingDay,
+    items: list[dict],
+    user: Any,
+    *,
+    request: Any = None,
+    stations: dict[int, PollingStation] | None = None,
+) -> dict[str, Any]:
     """Apply the page's queue in order: {"op": "enter", client_id, station_id, text} or {"op": "undo", client_id,
     target: an entry's client id}. Answers {"results": [per item, in order], "tallies": {station id: tally}}.
 
     Per-item status: recorded, already_voted, unknown, wrong_station, duplicate_client (already stored),
     undone, already_undone, not_found, forbidden, error: every one final (the page stops re-sending it).
-    The caller checks Perm.TELL for the day; undo checks its own rule per entry.
+    The caller checks Perm.TELL for the day; undo checks its own rule per entry. `stations` is the day's
+    stations by id when the caller has them (the view's process cache), else they are read here.
+
+    Numbers are matched before the write transaction opens (from the register cache, usually without a
+    query), so the write holds SQLite's single write lock only for the inserts and the audit entry.
     """
-    # Only the stations these items name: a day has dozens, and a teller's batch is usually one station's.
-    wanted = {str(i.get("station_id")) for i in items if str(i.get("station_id") or "").isdigit()}
-    stations = {str(s.pk): s for s in polling_day.stations.filter(pk__in=[int(pk) for pk in wanted])}
-    with _write_transaction():
-        results = [_sync_item(polling_day, stations, item, user, request) for item in items]
+    if stations is None:
+        stations = {s.pk: s for s in polling_day.stations.all()}
+    day_stations = list(stations.values())
+    planned = [_plan_item(polling_day, stations, day_stations, item) for item in items]
+    results: list[dict[str, Any]] = []
+    with _write_transaction(has_undo=any(item.get("op") == "undo" for item in items)):
+        for item, (out, station, match) in zip(items, planned, strict=True):
+            if "status" in out:
+                results.append(out)
+            elif station is None:
+                results.append(_undo_item(polling_day, item, out, user, request))
+            else:
+                results.append(_enter_item(polling_day, station, match, out, user))
         if items:
             record(
                 AuditEntry.Action.CREATED,
@@ -461,6 +570,6 @@ def sync(polling_day: PollingDay, items: list[dict], user: Any, *, request: Any 
                 unit=polling_day.unit,
                 detail={"what": "telling entries synced", **Counter(r["status"] for r in results)},
             )
-    touched = {str(r["station_id"]) for r in results if r.get("station_id")}
-    tallies = {pk: station_tally(polling_day, stations[pk], electorate=False).as_dict() for pk in touched}
+    touched = {r["station_id"] for r in results if r.get("station_id")}
+    tallies = {str(pk): station_tally(polling_day, stations[pk], electorate=False).as_dict() for pk in touched}
     return {"results": results, "tallies": tallies}

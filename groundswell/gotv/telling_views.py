@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 
-from . import telling
+from . import caches, telling
 from .models import PollingDay
 from .offline import service_worker_response
 
@@ -116,7 +116,12 @@ def telling_sync(request: HttpRequest, day_pk: int) -> HttpResponse:
 
     Every status but a network failure is final: the page drops the item from its queue and shows it.
     """
-    polling_day = _day(request, day_pk)
+    # The day and its stations from the process cache (caches.py): a teller's number costs no query for them.
+    context = caches.day_context(day_pk)
+    if context is None:
+        raise Http404("No such polling day")
+    polling_day = context.polling_day
+    telling.require_tell(request.user, polling_day)
     try:
         items = json.loads(request.body or b"{}")["items"]
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -125,7 +130,7 @@ def telling_sync(request: HttpRequest, day_pk: int) -> HttpResponse:
         return JsonResponse({"detail": 'Expected {"items": [{…}, …]}'}, status=400)
     if len(items) > MAX_ITEMS:
         return JsonResponse({"detail": f"At most {MAX_ITEMS} items per request"}, status=413)
-    return JsonResponse(telling.sync(polling_day, items, request.user, request=request))
+    return JsonResponse(telling.sync(polling_day, items, request.user, request=request, stations=context.stations))
 
 
 @require_GET
@@ -140,7 +145,7 @@ def telling_sw(request: HttpRequest) -> HttpResponse:
             static("gotv/telling.css"),
             static("gotv/telling.js"),
             static("gotv/telling_store.js"),
-            static("gotv/telling_sync.js"),
+            static("js/offline-queue.js"),
         ],
         pages="^" + re.escape(reverse("gotv:days")) + r"\d+/telling/$",
         allowed=reverse("gotv:days"),

@@ -50,3 +50,12 @@ urlpatterns += [
     path("rooms/<int:pk>/board.json", board_views.room_board_json, name="room_board_json"),
 ]
 # end set-up and board
+
+# flagged numbers review
+from . import review_views  # noqa: E402
+
+urlpatterns += [
+    path("<int:pk>/review/", review_views.review_day, name="review"),
+    path("<int:pk>/review/<int:station_pk>/", review_views.review_station, name="review_station"),
+]
+# end flagged numbers review

@@ -317,3 +317,26 @@ def test_days_for_covers_the_users_units_only(world):
     )
     assert list(telling.days_for(world.teller)) == [world.day]
     assert list(telling.days_for(world.outsider)) == [other_day]
+
+
+# ---------------------------------------------------------------- the register cache
+
+
+def test_an_elector_saved_in_this_process_is_known_at_once(world):
+    assert telling.parse_and_match(world.day, world.hall, "12").kind == telling.UNKNOWN
+    twelve = Elector.objects.create(constituency=world.constituency, polling_district="AB1", number=12, surname="New")
+    assert telling.parse_and_match(world.day, world.hall, "12").elector == twelve
+
+
+def test_a_register_import_elsewhere_is_seen_when_the_version_is_next_checked(world, monkeypatch):
+    """Bulk writes send no signal (another process's import, say): the register version, the newest
+    RegisterImport of the constituency, is re-read every RECHECK_S seconds and a new one reloads the map."""
+    from groundswell.gotv import caches
+    from groundswell.register.models import RegisterImport
+
+    assert telling.parse_and_match(world.day, world.hall, "13").kind == telling.UNKNOWN
+    _electors(world.constituency, "AB1", [(13, 0)])
+    assert telling.parse_and_match(world.day, world.hall, "13").kind == telling.UNKNOWN  # cached, no signal
+    RegisterImport.objects.bulk_create([RegisterImport(constituency=world.constituency, kind="update")])
+    monkeypatch.setattr(caches, "RECHECK_S", 0.0)
+    assert telling.parse_and_match(world.day, world.hall, "13").kind == telling.OK

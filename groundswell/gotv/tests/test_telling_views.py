@@ -163,3 +163,16 @@ def test_undo_through_sync_author_yes_other_teller_no_coordinator_yes(world):
     missing = _sync(boss, world, [{"op": "undo", "client_id": "c-2", "target": "never-sent"}]).json()["results"][0]
     assert missing["status"] == "not_found"
     assert TellingEntry.objects.filter(undone_at__isnull=True, elector__isnull=False).count() == 1
+
+
+def test_a_number_costs_a_handful_of_queries_once_the_station_is_open(world, django_assert_max_num_queries):
+    """Session, user and roles; the insert and the audit entry (with transaction statements, and on PostgreSQL
+    the audit log's advisory lock); the tally. The day, its stations and the station's register come from the
+    process cache the station page filled: before, a number cost 16."""
+    client = _client(world.teller)
+    assert client.get(reverse("gotv:telling_station", args=[world.day.pk, world.hall.pk])).status_code == 200
+    _enter(client, world, "1", "warm-1")
+    with django_assert_max_num_queries(12):
+        assert _enter(client, world, "2", "q-1")["status"] == "recorded"
+    with django_assert_max_num_queries(12):
+        assert _enter(client, world, "AB1-3/1", "q-2")["status"] == "recorded"

@@ -1,8 +1,7 @@
 // The doorstep app: my walks → a walk (list in route order, or map) → one door at a time, "next door".
 // Works offline: walks are kept in IndexedDB when fetched; results are queued there and synced later.
 import { h } from "./dom.js";
-import { allItems, allWalks, deleteWalk, enqueue, getWalk, newClientId, pending, saveWalk } from "./store.js";
-import { flush, startSync } from "./sync.js";
+import { allItems, allWalks, deleteWalk, enqueue, flush, getWalk, newClientId, pending, saveWalk, startSync } from "./store.js";
 
 const cfg = document.getElementById("ds-script").dataset;
 const main = document.getElementById("ds-main");

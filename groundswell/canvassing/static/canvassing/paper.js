@@ -2,8 +2,7 @@
 // Each entry is validated against the walk at once (unknown numbers are flagged and kept on screen, never
 // silently dropped), queued in IndexedDB with a client id, and synced through the doorstep sync endpoint.
 // Rows are added one at a time, so the page stays quick after hundreds of entries.
-import { enqueue, newClientId } from "./store.js";
-import { flush, startSync } from "./sync.js";
+import { enqueue, flush, newClientId, startSync } from "./store.js";
 
 const boot = JSON.parse(document.getElementById("paper-boot").textContent);
 const script = document.getElementById("paper-script");

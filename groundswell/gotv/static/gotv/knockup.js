@@ -1,9 +1,7 @@
 // The knock-up sheet: one round's promises in walk order, one tap per result. Works offline: the round is kept
 // in IndexedDB when fetched, taps are queued there and synced with client ids (the server stores each once).
 import { h } from "../canvassing/dom.js";
-import { newClientId } from "../canvassing/store.js";
-import { clearRounds, deleteRound, enqueue, getRound, roundItems, saveRound } from "./knockup-store.js";
-import { flush, startSync } from "./knockup-sync.js";
+import { clearRounds, deleteRound, enqueue, flush, getRound, newClientId, roundItems, saveRound, startSync } from "./knockup-store.js";
 
 const cfg = document.getElementById("ku-script").dataset;
 const main = document.getElementById("ku-main");

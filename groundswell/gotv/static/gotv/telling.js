@@ -3,8 +3,7 @@
 // is picked, kept in IndexedDB, numbers only), shown in the list, queued in IndexedDB and synced; the
 // server's answer (recorded / already voted / unknown / wrong station) then replaces the local check.
 // Rows are added one at a time, so the page stays quick after thousands of entries.
-import { counts, enqueue, getStation, itemsFor, newClientId, saveStation } from "./telling_store.js";
-import { flush, startSync } from "./telling_sync.js";
+import { counts, enqueue, flush, getStation, itemsFor, newClientId, saveStation, startSync } from "./telling_store.js";
 
 const boot = JSON.parse(document.getElementById("telling-boot").textContent);
 const picker = document.getElementById("t-station");

@@ -8,7 +8,7 @@ const SHELL = [
   "{% static 'canvassing/doorstep.css' %}",
   "{% static 'canvassing/doorstep.js' %}",
   "{% static 'canvassing/store.js' %}",
-  "{% static 'canvassing/sync.js' %}",
+  "{% static 'js/offline-queue.js' %}",
   "{% static 'canvassing/dom.js' %}",
   "{% static 'leaflet/leaflet.js' %}",
   "{% static 'leaflet/leaflet.css' %}",
