@@ -260,7 +260,14 @@ def condition_holds(question: Question, known: Mapping[str, Any]) -> bool:
     value = known.get(cond["question"])
     values = value if isinstance(value, list | tuple) else [value]
     allowed = {str(v) for v in cond["in"]}
-    return any(str(v) in allowed for v in values if v is not None)
+    # Yes/no answers are stored as booleans but conditions name them "yes"/"no".
+    return any(_answer_text(v) in allowed or str(v) in allowed for v in values if v is not None)
+
+
+def _answer_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def question_payload(question_set: QuestionSet | None) -> list[dict[str, Any]]:
@@ -508,9 +515,8 @@ def branch_target(question: Question, value: Any) -> str | None:
     branches = question.branches or {}
     values = value if isinstance(value, list | tuple) else [value]
     for v in values:
-        key = {True: "yes", False: "no"}.get(v, v) if isinstance(v, bool) else v
-        if key is not None and str(key) in branches:
-            return str(branches[str(key)])
+        if v is not None and _answer_text(v) in branches:
+            return str(branches[_answer_text(v)])
     return None
 
 
