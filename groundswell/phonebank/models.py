@@ -186,3 +186,15 @@ class CallAttempt(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["caller", "client_id"], name="one_result_per_client_id")]
         indexes = [models.Index(fields=["campaign", "submitted_at"])]
+
+
+class CallSkip(models.Model):
+    """A contact handed back without calling: kept so a caller who skips most contacts can be noticed."""
+
+    campaign = models.ForeignKey(CallCampaign, on_delete=models.CASCADE, related_name="skips")
+    target = models.ForeignKey(CallTarget, on_delete=models.CASCADE, related_name="skips")
+    caller = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    skipped_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "caller"])]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from .models import CallAttempt, CallCampaign, Outcome, PhonebankSession
+from .models import CallAttempt, CallCampaign, CallSkip, Outcome, PhonebankSession
 
 REACHED = (Outcome.COMPLETED, Outcome.CALL_BACK, Outcome.REFUSED, Outcome.DO_NOT_CALL)
 
@@ -335,6 +335,10 @@ def completion_estimate(open_contacts: int, recent_calls: int, window: datetime.
     return {"per_minute": round(per_minute, 1), "minutes": minutes, "hours": minutes // 60, "rest": minutes % 60}
 
 
+# Skipping most contacts (cherry-picking, or a caller who needs help with the script).
+FLAG_SKIP_SHARE = 0.5
+
+
 def quality_flags(campaign: CallCampaign, has_script: bool) -> list[dict[str, Any]]:
     """Callers whose calls look wrong: very short completed calls, a high refusal rate, completed calls with no
     answers recorded. A flag is a prompt for a friendly word, not a verdict."""
@@ -353,9 +357,21 @@ def quality_flags(campaign: CallCampaign, has_script: bool) -> list[dict[str, An
         )
         .order_by("caller_id")
     )
+    skips = dict(
+        CallSkip.objects.filter(campaign=campaign)
+        .values("caller_id")
+        .annotate(n=Count("id"))
+        .values_list("caller_id", "n")
+    )
+    rows = list(rows)
+    for caller_id in set(skips) - {r["caller_id"] for r in rows}:
+        rows.append({"caller_id": caller_id, "calls": 0, "completed": 0, "short": 0, "refused": 0, "no_answers": 0})
     flagged = []
     for r in rows:
         flags = []
+        skipped = skips.get(r["caller_id"], 0)
+        if skipped + r["calls"] >= FLAG_MIN_CALLS and skipped / (skipped + r["calls"]) >= FLAG_SKIP_SHARE:
+            flags.append(f"skipped {skipped} of {skipped + r['calls']} contacts")
         if r["short"] and (r["short"] >= 3 or r["short"] / max(1, r["completed"]) >= FLAG_SHORT_SHARE):
             flags.append(f"{r['short']} completed call{'s' * (r['short'] != 1)} under {SHORT_CALL.seconds} s")
         if r["calls"] >= FLAG_MIN_CALLS and r["refused"] / r["calls"] >= FLAG_REFUSAL_SHARE:

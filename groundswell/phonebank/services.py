@@ -30,7 +30,7 @@ from groundswell.questions.models import Question
 from groundswell.register.models import Elector
 
 from . import queue, rules, sql
-from .models import CallAttempt, CallCampaign, CallTarget, Outcome, PhonebankSession, Purpose
+from .models import CallAttempt, CallCampaign, CallSkip, CallTarget, Outcome, PhonebankSession, Purpose
 
 # ------------------------------------------------------------------------------------------ target lists
 
@@ -502,13 +502,14 @@ def skip_call(
 ) -> ContactCard | NoCall:
     """Give the contact back without calling (no attempt counted); it goes to someone else, then the next call."""
     now = now or timezone.now()
-    CallTarget.objects.filter(
+    if CallTarget.objects.filter(
         pk=target_id,
         campaign=session.campaign,
         lease_seq=lease_seq,
         lease_owner_id=caller.pk,
         state=CallTarget.State.OPEN,
-    ).update(lease_owner=None, available_at=now, skipped_by_id=caller.pk)
+    ).update(lease_owner=None, available_at=now, skipped_by_id=caller.pk):
+        CallSkip.objects.create(campaign=session.campaign, target_id=target_id, caller_id=caller.pk, skipped_at=now)
     return claim_next(session.campaign, caller.pk, now)
 
 

@@ -240,3 +240,17 @@ def test_an_organiser_of_a_sibling_unit_gets_403_on_every_organiser_page(busy_wo
 def test_nobody_signed_out_reaches_the_pages(busy_world):
     response = Client().get(reverse("phonebank:dashboard", args=[busy_world.campaign.pk]))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_caller_who_skips_most_contacts_is_flagged():
+    world = build_world(people=12)
+    card = services.claim_next(world.campaign, world.caller.pk, NOON)
+    for _ in range(7):
+        card = services.skip_call(
+            world.session, world.caller, target_id=card.target_id, lease_seq=card.lease_seq, now=NOON
+        )
+    call(world, world.caller, "no_answer", NOON + datetime.timedelta(minutes=1))
+    call(world, world.caller, "no_answer", NOON + datetime.timedelta(minutes=2))
+    call(world, world.caller, "no_answer", NOON + datetime.timedelta(minutes=3))
+    flags = selectors.quality_flags(world.campaign, has_script=True)
+    assert flags[0]["flags"] == ["skipped 7 of 10 contacts"]
