@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "groundswell.register",
     "groundswell.canvassing",
     "groundswell.gotv",
+    "groundswell.targeting",
     "groundswell.bench",
 ]
 

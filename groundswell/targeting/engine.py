@@ -1,0 +1,473 @@
+"""Seat projections: uniform swing, proportional swing and a swing model fitted on past elections, with
+uncertainty by simulation.
+
+Every method is written as a linear function of the target vote shares of the seat's nation,
+`pred[i, p] = c0[i, p] + c1[i, p] * n[nation(i), p]`, then floored at zero and rescaled to sum to one.
+That form lets the simulation perturb the national shares and recompute all seats in a few array operations.
+
+Great Britain only: Northern Ireland's parties do not stand in Great Britain and its 18 seats are left out
+explicitly (they are reported as excluded, never silently counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .parties import INDEX, PARTIES
+from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table
+
+METHODS = ("uniform", "proportional", "model")
+NI_SEATS = 18
+SPK = INDEX["SPK"]
+OTH = INDEX["OTH"]
+
+# Final pre-election poll average minus the Great Britain result, in share points, for the parties the polls
+# covered throughout (Con, Lab, LD). 1997–2010: final-poll averages as summarised in the British Polling
+# Council's statements; 2015 and 2017: the same, and the inputs on Electoral Calculus's track-record pages.
+HISTORICAL_POLL_ERRORS: dict[int, dict[str, float]] = {
+    1997: {"CON": -0.4, "LAB": 2.6, "LD": -1.2},
+    2001: {"CON": -0.7, "LAB": 3.0, "LD": -0.8},
+    2005: {"CON": -0.2, "LAB": 1.9, "LD": 0.4},
+    2010: {"CON": -1.9, "LAB": -1.7, "LD": 3.5},
+    2015: {"CON": -3.9, "LAB": 2.3, "LD": 0.4},
+    2017: {"CON": 0.2, "LAB": -5.2, "LD": 0.3},
+    2019: {"CON": -1.4, "LAB": 0.9, "LD": -0.1},
+}
+
+
+def polling_error_scale(before: int | None = None) -> float:
+    """c in sd(error of a party with share n) = c * sqrt(n), from the elections before `before` (all if None).
+
+    Polling error grows with a party's size, roughly as binomial noise does, so it is pooled on that scale.
+    """
+    ratios = []
+    shares = {"CON": 0.36, "LAB": 0.36, "LD": 0.17}  # typical shares over the period, to put errors on one scale
+    for year, errors in HISTORICAL_POLL_ERRORS.items():
+        if before is not None and year >= before:
+            continue
+        ratios += [(err / 100) ** 2 / shares[party] for party, err in errors.items()]
+    return float(np.sqrt(np.mean(ratios))) if ratios else 0.035
+
+
+@dataclass
+class SwingModel:
+    """Coefficients of the fitted swing model and the error sizes found in its residuals.
+
+    Seat share change = a * (nation change) + b * seat share * (relative nation change), with separate (a, b)
+    for parties gaining and losing; covariate terms scale with the party's nation change. Errors are on the
+    sqrt(share) scale: a party with a bigger share moves by more points.
+    """
+
+    a_up: float = 0.5
+    b_up: float = 0.5
+    a_down: float = 0.5
+    b_down: float = 0.5
+    region_sd: float = 0.02
+    seat_sd: float = 0.03
+    covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
+    covariate_means: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, sd)
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+    observations: int = 0
+
+
+@dataclass
+class Inputs:
+    gb: dict[str, float]
+    nations: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _vector(shares: dict[str, float]) -> np.ndarray:
+    v = np.zeros(len(PARTIES))
+    for party, share in shares.items():
+        v[INDEX[party]] = share
+    return v
+
+
+def complete_shares(given: dict[str, float], base: np.ndarray) -> np.ndarray:
+    """Fill parties not given from their base shares, scaled to take up what the given ones leave.
+
+    A party given as 0 has withdrawn; one with no base share and a given share is new. The Speaker keeps
+    the base share (nobody polls for the Speaker).
+    """
+    target = np.zeros(len(PARTIES))
+    known = np.zeros(len(PARTIES), dtype=bool)
+    for party, share in given.items():
+        target[INDEX[party]] = share
+        known[INDEX[party]] = True
+    if not known[SPK]:
+        target[SPK] = base[SPK]
+        known[SPK] = True
+    rest = max(0.0, 1.0 - target[known].sum())
+    unknown_base = base[~known].sum()
+    if unknown_base > 0:
+        target[~known] = base[~known] / unknown_base * rest
+    else:
+        target[OTH] += rest
+    total = target.sum()
+    return target / total if total > 0 else target
+
+
+def _coefficients(
+    s: np.ndarray, n0: np.ndarray, n1: np.ndarray, method: str, model: SwingModel
+) -> tuple[np.ndarray, np.ndarray]:
+    """(c0, c1) such that predicted share = c0 + c1 * target share, for shares s of units whose parent has
+    base shares n0 (broadcast per row) and target shares n1 (used only for the direction of change)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(n0 > 0, s / n0, 0.0)
+    if method == "uniform":
+        a, b = np.ones_like(s), np.zeros_like(s)
+    elif method == "proportional":
+        a, b = np.zeros_like(s), np.ones_like(s)
+    elif method == "model":
+        up = n1 >= n0
+        a = np.where(up, model.a_up, model.a_down)
+        b = np.where(up, model.b_up, model.b_down)
+    else:
+        raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
+    c1 = a + b * ratio
+    c0 = s - a * n0 - b * s
+    new = n0 <= 0  # a party with no base share anywhere in the parent: every unit starts from the target share
+    c0 = np.where(new, s, c0)
+    c1 = np.where(new, 1.0, c1)
+    # A party that did not stand in this unit (and exists in the parent) is assumed not to stand again;
+    # that is also how the Speaker's seat keeps the main parties out of it.
+    absent = (s <= 0) & ~new
+    c0 = np.where(absent, 0.0, c0)
+    c1 = np.where(absent, 0.0, c1)
+    return c0, c1
+
+
+def normalise_rows(pred: np.ndarray) -> np.ndarray:
+    pred = np.maximum(pred, 0.0)
+    total = pred.sum(axis=-1, keepdims=True)
+    return np.divide(pred, total, out=np.zeros_like(pred), where=total > 0)
+
+
+@dataclass
+class Setup:
+    """Everything a projection needs, computed once per (base, inputs, method)."""
+
+    base: ElectionTable
+    method: str
+    model: SwingModel
+    nation_targets: np.ndarray  # (3, parties)
+    c0: np.ndarray  # (seats, parties)
+    c1: np.ndarray
+    adjust: np.ndarray  # covariate terms, (seats, parties)
+    point: np.ndarray  # point prediction, (seats, parties)
+
+
+def nation_targets(base: ElectionTable, inputs: Inputs, method: str, model: SwingModel) -> np.ndarray:
+    """Target shares per nation: given ones as they are, others following the GB change by the method's
+    arithmetic; when some nations are given, England takes up the rest so that GB adds up."""
+    gb0 = base.national()
+    gb1 = complete_shares(inputs.gb, gb0)
+    votes = np.array([base.votes[base.nations == k].sum() for k in range(len(GB_NATIONS))])
+    out = np.zeros((len(GB_NATIONS), len(PARTIES)))
+    for k, nation in enumerate(GB_NATIONS):
+        n0 = base.national(nation)
+        if nation in inputs.nations:
+            out[k] = complete_shares(inputs.nations[nation], n0)
+        else:
+            c0, c1 = _coefficients(n0[None, :], gb0[None, :], gb1[None, :], method, model)
+            out[k] = normalise_rows(c0 + c1 * gb1[None, :])[0]
+    given = [GB_NATIONS.index(n) for n in inputs.nations if n != "England"]
+    if given and "England" not in inputs.nations:
+        england = GB_NATIONS.index("England")
+        rest = gb1 * votes.sum() - sum(out[k] * votes[k] for k in given)
+        others = [k for k in range(len(GB_NATIONS)) if k not in given and k != england]
+        rest -= sum(out[k] * votes[k] for k in others)
+        out[england] = normalise_rows(np.maximum(rest, 0.0)[None, :])[0]
+    return out
+
+
+def covariate_matrix(codes: list[str], model: SwingModel, values: dict[str, dict[str, float]]) -> np.ndarray | None:
+    """Standardised covariates (seats × names in model order); seats without a value get the mean (0)."""
+    names = list(model.covariates)
+    if not names:
+        return None
+    z = np.zeros((len(codes), len(names)))
+    for j, name in enumerate(names):
+        mean, sd = model.covariate_means[name]
+        column = values.get(name, {})
+        for i, code in enumerate(codes):
+            if code in column and sd > 0:
+                z[i, j] = (column[code] - mean) / sd
+    return z
+
+
+def covariate_adjustment(z: np.ndarray | None, model: SwingModel, change: np.ndarray) -> np.ndarray:
+    """Covariate terms: coefficient × standardised covariate × the party's nation change, (seats, parties)."""
+    if z is None:
+        return np.zeros_like(change)
+    coef = np.array([[model.covariates[name].get(p, 0.0) for p in PARTIES] for name in model.covariates])
+    return (z @ coef) * change
+
+
+def prepare(
+    base: ElectionTable,
+    inputs: Inputs,
+    method: str,
+    model: SwingModel,
+    covariates: dict[str, dict[str, float]] | None = None,
+) -> Setup:
+    targets = nation_targets(base, inputs, method, model)
+    n0 = np.stack([base.national(n) for n in GB_NATIONS])[base.nations]
+    n1 = targets[base.nations]
+    c0, c1 = _coefficients(base.shares, n0, n1, method, model)
+    adjust = np.zeros_like(c0)
+    if method == "model" and covariates:
+        adjust = covariate_adjustment(covariate_matrix(base.codes, model, covariates), model, n1 - n0)
+        adjust = np.where(c1 == 0, 0.0, adjust)
+    point = normalise_rows(c0 + c1 * n1 + adjust)
+    return Setup(base, method, model, targets, c0, c1, adjust, point)
+
+
+# ------------------------------------------------------------------ fitting
+
+
+def training_pairs(up_to: int) -> list[tuple[int, int]]:
+    """Consecutive elections both held on or before `up_to`: nothing after the base year is ever used."""
+    years = sorted(y for y in ELECTIONS if y <= up_to)
+    return list(zip(years, years[1:], strict=False))
+
+
+def _pair_arrays(y0: int, y1: int) -> tuple[ElectionTable, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Seats present in both elections under the same code: (base subset, s0, s1, n0, n1) per seat row."""
+    try:
+        t0, t1 = election_table(y0), election_table(y1)
+    except LookupError:
+        return None
+    index1 = t1.index_of()
+    rows0 = [i for i, code in enumerate(t0.codes) if code in index1]
+    if len(rows0) < 30:
+        return None
+    rows1 = [index1[t0.codes[i]] for i in rows0]
+    n0 = np.stack([t0.national(n) for n in GB_NATIONS])
+    n1 = np.stack([t1.national(n) for n in GB_NATIONS])
+    nations = t0.nations[rows0]
+    return t0, np.asarray(rows0), t1.shares[rows1], n0[nations], n1[nations]
+
+
+def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None) -> SwingModel:
+    """Fit the swing model on every same-boundary pair of elections up to `up_to` (the base year).
+
+    Least squares on seat share changes, separately for parties gaining and losing in the seat's nation;
+    the Speaker's seat is left out (nobody swings against the Speaker).
+    """
+    model = SwingModel()
+    rows_up: list[tuple[float, float, float]] = []
+    rows_down: list[tuple[float, float, float]] = []
+    data = []
+    for y0, y1 in training_pairs(up_to):
+        arrays = _pair_arrays(y0, y1)
+        if arrays is None:
+            continue
+        t0, rows, s1, n0, n1 = arrays
+        s0 = t0.shares[rows]
+        model.pairs.append((y0, y1))
+        data.append((t0, rows, s0, s1, n0, n1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(n0 > 0, s0 * (n1 / n0 - 1), 0.0)
+        use = (s0 > 0) & (n0 > 0)
+        use[:, SPK] = False
+        for i, p in zip(*np.nonzero(use), strict=True):
+            row = (n1[i, p] - n0[i, p], rel[i, p], s1[i, p] - s0[i, p])
+            (rows_up if n1[i, p] >= n0[i, p] else rows_down).append(row)
+    for rows, name in ((rows_up, "up"), (rows_down, "down")):
+        if len(rows) >= 10:
+            arr = np.asarray(rows)
+            (a, b), *_ = np.linalg.lstsq(arr[:, :2], arr[:, 2], rcond=None)
+            setattr(model, f"a_{name}", float(a))
+            setattr(model, f"b_{name}", float(b))
+    model.observations = len(rows_up) + len(rows_down)
+    if not data:
+        return model
+    # Residual sizes, on the sqrt(share) scale, split into a regional part and a seat part.
+    region_terms: list[float] = []
+    seat_terms: list[float] = []
+    cov_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for t0, rows, s0, s1, n0, n1 in data:
+        c0, c1 = _coefficients(s0, n0, n1, "model", model)
+        pred = normalise_rows(c0 + c1 * n1)
+        scale = np.sqrt(np.maximum(pred, 0.005))
+        z = (s1 - pred) / scale
+        stand = (c1 != 0) & (pred > 0)
+        stand[:, SPK] = False
+        regions = t0.regions[rows]
+        for r in np.unique(regions):
+            in_r = regions == r
+            for p in range(len(PARTIES)):
+                sel = in_r & stand[:, p]
+                if sel.sum() >= 5:
+                    mean = z[sel, p].mean()
+                    region_terms.append(mean)
+                    seat_terms += list(z[sel, p] - mean)
+        cov_rows.append((t0, rows, s1 - pred, n1 - n0))
+    if region_terms:
+        model.region_sd = float(np.sqrt(np.mean(np.square(region_terms))))
+    if seat_terms:
+        model.seat_sd = float(np.std(seat_terms))
+    if covariates:
+        _fit_covariates(model, covariates, cov_rows)
+    return model
+
+
+def _fit_covariates(
+    model: SwingModel,
+    covariates: dict[str, dict[str, float]],
+    cov_rows: list[tuple[ElectionTable, np.ndarray, np.ndarray, np.ndarray]],
+) -> None:
+    """Regress each party's residual on standardised covariates × its nation change, where covariates exist."""
+    names = sorted(covariates)
+    for name in names:
+        values = np.asarray(list(covariates[name].values()), dtype=float)
+        if len(values) >= 2:
+            model.covariate_means[name] = (float(values.mean()), float(values.std() or 1.0))
+    names = [n for n in names if n in model.covariate_means]
+    if not names:
+        return
+    model.covariates = {n: {} for n in names}
+    for p, party in enumerate(PARTIES):
+        xs, ys = [], []
+        for t0, rows, resid, change in cov_rows:
+            codes = [t0.codes[i] for i in rows]
+            z = covariate_matrix(codes, model, covariates)
+            have = np.array([any(code in covariates[n] for n in names) for code in codes])
+            if z is None or not have.any():
+                continue
+            xs.append(z[have] * change[have, p : p + 1])
+            ys.append(resid[have, p])
+        if not xs:
+            continue
+        x, y = np.vstack(xs), np.concatenate(ys)
+        if len(y) < 50 or not np.any(x):
+            continue
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        for name, c in zip(names, coef, strict=True):
+            model.covariates[name][party] = float(c)
+
+
+# ------------------------------------------------------------------ simulation
+
+
+@dataclass
+class Simulation:
+    codes: list[str]
+    names: list[str]
+    nations: list[str]
+    point: np.ndarray  # (seats, parties) point-prediction shares
+    p_win: np.ndarray  # (seats, parties)
+    totals: np.ndarray  # (sims, parties) seats won in each simulation
+    national_sd: np.ndarray
+    sims: int
+    seed: int | None
+
+    @property
+    def winners(self) -> list[str]:
+        return [PARTIES[i] for i in self.point.argmax(axis=1)]
+
+    def point_totals(self) -> dict[str, int]:
+        counts = np.bincount(self.point.argmax(axis=1), minlength=len(PARTIES))
+        return {p: int(c) for p, c in zip(PARTIES, counts, strict=True)}
+
+    def intervals(self) -> dict[str, dict[str, float]]:
+        """Seat totals per party: mean, median and the 50% and 90% intervals over the simulations."""
+        q = np.percentile(self.totals, [5, 25, 50, 75, 95], axis=0)
+        point = self.point_totals()
+        out = {}
+        for p, party in enumerate(PARTIES):
+            out[party] = {
+                "point": point[party],
+                "mean": round(float(self.totals[:, p].mean()), 1),
+                "median": float(q[2, p]),
+                "p5": float(q[0, p]),
+                "p25": float(q[1, p]),
+                "p75": float(q[3, p]),
+                "p95": float(q[4, p]),
+            }
+        return out
+
+
+def simulate(
+    setup: Setup,
+    sims: int = 10_000,
+    seed: int | None = None,
+    national_scale: float | None = None,
+    chunk: int = 1000,
+) -> Simulation:
+    """Draw `sims` elections: a national error per party (relative, the same in every nation), a regional
+    error per (region, party) and a seat error per (seat, party), the last two sized by the fitted model.
+
+    `national_scale` is c in sd = c·sqrt(share) (historical polling error by default; 0 when the shares are
+    known, as in a backtest on the actual result).
+    """
+    base = setup.base
+    rng = np.random.default_rng(seed)
+    c = polling_error_scale() if national_scale is None else national_scale
+    weights = np.array([base.votes[base.nations == k].sum() for k in range(len(GB_NATIONS))])
+    gb = weights @ setup.nation_targets / weights.sum()
+    national_sd = c * np.sqrt(np.maximum(gb, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_sd = np.where(gb > 0, national_sd / np.maximum(gb, 1e-9), 0.0).astype(np.float32)
+    rel_sd[SPK] = 0.0
+    n_seats, n_parties = setup.c0.shape
+    n_regions = len(base.region_names)
+    scale = np.sqrt(np.maximum(setup.point, 0.005)).astype(np.float32)
+    stands = (setup.c1 != 0) | (setup.c0 != 0)
+    scale = np.where(stands, scale, 0.0).astype(np.float32)
+    scale[:, SPK] = 0.0
+    c0 = (setup.c0 + setup.adjust).astype(np.float32)
+    c1 = setup.c1.astype(np.float32)
+    targets = setup.nation_targets.astype(np.float32)
+    nations, regions = base.nations, base.regions
+    wins = np.zeros((n_seats, n_parties), dtype=np.int64)
+    totals = np.zeros((sims, n_parties), dtype=np.int32)
+    seat_index = np.arange(n_seats)
+    done = 0
+    while done < sims:
+        k = min(chunk, sims - done)
+        national = targets[None, :, :] * np.exp(rng.standard_normal((k, 1, n_parties), dtype=np.float32) * rel_sd)
+        regional = rng.standard_normal((k, n_regions, n_parties), dtype=np.float32) * np.float32(setup.model.region_sd)
+        noise = rng.standard_normal((k, n_seats, n_parties), dtype=np.float32) * np.float32(setup.model.seat_sd)
+        noise += regional[:, regions, :]
+        shares = c0 + c1 * national[:, nations, :] + noise * scale
+        np.maximum(shares, 0.0, out=shares)  # rescaling is not needed for the winner: argmax is scale-free
+        winner = shares.argmax(axis=2)
+        wins += np.bincount((seat_index * n_parties + winner).ravel(), minlength=n_seats * n_parties).reshape(
+            n_seats, n_parties
+        )
+        per_sim = (np.arange(k)[:, None] * n_parties + winner).ravel()
+        totals[done : done + k] = np.bincount(per_sim, minlength=k * n_parties).reshape(k, n_parties)
+        done += k
+    return Simulation(
+        codes=base.codes,
+        names=base.names,
+        nations=[GB_NATIONS[k] for k in nations],
+        point=setup.point,
+        p_win=wins / sims,
+        totals=totals,
+        national_sd=national_sd,
+        sims=sims,
+        seed=seed,
+    )
+
+
+def project(
+    base_year: int,
+    inputs: Inputs,
+    method: str = "model",
+    sims: int = 10_000,
+    seed: int | None = None,
+    national_scale: float | None = None,
+    covariates: dict[str, dict[str, float]] | None = None,
+    model: SwingModel | None = None,
+) -> Simulation:
+    """Project every Great Britain seat from `base_year`'s results to the given shares."""
+    base = election_table(base_year)
+    if model is None:
+        model = fit_model(base_year, covariates)
+    setup = prepare(base, inputs, method, model, covariates)
+    return simulate(setup, sims=sims, seed=seed, national_scale=national_scale)
