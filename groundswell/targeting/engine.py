@@ -11,6 +11,7 @@ explicitly (they are reported as excluded, never silently counted).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -179,6 +180,8 @@ def nation_targets(base: ElectionTable, inputs: Inputs, method: str, model: Swin
         rest = gb1 * votes.sum() - sum(out[k] * votes[k] for k in given)
         others = [k for k in range(len(GB_NATIONS)) if k not in given and k != england]
         rest -= sum(out[k] * votes[k] for k in others)
+        # Nationalist parties stand only in their own nation: whatever of theirs is left does not go to England.
+        rest = np.where((base.national("England") <= 0) & (gb0 > 0), 0.0, rest)
         out[england] = normalise_rows(np.maximum(rest, 0.0)[None, :])[0]
     return out
 
@@ -397,6 +400,7 @@ def simulate(
     seed: int | None = None,
     national_scale: float | None = None,
     chunk: int = 1000,
+    progress: Callable[[int], None] | None = None,
 ) -> Simulation:
     """Draw `sims` elections: a national error per party (relative, the same in every nation), a regional
     error per (region, party) and a seat error per (seat, party), the last two sized by the fitted model.
@@ -442,6 +446,8 @@ def simulate(
         per_sim = (np.arange(k)[:, None] * n_parties + winner).ravel()
         totals[done : done + k] = np.bincount(per_sim, minlength=k * n_parties).reshape(k, n_parties)
         done += k
+        if progress is not None:
+            progress(k)
     return Simulation(
         codes=base.codes,
         names=base.names,
