@@ -8,6 +8,7 @@ urlpatterns = [
     path("canvassing/", include("groundswell.canvassing.urls")),
     path("polling-day/", include("groundswell.gotv.urls")),
     path("geography/", include("groundswell.geography.urls")),
+    path("targeting/", include("groundswell.targeting.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),
     path("admin/", admin.site.urls),

@@ -37,6 +37,8 @@ class Perm(StrEnum):
     MANAGE_POLLING_DAY = "manage_polling_day"
     TELL = "tell"
     KNOCK_UP = "knock_up"
+    # Seat projections, target lists, organiser allocation, the poll tracker and seats' canvass pictures.
+    VIEW_TARGETING = "view_targeting"
 
 
 _ALL = set(Perm)
@@ -55,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_POLLING_DAY,
         Perm.TELL,
         Perm.KNOCK_UP,
+        Perm.VIEW_TARGETING,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -65,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_POLLING_DAY,
         Perm.TELL,
         Perm.KNOCK_UP,
+        Perm.VIEW_TARGETING,
     },
     Role.DATA_PROTECTION_OFFICER: {
         Perm.VIEW_DASHBOARD,

@@ -39,7 +39,9 @@ def import_covariates(text: str) -> tuple[int, list[str]]:
             continue
         code = row[code_col].strip().upper() if code_col < len(row) else ""
         if not _CODE.match(code):
-            raise CovariateImportError(f"row {line}: {code!r} is not a Great Britain constituency code (E14…, S14…, W07…)")
+            raise CovariateImportError(
+                f"row {line}: {code!r} is not a Great Britain constituency code (E14…, S14…, W07…)"
+            )
         for i, name in names:
             value = row[i].strip().rstrip("%") if i < len(row) else ""
             if not value:

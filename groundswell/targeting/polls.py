@@ -69,12 +69,16 @@ def parse_polls(text: str, source: str = "") -> list[Poll]:
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        cell = lambda i: row[i].strip() if i < len(row) else ""  # noqa: E731
+        def cell(i: int, row: list[str] = row) -> str:
+            return row[i].strip() if i < len(row) else ""
+
         pollster = cell(found["pollster"])
         if not pollster:
             raise PollImportError(f"row {line}: no pollster")
         end = _date(cell(found["end"]), line, "fieldwork end")
-        start = _date(cell(found["start"]), line, "fieldwork start") if "start" in found and cell(found["start"]) else end
+        start = end
+        if "start" in found and cell(found["start"]):
+            start = _date(cell(found["start"]), line, "fieldwork start")
         if start > end:
             raise PollImportError(f"row {line}: fieldwork starts ({start}) after it ends ({end})")
         sample = None
@@ -122,7 +126,8 @@ def import_polls(text: str, source: str = "") -> tuple[int, int]:
     polls = parse_polls(text, source)
     created = replaced = 0
     for poll in polls:
-        deleted, _ = Poll.objects.filter(pollster=poll.pollster, fieldwork_end=poll.fieldwork_end, area=poll.area).delete()
+        same = Poll.objects.filter(pollster=poll.pollster, fieldwork_end=poll.fieldwork_end, area=poll.area)
+        deleted, _ = same.delete()
         replaced += bool(deleted)
         created += not deleted
         poll.save()

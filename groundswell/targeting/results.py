@@ -87,7 +87,7 @@ def parse_results(text: str) -> list[Result]:
             n_votes = int(vote_text or 0)
             n_electorate = int(electorate or 0)
         except ValueError as exc:
-            raise ResultsImportError(f"line {line_no}: votes {vote_text!r} or electorate is not a whole number") from exc
+            raise ResultsImportError(f"line {line_no}: votes {vote_text!r} or electorate is not a number") from exc
         if not code:
             raise ResultsImportError(f"line {line_no}: no constituency code")
         year = years[date]

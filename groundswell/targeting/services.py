@@ -40,9 +40,8 @@ def run_projection(
     covariates = covariate_values()
     base = election_table(base_year)
     model = fit_model(base_year, covariates)
-    return simulate(
-        prepare(base, inputs, method, model, covariates), sims=sims, seed=seed, national_scale=national_scale, progress=progress
-    )
+    setup = prepare(base, inputs, method, model, covariates)
+    return simulate(setup, sims=sims, seed=seed, national_scale=national_scale, progress=progress)
 
 
 def save_projection(
