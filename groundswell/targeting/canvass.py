@@ -13,7 +13,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from groundswell.canvassing.models import Contact, SupportCode
+from groundswell.canvassing.models import CanvassCampaign, Contact, SupportCode
+from groundswell.canvassing.services import support_codes_for
 from groundswell.geography.models import Constituency, PollingDistrict
 from groundswell.register.models import Elector, TurnoutRecord
 
@@ -63,10 +64,14 @@ def local_picture(constituency: Constituency, prior_share: float, prior_sd: floa
                   today: dt.date | None = None) -> LocalPicture:
     """Combine `prior_share` (the projection for our party here, with its standard deviation) with the canvass.
 
-    Which codes count as ours comes from the support codes' categories (any unit's: a code means one
-    thing across the organisation)."""
+    Which codes count as ours comes from the support codes in force at the unit running the seat's latest
+    canvass campaign."""
     today = today or dt.date.today()
-    categories = dict(SupportCode.objects.values_list("code", "category"))
+    campaign = CanvassCampaign.objects.filter(constituency=constituency).order_by("-created_at", "-pk").first()
+    if campaign is not None:
+        categories = {code: sc.category for code, sc in support_codes_for(campaign.unit).items()}
+    else:
+        categories = dict(SupportCode.objects.values_list("code", "category"))
     ward_of = dict(
         PollingDistrict.objects.filter(constituency=constituency, ward__isnull=False).values_list("code", "ward__name")
     )
@@ -106,7 +111,8 @@ def local_picture(constituency: Constituency, prior_share: float, prior_sd: floa
         cell.estimate = (k * prior_share + cell.ours) / (k + cell.decided)
         weight = cell.register / register
         estimate += weight * cell.estimate
-        variance += weight**2 * cell.estimate * (1 - cell.estimate) / (k + cell.decided + 1)
+        # Sampling noise of the answers themselves (none where nobody answered)…
+        variance += weight**2 * cell.decided * cell.estimate * (1 - cell.estimate) / (k + cell.decided) ** 2
         # How much of the estimate still rests on the projection: its error is shared by every cell, so it
         # adds linearly rather than in quadrature.
         resting_on_prior += weight * k / (k + cell.decided)

@@ -134,7 +134,7 @@ def _coefficients(
     c1 = np.where(new, 1.0, c1)
     # A party that did not stand in this unit (and exists in the parent) is assumed not to stand again;
     # that is also how the Speaker's seat keeps the main parties out of it.
-    absent = (s <= 0) & ~new
+    absent = ((s <= 0) & ~new) | (n1 <= 0)  # …and one with no target share has withdrawn everywhere
     c0 = np.where(absent, 0.0, c0)
     c1 = np.where(absent, 0.0, c1)
     return c0, c1
