@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import METHODS, Inputs, fit_model, prepare, simulate
+from .engine import METHODS, Inputs, SwingModel, fit_model, prepare, simulate
 from .parties import PARTIES
 from .results import GB_NATIONS, election_table
 
@@ -59,10 +59,13 @@ def actual_inputs(target: int) -> Inputs:
     return Inputs(gb=shares(t.national()), nations={n: shares(t.national(n)) for n in GB_NATIONS if n != "England"})
 
 
-def score(base_year: int, target: int, method: str, inputs: Inputs, label: str, sims: int, seed: int | None) -> Score:
+def score(
+    base_year: int, target: int, method: str, inputs: Inputs, label: str, sims: int, seed: int | None,
+    model: SwingModel | None = None,
+) -> Score:
     base = election_table(base_year)
     result = election_table(target)
-    model = fit_model(base_year)
+    model = model or fit_model(base_year)
     setup = prepare(base, inputs, method, model)
     scale = 0.0 if label == "actual shares" else None
     sim = simulate(setup, sims=sims, seed=seed, national_scale=scale)
@@ -102,7 +105,8 @@ def backtest(
     runs = [("actual shares", actual_inputs(target))]
     if target in FINAL_POLLS:
         runs.append(("final polls", Inputs(gb=FINAL_POLLS[target])))
-    return [score(base_year, target, m, inp, label, sims, seed) for label, inp in runs for m in methods]
+    model = fit_model(base_year)
+    return [score(base_year, target, m, inp, label, sims, seed, model) for label, inp in runs for m in methods]
 
 
 def format_scores(base_year: int, target: int, scores: list[Score]) -> str:

@@ -56,21 +56,27 @@ def polling_error_scale(before: int | None = None) -> float:
 class SwingModel:
     """Coefficients of the fitted swing model and the error sizes found in its residuals.
 
-    Seat share change = a * (nation change) + b * seat share * (relative nation change), with separate (a, b)
-    for parties gaining and losing; covariate terms scale with the party's nation change. Errors are on the
-    sqrt(share) scale: a party with a bigger share moves by more points.
+    Seat share change = a·(nation change) + b·(seat share)·(relative nation change) + g·(seat share − nation
+    share) + h·(nation change)·(transition factor): a blend of uniform and proportional swing, a pull towards
+    the nation's average, and gains that follow where the losing parties were strong; separate (a, b, g, h)
+    for parties gaining and losing.
+    Covariate terms scale with the party's nation change. Errors are on the sqrt(share) scale: a party with
+    a bigger share moves by more points.
     """
 
-    a_up: float = 0.5
-    b_up: float = 0.5
-    a_down: float = 0.5
-    b_down: float = 0.5
+    coefficients: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=lambda: {"up": (0.5, 0.5, 0.0, 0.0), "down": (0.5, 0.5, 0.0, 0.0)}
+    )
     region_sd: float = 0.02
     seat_sd: float = 0.03
     covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
     covariate_means: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, sd)
     pairs: list[tuple[int, int]] = field(default_factory=list)
     observations: int = 0
+
+    def coefficient(self, party: str, direction: str) -> tuple[float, float, float, float]:
+        """The coefficients for `party` moving in `direction` ("up" or "down"); pooled across parties today."""
+        return self.coefficients.get(f"{party}:{direction}", self.coefficients[direction])
 
 
 @dataclass
@@ -110,6 +116,19 @@ def complete_shares(given: dict[str, float], base: np.ndarray) -> np.ndarray:
     return target / total if total > 0 else target
 
 
+def transition_factor(s: np.ndarray, n0: np.ndarray, n1: np.ndarray) -> np.ndarray:
+    """How much of the parent's losses happen in each unit, relative to an average unit: (rows, 1).
+
+    Parties gaining votes gain them from parties losing them, so they tend to gain more where the losers
+    were strong (Conservatives where UKIP collapsed in 2017): the losers' votes here, shrunk as their national
+    share shrinks, over their national loss."""
+    losing = (n1 < n0) & (n0 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        here = np.where(losing, s * (1 - n1 / n0), 0.0).sum(axis=-1, keepdims=True)
+    total = np.where(losing, n0 - n1, 0.0).sum(axis=-1, keepdims=True)
+    return np.divide(here, total, out=np.ones_like(here), where=total > 0)
+
+
 def _coefficients(
     s: np.ndarray, n0: np.ndarray, n1: np.ndarray, method: str, model: SwingModel
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -123,12 +142,19 @@ def _coefficients(
         a, b = np.zeros_like(s), np.ones_like(s)
     elif method == "model":
         up = n1 >= n0
-        a = np.where(up, model.a_up, model.a_down)
-        b = np.where(up, model.b_up, model.b_down)
+        table = {d: np.array([model.coefficient(p, d) for p in PARTIES]) for d in ("up", "down")}
+        a = np.where(up, table["up"][:, 0], table["down"][:, 0])
+        b = np.where(up, table["up"][:, 1], table["down"][:, 1])
+        g = np.where(up, table["up"][:, 2], table["down"][:, 2])
+        h = np.where(up, table["up"][:, 3], table["down"][:, 3])
     else:
         raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
     c1 = a + b * ratio
     c0 = s - a * n0 - b * s
+    if method == "model":
+        tau = transition_factor(s, n0, n1)
+        c0 = c0 + g * (s - n0) - h * tau * n0
+        c1 = c1 + h * tau
     new = n0 <= 0  # a party with no base share anywhere in the parent: every unit starts from the target share
     c0 = np.where(new, s, c0)
     c1 = np.where(new, 1.0, c1)
@@ -261,45 +287,49 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
     the Speaker's seat is left out (nobody swings against the Speaker).
     """
     model = SwingModel()
-    rows_up: list[tuple[float, float, float]] = []
-    rows_down: list[tuple[float, float, float]] = []
+    rows: dict[str, list[tuple[float, ...]]] = {}
     data = []
     for y0, y1 in training_pairs(up_to):
         arrays = _pair_arrays(y0, y1)
         if arrays is None:
             continue
-        t0, rows, s1, n0, n1 = arrays
-        s0 = t0.shares[rows]
+        t0, seat_rows, s1, n0, n1 = arrays
+        s0 = t0.shares[seat_rows]
         model.pairs.append((y0, y1))
-        data.append((t0, rows, s0, s1, n0, n1))
+        data.append((t0, seat_rows, s0, s1, n0, n1))
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(n0 > 0, s0 * (n1 / n0 - 1), 0.0)
-        use = (s0 > 0) & (n0 > 0)
+        tau = transition_factor(s0, n0, n1)[:, 0]
+        use = (s0 > 0) & (n0 > 0) & (n1 > 0)
         use[:, SPK] = False
         for i, p in zip(*np.nonzero(use), strict=True):
-            row = (n1[i, p] - n0[i, p], rel[i, p], s1[i, p] - s0[i, p])
-            (rows_up if n1[i, p] >= n0[i, p] else rows_down).append(row)
-    for rows, name in ((rows_up, "up"), (rows_down, "down")):
-        if len(rows) >= 10:
-            arr = np.asarray(rows)
-            (a, b), *_ = np.linalg.lstsq(arr[:, :2], arr[:, 2], rcond=None)
-            setattr(model, f"a_{name}", float(a))
-            setattr(model, f"b_{name}", float(b))
-    model.observations = len(rows_up) + len(rows_down)
+            direction = "up" if n1[i, p] >= n0[i, p] else "down"
+            change = n1[i, p] - n0[i, p]
+            flow = change * tau[i] if direction == "up" else 0.0
+            row = (change, rel[i, p], s0[i, p] - n0[i, p], flow, s1[i, p] - s0[i, p])
+            rows.setdefault(direction, []).append(row)
+    # Pooled across parties: coefficients per party were tried and fitted each party's few past elections'
+    # quirks (2010→2015 Labour made Labour's 2017 rise proportional); the pooled ones backtest better.
+    for key, found in rows.items():
+        if len(found) >= 10:
+            arr = np.asarray(found)
+            coef, *_ = np.linalg.lstsq(arr[:, :4], arr[:, 4], rcond=None)
+            model.coefficients[key] = tuple(float(c) for c in coef)
+    model.observations = sum(len(v) for v in rows.values())
     if not data:
         return model
     # Residual sizes, on the sqrt(share) scale, split into a regional part and a seat part.
     region_terms: list[float] = []
     seat_terms: list[float] = []
     cov_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for t0, rows, s0, s1, n0, n1 in data:
+    for t0, seat_rows, s0, s1, n0, n1 in data:
         c0, c1 = _coefficients(s0, n0, n1, "model", model)
         pred = normalise_rows(c0 + c1 * n1)
         scale = np.sqrt(np.maximum(pred, 0.005))
         z = (s1 - pred) / scale
         stand = (c1 != 0) & (pred > 0)
         stand[:, SPK] = False
-        regions = t0.regions[rows]
+        regions = t0.regions[seat_rows]
         for r in np.unique(regions):
             in_r = regions == r
             for p in range(len(PARTIES)):
@@ -308,7 +338,7 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
                     mean = z[sel, p].mean()
                     region_terms.append(mean)
                     seat_terms += list(z[sel, p] - mean)
-        cov_rows.append((t0, rows, s1 - pred, n1 - n0))
+        cov_rows.append((t0, seat_rows, s1 - pred, n1 - n0))
     if region_terms:
         model.region_sd = float(np.sqrt(np.mean(np.square(region_terms))))
     if seat_terms:

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from groundswell.targeting.engine import METHODS, Inputs, SwingModel, complete_shares, nation_targets, prepare
-from groundswell.targeting.parties import INDEX, PARTIES, UnknownParty, normalise_party, parse_nation_shares, parse_shares
+from groundswell.targeting.parties import (
+    INDEX,
+    PARTIES,
+    UnknownParty,
+    normalise_party,
+    parse_nation_shares,
+    parse_shares,
+)
 
 from .fixtures import small_gb
 
