@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 import shapely
+from django.db.models import Count, Max
 from shapely.geometry import shape
 
 from groundswell.geography.lookup import lookup_postcode
@@ -16,19 +17,22 @@ from .events import upcoming_events
 from .models import Projection
 from .services import Category, target_list
 
-_CENTROIDS: dict[str, tuple[float, float]] = {}
+_CACHE: dict[str, object] = {}
 
 
 def centroids() -> dict[str, tuple[float, float]]:
-    """ONS code → (lat, lon) of a point inside each loaded constituency (cached per process)."""
-    if not _CENTROIDS:
+    """ONS code → (lat, lon) of a point inside each loaded constituency (cached until boundaries change)."""
+    stamp = str(Constituency.objects.aggregate(n=Count("pk"), t=Max("updated_at")))
+    if _CACHE.get("stamp") != stamp:
+        points = {}
         for code, simplified, geometry in Constituency.objects.values_list("code", "simplified", "geometry"):
             text = simplified or geometry
             if not text:
                 continue
             point = shapely.point_on_surface(shape(json.loads(text)))
-            _CENTROIDS[code] = (point.y, point.x)
-    return _CENTROIDS
+            points[code] = (point.y, point.x)
+        _CACHE.update(stamp=stamp, points=points)
+    return _CACHE["points"]  # type: ignore[return-value]
 
 
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
