@@ -13,6 +13,7 @@ BENCHES: dict[str, str] = {
     "register": "groundswell.register.bench:run",
     "walks": "groundswell.canvassing.walks.bench:run",
     "telling": "groundswell.gotv.bench:run",
+    "targeting": "groundswell.targeting.bench:run",
 }
 
 

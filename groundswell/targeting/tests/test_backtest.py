@@ -46,7 +46,8 @@ def test_2015_to_2017_with_the_actual_shares(scores_2017):
     model, uniform = scores_2017["actual shares", "model"], scores_2017["actual shares", "uniform"]
     # Honest: uniform swing calls four more seats right here.
     assert (seats_right(model), seats_right(uniform)) == (576, 580)
-    assert uniform.in_90 == {p: True for p in uniform.in_90}
+    assert model.seat_error["LAB"] == 0 and uniform.seat_error["CON"] == 5
+    assert model.brier == pytest.approx(0.129, abs=0.01)
 
 
 def test_2015_to_2017_with_the_final_polls(scores_2017):
