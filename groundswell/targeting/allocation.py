@@ -72,21 +72,19 @@ def optimise(probabilities: dict[str, float], budget: int, effect: float = DEFAU
     return Allocation(codes, given, float(best[budget]), float(sum(c[0] for c in curves)))
 
 
-def expected_seats(probabilities: dict[str, float], organisers: dict[str, int], effect: float = DEFAULT_EFFECT,
+def expected_seats(probabilities: dict[str, float], organisers: dict[str, float], effect: float = DEFAULT_EFFECT,
                    decay: float = DEFAULT_DECAY, sigma: float = DEFAULT_SIGMA) -> float:
+    """Sum of win probabilities with `organisers` per seat (fractions allowed: shared organisers, hours)."""
     total = 0.0
     for code, p in probabilities.items():
-        x = organisers.get(code, 0)
-        total += win_curve(p, x, effect, decay, sigma)[x]
+        z = _ND.inv_cdf(min(max(p, 1e-4), 1 - 1e-4))
+        total += _ND.cdf(z + float(effect_of(organisers.get(code, 0), effect, decay)) / sigma)
     return total
 
 
-def even_spread(codes: list[str], budget: int) -> dict[str, int]:
-    """The same number in every candidate seat; the remainder to the first seats (the closest races first)."""
-    if not codes:
-        return {}
-    each, rest = divmod(budget, len(codes))
-    return {code: each + (1 if i < rest else 0) for i, code in enumerate(codes)}
+def even_spread(codes: list[str], budget: int) -> dict[str, float]:
+    """The same share of the budget in every candidate seat (a fraction of an organiser each, if need be)."""
+    return {code: budget / len(codes) for code in codes} if codes else {}
 
 
 @dataclass
@@ -98,6 +96,10 @@ class Plan:
     @property
     def gain_over_even(self) -> float:
         return self.allocation.expected - self.even
+
+    @property
+    def even_gain(self) -> float:
+        return self.even - self.allocation.baseline
 
 
 def plan(probabilities: dict[str, float], budget: int, effect: float = DEFAULT_EFFECT,
@@ -113,9 +115,10 @@ def plan(probabilities: dict[str, float], budget: int, effect: float = DEFAULT_E
         e = effect * factor
         opt = optimise(probabilities, budget, e, decay, sigma)
         ev = expected_seats(probabilities, even_alloc, e, decay, sigma)
-        sensitivity.append(
-            {"effect": e, "optimal_gain": opt.gain, "even_gain": ev - opt.baseline, "advantage": opt.expected - ev}
-        )
+        sensitivity.append({
+            "effect": e, "points": e * 100, "optimal_gain": opt.gain, "even_gain": ev - opt.baseline,
+            "advantage": opt.expected - ev,
+        })
     return Plan(best, even, sensitivity)
 
 

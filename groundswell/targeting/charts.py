@@ -11,7 +11,7 @@ from .polls import Tracker
 def seat_chart(totals: dict[str, dict[str, float]], width: int = 640, row: int = 34) -> dict[str, Any]:
     """One row per party with seats in its 90% interval: a thin 90% bar, a thick 50% bar and the median."""
     parties = [p for p in PARTIES if totals.get(p, {}).get("p95", 0) > 0 or totals.get(p, {}).get("point", 0) > 0]
-    left, right, top = 120, width - 20, 24
+    left, right, top = 180, width - 20, 24
     top_value = max([totals[p]["p95"] for p in parties] + [326]) * 1.05
 
     def x(v: float) -> float:

@@ -57,8 +57,9 @@ def test_the_plan_beats_or_matches_an_even_spread_at_every_effect():
     assert all(row["advantage"] >= -1e-9 for row in plan.sensitivity)
 
 
-def test_even_spread_hands_out_the_remainder_to_the_first_seats():
-    assert allocation.even_spread(["a", "b", "c"], 7) == {"a": 3, "b": 2, "c": 2}
+def test_even_spread_gives_every_seat_the_same_share_of_the_budget():
+    assert allocation.even_spread(["a", "b", "c", "d"], 6) == {"a": 1.5, "b": 1.5, "c": 1.5, "d": 1.5}
+    assert allocation.even_spread([], 6) == {}
 
 
 def test_a_budget_beyond_the_limit_is_refused():

@@ -104,3 +104,14 @@ def test_covariates_are_used_by_the_model_when_present(results):
     assert "ukip_2015" in model.covariates
     assert model.covariates["ukip_2015"]["CON"] != 0
     assert not fit_model(2017).covariates  # and works without them
+
+
+def test_the_demo_loads_results_and_a_projection_once():
+    from groundswell.targeting.demo import DEMO_LABEL, build_targeting
+
+    messages: list[str] = []
+    build_targeting(messages.append, sims=200)
+    build_targeting(messages.append, sims=200)
+    assert Result.objects.filter(year=2019).exists()
+    assert Projection.objects.filter(label=DEMO_LABEL).count() == 1
+    assert len(messages) == 2  # the second run had nothing to do
