@@ -192,13 +192,19 @@ def nation_targets(base: ElectionTable, inputs: Inputs, method: str, model: Swin
     gb0 = base.national()
     gb1 = complete_shares(inputs.gb, gb0)
     votes = np.array([base.votes[base.nations == k].sum() for k in range(len(GB_NATIONS))])
+    by_nation = np.stack([base.national(n) for n in GB_NATIONS])
     out = np.zeros((len(GB_NATIONS), len(PARTIES)))
     for k, nation in enumerate(GB_NATIONS):
-        n0 = base.national(nation)
+        n0 = by_nation[k]
         if nation in inputs.nations:
             out[k] = complete_shares(inputs.nations[nation], n0)
         else:
             c0, c1 = _coefficients(n0[None, :], gb0[None, :], gb1[None, :], method, model)
+            # A party standing only in this nation (the SNP, Plaid Cymru) has a GB share that is its share here
+            # times the nation's weight, so its GB change maps onto this nation proportionally, whatever the
+            # method: a 2-point GB rise for the SNP is a rise of over 20 points in Scotland.
+            only_here = (n0 > 0) & (np.delete(by_nation, k, axis=0).sum(axis=0) <= 0)
+            c0[0, only_here], c1[0, only_here] = 0.0, n0[only_here] / gb0[only_here]
             out[k] = normalise_rows(c0 + c1 * gb1[None, :])[0]
     given = [GB_NATIONS.index(n) for n in inputs.nations if n != "England"]
     if given and "England" not in inputs.nations:

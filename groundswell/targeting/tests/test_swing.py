@@ -136,3 +136,19 @@ def test_share_strings_parse_with_clear_errors():
     assert nations["Scotland"]["SNP"] == pytest.approx(0.369) and nations["Wales"] == {"LAB": 0.489}
     with pytest.raises(ValueError, match="Ulster"):
         parse_nation_shares("Ulster:DUP=0.3")
+
+
+def test_a_nationalist_partys_gb_change_moves_its_own_nation_proportionally():
+    base = small_gb()
+    gb0 = base.national()
+    gb = {p: float(gb0[INDEX[p]]) for p in PARTIES if p != "SPK"}
+    gb["SNP"] = gb0[SNP] * 1.5
+    gb["LAB"] = gb0[LAB] - gb0[SNP] * 0.5
+    for method in METHODS:
+        targets = nation_targets(base, Inputs(gb), method, SwingModel())
+        # Scotland's SNP share rises by about half, as its GB share did (then the nation is rescaled to one);
+        # a uniform swing would have added only the GB change.
+        scotland = base.national("Scotland")[SNP]
+        assert targets[1, SNP] > scotland * 1.3
+        assert targets[1, SNP] - scotland > 3 * (gb["SNP"] - gb0[SNP])
+        assert targets[0, SNP] == 0
