@@ -517,20 +517,3 @@ def simulate(
         seed=seed,
     )
 
-
-def project(
-    base_year: int,
-    inputs: Inputs,
-    method: str = "model",
-    sims: int = 10_000,
-    seed: int | None = None,
-    national_scale: float | None = None,
-    covariates: dict[str, dict[str, float]] | None = None,
-    model: SwingModel | None = None,
-) -> Simulation:
-    """Project every Great Britain seat from `base_year`'s results to the given shares."""
-    base = election_table(base_year)
-    if model is None:
-        model = fit_model(base_year, covariates)
-    setup = prepare(base, inputs, method, model, covariates)
-    return simulate(setup, sims=sims, seed=seed, national_scale=national_scale)

@@ -7,6 +7,8 @@ from 2017 to 2019 is measured against the party whose voters it inherited.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 PARTIES: tuple[str, ...] = ("CON", "LAB", "LD", "SNP", "PC", "GRN", "UKIP", "OTH", "SPK")
 INDEX: dict[str, int] = {code: i for i, code in enumerate(PARTIES)}
 LABELS: dict[str, str] = {
@@ -87,23 +89,39 @@ def normalise_party(name: str, nation: str = "") -> str:
     raise UnknownParty(f"unknown party {name!r} (known: {', '.join(PARTIES)} or their usual names)")
 
 
-def parse_shares(text: str, what: str = "--shares") -> dict[str, float]:
-    """`"CON=0.38,LAB=0.32"` → {"CON": 0.38, "LAB": 0.32}; percentages (38) are accepted and divided by 100."""
-    shares: dict[str, float] = {}
-    for part in text.split(","):
+def _pairs(text: str, item_sep: str, key_sep: str, what: str, form: str) -> Iterator[tuple[str, str]]:
+    """`a=1,b=2` → ("a", "1"), ("b", "2"); blank items skipped, an item without the separator refused."""
+    for part in text.split(item_sep):
         part = part.strip()
         if not part:
             continue
-        if "=" not in part:
-            raise ValueError(f"{what}: {part!r} is not PARTY=SHARE")
-        name, value = part.split("=", 1)
+        if key_sep not in part:
+            raise ValueError(f"{what}: {part!r} is not {form}")
+        key, value = part.split(key_sep, 1)
+        yield key.strip(), value
+
+
+def share_value(text: str) -> float:
+    """A vote share as written in a file or on the command line ('38', '38%', '0.38'), not yet scaled."""
+    value = text.strip().rstrip("%").strip()
+    try:
+        share = float(value)
+    except ValueError as exc:
+        raise ValueError(f"share {value!r} is not a number") from exc
+    if share < 0:
+        raise ValueError(f"share {value!r} is negative")
+    return share
+
+
+def parse_shares(text: str, what: str = "--shares") -> dict[str, float]:
+    """`"CON=0.38,LAB=0.32"` → {"CON": 0.38, "LAB": 0.32}; percentages (38) are accepted and divided by 100."""
+    shares: dict[str, float] = {}
+    for name, value in _pairs(text, ",", "=", what, "PARTY=SHARE"):
         code = normalise_party(name)
         try:
-            share = float(value)
+            share = share_value(value)
         except ValueError as exc:
-            raise ValueError(f"{what}: {value!r} for {name.strip()} is not a number") from exc
-        if share < 0:
-            raise ValueError(f"{what}: the share for {name.strip()} is negative")
+            raise ValueError(f"{what}: {name.strip()} {exc}") from exc
         shares[code] = shares.get(code, 0.0) + share
     if not shares:
         raise ValueError(f"{what}: no shares given")
@@ -119,14 +137,8 @@ def parse_shares(text: str, what: str = "--shares") -> dict[str, float]:
 def parse_nation_shares(text: str) -> dict[str, dict[str, float]]:
     """`"Scotland:SNP=0.37,CON=0.29;Wales:LAB=0.49"` → {"Scotland": {...}, "Wales": {...}}."""
     out: dict[str, dict[str, float]] = {}
-    for chunk in text.split(";"):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        if ":" not in chunk:
-            raise ValueError(f"--nation-shares: {chunk!r} is not NATION:PARTY=SHARE,…")
-        nation, shares = chunk.split(":", 1)
-        nation = nation.strip().title()
+    for nation, shares in _pairs(text, ";", ":", "--nation-shares", "NATION:PARTY=SHARE,…"):
+        nation = nation.title()
         if nation not in ("England", "Scotland", "Wales"):
             raise ValueError(f"--nation-shares: {nation!r} is not England, Scotland or Wales")
         out[nation] = parse_shares(shares, f"--nation-shares {nation}")

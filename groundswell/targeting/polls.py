@@ -12,7 +12,7 @@ import numpy as np
 from django.db import transaction
 
 from .models import Poll
-from .parties import PARTIES, UnknownParty, normalise_party
+from .parties import PARTIES, UnknownParty, normalise_party, share_value
 
 AREAS = ("GB", "England", "Scotland", "Wales")
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -93,15 +93,12 @@ def parse_polls(text: str, source: str = "") -> list[Poll]:
             raise PollImportError(f"row {line}: area {area!r} is not one of {', '.join(AREAS)}")
         shares: dict[str, float] = {}
         for party, i in parties.items():
-            value = cell(i).rstrip("%")
-            if not value:
+            if not cell(i):
                 continue
             try:
-                share = float(value)
+                share = share_value(cell(i))
             except ValueError as exc:
-                raise PollImportError(f"row {line}: {rows[0][i].strip()} share {value!r} is not a number") from exc
-            if share < 0:
-                raise PollImportError(f"row {line}: {rows[0][i].strip()} share is negative")
+                raise PollImportError(f"row {line}: {rows[0][i].strip()} {exc}") from exc
             shares[party] = shares.get(party, 0.0) + share
         total = sum(shares.values())
         if total > 1.5:  # percentages

@@ -10,25 +10,20 @@ from groundswell.people.models import OrganisationUnit
 from groundswell.targeting.tests.builders import SEATS, make_projection
 from groundswell.tests.factories import UnitFactory, user_with_role
 
+from .conftest import sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def test_the_projection_map_loads(live_server, page):
-    from groundswell.accounts.totp import current_code
-
     unit = UnitFactory(code="NAT", name="National", kind=OrganisationUnit.Kind.NATIONAL)
     organiser = user_with_role(Role.ORGANISER, unit, email="organiser@example.org")
     TOTP.activate(organiser, SECRET)
     make_projection()
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/targeting/")
-    page.get_by_label("Email").fill("organiser@example.org")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Authenticator code").fill(current_code(SECRET))
-    page.get_by_role("button", name="Sign In").click()
+    sign_in(page, live_server.url, "organiser@example.org", SECRET, next_path="/targeting/")
 
     page.get_by_role("heading", name="Seat projection").wait_for()
     page.locator(f'#targeting-map[data-loaded="{len(SEATS)}"]').wait_for()

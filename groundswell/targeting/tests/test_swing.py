@@ -128,7 +128,7 @@ def test_party_names_normalise_across_years_and_successors():
 
 def test_share_strings_parse_with_clear_errors():
     assert parse_shares("CON=38,LAB=32") == {"CON": 0.38, "LAB": 0.32}
-    with pytest.raises(ValueError, match="'x' for LAB is not a number"):
+    with pytest.raises(ValueError, match="LAB share 'x' is not a number"):
         parse_shares("CON=0.3,LAB=x")
     with pytest.raises(ValueError, match="add up to"):
         parse_shares("CON=0.6,LAB=0.6")
