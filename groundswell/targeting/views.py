@@ -184,8 +184,8 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
     if info is not None:
         picture = canvass.local_picture(constituency, info["shares"].get(party, 0.0))
         # Aggregates only, but built from the party's canvass returns: who looked is recorded.
-        record("targeting.local_picture", request=request, object_type="geography.constituency",
-               object_id=constituency.pk, object_label=f"constituency {constituency.code}")
+        record("viewed", request=request, object_type="geography.constituency", object_id=constituency.pk,
+               object_label=f"constituency {constituency.code}", detail={"page": "targeting local picture"})
     shares = sorted(((LABELS[p], v, COLOURS[p]) for p, v in (info or {}).get("shares", {}).items()),
                     key=lambda r: -r[1])
     p_win = sorted(((LABELS[p], v) for p, v in (info or {}).get("p_win", {}).items()), key=lambda r: -r[1])

@@ -134,7 +134,8 @@ def test_a_seat_page_shows_the_canvass_picture_and_is_audited(client, organiser)
     make_projection()
     response = client.get(reverse("targeting:seat", args=["E14000889"]))
     assert response.status_code == 200
-    assert AuditEntry.objects.filter(action="targeting.local_picture").count() == 1
+    entry = AuditEntry.objects.get(action="viewed", object_type="geography.constituency")
+    assert entry.detail == {"page": "targeting local picture"}
 
 
 def test_nearest_marginal_is_public_and_sorted_by_distance(client):
