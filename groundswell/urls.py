@@ -9,6 +9,7 @@ urlpatterns = [
     path("polling-day/", include("groundswell.gotv.urls")),
     path("phonebank/", include("groundswell.phonebank.urls")),
     path("geography/", include("groundswell.geography.urls")),
+    path("targeting/", include("groundswell.targeting.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),
     path("admin/", admin.site.urls),

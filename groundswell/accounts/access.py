@@ -40,6 +40,8 @@ class Perm(StrEnum):
     # Run call campaigns: target lists, scripts, sessions, the live dashboard and results export.
     # (Callers need no permission: they join a session by its link and see one contact at a time.)
     MANAGE_PHONEBANK = "manage_phonebank"
+    # Seat projections, target lists, organiser allocation, the poll tracker and seats' canvass pictures.
+    VIEW_TARGETING = "view_targeting"
 
 
 _ALL = set(Perm)
@@ -59,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.TELL,
         Perm.KNOCK_UP,
         Perm.MANAGE_PHONEBANK,
+        Perm.VIEW_TARGETING,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -70,6 +73,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.TELL,
         Perm.KNOCK_UP,
         Perm.MANAGE_PHONEBANK,
+        Perm.VIEW_TARGETING,
     },
     Role.DATA_PROTECTION_OFFICER: {
         Perm.VIEW_DASHBOARD,

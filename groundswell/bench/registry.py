@@ -14,6 +14,7 @@ BENCHES: dict[str, str] = {
     "walks": "groundswell.canvassing.walks.bench:run",
     "telling": "groundswell.gotv.bench:run",
     "phonebank": "groundswell.phonebank.bench:run",
+    "targeting": "groundswell.targeting.bench:run",
 }
 
 

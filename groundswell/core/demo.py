@@ -89,8 +89,11 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     if not Elector.objects.filter(constituency__code=READING_EAST).exists():
         _build_register_and_canvass(say)
     from groundswell.phonebank.demo import build_demo_phonebank
+    from groundswell.targeting.demo import build_targeting
 
     build_demo_phonebank(say)
+
+    build_targeting(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "groundswell.canvassing",
     "groundswell.gotv",
     "groundswell.phonebank",
+    "groundswell.targeting",
     "groundswell.bench",
 ]
 

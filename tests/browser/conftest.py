@@ -42,3 +42,15 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def sign_in(page, url: str, email: str, secret: str, next_path: str = "/") -> None:
+    """Sign in through the real login and two-factor pages (password from the test factories)."""
+    from groundswell.accounts.totp import current_code
+
+    page.goto(f"{url}/accounts/login/?next={next_path}")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Authenticator code").fill(current_code(secret))
+    page.get_by_role("button", name="Sign In").click()

@@ -1,0 +1,519 @@
+"""Seat projections: uniform swing, proportional swing and a swing model fitted on past elections, with
+uncertainty by simulation.
+
+Every method is written as a linear function of the target vote shares of the seat's nation,
+`pred[i, p] = c0[i, p] + c1[i, p] * n[nation(i), p]`, then floored at zero and rescaled to sum to one.
+That form lets the simulation perturb the national shares and recompute all seats in a few array operations.
+
+Great Britain only: Northern Ireland's parties do not stand in Great Britain and its 18 seats are left out
+explicitly (they are reported as excluded, never silently counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .parties import INDEX, PARTIES
+from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table
+
+METHODS = ("uniform", "proportional", "model")
+NI_SEATS = 18
+SPK = INDEX["SPK"]
+OTH = INDEX["OTH"]
+
+# Final pre-election poll average minus the Great Britain result, in share points, for the parties the polls
+# covered throughout (Con, Lab, LD). 1997–2010: final-poll averages as summarised in the British Polling
+# Council's statements; 2015 and 2017: the same, and the inputs on Electoral Calculus's track-record pages.
+HISTORICAL_POLL_ERRORS: dict[int, dict[str, float]] = {
+    1997: {"CON": -0.4, "LAB": 2.6, "LD": -1.2},
+    2001: {"CON": -0.7, "LAB": 3.0, "LD": -0.8},
+    2005: {"CON": -0.2, "LAB": 1.9, "LD": 0.4},
+    2010: {"CON": -1.9, "LAB": -1.7, "LD": 3.5},
+    2015: {"CON": -3.9, "LAB": 2.3, "LD": 0.4},
+    2017: {"CON": 0.2, "LAB": -5.2, "LD": 0.3},
+    2019: {"CON": -1.4, "LAB": 0.9, "LD": -0.1},
+}
+
+
+def polling_error_scale(before: int | None = None) -> float:
+    """c in sd(error of a party with share n) = c * sqrt(n), from the elections before `before` (all if None).
+
+    Polling error grows with a party's size, roughly as binomial noise does, so it is pooled on that scale.
+    """
+    ratios = []
+    shares = {"CON": 0.36, "LAB": 0.36, "LD": 0.17}  # typical shares over the period, to put errors on one scale
+    for year, errors in HISTORICAL_POLL_ERRORS.items():
+        if before is not None and year >= before:
+            continue
+        ratios += [(err / 100) ** 2 / shares[party] for party, err in errors.items()]
+    return float(np.sqrt(np.mean(ratios))) if ratios else 0.035
+
+
+@dataclass
+class SwingModel:
+    """Coefficients of the fitted swing model and the error sizes found in its residuals.
+
+    Seat share change = a·(nation change) + b·(seat share)·(relative nation change) + g·(seat share − nation
+    share) + h·(nation change)·(transition factor): a blend of uniform and proportional swing, a pull towards
+    the nation's average, and gains that follow where the losing parties were strong; separate (a, b, g, h)
+    for parties gaining and losing.
+    Covariate terms scale with the party's nation change. Errors are on the sqrt(share) scale: a party with
+    a bigger share moves by more points.
+    """
+
+    coefficients: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=lambda: {"up": (0.5, 0.5, 0.0, 0.0), "down": (0.5, 0.5, 0.0, 0.0)}
+    )
+    region_sd: float = 0.02
+    seat_sd: float = 0.03
+    covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
+    covariate_means: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, sd)
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+    observations: int = 0
+
+    def coefficient(self, party: str, direction: str) -> tuple[float, float, float, float]:
+        """The coefficients for `party` moving in `direction` ("up" or "down"); pooled across parties today."""
+        return self.coefficients.get(f"{party}:{direction}", self.coefficients[direction])
+
+
+@dataclass
+class Inputs:
+    gb: dict[str, float]
+    nations: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _vector(shares: dict[str, float]) -> np.ndarray:
+    v = np.zeros(len(PARTIES))
+    for party, share in shares.items():
+        v[INDEX[party]] = share
+    return v
+
+
+def complete_shares(given: dict[str, float], base: np.ndarray) -> np.ndarray:
+    """Fill parties not given from their base shares, scaled to take up what the given ones leave.
+
+    A party given as 0 has withdrawn; one with no base share and a given share is new. The Speaker keeps
+    the base share (nobody polls for the Speaker).
+    """
+    target = np.zeros(len(PARTIES))
+    known = np.zeros(len(PARTIES), dtype=bool)
+    for party, share in given.items():
+        target[INDEX[party]] = share
+        known[INDEX[party]] = True
+    if not known[SPK]:
+        target[SPK] = base[SPK]
+        known[SPK] = True
+    rest = max(0.0, 1.0 - target[known].sum())
+    unknown_base = base[~known].sum()
+    if unknown_base > 0:
+        target[~known] = base[~known] / unknown_base * rest
+    else:
+        target[OTH] += rest
+    total = target.sum()
+    return target / total if total > 0 else target
+
+
+def transition_factor(s: np.ndarray, n0: np.ndarray, n1: np.ndarray) -> np.ndarray:
+    """How much of the parent's losses happen in each unit, relative to an average unit: (rows, 1).
+
+    Parties gaining votes gain them from parties losing them, so they tend to gain more where the losers
+    were strong (Conservatives where UKIP collapsed in 2017): the losers' votes here, shrunk as their national
+    share shrinks, over their national loss."""
+    losing = (n1 < n0) & (n0 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        here = np.where(losing, s * (1 - n1 / n0), 0.0).sum(axis=-1, keepdims=True)
+    total = np.where(losing, n0 - n1, 0.0).sum(axis=-1, keepdims=True)
+    return np.divide(here, total, out=np.ones_like(here), where=total > 0)
+
+
+def _coefficients(
+    s: np.ndarray, n0: np.ndarray, n1: np.ndarray, method: str, model: SwingModel
+) -> tuple[np.ndarray, np.ndarray]:
+    """(c0, c1) such that predicted share = c0 + c1 * target share, for shares s of units whose parent has
+    base shares n0 (broadcast per row) and target shares n1 (used only for the direction of change)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(n0 > 0, s / n0, 0.0)
+    if method == "uniform":
+        a, b = np.ones_like(s), np.zeros_like(s)
+    elif method == "proportional":
+        a, b = np.zeros_like(s), np.ones_like(s)
+    elif method == "model":
+        up = n1 >= n0
+        table = {d: np.array([model.coefficient(p, d) for p in PARTIES]) for d in ("up", "down")}
+        a = np.where(up, table["up"][:, 0], table["down"][:, 0])
+        b = np.where(up, table["up"][:, 1], table["down"][:, 1])
+        g = np.where(up, table["up"][:, 2], table["down"][:, 2])
+        h = np.where(up, table["up"][:, 3], table["down"][:, 3])
+    else:
+        raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
+    c1 = a + b * ratio
+    c0 = s - a * n0 - b * s
+    if method == "model":
+        tau = transition_factor(s, n0, n1)
+        c0 = c0 + g * (s - n0) - h * tau * n0
+        c1 = c1 + h * tau
+    new = n0 <= 0  # a party with no base share anywhere in the parent: every unit starts from the target share
+    c0 = np.where(new, s, c0)
+    c1 = np.where(new, 1.0, c1)
+    # A party that did not stand in this unit (and exists in the parent) is assumed not to stand again;
+    # that is also how the Speaker's seat keeps the main parties out of it.
+    absent = ((s <= 0) & ~new) | (n1 <= 0)  # …and one with no target share has withdrawn everywhere
+    c0 = np.where(absent, 0.0, c0)
+    c1 = np.where(absent, 0.0, c1)
+    return c0, c1
+
+
+def normalise_rows(pred: np.ndarray) -> np.ndarray:
+    pred = np.maximum(pred, 0.0)
+    total = pred.sum(axis=-1, keepdims=True)
+    return np.divide(pred, total, out=np.zeros_like(pred), where=total > 0)
+
+
+@dataclass
+class Setup:
+    """Everything a projection needs, computed once per (base, inputs, method)."""
+
+    base: ElectionTable
+    method: str
+    model: SwingModel
+    nation_targets: np.ndarray  # (3, parties)
+    c0: np.ndarray  # (seats, parties)
+    c1: np.ndarray
+    adjust: np.ndarray  # covariate terms, (seats, parties)
+    point: np.ndarray  # point prediction, (seats, parties)
+
+
+def nation_targets(base: ElectionTable, inputs: Inputs, method: str, model: SwingModel) -> np.ndarray:
+    """Target shares per nation: given ones as they are, others following the GB change by the method's
+    arithmetic; when some nations are given, England takes up the rest so that GB adds up."""
+    gb0 = base.national()
+    gb1 = complete_shares(inputs.gb, gb0)
+    votes = np.array([base.votes[base.nations == k].sum() for k in range(len(GB_NATIONS))])
+    by_nation = np.stack([base.national(n) for n in GB_NATIONS])
+    out = np.zeros((len(GB_NATIONS), len(PARTIES)))
+    for k, nation in enumerate(GB_NATIONS):
+        n0 = by_nation[k]
+        if nation in inputs.nations:
+            out[k] = complete_shares(inputs.nations[nation], n0)
+        else:
+            c0, c1 = _coefficients(n0[None, :], gb0[None, :], gb1[None, :], method, model)
+            # A party standing only in this nation (the SNP, Plaid Cymru) has a GB share that is its share here
+            # times the nation's weight, so its GB change maps onto this nation proportionally, whatever the
+            # method: a 2-point GB rise for the SNP is a rise of over 20 points in Scotland.
+            only_here = (n0 > 0) & (np.delete(by_nation, k, axis=0).sum(axis=0) <= 0)
+            c0[0, only_here], c1[0, only_here] = 0.0, n0[only_here] / gb0[only_here]
+            out[k] = normalise_rows(c0 + c1 * gb1[None, :])[0]
+    given = [GB_NATIONS.index(n) for n in inputs.nations if n != "England"]
+    if given and "England" not in inputs.nations:
+        england = GB_NATIONS.index("England")
+        rest = gb1 * votes.sum() - sum(out[k] * votes[k] for k in given)
+        others = [k for k in range(len(GB_NATIONS)) if k not in given and k != england]
+        rest -= sum(out[k] * votes[k] for k in others)
+        # Nationalist parties stand only in their own nation: whatever of theirs is left does not go to England.
+        rest = np.where((base.national("England") <= 0) & (gb0 > 0), 0.0, rest)
+        out[england] = normalise_rows(np.maximum(rest, 0.0)[None, :])[0]
+    return out
+
+
+def covariate_matrix(codes: list[str], model: SwingModel, values: dict[str, dict[str, float]]) -> np.ndarray | None:
+    """Standardised covariates (seats × names in model order); seats without a value get the mean (0)."""
+    names = list(model.covariates)
+    if not names:
+        return None
+    z = np.zeros((len(codes), len(names)))
+    for j, name in enumerate(names):
+        mean, sd = model.covariate_means[name]
+        column = values.get(name, {})
+        for i, code in enumerate(codes):
+            if code in column and sd > 0:
+                z[i, j] = (column[code] - mean) / sd
+    return z
+
+
+def covariate_adjustment(z: np.ndarray | None, model: SwingModel, change: np.ndarray) -> np.ndarray:
+    """Covariate terms: coefficient × standardised covariate × the party's nation change, (seats, parties)."""
+    if z is None:
+        return np.zeros_like(change)
+    coef = np.array([[model.covariates[name].get(p, 0.0) for p in PARTIES] for name in model.covariates])
+    return (z @ coef) * change
+
+
+def prepare(
+    base: ElectionTable,
+    inputs: Inputs,
+    method: str,
+    model: SwingModel,
+    covariates: dict[str, dict[str, float]] | None = None,
+) -> Setup:
+    targets = nation_targets(base, inputs, method, model)
+    n0 = np.stack([base.national(n) for n in GB_NATIONS])[base.nations]
+    n1 = targets[base.nations]
+    c0, c1 = _coefficients(base.shares, n0, n1, method, model)
+    adjust = np.zeros_like(c0)
+    if method == "model" and covariates:
+        adjust = covariate_adjustment(covariate_matrix(base.codes, model, covariates), model, n1 - n0)
+        adjust = np.where(c1 == 0, 0.0, adjust)
+    point = normalise_rows(c0 + c1 * n1 + adjust)
+    return Setup(base, method, model, targets, c0, c1, adjust, point)
+
+
+# ------------------------------------------------------------------ fitting
+
+
+def training_pairs(up_to: int) -> list[tuple[int, int]]:
+    """Consecutive elections both held on or before `up_to`: nothing after the base year is ever used."""
+    years = sorted(y for y in ELECTIONS if y <= up_to)
+    return list(zip(years, years[1:], strict=False))
+
+
+def _pair_arrays(y0: int, y1: int) -> tuple[ElectionTable, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Seats present in both elections under the same code: (base subset, s0, s1, n0, n1) per seat row."""
+    try:
+        t0, t1 = election_table(y0), election_table(y1)
+    except LookupError:
+        return None
+    index1 = t1.index_of()
+    rows0 = [i for i, code in enumerate(t0.codes) if code in index1]
+    if len(rows0) < 30:
+        return None
+    rows1 = [index1[t0.codes[i]] for i in rows0]
+    n0 = np.stack([t0.national(n) for n in GB_NATIONS])
+    n1 = np.stack([t1.national(n) for n in GB_NATIONS])
+    nations = t0.nations[rows0]
+    return t0, np.asarray(rows0), t1.shares[rows1], n0[nations], n1[nations]
+
+
+def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None) -> SwingModel:
+    """Fit the swing model on every same-boundary pair of elections up to `up_to` (the base year).
+
+    Least squares on seat share changes, separately for parties gaining and losing in the seat's nation;
+    the Speaker's seat is left out (nobody swings against the Speaker).
+    """
+    model = SwingModel()
+    rows: dict[str, list[tuple[float, ...]]] = {}
+    data = []
+    for y0, y1 in training_pairs(up_to):
+        arrays = _pair_arrays(y0, y1)
+        if arrays is None:
+            continue
+        t0, seat_rows, s1, n0, n1 = arrays
+        s0 = t0.shares[seat_rows]
+        model.pairs.append((y0, y1))
+        data.append((t0, seat_rows, s0, s1, n0, n1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(n0 > 0, s0 * (n1 / n0 - 1), 0.0)
+        tau = transition_factor(s0, n0, n1)[:, 0]
+        use = (s0 > 0) & (n0 > 0) & (n1 > 0)
+        use[:, SPK] = False
+        for i, p in zip(*np.nonzero(use), strict=True):
+            direction = "up" if n1[i, p] >= n0[i, p] else "down"
+            change = n1[i, p] - n0[i, p]
+            flow = change * tau[i] if direction == "up" else 0.0
+            row = (change, rel[i, p], s0[i, p] - n0[i, p], flow, s1[i, p] - s0[i, p])
+            rows.setdefault(direction, []).append(row)
+    # Pooled across parties: coefficients per party were tried and fitted each party's few past elections'
+    # quirks (2010→2015 Labour made Labour's 2017 rise proportional); the pooled ones backtest better.
+    for key, found in rows.items():
+        if len(found) >= 10:
+            arr = np.asarray(found)
+            coef, *_ = np.linalg.lstsq(arr[:, :4], arr[:, 4], rcond=None)
+            model.coefficients[key] = tuple(float(c) for c in coef)
+    model.observations = sum(len(v) for v in rows.values())
+    if not data:
+        return model
+    # Residual sizes, on the sqrt(share) scale, split into a regional part and a seat part.
+    region_terms: list[float] = []
+    seat_terms: list[float] = []
+    cov_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for t0, seat_rows, s0, s1, n0, n1 in data:
+        c0, c1 = _coefficients(s0, n0, n1, "model", model)
+        pred = normalise_rows(c0 + c1 * n1)
+        scale = np.sqrt(np.maximum(pred, 0.005))
+        z = (s1 - pred) / scale
+        stand = (c1 != 0) & (pred > 0)
+        stand[:, SPK] = False
+        regions = t0.regions[seat_rows]
+        for r in np.unique(regions):
+            in_r = regions == r
+            for p in range(len(PARTIES)):
+                sel = in_r & stand[:, p]
+                if sel.sum() >= 5:
+                    mean = z[sel, p].mean()
+                    region_terms.append(mean)
+                    seat_terms += list(z[sel, p] - mean)
+        cov_rows.append((t0, seat_rows, s1 - pred, n1 - n0))
+    if region_terms:
+        model.region_sd = float(np.sqrt(np.mean(np.square(region_terms))))
+    if seat_terms:
+        model.seat_sd = float(np.std(seat_terms))
+    if covariates:
+        _fit_covariates(model, covariates, cov_rows)
+    return model
+
+
+def _fit_covariates(
+    model: SwingModel,
+    covariates: dict[str, dict[str, float]],
+    cov_rows: list[tuple[ElectionTable, np.ndarray, np.ndarray, np.ndarray]],
+) -> None:
+    """Regress each party's residual on standardised covariates × its nation change, where covariates exist."""
+    names = sorted(covariates)
+    for name in names:
+        values = np.asarray(list(covariates[name].values()), dtype=float)
+        if len(values) >= 2:
+            model.covariate_means[name] = (float(values.mean()), float(values.std() or 1.0))
+    names = [n for n in names if n in model.covariate_means]
+    if not names:
+        return
+    model.covariates = {n: {} for n in names}
+    for p, party in enumerate(PARTIES):
+        xs, ys = [], []
+        for t0, rows, resid, change in cov_rows:
+            codes = [t0.codes[i] for i in rows]
+            z = covariate_matrix(codes, model, covariates)
+            have = np.array([any(code in covariates[n] for n in names) for code in codes])
+            if z is None or not have.any():
+                continue
+            xs.append(z[have] * change[have, p : p + 1])
+            ys.append(resid[have, p])
+        if not xs:
+            continue
+        x, y = np.vstack(xs), np.concatenate(ys)
+        if len(y) < 50 or not np.any(x):
+            continue
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        for name, c in zip(names, coef, strict=True):
+            model.covariates[name][party] = float(c)
+
+
+# ------------------------------------------------------------------ simulation
+
+
+@dataclass
+class Simulation:
+    codes: list[str]
+    names: list[str]
+    nations: list[str]
+    point: np.ndarray  # (seats, parties) point-prediction shares
+    p_win: np.ndarray  # (seats, parties)
+    totals: np.ndarray  # (sims, parties) seats won in each simulation
+    national_sd: np.ndarray
+    sims: int
+    seed: int | None
+
+    @property
+    def winners(self) -> list[str]:
+        return [PARTIES[i] for i in self.point.argmax(axis=1)]
+
+    def point_totals(self) -> dict[str, int]:
+        counts = np.bincount(self.point.argmax(axis=1), minlength=len(PARTIES))
+        return {p: int(c) for p, c in zip(PARTIES, counts, strict=True)}
+
+    def intervals(self) -> dict[str, dict[str, float]]:
+        """Seat totals per party: mean, median and the 50% and 90% intervals over the simulations."""
+        q = np.percentile(self.totals, [5, 25, 50, 75, 95], axis=0)
+        point = self.point_totals()
+        out = {}
+        for p, party in enumerate(PARTIES):
+            out[party] = {
+                "point": point[party],
+                "mean": round(float(self.totals[:, p].mean()), 1),
+                "median": float(q[2, p]),
+                "p5": float(q[0, p]),
+                "p25": float(q[1, p]),
+                "p75": float(q[3, p]),
+                "p95": float(q[4, p]),
+            }
+        return out
+
+
+def _block(mask: np.ndarray) -> tuple[int, int]:
+    """(start, stop) of the one contiguous run of True in `mask`."""
+    where = np.flatnonzero(mask)
+    if len(where) and where[-1] - where[0] + 1 != len(where):
+        raise ValueError("seats are not grouped contiguously")
+    return (int(where[0]), int(where[-1]) + 1) if len(where) else (0, 0)
+
+
+def simulate(
+    setup: Setup,
+    sims: int = 10_000,
+    seed: int | None = None,
+    national_scale: float | None = None,
+    chunk: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> Simulation:
+    """Draw `sims` elections: a national error per party (relative, the same in every nation), a regional
+    error per (region, party) and a seat error per (seat, party), the last two sized by the fitted model.
+
+    `national_scale` is c in sd = c·sqrt(share) (historical polling error by default; 0 when the shares are
+    known, as in a backtest on the actual result).
+    """
+    base = setup.base
+    rng = np.random.default_rng(seed)
+    c = polling_error_scale() if national_scale is None else national_scale
+    weights = np.array([base.votes[base.nations == k].sum() for k in range(len(GB_NATIONS))])
+    gb = weights @ setup.nation_targets / weights.sum()
+    national_sd = c * np.sqrt(np.maximum(gb, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_sd = np.where(gb > 0, national_sd / np.maximum(gb, 1e-9), 0.0).astype(np.float32)
+    rel_sd[SPK] = 0.0
+    n_seats, n_parties = setup.c0.shape
+    n_regions = len(base.region_names)
+    # Seats are put in nation-then-region order so that each region (and nation) is one contiguous block:
+    # adding its error is then a slice operation instead of a gather over every seat.
+    order = np.lexsort((base.regions, base.nations))
+    nations, regions = base.nations[order], base.regions[order]
+    scale = np.sqrt(np.maximum(setup.point[order], 0.005)).astype(np.float32)
+    stands = (setup.c1[order] != 0) | (setup.c0[order] != 0)
+    scale = np.where(stands, scale, 0.0).astype(np.float32)
+    scale[:, SPK] = 0.0
+    seat_scale = scale * np.float32(setup.model.seat_sd)
+    region_scale = scale * np.float32(setup.model.region_sd)
+    c0 = (setup.c0 + setup.adjust)[order].astype(np.float32)
+    c1 = setup.c1[order].astype(np.float32)
+    targets = setup.nation_targets.astype(np.float32)
+    region_blocks = [(r, *_block(regions == r)) for r in np.unique(regions)]
+    nation_blocks = [(k, *_block(nations == k)) for k in np.unique(nations)]
+    wins = np.zeros((n_seats, n_parties), dtype=np.int64)
+    totals = np.zeros((sims, n_parties), dtype=np.int32)
+    seat_index = np.arange(n_seats)
+    done = 0
+    while done < sims:
+        k = min(chunk, sims - done)
+        national = targets[None, :, :] * np.exp(rng.standard_normal((k, 1, n_parties), dtype=np.float32) * rel_sd)
+        regional = rng.standard_normal((k, n_regions, n_parties), dtype=np.float32)
+        shares = rng.standard_normal((k, n_seats, n_parties), dtype=np.float32)
+        shares *= seat_scale
+        shares += c0
+        for r, start, stop in region_blocks:
+            shares[:, start:stop] += regional[:, r, None, :] * region_scale[start:stop]
+        for nation, start, stop in nation_blocks:
+            shares[:, start:stop] += national[:, nation, None, :] * c1[start:stop]
+        # No need to floor at zero or rescale to one: neither changes which party is largest.
+        winner = shares.argmax(axis=2)
+        wins += np.bincount((seat_index * n_parties + winner).ravel(), minlength=n_seats * n_parties).reshape(
+            n_seats, n_parties
+        )
+        per_sim = (np.arange(k)[:, None] * n_parties + winner).ravel()
+        totals[done : done + k] = np.bincount(per_sim, minlength=k * n_parties).reshape(k, n_parties)
+        done += k
+        if progress is not None:
+            progress(k)
+    p_win = np.empty((n_seats, n_parties))
+    p_win[order] = wins / sims
+    return Simulation(
+        codes=base.codes,
+        names=base.names,
+        nations=[GB_NATIONS[k] for k in base.nations],
+        point=setup.point,
+        p_win=p_win,
+        totals=totals,
+        national_sd=national_sd,
+        sims=sims,
+        seed=seed,
+    )
+

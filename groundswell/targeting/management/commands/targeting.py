@@ -1,0 +1,125 @@
+"""groundswell targeting SUBCOMMAND: results, polls, covariates, projections and backtests."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from groundswell.targeting import backtest as bt
+from groundswell.targeting.covariates import CovariateImportError, import_covariates
+from groundswell.targeting.engine import METHODS
+from groundswell.targeting.parties import PARTIES, UnknownParty
+from groundswell.targeting.polls import PollImportError, import_polls
+from groundswell.targeting.results import ELECTIONS, ResultsImportError, ensure_results, load_results
+from groundswell.targeting.services import parse_inputs, run_projection, save_projection, seats_csv
+
+
+class Command(BaseCommand):
+    help = "Targeting: load past results, import polls and covariates, project seats, run backtests."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+        load = sub.add_parser("load_results", help="import 1997–2019 results from the uk-politics package")
+        load.add_argument("--file", help="a TSV in the package's layout instead of the package's own")
+        polls = sub.add_parser("import_polls", help="import polls from a CSV (one row per poll)")
+        polls.add_argument("file")
+        cov = sub.add_parser("import_covariates", help="import constituency covariates from a CSV, by ONS code")
+        cov.add_argument("file")
+        project = sub.add_parser("project", help="project every GB seat from a base election to given shares")
+        project.add_argument("--base", type=int, default=2019, choices=[y for y in ELECTIONS if y >= 2010])
+        project.add_argument("--shares", required=True, help='GB shares, e.g. "CON=0.38,LAB=0.32,LD=0.12"')
+        project.add_argument("--nation-shares", default="", help='"Scotland:SNP=0.37,…;Wales:LAB=0.49,…"')
+        project.add_argument("--method", choices=METHODS, default="model")
+        project.add_argument("--sims", type=int, default=10_000)
+        project.add_argument("--seed", type=int, default=None)
+        project.add_argument("--known-shares", action="store_true", help="no national polling error")
+        project.add_argument("--out", help="write the per-seat CSV here")
+        project.add_argument("--save", action="store_true", help="save as the projection the pages show")
+        project.add_argument("--label", default="")
+        project.add_argument("--json", action="store_true")
+        back = sub.add_parser("backtest", help="project a past election from the one before and score it")
+        back.add_argument("--base", type=int, required=True)
+        back.add_argument("--target", type=int, required=True)
+        back.add_argument("--sims", type=int, default=10_000)
+        back.add_argument("--seed", type=int, default=2017)
+        back.add_argument("--json", action="store_true")
+
+    def handle(self, *args, subcommand: str, **options) -> None:
+        try:
+            getattr(self, f"_{subcommand}")(**options)
+        except (ResultsImportError, PollImportError, CovariateImportError, UnknownParty, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _read(self, name: str) -> str:
+        path = Path(name)
+        if not path.exists():
+            raise CommandError(f"{name}: no such file")
+        return path.read_text(encoding="utf-8-sig")
+
+    def _load_results(self, file: str | None = None, **_) -> None:
+        n = load_results(self._read(file) if file else None)
+        self.stdout.write(f"Loaded {n} results (1997–2019, parties normalised).")
+
+    def _import_polls(self, file: str, **_) -> None:
+        created, replaced = import_polls(self._read(file), source=Path(file).name)
+        self.stdout.write(f"Imported {created + replaced} polls ({created} new, {replaced} replaced).")
+
+    def _import_covariates(self, file: str, **_) -> None:
+        values, names = import_covariates(self._read(file))
+        self.stdout.write(f"Imported {values} values of {len(names)} covariates: {', '.join(names)}.")
+
+    def _project(self, *, base: int, shares: str, nation_shares: str, method: str, sims: int, seed: int | None,
+                 known_shares: bool, out: str | None, save: bool, label: str, json: bool, **_) -> None:
+        inputs = parse_inputs(shares, nation_shares)
+        ensure_results()
+        started = time.perf_counter()
+        with tqdm(total=sims, desc="simulating", unit="sim", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+            sim = run_projection(base, inputs, method, sims, seed, 0.0 if known_shares else None, progress=bar.update)
+        seconds = time.perf_counter() - started
+        if out:
+            Path(out).write_text(seats_csv(sim), encoding="utf-8")
+        saved = save_projection(sim, base, inputs, method, label=label) if save else None
+        totals = sim.intervals()
+        if json:
+            payload = {
+                "base": base, "method": method, "sims": sims, "seed": seed, "seats": len(sim.codes),
+                "excluded": "Northern Ireland (18 seats)", "seconds": round(seconds, 3),
+                "totals": {p: totals[p] for p in PARTIES}, "projection_id": saved.pk if saved else None,
+            }
+            self.stdout.write(_json_dumps(payload))
+            return
+        self.stdout.write(f"{len(sim.codes)} GB seats from {base}, {method}, {sims} simulations ({seconds:.1f}s); "
+                          "Northern Ireland's 18 excluded")
+        self.stdout.write(f"{'party':<6}{'point':>7}{'median':>8}{'50% interval':>16}{'90% interval':>16}")
+        for p in PARTIES:
+            t = totals[p]
+            if t["p95"] == 0 and t["point"] == 0:
+                continue
+            self.stdout.write(f"{p:<6}{t['point']:>7}{t['median']:>8.0f}{t['p25']:>8.0f}–{t['p75']:<7.0f}"
+                              f"{t['p5']:>8.0f}–{t['p95']:<7.0f}")
+        if out:
+            self.stdout.write(f"Per-seat table written to {out}.")
+        if saved:
+            self.stdout.write(f"Saved as projection #{saved.pk}.")
+
+    def _backtest(self, *, base: int, target: int, sims: int, seed: int, json: bool, **_) -> None:
+        ensure_results()
+        if base < 2010:
+            raise CommandError("backtests start at 2010: earlier elections were fought on other boundaries")
+        if target not in ELECTIONS or target <= base:
+            raise CommandError(f"--target must be a general election after {base}")
+        scores = bt.backtest(base, target, sims=sims, seed=seed)
+        if json:
+            self.stdout.write(_json_dumps({"base": base, "target": target, "sims": sims,
+                                           "scores": [s.as_dict() for s in scores]}))
+        else:
+            self.stdout.write(bt.format_scores(base, target, scores))
+
+
+def _json_dumps(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False)

@@ -1,0 +1,70 @@
+"""'My nearest marginal': from a postcode, the nearest target seats by distance."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import shapely
+from django.db.models import Count, Max
+from shapely.geometry import shape
+
+from groundswell.geography.lookup import lookup_postcode
+from groundswell.geography.models import Constituency
+
+from .events import upcoming_events
+from .models import Projection
+from .services import Category, target_list
+
+_CACHE: dict[str, object] = {}
+
+
+def centroids() -> dict[str, tuple[float, float]]:
+    """ONS code → (lat, lon) of a point inside each loaded constituency (cached until boundaries change)."""
+    stamp = str(Constituency.objects.aggregate(n=Count("pk"), t=Max("updated_at")))
+    if _CACHE.get("stamp") != stamp:
+        points = {}
+        for code, simplified, geometry in Constituency.objects.values_list("code", "simplified", "geometry"):
+            text = simplified or geometry
+            if not text:
+                continue
+            point = shapely.point_on_surface(shape(json.loads(text)))
+            points[code] = (point.y, point.x)
+        _CACHE.update(stamp=stamp, points=points)
+    return _CACHE["points"]  # type: ignore[return-value]
+
+
+def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+@dataclass
+class NearbySeat:
+    code: str
+    name: str
+    km: float
+    category: str
+    p_win: float
+    events: list[dict] = field(default_factory=list)
+
+
+def nearest_targets(postcode: str, projection: Projection, party: str, limit: int = 5) -> tuple[str, list[NearbySeat]]:
+    """(normalised postcode, the `limit` nearest attack/defend seats). Raises the lookup's errors for bad input."""
+    found = lookup_postcode(postcode)
+    if found.lat is None or found.lon is None:
+        raise ValueError(f"{found.postcode} has no location in the postcode table")
+    here = (found.lat, found.lon)
+    points = centroids()
+    seats = [s for s in target_list(projection, party) if s.category in (Category.ATTACK, Category.DEFEND)]
+    nearby = sorted(
+        (NearbySeat(s.code, s.name, km_between(here, points[s.code]), s.category, s.p_win) for s in seats
+         if s.code in points),
+        key=lambda s: s.km,
+    )[:limit]
+    events = upcoming_events([s.code for s in nearby])
+    for seat in nearby:
+        seat.events = events.get(seat.code, [])
+    return found.postcode, nearby

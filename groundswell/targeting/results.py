@@ -1,0 +1,196 @@
+"""Past general election results: importing the `uk-politics` package's table and reading it back as arrays.
+
+The package's own loader needs an older pandas, so its TSV is read directly. Each row's `location` field
+is `CODE|NAME|COUNTY|REGION|NATION|ELECTORATE`; 1997–2005 rows carry the file's own numeric ids for the
+pre-2010 boundaries (Scotland's 2005 seats already have ONS codes), 2010–2019 rows carry ONS codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.db import transaction
+
+from .models import Result
+from .parties import INDEX, PARTIES, UnknownParty, normalise_party
+
+ELECTIONS: dict[int, str] = {
+    1997: "1997-05-01",
+    2001: "2001-06-07",
+    2005: "2005-05-05",
+    2010: "2010-05-06",
+    2015: "2015-05-07",
+    2017: "2017-06-08",
+    2019: "2019-12-12",
+}
+_REGIONS = {
+    "east": "East of England",
+    "eastern": "East of England",
+    "yorkshire and the humber": "Yorkshire and the Humber",
+}
+GB_NATIONS = ("England", "Scotland", "Wales")
+
+
+class ResultsImportError(ValueError):
+    pass
+
+
+def package_results_text() -> str:
+    """The results table shipped in the `uk-politics` package.
+
+    Found with find_spec rather than importlib.resources.files("uk_politics"), which would import the package,
+    and its __init__ runs the pandas code that fails under pandas 3.
+    """
+    spec = importlib.util.find_spec("uk_politics")
+    if spec is None or not spec.submodule_search_locations:
+        raise ResultsImportError("the uk-politics package is not installed (pip install uk-politics)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "GE_results.tsv"
+    return path.read_text(encoding="utf-8")
+
+
+def normalise_region(name: str) -> str:
+    return _REGIONS.get(name.strip().lower(), name.strip())
+
+
+def parse_results(text: str) -> list[Result]:
+    """Parse the TSV into unsaved Result rows (votes summed per normalised party); errors name the line."""
+    reader = csv.reader(io.StringIO(text), delimiter="\t")
+    header = next(reader, None)
+    if header is None or [h.strip().lower() for h in header[:4]] != ["location", "date", "party", "votes"]:
+        raise ResultsImportError("line 1: expected the columns location, date, party, votes")
+    years = {date: year for year, date in ELECTIONS.items()}
+    seats: dict[tuple[int, str], tuple[str, str, str, int]] = {}
+    votes: dict[tuple[int, str, str], int] = defaultdict(int)
+    for line_no, row in enumerate(reader, start=2):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) < 4:
+            raise ResultsImportError(f"line {line_no}: expected 4 tab-separated fields, found {len(row)}")
+        location, date, party_name, vote_text = (field.strip() for field in row[:4])
+        parts = location.split("|")
+        if len(parts) != 6:
+            raise ResultsImportError(f"line {line_no}: location {location!r} is not CODE|NAME|COUNTY|REGION|NATION|N")
+        code, name, _county, region, nation, electorate = (p.strip() for p in parts)
+        if date not in years:
+            raise ResultsImportError(f"line {line_no}: {date!r} is not a general election date this table knows")
+        try:
+            party = normalise_party(party_name, nation)
+        except UnknownParty as exc:
+            raise ResultsImportError(f"line {line_no}: {exc}") from exc
+        try:
+            n_votes = int(vote_text or 0)
+            n_electorate = int(electorate or 0)
+        except ValueError as exc:
+            raise ResultsImportError(f"line {line_no}: votes {vote_text!r} or electorate is not a number") from exc
+        if not code:
+            raise ResultsImportError(f"line {line_no}: no constituency code")
+        year = years[date]
+        seats[(year, code)] = (name.title(), normalise_region(region), nation, n_electorate)
+        votes[(year, code, party)] += n_votes
+    rows = []
+    for (year, code, party), n in votes.items():
+        name, region, nation, electorate = seats[(year, code)]
+        rows.append(
+            Result(
+                year=year, ons_code=code, name=name, region=region, nation=nation,
+                electorate=electorate, party=party, votes=n,
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def load_results(text: str | None = None) -> int:
+    """Replace every stored result with the table's (the package's by default); all or nothing."""
+    rows = parse_results(package_results_text() if text is None else text)
+    Result.objects.all().delete()
+    Result.objects.bulk_create(rows, batch_size=2000)
+    _CACHE.clear()
+    return len(rows)
+
+
+def ensure_results() -> None:
+    """Load the package's results if none are stored (the projection commands call this on first use)."""
+    if not Result.objects.exists():
+        load_results()
+
+
+@dataclass
+class ElectionTable:
+    """One election's Great Britain seats as arrays: shares[i, p] for seat i and party p (rows sum to 1)."""
+
+    year: int
+    codes: list[str]
+    names: list[str]
+    nations: np.ndarray  # (seats,) index into GB_NATIONS
+    regions: np.ndarray  # (seats,) index into region_names
+    region_names: list[str]
+    shares: np.ndarray  # (seats, parties)
+    votes: np.ndarray  # (seats, parties)
+
+    def national(self, nation: str | None = None) -> np.ndarray:
+        """Vote shares over Great Britain, or over one nation."""
+        votes = self.votes if nation is None else self.votes[self.nations == GB_NATIONS.index(nation)]
+        total = votes.sum()
+        return votes.sum(axis=0) / total if total else np.zeros(len(PARTIES))
+
+    def index_of(self) -> dict[str, int]:
+        return {code: i for i, code in enumerate(self.codes)}
+
+
+_CACHE: dict[int, ElectionTable] = {}
+
+
+def election_table(year: int) -> ElectionTable:
+    """The stored results of one election, Great Britain only (Northern Ireland's parties do not stand here)."""
+    if year in _CACHE:
+        return _CACHE[year]
+    rows = (
+        Result.objects.filter(year=year, nation__in=GB_NATIONS)
+        .order_by("ons_code", "party")
+        .values_list("ons_code", "name", "region", "nation", "party", "votes")
+    )
+    codes: list[str] = []
+    names: list[str] = []
+    nations: list[int] = []
+    regions: list[str] = []
+    position: dict[str, int] = {}
+    entries: list[tuple[int, int, int]] = []
+    for code, name, region, nation, party, votes in rows:
+        if code not in position:
+            position[code] = len(codes)
+            codes.append(code)
+            names.append(name)
+            nations.append(GB_NATIONS.index(nation))
+            regions.append(region)
+        entries.append((position[code], INDEX[party], votes))
+    if not codes:
+        raise LookupError(f"no results stored for {year}: run `groundswell targeting load_results`")
+    vote_array = np.zeros((len(codes), len(PARTIES)))
+    for i, p, v in entries:
+        vote_array[i, p] += v
+    totals = vote_array.sum(axis=1, keepdims=True)
+    totals[totals == 0] = 1
+    region_names = sorted(set(regions))
+    table = ElectionTable(
+        year=year,
+        codes=codes,
+        names=names,
+        nations=np.asarray(nations),
+        regions=np.asarray([region_names.index(r) for r in regions]),
+        region_names=region_names,
+        shares=vote_array / totals,
+        votes=vote_array,
+    )
+    _CACHE[year] = table
+    return table
+
+
+def clear_cache() -> None:
+    _CACHE.clear()

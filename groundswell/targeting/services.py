@@ -1,0 +1,156 @@
+"""Running and saving projections, and reading them back for pages: the one path views and commands share."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from .covariates import covariate_values
+from .engine import METHODS, Inputs, Simulation, fit_model, prepare, simulate
+from .models import Projection
+from .parties import PARTIES
+from .results import GB_NATIONS, election_table, ensure_results
+
+DEFAULT_SAFE = 0.9
+DEFAULT_REACH = 0.1
+
+
+def our_party() -> str:
+    """The party whose targets the pages show by default (settings.GROUNDSWELL_PARTY, Labour if unset)."""
+    return getattr(settings, "GROUNDSWELL_PARTY", "LAB")
+
+
+def run_projection(
+    base_year: int,
+    inputs: Inputs,
+    method: str = "model",
+    sims: int = 10_000,
+    seed: int | None = None,
+    national_scale: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Simulation:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
+    ensure_results()
+    covariates = covariate_values()
+    base = election_table(base_year)
+    model = fit_model(base_year, covariates)
+    setup = prepare(base, inputs, method, model, covariates)
+    return simulate(setup, sims=sims, seed=seed, national_scale=national_scale, progress=progress)
+
+
+def save_projection(
+    sim: Simulation, base_year: int, inputs: Inputs, method: str, user: Any = None, label: str = ""
+) -> Projection:
+    base = election_table(base_year)
+    held = dict(zip(base.codes, (PARTIES[i] for i in base.shares.argmax(axis=1)), strict=True))
+    seats = {}
+    for i, code in enumerate(sim.codes):
+        seats[code] = {
+            "name": sim.names[i],
+            "nation": sim.nations[i],
+            "held": held.get(code, ""),
+            "winner": PARTIES[int(sim.point[i].argmax())],
+            "shares": {p: round(float(sim.point[i, k]), 4) for k, p in enumerate(PARTIES) if sim.point[i, k] > 0},
+            "p_win": {p: round(float(sim.p_win[i, k]), 4) for k, p in enumerate(PARTIES) if sim.p_win[i, k] > 0},
+        }
+    return Projection.objects.create(
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        label=label,
+        base_year=base_year,
+        method=method,
+        sims=sim.sims,
+        seed=sim.seed,
+        inputs={"gb": inputs.gb, "nations": inputs.nations},
+        totals=sim.intervals(),
+        seats=seats,
+    )
+
+
+def latest_projection() -> Projection | None:
+    return Projection.objects.first()
+
+
+def seats_csv(sim: Simulation) -> str:
+    """One row per seat: ons_code, name, winner, then share_<PARTY> and p_win_<PARTY> for every party."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["ons_code", "name", "winner"] + [f"share_{p}" for p in PARTIES] + [f"p_win_{p}" for p in PARTIES]
+    )
+    for i, code in enumerate(sim.codes):
+        writer.writerow(
+            [code, sim.names[i], PARTIES[int(sim.point[i].argmax())]]
+            + [f"{sim.point[i, k]:.4f}" for k in range(len(PARTIES))]
+            + [f"{sim.p_win[i, k]:.4f}" for k in range(len(PARTIES))]
+        )
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------ targets
+
+
+class Category:
+    DEFEND = "defend"
+    ATTACK = "attack"
+    SAFE = "safe"
+    OUT_OF_REACH = "out of reach"
+
+
+@dataclass
+class TargetSeat:
+    code: str
+    name: str
+    nation: str
+    held: str
+    winner: str
+    p_win: float
+    share: float
+    margin: float  # our share minus the best other party's (negative when behind)
+    category: str
+
+
+def classify(p_win: float, held_by_us: bool, safe: float = DEFAULT_SAFE, reach: float = DEFAULT_REACH) -> str:
+    """Safe at or above `safe`; otherwise a seat we hold is to defend, and one we do not is to attack if our
+    chance is at least `reach`, else out of reach."""
+    if p_win >= safe:
+        return Category.SAFE
+    if held_by_us:
+        return Category.DEFEND
+    return Category.ATTACK if p_win >= reach else Category.OUT_OF_REACH
+
+
+def target_list(
+    projection: Projection, party: str, safe: float = DEFAULT_SAFE, reach: float = DEFAULT_REACH
+) -> list[TargetSeat]:
+    if not 0 < reach < safe <= 1:
+        raise ValueError("thresholds must satisfy 0 < reach < safe ≤ 1")
+    seats = []
+    for code, seat in projection.seats.items():
+        shares = seat["shares"]
+        ours = shares.get(party, 0.0)
+        best_other = max((v for p, v in shares.items() if p != party), default=0.0)
+        p_win = seat["p_win"].get(party, 0.0)
+        seats.append(
+            TargetSeat(
+                code=code, name=seat["name"], nation=seat.get("nation", ""), held=seat.get("held", ""),
+                winner=seat["winner"], p_win=p_win, share=ours, margin=ours - best_other,
+                category=classify(p_win, seat.get("held") == party, safe, reach),
+            )
+        )
+    seats.sort(key=lambda s: abs(s.p_win - 0.5))
+    return seats
+
+
+def parse_inputs(shares: str, nation_shares: str = "") -> Inputs:
+    from .parties import parse_nation_shares, parse_shares
+
+    return Inputs(gb=parse_shares(shares), nations=parse_nation_shares(nation_shares) if nation_shares else {})
+
+
+NATIONS = GB_NATIONS
