@@ -285,6 +285,7 @@ class StoredCall:
 
     pk: int
     target_id: int
+    person_id: int
     outcome: str
     answers: dict[str, Any]
     submitted_at: datetime.datetime
@@ -325,12 +326,35 @@ def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: s
     return validate_script_answers(campaign.question_set, dict(answers), codes)
 
 
-def _side_effects(campaign: CallCampaign, attempt: CallAttempt, caller: Any) -> None:
+# Outcomes that change the person's record (consent, suppression), which needs the full rows and an audit entry.
+_RECORD_CHANGING = frozenset({Outcome.DO_NOT_CALL, Outcome.DECEASED, Outcome.WRONG_NUMBER})
+
+
+def _side_effects(campaign: CallCampaign, attempt: StoredCall, caller: Any) -> None:
     if attempt.outcome in (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL):
         return  # not reached: kept in the campaign's results, not on the person's timeline
-    if isinstance(caller, CallerRef):
-        from groundswell.accounts.models import User
+    from groundswell.accounts.models import User
 
+    feeds_canvass = (
+        attempt.outcome == Outcome.COMPLETED and campaign.canvass_campaign_id and "support" in attempt.answers
+    )
+    if attempt.outcome not in _RECORD_CHANGING and not feeds_canvass:
+        # The common case (a conversation): one timeline row, written by id without loading anything.
+        add_timeline_entry(
+            Person(pk=attempt.person_id),
+            TimelineEntry.Kind.CALL,
+            f"Phone call ({campaign.name}): {Outcome(attempt.outcome).label.lower()}",
+            {
+                "campaign_id": campaign.pk,
+                "attempt_id": attempt.pk,
+                "outcome": attempt.outcome,
+                "answers": attempt.answers,
+            },
+            actor=User(pk=caller.pk),
+            occurred_at=attempt.submitted_at,
+        )
+        return
+    if isinstance(caller, CallerRef):
         caller = User.objects.get(pk=caller.pk)  # the records below name who made the call
     target = CallTarget.objects.select_related("person", "elector").get(pk=attempt.target_id)
     person = target.person
@@ -388,7 +412,7 @@ SET attempts = attempts + 1, last_outcome = %s, lease_owner_id = NULL,
     state = CASE WHEN %s OR attempts + 1 >= %s THEN 'done' ELSE 'open' END,
     available_at = %s
 WHERE id = %s AND campaign_id = %s AND lease_seq = %s AND lease_owner_id = %s AND state = 'open'
-RETURNING leased_at
+RETURNING leased_at, person_id
 """
 
 
@@ -449,12 +473,14 @@ def submit_result(
             )
             applied = row is not None
             if applied:
-                assigned_at = _as_datetime(row[0])
+                assigned_at, person_id = _as_datetime(row[0]), row[1]
             else:
-                held = CallTarget.objects.filter(pk=target_id, campaign=campaign).values_list("leased_at", "lease_seq")
+                held = CallTarget.objects.filter(pk=target_id, campaign=campaign).values_list(
+                    "leased_at", "lease_seq", "person_id"
+                )
                 if not held:
                     raise ValidationError({"target": "That contact is not in this campaign."})
-                leased_at, seq = held[0]
+                leased_at, seq, person_id = held[0]
                 assigned_at = leased_at if seq == lease_seq else None
             # The unique (caller, client id) constraint makes a replayed result fail here, rolling back the above.
             fields = {
@@ -473,7 +499,7 @@ def submit_result(
                 "applied": applied,
             }
             (pk,) = sql.fetchone(_INSERT_ATTEMPT, list(fields.values()))
-            attempt = StoredCall(pk, target_id, outcome, clean, now, applied)
+            attempt = StoredCall(pk, target_id, person_id, outcome, clean, now, applied)
             _side_effects(campaign, attempt, caller)
             # The next call inside the same transaction: one commit (one WAL flush) per call made, not two.
             following: ContactCard | NoCall | None = None
