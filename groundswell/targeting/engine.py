@@ -20,6 +20,8 @@ from .parties import INDEX, PARTIES
 from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table
 
 METHODS = ("uniform", "proportional", "model")
+MIN_PARTY_RESIDUALS = 200
+MIN_HELD = 3
 NI_SEATS = 18
 SPK = INDEX["SPK"]
 OTH = INDEX["OTH"]
@@ -64,19 +66,26 @@ class SwingModel:
     a bigger share moves by more points.
     """
 
-    coefficients: dict[str, tuple[float, float, float, float]] = field(
+    coefficients: dict[str, tuple[float, ...]] = field(
         default_factory=lambda: {"up": (0.5, 0.5, 0.0, 0.0), "down": (0.5, 0.5, 0.0, 0.0)}
     )
     region_sd: float = 0.02
     seat_sd: float = 0.03
+    party_seat_sd: dict[str, float] = field(default_factory=dict)  # party → seat sd where it could be measured
+    seat_df: float | None = None  # Student-t degrees of freedom of seat errors; None: normal
+    # How far a party's seats held at the base election move together, apart from its other seats: all of a
+    # small party's seats are held ones, so this is what lets its total move (the Lib Dems in 2015).
+    held_sd: float = 0.0
     covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
     covariate_means: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, sd)
     pairs: list[tuple[int, int]] = field(default_factory=list)
     observations: int = 0
 
-    def coefficient(self, party: str, direction: str) -> tuple[float, float, float, float]:
-        """The coefficients for `party` moving in `direction` ("up" or "down"); pooled across parties today."""
-        return self.coefficients.get(f"{party}:{direction}", self.coefficients[direction])
+    def coefficient(self, party: str, direction: str) -> tuple[float, ...]:
+        """The coefficients for `party` moving in `direction` ("up" or "down"), one per FEATURES entry
+        (missing trailing terms are 0)."""
+        found = self.coefficients.get(f"{party}:{direction}", self.coefficients[direction])
+        return tuple(found) + (0.0,) * (len(FEATURES) - len(found))
 
 
 @dataclass
@@ -129,32 +138,52 @@ def transition_factor(s: np.ndarray, n0: np.ndarray, n1: np.ndarray) -> np.ndarr
     return np.divide(here, total, out=np.ones_like(here), where=total > 0)
 
 
+FEATURES = ("change", "proportional", "pull", "flow", "held", "squeeze")
+
+
+def seat_features(
+    s: np.ndarray, n0: np.ndarray, tau: np.ndarray, seats: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The swing model's terms, each written as A + B·(target share): arrays (features, rows, parties) A and B.
+
+    change: the nation's change (uniform swing); proportional: the seat share times the relative change;
+    pull: the seat's distance from the nation's share (regression to the mean); flow: the change times where
+    the losing parties' votes were (gains follow the losers); held: the party that won the seat last time
+    moves differently (incumbency: its MP's personal vote); squeeze: a party out of the top two loses a share
+    of its vote to tactical voting.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(n0 > 0, s / n0, 0.0)
+    # Incumbency and tactical squeeze are about seats: a nation has no MP, so they are off for nations.
+    ranks = np.argsort(np.argsort(-s, axis=-1), axis=-1)
+    held = ((ranks == 0) & (s > 0) & seats).astype(float)
+    squeezed = ((ranks >= 2) & (s > 0) & seats).astype(float)
+    zero, one = np.zeros_like(s), np.ones_like(s)
+    a = np.stack([-n0, -s, s - n0, -tau * n0, held * one, squeezed * s])
+    b = np.stack([one, ratio, zero, tau * one, zero, zero])
+    return a, b
+
+
 def _coefficients(
-    s: np.ndarray, n0: np.ndarray, n1: np.ndarray, method: str, model: SwingModel
+    s: np.ndarray, n0: np.ndarray, n1: np.ndarray, method: str, model: SwingModel, seats: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """(c0, c1) such that predicted share = c0 + c1 * target share, for shares s of units whose parent has
     base shares n0 (broadcast per row) and target shares n1 (used only for the direction of change)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(n0 > 0, s / n0, 0.0)
     if method == "uniform":
-        a, b = np.ones_like(s), np.zeros_like(s)
+        c0, c1 = s - n0, np.ones_like(s)
     elif method == "proportional":
-        a, b = np.zeros_like(s), np.ones_like(s)
+        c0, c1 = np.zeros_like(s), ratio
     elif method == "model":
         up = n1 >= n0
         table = {d: np.array([model.coefficient(p, d) for p in PARTIES]) for d in ("up", "down")}
-        a = np.where(up, table["up"][:, 0], table["down"][:, 0])
-        b = np.where(up, table["up"][:, 1], table["down"][:, 1])
-        g = np.where(up, table["up"][:, 2], table["down"][:, 2])
-        h = np.where(up, table["up"][:, 3], table["down"][:, 3])
+        coef = np.where(up[None], table["up"].T[:, None, :], table["down"].T[:, None, :])
+        a, b = seat_features(s, n0, transition_factor(s, n0, n1), seats)
+        c0 = s + (coef * a).sum(axis=0)
+        c1 = (coef * b).sum(axis=0)
     else:
         raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
-    c1 = a + b * ratio
-    c0 = s - a * n0 - b * s
-    if method == "model":
-        tau = transition_factor(s, n0, n1)
-        c0 = c0 + g * (s - n0) - h * tau * n0
-        c1 = c1 + h * tau
     new = n0 <= 0  # a party with no base share anywhere in the parent: every unit starts from the target share
     c0 = np.where(new, s, c0)
     c1 = np.where(new, 1.0, c1)
@@ -199,7 +228,7 @@ def nation_targets(base: ElectionTable, inputs: Inputs, method: str, model: Swin
         if nation in inputs.nations:
             out[k] = complete_shares(inputs.nations[nation], n0)
         else:
-            c0, c1 = _coefficients(n0[None, :], gb0[None, :], gb1[None, :], method, model)
+            c0, c1 = _coefficients(n0[None, :], gb0[None, :], gb1[None, :], method, model, seats=False)
             # A party standing only in this nation (the SNP, Plaid Cymru) has a GB share that is its share here
             # times the nation's weight, so its GB change maps onto this nation proportionally, whatever the
             # method: a 2-point GB rise for the SNP is a rise of over 20 points in Scotland.
@@ -286,6 +315,35 @@ def _pair_arrays(y0: int, y1: int) -> tuple[ElectionTable, np.ndarray, np.ndarra
     return t0, np.asarray(rows0), t1.shares[rows1], n0[nations], n1[nations]
 
 
+def _mixture_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least squares with the uniform and proportional weights kept non-negative.
+
+    A negative proportional weight (gainers gaining less where they are strong) fits modest past changes but
+    extrapolates absurdly: the Greens' near-quadrupling in 2015 would have wiped them out in the one seat they
+    held. So swing is a mixture of the two, never anti-proportional: a weight that comes out negative is set
+    to zero and the rest refitted.
+    """
+    free = np.ones(x.shape[1], dtype=bool)
+    while True:
+        coef = np.zeros(x.shape[1])
+        coef[free], *_ = np.linalg.lstsq(x[:, free], y, rcond=None)
+        negative = [k for k in (0, 1) if free[k] and coef[k] < 0]
+        if not negative:
+            return coef
+        free[min(negative, key=lambda k: coef[k])] = False
+
+
+def _pooled_fit(rows: list[dict[str, list[tuple[float, ...]]]]) -> dict[str, tuple[float, ...]]:
+    """Coefficients per direction from the rows of every pair given (a direction with under 10 rows: none)."""
+    out = {}
+    for key in ("up", "down"):
+        found = [r for pair in rows for r in pair.get(key, [])]
+        if len(found) >= 10:
+            arr = np.asarray(found)
+            out[key] = tuple(float(c) for c in _mixture_fit(arr[:, :-1], arr[:, -1]))
+    return out
+
+
 def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None) -> SwingModel:
     """Fit the swing model on every same-boundary pair of elections up to `up_to` (the base year).
 
@@ -293,7 +351,7 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
     the Speaker's seat is left out (nobody swings against the Speaker).
     """
     model = SwingModel()
-    rows: dict[str, list[tuple[float, ...]]] = {}
+    rows: list[dict[str, list[tuple[float, ...]]]] = []  # per pair, per direction
     data = []
     for y0, y1 in training_pairs(up_to):
         arrays = _pair_arrays(y0, y1)
@@ -303,38 +361,41 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         s0 = t0.shares[seat_rows]
         model.pairs.append((y0, y1))
         data.append((t0, seat_rows, s0, s1, n0, n1))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(n0 > 0, s0 * (n1 / n0 - 1), 0.0)
-        tau = transition_factor(s0, n0, n1)[:, 0]
+        a, b = seat_features(s0, n0, transition_factor(s0, n0, n1))
+        x = a + b * n1[None]
+        x[FEATURES.index("flow")] *= n1 >= n0  # gains follow the losers; losses have no such term
         use = (s0 > 0) & (n0 > 0) & (n1 > 0)
         use[:, SPK] = False
+        rows.append({})
         for i, p in zip(*np.nonzero(use), strict=True):
             direction = "up" if n1[i, p] >= n0[i, p] else "down"
-            change = n1[i, p] - n0[i, p]
-            flow = change * tau[i] if direction == "up" else 0.0
-            row = (change, rel[i, p], s0[i, p] - n0[i, p], flow, s1[i, p] - s0[i, p])
-            rows.setdefault(direction, []).append(row)
+            rows[-1].setdefault(direction, []).append((*x[:, i, p], s1[i, p] - s0[i, p]))
     # Pooled across parties: coefficients per party were tried and fitted each party's few past elections'
     # quirks (2010→2015 Labour made Labour's 2017 rise proportional); the pooled ones backtest better.
-    for key, found in rows.items():
-        if len(found) >= 10:
-            arr = np.asarray(found)
-            coef, *_ = np.linalg.lstsq(arr[:, :4], arr[:, 4], rcond=None)
-            model.coefficients[key] = tuple(float(c) for c in coef)
-    model.observations = sum(len(v) for v in rows.values())
+    model.coefficients.update(_pooled_fit(rows))
+    model.observations = sum(len(v) for pair in rows for v in pair.values())
     if not data:
         return model
     # Residual sizes, on the sqrt(share) scale, split into a regional part and a seat part.
     region_terms: list[float] = []
-    seat_terms: list[float] = []
+    held_terms: list[float] = []
+    seat_terms: dict[int, list[float]] = {}
     cov_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for t0, seat_rows, s0, s1, n0, n1 in data:
-        c0, c1 = _coefficients(s0, n0, n1, "model", model)
+    for k, (t0, seat_rows, s0, s1, n0, n1) in enumerate(data):
+        # Errors are measured out of sample: each election pair is predicted by coefficients fitted on the
+        # others, as the target election will be. In-sample residuals would make the model overconfident.
+        held_out = SwingModel(coefficients={**model.coefficients, **_pooled_fit(rows[:k] + rows[k + 1 :])})
+        c0, c1 = _coefficients(s0, n0, n1, "model", held_out)
         pred = normalise_rows(c0 + c1 * n1)
         scale = np.sqrt(np.maximum(pred, 0.005))
         z = (s1 - pred) / scale
         stand = (c1 != 0) & (pred > 0)
         stand[:, SPK] = False
+        winners = s0.argmax(axis=1)
+        for p in range(len(PARTIES)):
+            held = (winners == p) & stand[:, p]
+            if held.sum() >= MIN_HELD and p != SPK:
+                held_terms.append(float(z[held, p].mean() - z[stand[:, p], p].mean()))
         regions = t0.regions[seat_rows]
         for r in np.unique(regions):
             in_r = regions == r
@@ -343,12 +404,24 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
                 if sel.sum() >= 5:
                     mean = z[sel, p].mean()
                     region_terms.append(mean)
-                    seat_terms += list(z[sel, p] - mean)
+                    seat_terms.setdefault(p, []).extend(z[sel, p] - mean)
         cov_rows.append((t0, seat_rows, s1 - pred, n1 - n0))
     if region_terms:
         model.region_sd = float(np.sqrt(np.mean(np.square(region_terms))))
+    if held_terms:
+        model.held_sd = float(np.sqrt(np.mean(np.square(held_terms))))
     if seat_terms:
-        model.seat_sd = float(np.std(seat_terms))
+        pooled = np.concatenate([np.asarray(v) for v in seat_terms.values()])
+        model.seat_sd = float(np.std(pooled))
+        # Each party's own spread where it has enough seats to measure one: the Lib Dems' seats (incumbents
+        # holding on, targets won on tactical votes) scatter far more than their share alone implies.
+        model.party_seat_sd = {
+            PARTIES[p]: float(np.std(v)) for p, v in seat_terms.items() if len(v) >= MIN_PARTY_RESIDUALS
+        }
+        # Heavy tails: a seat now and then does something no swing explains (a by-election winner, a local
+        # campaign). Degrees of freedom of a Student-t from the residuals' excess kurtosis, 6 / (df − 4).
+        excess = float(np.mean(pooled**4) / np.mean(pooled**2) ** 2 - 3.0)
+        model.seat_df = float(np.clip(4.0 + 6.0 / excess, 3.0, 30.0)) if excess > 0 else 30.0
     if covariates:
         _fit_covariates(model, covariates, cov_rows)
     return model
@@ -471,8 +544,17 @@ def simulate(
     stands = (setup.c1[order] != 0) | (setup.c0[order] != 0)
     scale = np.where(stands, scale, 0.0).astype(np.float32)
     scale[:, SPK] = 0.0
-    seat_scale = scale * np.float32(setup.model.seat_sd)
+    model = setup.model
+    seat_sd = np.array([model.party_seat_sd.get(p, model.seat_sd) for p in PARTIES], dtype=np.float32)
+    df = model.seat_df
+    if df is not None and df > 2:
+        # A t's variance is df/(df−2) times its scale squared: shrink the scale so the variance stays the fitted one.
+        seat_sd *= np.float32(np.sqrt((df - 2) / df))
+    seat_scale = scale * seat_sd
     region_scale = scale * np.float32(setup.model.region_sd)
+    held = setup.base.shares[order].argmax(axis=1)[:, None] == np.arange(n_parties)[None, :]
+    held_scale = np.where(held, scale * np.float32(model.held_sd), 0.0).astype(np.float32)
+    held_any = bool(model.held_sd > 0)
     c0 = (setup.c0 + setup.adjust)[order].astype(np.float32)
     c1 = setup.c1[order].astype(np.float32)
     targets = setup.nation_targets.astype(np.float32)
@@ -486,9 +568,16 @@ def simulate(
         k = min(chunk, sims - done)
         national = targets[None, :, :] * np.exp(rng.standard_normal((k, 1, n_parties), dtype=np.float32) * rel_sd)
         regional = rng.standard_normal((k, n_regions, n_parties), dtype=np.float32)
+        incumbents = rng.standard_normal((k, 1, n_parties), dtype=np.float32) if held_any else None
         shares = rng.standard_normal((k, n_seats, n_parties), dtype=np.float32)
         shares *= seat_scale
+        if df is not None:
+            # One chi-squared draw per seat and simulation makes every party's error there Student-t at once.
+            mixing = np.sqrt(np.float32(df) / (2 * rng.standard_gamma(df / 2, (k, n_seats), dtype=np.float32)))
+            shares *= mixing[:, :, None]
         shares += c0
+        if incumbents is not None:
+            shares += incumbents * held_scale
         for r, start, stop in region_blocks:
             shares[:, start:stop] += regional[:, r, None, :] * region_scale[start:stop]
         for nation, start, stop in nation_blocks:
