@@ -22,6 +22,7 @@ from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table
 METHODS = ("uniform", "proportional", "model")
 MIN_PARTY_RESIDUALS = 200
 MIN_HELD = 3
+SMALL_PARTY = 0.15
 NI_SEATS = 18
 SPK = INDEX["SPK"]
 OTH = INDEX["OTH"]
@@ -76,6 +77,7 @@ class SwingModel:
     # How far a party's seats held at the base election move together, apart from its other seats: all of a
     # small party's seats are held ones, so this is what lets its total move (the Lib Dems in 2015).
     held_sd: float = 0.0
+    small_held_sd: float = 0.0  # the same for parties under SMALL_PARTY of the GB vote, whose seats move more
     covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
     covariate_means: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, sd)
     pairs: list[tuple[int, int]] = field(default_factory=list)
@@ -138,11 +140,11 @@ def transition_factor(s: np.ndarray, n0: np.ndarray, n1: np.ndarray) -> np.ndarr
     return np.divide(here, total, out=np.ones_like(here), where=total > 0)
 
 
-FEATURES = ("change", "proportional", "pull", "flow", "held", "squeeze")
+FEATURES = ("change", "proportional", "pull", "flow", "held", "squeeze", "region_pull")
 
 
 def seat_features(
-    s: np.ndarray, n0: np.ndarray, tau: np.ndarray, seats: bool = True
+    s: np.ndarray, n0: np.ndarray, tau: np.ndarray, region: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The swing model's terms, each written as A + B·(target share): arrays (features, rows, parties) A and B.
 
@@ -150,25 +152,35 @@ def seat_features(
     pull: the seat's distance from the nation's share (regression to the mean); flow: the change times where
     the losing parties' votes were (gains follow the losers); held: the party that won the seat last time
     moves differently (incumbency: its MP's personal vote); squeeze: a party out of the top two loses a share
-    of its vote to tactical voting.
+    of its vote to tactical voting; region_pull: the seat's region's distance from the nation's share, a
+    regional component of swing inferred from where each party was strong at the base election.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(n0 > 0, s / n0, 0.0)
-    # Incumbency and tactical squeeze are about seats: a nation has no MP, so they are off for nations.
+    # Incumbency, squeeze and region are about seats: without `region` the rows are nations, which have no
+    # MP and are their own region, so those terms are off.
+    seats = region is not None
     ranks = np.argsort(np.argsort(-s, axis=-1), axis=-1)
     held = ((ranks == 0) & (s > 0) & seats).astype(float)
     squeezed = ((ranks >= 2) & (s > 0) & seats).astype(float)
     zero, one = np.zeros_like(s), np.ones_like(s)
-    a = np.stack([-n0, -s, s - n0, -tau * n0, held * one, squeezed * s])
-    b = np.stack([one, ratio, zero, tau * one, zero, zero])
+    region_pull = zero if region is None else region - n0
+    a = np.stack([-n0, -s, s - n0, -tau * n0, held * one, squeezed * s, region_pull])
+    b = np.stack([one, ratio, zero, tau * one, zero, zero, zero])
     return a, b
 
 
 def _coefficients(
-    s: np.ndarray, n0: np.ndarray, n1: np.ndarray, method: str, model: SwingModel, seats: bool = True
+    s: np.ndarray,
+    n0: np.ndarray,
+    n1: np.ndarray,
+    method: str,
+    model: SwingModel,
+    region: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(c0, c1) such that predicted share = c0 + c1 * target share, for shares s of units whose parent has
-    base shares n0 (broadcast per row) and target shares n1 (used only for the direction of change)."""
+    base shares n0 (broadcast per row) and target shares n1 (used only for the direction of change).
+    `region`: the units' regions' base shares when the units are seats; None when they are nations."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(n0 > 0, s / n0, 0.0)
     if method == "uniform":
@@ -179,7 +191,7 @@ def _coefficients(
         up = n1 >= n0
         table = {d: np.array([model.coefficient(p, d) for p in PARTIES]) for d in ("up", "down")}
         coef = np.where(up[None], table["up"].T[:, None, :], table["down"].T[:, None, :])
-        a, b = seat_features(s, n0, transition_factor(s, n0, n1), seats)
+        a, b = seat_features(s, n0, transition_factor(s, n0, n1), region)
         c0 = s + (coef * a).sum(axis=0)
         c1 = (coef * b).sum(axis=0)
     else:
@@ -228,7 +240,7 @@ def nation_targets(base: ElectionTable, inputs: Inputs, method: str, model: Swin
         if nation in inputs.nations:
             out[k] = complete_shares(inputs.nations[nation], n0)
         else:
-            c0, c1 = _coefficients(n0[None, :], gb0[None, :], gb1[None, :], method, model, seats=False)
+            c0, c1 = _coefficients(n0[None, :], gb0[None, :], gb1[None, :], method, model)
             # A party standing only in this nation (the SNP, Plaid Cymru) has a GB share that is its share here
             # times the nation's weight, so its GB change maps onto this nation proportionally, whatever the
             # method: a 2-point GB rise for the SNP is a rise of over 20 points in Scotland.
@@ -270,6 +282,12 @@ def covariate_adjustment(z: np.ndarray | None, model: SwingModel, change: np.nda
     return (z @ coef) * change
 
 
+def in_contention(s: np.ndarray) -> np.ndarray:
+    """(seats, parties): the party won the seat or came second in it."""
+    ranks = np.argsort(np.argsort(-s, axis=-1), axis=-1)
+    return (ranks <= 1) & (s > 0)
+
+
 def prepare(
     base: ElectionTable,
     inputs: Inputs,
@@ -280,7 +298,7 @@ def prepare(
     targets = nation_targets(base, inputs, method, model)
     n0 = np.stack([base.national(n) for n in GB_NATIONS])[base.nations]
     n1 = targets[base.nations]
-    c0, c1 = _coefficients(base.shares, n0, n1, method, model)
+    c0, c1 = _coefficients(base.shares, n0, n1, method, model, base.regional())
     adjust = np.zeros_like(c0)
     if method == "model" and covariates:
         adjust = covariate_adjustment(covariate_matrix(base.codes, model, covariates), model, n1 - n0)
@@ -361,7 +379,7 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         s0 = t0.shares[seat_rows]
         model.pairs.append((y0, y1))
         data.append((t0, seat_rows, s0, s1, n0, n1))
-        a, b = seat_features(s0, n0, transition_factor(s0, n0, n1))
+        a, b = seat_features(s0, n0, transition_factor(s0, n0, n1), t0.regional()[seat_rows])
         x = a + b * n1[None]
         x[FEATURES.index("flow")] *= n1 >= n0  # gains follow the losers; losses have no such term
         use = (s0 > 0) & (n0 > 0) & (n1 > 0)
@@ -378,24 +396,26 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         return model
     # Residual sizes, on the sqrt(share) scale, split into a regional part and a seat part.
     region_terms: list[float] = []
-    held_terms: list[float] = []
+    held_terms: dict[bool, list[float]] = {True: [], False: []}
     seat_terms: dict[int, list[float]] = {}
     cov_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for k, (t0, seat_rows, s0, s1, n0, n1) in enumerate(data):
         # Errors are measured out of sample: each election pair is predicted by coefficients fitted on the
         # others, as the target election will be. In-sample residuals would make the model overconfident.
         held_out = SwingModel(coefficients={**model.coefficients, **_pooled_fit(rows[:k] + rows[k + 1 :])})
-        c0, c1 = _coefficients(s0, n0, n1, "model", held_out)
+        c0, c1 = _coefficients(s0, n0, n1, "model", held_out, t0.regional()[seat_rows])
         pred = normalise_rows(c0 + c1 * n1)
         scale = np.sqrt(np.maximum(pred, 0.005))
         z = (s1 - pred) / scale
         stand = (c1 != 0) & (pred > 0)
         stand[:, SPK] = False
-        winners = s0.argmax(axis=1)
+        contested = in_contention(s0)
+        gb1 = election_table(model.pairs[k][1]).national()
         for p in range(len(PARTIES)):
-            held = (winners == p) & stand[:, p]
+            held = contested[:, p] & stand[:, p]
             if held.sum() >= MIN_HELD and p != SPK:
-                held_terms.append(float(z[held, p].mean() - z[stand[:, p], p].mean()))
+                small = bool(min(t0.national()[p], gb1[p]) < SMALL_PARTY)
+                held_terms[small].append(float(z[held, p].mean() - z[stand[:, p], p].mean()))
         regions = t0.regions[seat_rows]
         for r in np.unique(regions):
             in_r = regions == r
@@ -408,8 +428,13 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         cov_rows.append((t0, seat_rows, s1 - pred, n1 - n0))
     if region_terms:
         model.region_sd = float(np.sqrt(np.mean(np.square(region_terms))))
-    if held_terms:
-        model.held_sd = float(np.sqrt(np.mean(np.square(held_terms))))
+    for small, found in held_terms.items():
+        if found:
+            value = float(np.sqrt(np.mean(np.square(found))))
+            if small:
+                model.small_held_sd = value
+            else:
+                model.held_sd = value
     if seat_terms:
         pooled = np.concatenate([np.asarray(v) for v in seat_terms.values()])
         model.seat_sd = float(np.std(pooled))
@@ -552,9 +577,12 @@ def simulate(
         seat_sd *= np.float32(np.sqrt((df - 2) / df))
     seat_scale = scale * seat_sd
     region_scale = scale * np.float32(setup.model.region_sd)
-    held = setup.base.shares[order].argmax(axis=1)[:, None] == np.arange(n_parties)[None, :]
-    held_scale = np.where(held, scale * np.float32(model.held_sd), 0.0).astype(np.float32)
-    held_any = bool(model.held_sd > 0)
+    held = in_contention(setup.base.shares[order])
+    # Small at either end: the Lib Dems of 2010 (23%) were a small party by 2015 (8%).
+    small = np.minimum(setup.base.national(), gb) < SMALL_PARTY
+    held_sd = np.where(small, model.small_held_sd or model.held_sd, model.held_sd).astype(np.float32)
+    held_scale = np.where(held, scale * held_sd, 0.0).astype(np.float32)
+    held_any = bool(held_sd.max() > 0)
     c0 = (setup.c0 + setup.adjust)[order].astype(np.float32)
     c1 = setup.c1[order].astype(np.float32)
     targets = setup.nation_targets.astype(np.float32)
