@@ -21,7 +21,7 @@ from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table
 
 METHODS = ("uniform", "proportional", "model")
 MIN_PARTY_RESIDUALS = 200
-MIN_HELD = 3
+MIN_CONTESTED = 3
 SMALL_PARTY = 0.15
 NI_SEATS = 18
 SPK = INDEX["SPK"]
@@ -59,12 +59,12 @@ def polling_error_scale(before: int | None = None) -> float:
 class SwingModel:
     """Coefficients of the fitted swing model and the error sizes found in its residuals.
 
-    Seat share change = a·(nation change) + b·(seat share)·(relative nation change) + g·(seat share − nation
-    share) + h·(nation change)·(transition factor): a blend of uniform and proportional swing, a pull towards
-    the nation's average, and gains that follow where the losing parties were strong; separate (a, b, g, h)
-    for parties gaining and losing.
-    Covariate terms scale with the party's nation change. Errors are on the sqrt(share) scale: a party with
-    a bigger share moves by more points.
+    Seat share change = Σ coefficient × term over FEATURES (see `seat_features`): a non-negative mixture of
+    uniform and proportional swing, a pull towards the nation's average, gains that follow where the losing
+    parties were strong, incumbency, tactical squeeze and the region's strength; separate coefficients for
+    parties gaining and losing. Covariate terms scale with the party's nation change. Errors are on the
+    sqrt(share) scale (a party with a bigger share moves by more points), measured out of sample: regional,
+    per seat (per party, Student-t), and shared by the seats each party holds or is second in.
     """
 
     coefficients: dict[str, tuple[float, ...]] = field(
@@ -74,10 +74,11 @@ class SwingModel:
     seat_sd: float = 0.03
     party_seat_sd: dict[str, float] = field(default_factory=dict)  # party → seat sd where it could be measured
     seat_df: float | None = None  # Student-t degrees of freedom of seat errors; None: normal
-    # How far a party's seats held at the base election move together, apart from its other seats: all of a
-    # small party's seats are held ones, so this is what lets its total move (the Lib Dems in 2015).
-    held_sd: float = 0.0
-    small_held_sd: float = 0.0  # the same for parties under SMALL_PARTY of the GB vote, whose seats move more
+    # How far the seats a party won or came second in at the base election move together, apart from its other
+    # seats: a small party's total depends on a handful of such seats, so this is what lets it move (the Lib
+    # Dems in 2015). Separately for parties under SMALL_PARTY of the GB vote, whose few seats move more.
+    contention_sd: float = 0.0
+    small_contention_sd: float = 0.0
     covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
     covariate_means: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, sd)
     pairs: list[tuple[int, int]] = field(default_factory=list)
@@ -282,6 +283,23 @@ def covariate_adjustment(z: np.ndarray | None, model: SwingModel, change: np.nda
     return (z @ coef) * change
 
 
+def home_shares(table: ElectionTable, by_nation: np.ndarray | None = None) -> np.ndarray:
+    """Each party's share of the vote in the nations where it stands (the SNP's is its Scottish share), from
+    the table's results or, if given, from shares per nation (3, parties) weighted by the table's votes."""
+    if by_nation is None:
+        by_nation = np.stack([table.national(n) for n in GB_NATIONS])
+    weights = np.array([table.votes[table.nations == k].sum() for k in range(len(GB_NATIONS))])[:, None]
+    stands = by_nation > 0
+    total = (weights * stands).sum(axis=0)
+    return np.divide((weights * by_nation).sum(axis=0), total, out=np.zeros(by_nation.shape[1]), where=total > 0)
+
+
+def is_small(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Parties under SMALL_PARTY where they stand at either election: the Lib Dems of 2010 (23%) were small by
+    2015 (8%); the SNP, at half of Scotland's vote, never is."""
+    return np.minimum(before, after) < SMALL_PARTY
+
+
 def in_contention(s: np.ndarray) -> np.ndarray:
     """(seats, parties): the party won the seat or came second in it."""
     ranks = np.argsort(np.argsort(-s, axis=-1), axis=-1)
@@ -366,7 +384,7 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
     """Fit the swing model on every same-boundary pair of elections up to `up_to` (the base year).
 
     Least squares on seat share changes, separately for parties gaining and losing in the seat's nation;
-    the Speaker's seat is left out (nobody swings against the Speaker).
+    the Speaker's seat and the "others" are left out of the coefficients' fit.
     """
     model = SwingModel()
     rows: list[dict[str, list[tuple[float, ...]]]] = []  # per pair, per direction
@@ -383,7 +401,11 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         x = a + b * n1[None]
         x[FEATURES.index("flow")] *= n1 >= n0  # gains follow the losers; losses have no such term
         use = (s0 > 0) & (n0 > 0) & (n1 > 0)
+        # Nobody swings against the Speaker; and "others" are a grab-bag whose seat-level changes are about which
+        # independents and minor parties stood, not swing: with them in, the fit for losing parties came out
+        # mostly proportional, driven by others' vanishing candidacies.
         use[:, SPK] = False
+        use[:, OTH] = False
         rows.append({})
         for i, p in zip(*np.nonzero(use), strict=True):
             direction = "up" if n1[i, p] >= n0[i, p] else "down"
@@ -396,7 +418,7 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         return model
     # Residual sizes, on the sqrt(share) scale, split into a regional part and a seat part.
     region_terms: list[float] = []
-    held_terms: dict[bool, list[float]] = {True: [], False: []}
+    contention_terms: dict[bool, list[float]] = {True: [], False: []}
     seat_terms: dict[int, list[float]] = {}
     cov_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for k, (t0, seat_rows, s0, s1, n0, n1) in enumerate(data):
@@ -410,12 +432,11 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         stand = (c1 != 0) & (pred > 0)
         stand[:, SPK] = False
         contested = in_contention(s0)
-        gb1 = election_table(model.pairs[k][1]).national()
+        small = is_small(home_shares(t0), home_shares(election_table(model.pairs[k][1])))
         for p in range(len(PARTIES)):
-            held = contested[:, p] & stand[:, p]
-            if held.sum() >= MIN_HELD and p != SPK:
-                small = bool(min(t0.national()[p], gb1[p]) < SMALL_PARTY)
-                held_terms[small].append(float(z[held, p].mean() - z[stand[:, p], p].mean()))
+            mine = contested[:, p] & stand[:, p]
+            if mine.sum() >= MIN_CONTESTED and p != SPK:
+                contention_terms[bool(small[p])].append(float(z[mine, p].mean() - z[stand[:, p], p].mean()))
         regions = t0.regions[seat_rows]
         for r in np.unique(regions):
             in_r = regions == r
@@ -428,17 +449,17 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         cov_rows.append((t0, seat_rows, s1 - pred, n1 - n0))
     if region_terms:
         model.region_sd = float(np.sqrt(np.mean(np.square(region_terms))))
-    for small, found in held_terms.items():
+    for small, found in contention_terms.items():
         if found:
             value = float(np.sqrt(np.mean(np.square(found))))
             if small:
-                model.small_held_sd = value
+                model.small_contention_sd = value
             else:
-                model.held_sd = value
+                model.contention_sd = value
     if seat_terms:
         pooled = np.concatenate([np.asarray(v) for v in seat_terms.values()])
         model.seat_sd = float(np.std(pooled))
-        # Each party's own spread where it has enough seats to measure one: the Lib Dems' seats (incumbents
+        # Each party's own spread where it has enough seats to measure one: the Lib Dems' seats (shared
         # holding on, targets won on tactical votes) scatter far more than their share alone implies.
         model.party_seat_sd = {
             PARTIES[p]: float(np.std(v)) for p, v in seat_terms.items() if len(v) >= MIN_PARTY_RESIDUALS
@@ -545,7 +566,8 @@ def simulate(
     progress: Callable[[int], None] | None = None,
 ) -> Simulation:
     """Draw `sims` elections: a national error per party (relative, the same in every nation), a regional
-    error per (region, party) and a seat error per (seat, party), the last two sized by the fitted model.
+    error per (region, party), an error per party shared by the seats it won or came second in, and a seat
+    error per (seat, party), Student-t when the model found heavy tails; all but the first sized by the model.
 
     `national_scale` is c in sd = c·sqrt(share) (historical polling error by default; 0 when the shares are
     known, as in a backtest on the actual result).
@@ -577,12 +599,11 @@ def simulate(
         seat_sd *= np.float32(np.sqrt((df - 2) / df))
     seat_scale = scale * seat_sd
     region_scale = scale * np.float32(setup.model.region_sd)
-    held = in_contention(setup.base.shares[order])
-    # Small at either end: the Lib Dems of 2010 (23%) were a small party by 2015 (8%).
-    small = np.minimum(setup.base.national(), gb) < SMALL_PARTY
-    held_sd = np.where(small, model.small_held_sd or model.held_sd, model.held_sd).astype(np.float32)
-    held_scale = np.where(held, scale * held_sd, 0.0).astype(np.float32)
-    held_any = bool(held_sd.max() > 0)
+    contested = in_contention(setup.base.shares[order])
+    small = is_small(home_shares(base), home_shares(base, setup.nation_targets))
+    contention_sd = np.where(small, model.small_contention_sd or model.contention_sd, model.contention_sd)
+    contention_scale = np.where(contested, scale * contention_sd.astype(np.float32), 0.0).astype(np.float32)
+    contention_any = bool(contention_sd.max() > 0)
     c0 = (setup.c0 + setup.adjust)[order].astype(np.float32)
     c1 = setup.c1[order].astype(np.float32)
     targets = setup.nation_targets.astype(np.float32)
@@ -596,7 +617,7 @@ def simulate(
         k = min(chunk, sims - done)
         national = targets[None, :, :] * np.exp(rng.standard_normal((k, 1, n_parties), dtype=np.float32) * rel_sd)
         regional = rng.standard_normal((k, n_regions, n_parties), dtype=np.float32)
-        incumbents = rng.standard_normal((k, 1, n_parties), dtype=np.float32) if held_any else None
+        shared = rng.standard_normal((k, 1, n_parties), dtype=np.float32) if contention_any else None
         shares = rng.standard_normal((k, n_seats, n_parties), dtype=np.float32)
         shares *= seat_scale
         if df is not None:
@@ -604,8 +625,8 @@ def simulate(
             mixing = np.sqrt(np.float32(df) / (2 * rng.standard_gamma(df / 2, (k, n_seats), dtype=np.float32)))
             shares *= mixing[:, :, None]
         shares += c0
-        if incumbents is not None:
-            shares += incumbents * held_scale
+        if shared is not None:
+            shares += shared * contention_scale
         for r, start, stop in region_blocks:
             shares[:, start:stop] += regional[:, r, None, :] * region_scale[start:stop]
         for nation, start, stop in nation_blocks:
