@@ -76,7 +76,7 @@ class SwingModel:
     seat_df: float | None = None  # Student-t degrees of freedom of seat errors; None: normal
     # How far the seats a party won or came second in at the base election move together, apart from its other
     # seats: a small party's total depends on a handful of such seats, so this is what lets it move (the Lib
-    # Dems in 2015). Separately for parties under SMALL_PARTY of the GB vote, whose few seats move more.
+    # Dems in 2015). Separately for parties under SMALL_PARTY of the vote where they stand (see `is_small`).
     contention_sd: float = 0.0
     small_contention_sd: float = 0.0
     covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
