@@ -20,6 +20,9 @@ from .parties import INDEX, PARTIES
 from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table
 
 METHODS = ("uniform", "proportional", "model")
+MIN_PARTY_RESIDUALS = 200
+MIN_CONTESTED = 3
+SMALL_PARTY = 0.15
 NI_SEATS = 18
 SPK = INDEX["SPK"]
 OTH = INDEX["OTH"]
@@ -56,27 +59,36 @@ def polling_error_scale(before: int | None = None) -> float:
 class SwingModel:
     """Coefficients of the fitted swing model and the error sizes found in its residuals.
 
-    Seat share change = a·(nation change) + b·(seat share)·(relative nation change) + g·(seat share − nation
-    share) + h·(nation change)·(transition factor): a blend of uniform and proportional swing, a pull towards
-    the nation's average, and gains that follow where the losing parties were strong; separate (a, b, g, h)
-    for parties gaining and losing.
-    Covariate terms scale with the party's nation change. Errors are on the sqrt(share) scale: a party with
-    a bigger share moves by more points.
+    Seat share change = Σ coefficient × term over FEATURES (see `seat_features`): a non-negative mixture of
+    uniform and proportional swing, a pull towards the nation's average, gains that follow where the losing
+    parties were strong, incumbency, tactical squeeze and the region's strength; separate coefficients for
+    parties gaining and losing. Covariate terms scale with the party's nation change. Errors are on the
+    sqrt(share) scale (a party with a bigger share moves by more points), measured out of sample: regional,
+    per seat (per party, Student-t), and shared by the seats each party holds or is second in.
     """
 
-    coefficients: dict[str, tuple[float, float, float, float]] = field(
+    coefficients: dict[str, tuple[float, ...]] = field(
         default_factory=lambda: {"up": (0.5, 0.5, 0.0, 0.0), "down": (0.5, 0.5, 0.0, 0.0)}
     )
     region_sd: float = 0.02
     seat_sd: float = 0.03
+    party_seat_sd: dict[str, float] = field(default_factory=dict)  # party → seat sd where it could be measured
+    seat_df: float | None = None  # Student-t degrees of freedom of seat errors; None: normal
+    # How far the seats a party won or came second in at the base election move together, apart from its other
+    # seats: a small party's total depends on a handful of such seats, so this is what lets it move (the Lib
+    # Dems in 2015). Separately for parties under SMALL_PARTY of the vote where they stand (see `is_small`).
+    contention_sd: float = 0.0
+    small_contention_sd: float = 0.0
     covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
     covariate_means: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, sd)
     pairs: list[tuple[int, int]] = field(default_factory=list)
     observations: int = 0
 
-    def coefficient(self, party: str, direction: str) -> tuple[float, float, float, float]:
-        """The coefficients for `party` moving in `direction` ("up" or "down"); pooled across parties today."""
-        return self.coefficients.get(f"{party}:{direction}", self.coefficients[direction])
+    def coefficient(self, party: str, direction: str) -> tuple[float, ...]:
+        """The coefficients for `party` moving in `direction` ("up" or "down"), one per FEATURES entry
+        (missing trailing terms are 0)."""
+        found = self.coefficients.get(f"{party}:{direction}", self.coefficients[direction])
+        return tuple(found) + (0.0,) * (len(FEATURES) - len(found))
 
 
 @dataclass
@@ -129,32 +141,62 @@ def transition_factor(s: np.ndarray, n0: np.ndarray, n1: np.ndarray) -> np.ndarr
     return np.divide(here, total, out=np.ones_like(here), where=total > 0)
 
 
+FEATURES = ("change", "proportional", "pull", "flow", "held", "squeeze", "region_pull")
+
+
+def seat_features(
+    s: np.ndarray, n0: np.ndarray, tau: np.ndarray, region: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The swing model's terms, each written as A + B·(target share): arrays (features, rows, parties) A and B.
+
+    change: the nation's change (uniform swing); proportional: the seat share times the relative change;
+    pull: the seat's distance from the nation's share (regression to the mean); flow: the change times where
+    the losing parties' votes were (gains follow the losers); held: the party that won the seat last time
+    moves differently (incumbency: its MP's personal vote); squeeze: a party out of the top two loses a share
+    of its vote to tactical voting; region_pull: the seat's region's distance from the nation's share, a
+    regional component of swing inferred from where each party was strong at the base election.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(n0 > 0, s / n0, 0.0)
+    # Incumbency, squeeze and region are about seats: without `region` the rows are nations, which have no
+    # MP and are their own region, so those terms are off.
+    seats = region is not None
+    ranks = np.argsort(np.argsort(-s, axis=-1), axis=-1)
+    held = ((ranks == 0) & (s > 0) & seats).astype(float)
+    squeezed = ((ranks >= 2) & (s > 0) & seats).astype(float)
+    zero, one = np.zeros_like(s), np.ones_like(s)
+    region_pull = zero if region is None else region - n0
+    a = np.stack([-n0, -s, s - n0, -tau * n0, held * one, squeezed * s, region_pull])
+    b = np.stack([one, ratio, zero, tau * one, zero, zero, zero])
+    return a, b
+
+
 def _coefficients(
-    s: np.ndarray, n0: np.ndarray, n1: np.ndarray, method: str, model: SwingModel
+    s: np.ndarray,
+    n0: np.ndarray,
+    n1: np.ndarray,
+    method: str,
+    model: SwingModel,
+    region: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(c0, c1) such that predicted share = c0 + c1 * target share, for shares s of units whose parent has
-    base shares n0 (broadcast per row) and target shares n1 (used only for the direction of change)."""
+    base shares n0 (broadcast per row) and target shares n1 (used only for the direction of change).
+    `region`: the units' regions' base shares when the units are seats; None when they are nations."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(n0 > 0, s / n0, 0.0)
     if method == "uniform":
-        a, b = np.ones_like(s), np.zeros_like(s)
+        c0, c1 = s - n0, np.ones_like(s)
     elif method == "proportional":
-        a, b = np.zeros_like(s), np.ones_like(s)
+        c0, c1 = np.zeros_like(s), ratio
     elif method == "model":
         up = n1 >= n0
         table = {d: np.array([model.coefficient(p, d) for p in PARTIES]) for d in ("up", "down")}
-        a = np.where(up, table["up"][:, 0], table["down"][:, 0])
-        b = np.where(up, table["up"][:, 1], table["down"][:, 1])
-        g = np.where(up, table["up"][:, 2], table["down"][:, 2])
-        h = np.where(up, table["up"][:, 3], table["down"][:, 3])
+        coef = np.where(up[None], table["up"].T[:, None, :], table["down"].T[:, None, :])
+        a, b = seat_features(s, n0, transition_factor(s, n0, n1), region)
+        c0 = s + (coef * a).sum(axis=0)
+        c1 = (coef * b).sum(axis=0)
     else:
         raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
-    c1 = a + b * ratio
-    c0 = s - a * n0 - b * s
-    if method == "model":
-        tau = transition_factor(s, n0, n1)
-        c0 = c0 + g * (s - n0) - h * tau * n0
-        c1 = c1 + h * tau
     new = n0 <= 0  # a party with no base share anywhere in the parent: every unit starts from the target share
     c0 = np.where(new, s, c0)
     c1 = np.where(new, 1.0, c1)
@@ -241,6 +283,29 @@ def covariate_adjustment(z: np.ndarray | None, model: SwingModel, change: np.nda
     return (z @ coef) * change
 
 
+def home_shares(table: ElectionTable, by_nation: np.ndarray | None = None) -> np.ndarray:
+    """Each party's share of the vote in the nations where it stands (the SNP's is its Scottish share), from
+    the table's results or, if given, from shares per nation (3, parties) weighted by the table's votes."""
+    if by_nation is None:
+        by_nation = np.stack([table.national(n) for n in GB_NATIONS])
+    weights = np.array([table.votes[table.nations == k].sum() for k in range(len(GB_NATIONS))])[:, None]
+    stands = by_nation > 0
+    total = (weights * stands).sum(axis=0)
+    return np.divide((weights * by_nation).sum(axis=0), total, out=np.zeros(by_nation.shape[1]), where=total > 0)
+
+
+def is_small(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Parties under SMALL_PARTY where they stand at either election: the Lib Dems of 2010 (23%) were small by
+    2015 (8%); the SNP, at half of Scotland's vote, never is."""
+    return np.minimum(before, after) < SMALL_PARTY
+
+
+def in_contention(s: np.ndarray) -> np.ndarray:
+    """(seats, parties): the party won the seat or came second in it."""
+    ranks = np.argsort(np.argsort(-s, axis=-1), axis=-1)
+    return (ranks <= 1) & (s > 0)
+
+
 def prepare(
     base: ElectionTable,
     inputs: Inputs,
@@ -251,7 +316,7 @@ def prepare(
     targets = nation_targets(base, inputs, method, model)
     n0 = np.stack([base.national(n) for n in GB_NATIONS])[base.nations]
     n1 = targets[base.nations]
-    c0, c1 = _coefficients(base.shares, n0, n1, method, model)
+    c0, c1 = _coefficients(base.shares, n0, n1, method, model, base.regional())
     adjust = np.zeros_like(c0)
     if method == "model" and covariates:
         adjust = covariate_adjustment(covariate_matrix(base.codes, model, covariates), model, n1 - n0)
@@ -286,14 +351,43 @@ def _pair_arrays(y0: int, y1: int) -> tuple[ElectionTable, np.ndarray, np.ndarra
     return t0, np.asarray(rows0), t1.shares[rows1], n0[nations], n1[nations]
 
 
+def _mixture_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least squares with the uniform and proportional weights kept non-negative.
+
+    A negative proportional weight (gainers gaining less where they are strong) fits modest past changes but
+    extrapolates absurdly: the Greens' near-quadrupling in 2015 would have wiped them out in the one seat they
+    held. So swing is a mixture of the two, never anti-proportional: a weight that comes out negative is set
+    to zero and the rest refitted.
+    """
+    free = np.ones(x.shape[1], dtype=bool)
+    while True:
+        coef = np.zeros(x.shape[1])
+        coef[free], *_ = np.linalg.lstsq(x[:, free], y, rcond=None)
+        negative = [k for k in (0, 1) if free[k] and coef[k] < 0]
+        if not negative:
+            return coef
+        free[min(negative, key=lambda k: coef[k])] = False
+
+
+def _pooled_fit(rows: list[dict[str, list[tuple[float, ...]]]]) -> dict[str, tuple[float, ...]]:
+    """Coefficients per direction from the rows of every pair given (a direction with under 10 rows: none)."""
+    out = {}
+    for key in ("up", "down"):
+        found = [r for pair in rows for r in pair.get(key, [])]
+        if len(found) >= 10:
+            arr = np.asarray(found)
+            out[key] = tuple(float(c) for c in _mixture_fit(arr[:, :-1], arr[:, -1]))
+    return out
+
+
 def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None) -> SwingModel:
     """Fit the swing model on every same-boundary pair of elections up to `up_to` (the base year).
 
     Least squares on seat share changes, separately for parties gaining and losing in the seat's nation;
-    the Speaker's seat is left out (nobody swings against the Speaker).
+    the Speaker's seat and the "others" are left out of the coefficients' fit.
     """
     model = SwingModel()
-    rows: dict[str, list[tuple[float, ...]]] = {}
+    rows: list[dict[str, list[tuple[float, ...]]]] = []  # per pair, per direction
     data = []
     for y0, y1 in training_pairs(up_to):
         arrays = _pair_arrays(y0, y1)
@@ -303,38 +397,46 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         s0 = t0.shares[seat_rows]
         model.pairs.append((y0, y1))
         data.append((t0, seat_rows, s0, s1, n0, n1))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(n0 > 0, s0 * (n1 / n0 - 1), 0.0)
-        tau = transition_factor(s0, n0, n1)[:, 0]
+        a, b = seat_features(s0, n0, transition_factor(s0, n0, n1), t0.regional()[seat_rows])
+        x = a + b * n1[None]
+        x[FEATURES.index("flow")] *= n1 >= n0  # gains follow the losers; losses have no such term
         use = (s0 > 0) & (n0 > 0) & (n1 > 0)
+        # Nobody swings against the Speaker; and "others" are a grab-bag whose seat-level changes are about which
+        # independents and minor parties stood, not swing: with them in, the fit for losing parties came out
+        # mostly proportional, driven by others' vanishing candidacies.
         use[:, SPK] = False
+        use[:, OTH] = False
+        rows.append({})
         for i, p in zip(*np.nonzero(use), strict=True):
             direction = "up" if n1[i, p] >= n0[i, p] else "down"
-            change = n1[i, p] - n0[i, p]
-            flow = change * tau[i] if direction == "up" else 0.0
-            row = (change, rel[i, p], s0[i, p] - n0[i, p], flow, s1[i, p] - s0[i, p])
-            rows.setdefault(direction, []).append(row)
+            rows[-1].setdefault(direction, []).append((*x[:, i, p], s1[i, p] - s0[i, p]))
     # Pooled across parties: coefficients per party were tried and fitted each party's few past elections'
     # quirks (2010→2015 Labour made Labour's 2017 rise proportional); the pooled ones backtest better.
-    for key, found in rows.items():
-        if len(found) >= 10:
-            arr = np.asarray(found)
-            coef, *_ = np.linalg.lstsq(arr[:, :4], arr[:, 4], rcond=None)
-            model.coefficients[key] = tuple(float(c) for c in coef)
-    model.observations = sum(len(v) for v in rows.values())
+    model.coefficients.update(_pooled_fit(rows))
+    model.observations = sum(len(v) for pair in rows for v in pair.values())
     if not data:
         return model
     # Residual sizes, on the sqrt(share) scale, split into a regional part and a seat part.
     region_terms: list[float] = []
-    seat_terms: list[float] = []
+    contention_terms: dict[bool, list[float]] = {True: [], False: []}
+    seat_terms: dict[int, list[float]] = {}
     cov_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for t0, seat_rows, s0, s1, n0, n1 in data:
-        c0, c1 = _coefficients(s0, n0, n1, "model", model)
+    for k, (t0, seat_rows, s0, s1, n0, n1) in enumerate(data):
+        # Errors are measured out of sample: each election pair is predicted by coefficients fitted on the
+        # others, as the target election will be. In-sample residuals would make the model overconfident.
+        held_out = SwingModel(coefficients={**model.coefficients, **_pooled_fit(rows[:k] + rows[k + 1 :])})
+        c0, c1 = _coefficients(s0, n0, n1, "model", held_out, t0.regional()[seat_rows])
         pred = normalise_rows(c0 + c1 * n1)
         scale = np.sqrt(np.maximum(pred, 0.005))
         z = (s1 - pred) / scale
         stand = (c1 != 0) & (pred > 0)
         stand[:, SPK] = False
+        contested = in_contention(s0)
+        small = is_small(home_shares(t0), home_shares(election_table(model.pairs[k][1])))
+        for p in range(len(PARTIES)):
+            mine = contested[:, p] & stand[:, p]
+            if mine.sum() >= MIN_CONTESTED and p != SPK:
+                contention_terms[bool(small[p])].append(float(z[mine, p].mean() - z[stand[:, p], p].mean()))
         regions = t0.regions[seat_rows]
         for r in np.unique(regions):
             in_r = regions == r
@@ -343,12 +445,29 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
                 if sel.sum() >= 5:
                     mean = z[sel, p].mean()
                     region_terms.append(mean)
-                    seat_terms += list(z[sel, p] - mean)
+                    seat_terms.setdefault(p, []).extend(z[sel, p] - mean)
         cov_rows.append((t0, seat_rows, s1 - pred, n1 - n0))
     if region_terms:
         model.region_sd = float(np.sqrt(np.mean(np.square(region_terms))))
+    for small, found in contention_terms.items():
+        if found:
+            value = float(np.sqrt(np.mean(np.square(found))))
+            if small:
+                model.small_contention_sd = value
+            else:
+                model.contention_sd = value
     if seat_terms:
-        model.seat_sd = float(np.std(seat_terms))
+        pooled = np.concatenate([np.asarray(v) for v in seat_terms.values()])
+        model.seat_sd = float(np.std(pooled))
+        # Each party's own spread where it has enough seats to measure one: the Lib Dems' seats (shared
+        # holding on, targets won on tactical votes) scatter far more than their share alone implies.
+        model.party_seat_sd = {
+            PARTIES[p]: float(np.std(v)) for p, v in seat_terms.items() if len(v) >= MIN_PARTY_RESIDUALS
+        }
+        # Heavy tails: a seat now and then does something no swing explains (a by-election winner, a local
+        # campaign). Degrees of freedom of a Student-t from the residuals' excess kurtosis, 6 / (df − 4).
+        excess = float(np.mean(pooled**4) / np.mean(pooled**2) ** 2 - 3.0)
+        model.seat_df = float(np.clip(4.0 + 6.0 / excess, 3.0, 30.0)) if excess > 0 else 30.0
     if covariates:
         _fit_covariates(model, covariates, cov_rows)
     return model
@@ -447,7 +566,8 @@ def simulate(
     progress: Callable[[int], None] | None = None,
 ) -> Simulation:
     """Draw `sims` elections: a national error per party (relative, the same in every nation), a regional
-    error per (region, party) and a seat error per (seat, party), the last two sized by the fitted model.
+    error per (region, party), an error per party shared by the seats it won or came second in, and a seat
+    error per (seat, party), Student-t when the model found heavy tails; all but the first sized by the model.
 
     `national_scale` is c in sd = c·sqrt(share) (historical polling error by default; 0 when the shares are
     known, as in a backtest on the actual result).
@@ -471,8 +591,19 @@ def simulate(
     stands = (setup.c1[order] != 0) | (setup.c0[order] != 0)
     scale = np.where(stands, scale, 0.0).astype(np.float32)
     scale[:, SPK] = 0.0
-    seat_scale = scale * np.float32(setup.model.seat_sd)
+    model = setup.model
+    seat_sd = np.array([model.party_seat_sd.get(p, model.seat_sd) for p in PARTIES], dtype=np.float32)
+    df = model.seat_df
+    if df is not None and df > 2:
+        # A t's variance is df/(df−2) times its scale squared: shrink the scale so the variance stays the fitted one.
+        seat_sd *= np.float32(np.sqrt((df - 2) / df))
+    seat_scale = scale * seat_sd
     region_scale = scale * np.float32(setup.model.region_sd)
+    contested = in_contention(setup.base.shares[order])
+    small = is_small(home_shares(base), home_shares(base, setup.nation_targets))
+    contention_sd = np.where(small, model.small_contention_sd or model.contention_sd, model.contention_sd)
+    contention_scale = np.where(contested, scale * contention_sd.astype(np.float32), 0.0).astype(np.float32)
+    contention_any = bool(contention_sd.max() > 0)
     c0 = (setup.c0 + setup.adjust)[order].astype(np.float32)
     c1 = setup.c1[order].astype(np.float32)
     targets = setup.nation_targets.astype(np.float32)
@@ -486,9 +617,16 @@ def simulate(
         k = min(chunk, sims - done)
         national = targets[None, :, :] * np.exp(rng.standard_normal((k, 1, n_parties), dtype=np.float32) * rel_sd)
         regional = rng.standard_normal((k, n_regions, n_parties), dtype=np.float32)
+        shared = rng.standard_normal((k, 1, n_parties), dtype=np.float32) if contention_any else None
         shares = rng.standard_normal((k, n_seats, n_parties), dtype=np.float32)
         shares *= seat_scale
+        if df is not None:
+            # One chi-squared draw per seat and simulation makes every party's error there Student-t at once.
+            mixing = np.sqrt(np.float32(df) / (2 * rng.standard_gamma(df / 2, (k, n_seats), dtype=np.float32)))
+            shares *= mixing[:, :, None]
         shares += c0
+        if shared is not None:
+            shares += shared * contention_scale
         for r, start, stop in region_blocks:
             shares[:, start:stop] += regional[:, r, None, :] * region_scale[start:stop]
         for nation, start, stop in nation_blocks:

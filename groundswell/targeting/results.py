@@ -140,6 +140,15 @@ class ElectionTable:
         total = votes.sum()
         return votes.sum(axis=0) / total if total else np.zeros(len(PARTIES))
 
+    def regional(self) -> np.ndarray:
+        """(seats, parties): each seat's region's vote shares."""
+        out = np.zeros_like(self.shares)
+        for r in np.unique(self.regions):
+            in_r = self.regions == r
+            votes = self.votes[in_r].sum(axis=0)
+            out[in_r] = votes / votes.sum() if votes.sum() else 0.0
+        return out
+
     def index_of(self) -> dict[str, int]:
         return {code: i for i, code in enumerate(self.codes)}
 
