@@ -529,6 +529,10 @@ def _enter_item(
     }
 
 
+def _elector_key(match: Match | None) -> int:
+    return match.elector_id if match is not None and match.elector_id is not None else -1
+
+
 def sync(
     polling_day: PollingDay,
     items: list[dict],
@@ -552,15 +556,25 @@ def sync(
         stations = {s.pk: s for s in polling_day.stations.all()}
     day_stations = list(stations.values())
     planned = [_plan_item(polling_day, stations, day_stations, item) for item in items]
-    results: list[dict[str, Any]] = []
-    with _write_transaction(has_undo=any(item.get("op") == "undo" for item in items)):
-        for item, (out, station, match) in zip(items, planned, strict=True):
+    has_undo = any(item.get("op") == "undo" for item in items)
+    # In one transaction, two tellers' batches that share voters must take the one-vote index's locks in the same
+    # order, or each waits for the other's uncommitted entry (a deadlock): so a batch's entries are written in
+    # elector order, keeping the queue's own order among entries for the same elector (and for an undo batch,
+    # which commits item by item, the queue's order throughout). Answers still come back in the queue's order.
+    order = list(range(len(items)))
+    if not has_undo:
+        order.sort(key=lambda i: (_elector_key(planned[i][2]), i))
+    answered: dict[int, dict[str, Any]] = {}
+    with _write_transaction(has_undo=has_undo):
+        for i in order:
+            item, (out, station, match) = items[i], planned[i]
             if "status" in out:
-                results.append(out)
+                answered[i] = out
             elif station is None:
-                results.append(_undo_item(polling_day, item, out, user, request))
+                answered[i] = _undo_item(polling_day, item, out, user, request)
             else:
-                results.append(_enter_item(polling_day, station, match, out, user))
+                answered[i] = _enter_item(polling_day, station, match, out, user)
+        results = [answered[i] for i in range(len(items))]
         if items:
             record(
                 AuditEntry.Action.CREATED,
