@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core import signing
 
-from .models import CallCampaign, PhonebankSession, SessionCaller
+from .models import PhonebankSession, SessionCaller
 
 SALT = "groundswell.phonebank.seat"
 MAX_AGE = 16 * 3600  # a long day's session; the page asks for a fresh token when it reloads
@@ -98,7 +98,3 @@ def check(token: str | None, session_token: str) -> tuple[Seat, PhonebankSession
 def join(session: PhonebankSession, user: Any) -> SessionCaller:
     seat, _ = SessionCaller.objects.get_or_create(session=session, user=user)
     return seat
-
-
-def campaign_is_calling(campaign: CallCampaign) -> bool:
-    return campaign.status == CallCampaign.Status.ACTIVE

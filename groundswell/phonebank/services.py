@@ -555,14 +555,6 @@ def leased_number(campaign: CallCampaign, caller_id: int, target_id: int, lease_
     )
 
 
-def release_expired_count(campaign: CallCampaign, now: datetime.datetime | None = None) -> int:
-    """How many leases have run out (their contacts are back in the queue already; this only reports)."""
-    now = now or timezone.now()
-    return CallTarget.objects.filter(
-        campaign=campaign, state=CallTarget.State.OPEN, lease_owner__isnull=False, available_at__lte=now
-    ).count()
-
-
 def set_status(campaign: CallCampaign, status: str, actor: Any = None) -> None:
     if status not in CallCampaign.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})

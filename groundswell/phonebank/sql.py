@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connections
@@ -29,12 +30,10 @@ def _sqlite_params(conn: Any, values: Sequence[Any]) -> list[Any]:
 def fetchone(sql: str, values: Sequence[Any], using: str = "default") -> tuple | None:
     conn = connections[using]
     if conn.vendor == "postgresql":
-        import psycopg
         from psycopg.types.json import Jsonb
 
-        conn.ensure_connection()
         values = [Jsonb(v) if isinstance(v, dict | list) else v for v in values]
-        with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
+        with _pg_cursor(conn) as cursor:
             cursor.execute(sql, values, prepare=True)
             return cursor.fetchone()
     with conn.cursor() as cursor:
@@ -45,16 +44,18 @@ def fetchone(sql: str, values: Sequence[Any], using: str = "default") -> tuple |
 def fetchall(sql: str, values: Sequence[Any], using: str = "default") -> list[tuple]:
     conn = connections[using]
     if conn.vendor == "postgresql":
-        return _pg_fetchall(conn, sql, values)
+        with _pg_cursor(conn) as cursor:
+            cursor.execute(sql, values, prepare=True)
+            return cursor.fetchall()
     with conn.cursor() as cursor:
         cursor.execute(sql, _sqlite_params(conn, values))
         return cursor.fetchall()
 
 
-def _pg_fetchall(conn: Any, sql: str, values: Sequence[Any]) -> list[tuple]:
+@contextmanager
+def _pg_cursor(conn: Any) -> Iterator[Any]:
     import psycopg
 
     conn.ensure_connection()
     with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
-        cursor.execute(sql, values, prepare=True)
-        return cursor.fetchall()
+        yield cursor
