@@ -42,6 +42,9 @@ class Perm(StrEnum):
     MANAGE_PHONEBANK = "manage_phonebank"
     # Seat projections, target lists, organiser allocation, the poll tracker and seats' canvass pictures.
     VIEW_TARGETING = "view_targeting"
+    # Build surveys, invite people by personal link, read results (aggregates) and export them.
+    # (Discussion hosts need no permission to enter their room's responses: they are named on the discussion.)
+    MANAGE_SURVEYS = "manage_surveys"
 
 
 _ALL = set(Perm)
@@ -62,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.KNOCK_UP,
         Perm.MANAGE_PHONEBANK,
         Perm.VIEW_TARGETING,
+        Perm.MANAGE_SURVEYS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -74,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.KNOCK_UP,
         Perm.MANAGE_PHONEBANK,
         Perm.VIEW_TARGETING,
+        Perm.MANAGE_SURVEYS,
     },
     Role.DATA_PROTECTION_OFFICER: {
         Perm.VIEW_DASHBOARD,

@@ -304,6 +304,8 @@ CUSTOM_KINDS = (
     Question.Kind.TEXT,
 )
 CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.RANKING)
+# Surveys' web form can also take a ranking (a rank number per choice).
+SURVEY_KINDS = (*CUSTOM_KINDS, Question.Kind.RANKING)
 # Kinds whose answers a condition can test: a fixed set of values.
 CONDITION_SOURCE_KINDS = (
     Question.Kind.SUPPORT,
@@ -420,8 +422,14 @@ def add_custom_question(
     condition_values: Iterable[str] = (),
     support_codes: Iterable[str] = (),
     reserved_keys: Iterable[str] = (),
+    section: str = "",
+    kinds: Iterable[str] = CUSTOM_KINDS,
 ) -> Question:
-    """Append an organiser's question, keyed from its text, optionally shown only after certain earlier answers."""
+    """Append an organiser's question, keyed from its text, optionally shown only after certain earlier answers.
+
+    `kinds` widens the allowed kinds where the form can answer them (surveys add ranking); `section` heads a
+    group of questions on a survey page.
+    """
     # Serialise additions to one set so two organisers cannot both take the same key or order.
     QuestionSet.objects.select_for_update().filter(pk=question_set.pk).values_list("pk", flat=True).first()
     text = (text or "").strip()
@@ -429,8 +437,11 @@ def add_custom_question(
         raise ValidationError("Write the question")
     if len(text) > 500:
         raise ValidationError("The question is longer than 500 characters")
-    if kind not in CUSTOM_KINDS:
+    if kind not in tuple(kinds):
         raise ValidationError(f"Choose one of the question kinds (not {kind!r})")
+    section = (section or "").strip()
+    if len(section) > 200:
+        raise ValidationError("The section heading is longer than 200 characters")
     choices = list(choices)
     if kind in CHOICE_KINDS and len(choices) < 2:
         raise ValidationError("A choice question needs at least two choices, one per line")
@@ -454,6 +465,7 @@ def add_custom_question(
         choices=choices,
         scale=scale,
         required=required,
+        section=section,
     )
     if condition:
         question.condition = condition

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "groundswell.gotv",
     "groundswell.phonebank",
     "groundswell.targeting",
+    "groundswell.surveys",
     "groundswell.bench",
 ]
 

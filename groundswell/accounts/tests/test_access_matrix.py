@@ -38,6 +38,8 @@ EXPECTED: dict[str, set[Perm]] = {
     Role.VOLUNTEER: {P.VIEW_OWN_RECORD, P.KNOCK_UP},
     Role.MEMBER: {P.VIEW_OWN_RECORD},
 }  # fmt: skip
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_SURVEYS}
+EXPECTED[Role.COORDINATOR] = EXPECTED[Role.COORDINATOR] | {P.MANAGE_SURVEYS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}
