@@ -163,7 +163,7 @@ def _timed(client: Any, url: str, runs: int) -> list[float]:
 
 def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
     from allauth.mfa.totp.internal.auth import TOTP
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import override_settings
 
@@ -177,7 +177,8 @@ def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
     RoleAssignment.objects.create(user=organiser, role=Role.ORGANISER, unit=unit)
     TOTP.activate(organiser, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     survey = _build_survey(organiser, unit)
-    answer_count = _insert_responses(survey, count, progress)
+    with transaction.atomic():  # one commit for the whole load (SQLite would otherwise sync every chunk)
+        answer_count = _insert_responses(survey, count, progress)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and connection.get_autocommit():
             # What autovacuum does soon after a bulk load: statistics, and the visibility map that lets the

@@ -1,9 +1,10 @@
 """Reads: who runs which surveys, the results (counts per question, charts, cross-tabs), free-text answers and
 identified responses.
 
-Results are one GROUP BY over ResponseAnswer's covering index (survey, question_key, value, number) — counts,
-sums of positions, and "respondents" counted as the rows in first position (every multiple-choice or ranking
-answer has exactly one) — so a results page costs the same few queries at 10 or 100,000 responses.
+Results are one GROUP BY over ResponseAnswer's covering index (survey, question_key, value, number), from which
+counts, sums of positions, and "respondents" (the rows in first position: every multiple-choice or ranking
+answer has exactly one) are folded in Python — so a results page is the same few queries at 10 or 100,000
+responses, and the database reads index entries only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 
 from groundswell.accounts import access
 from groundswell.geography.models import Constituency, Ward
@@ -134,14 +135,14 @@ def results(survey: Survey, channel: str = "") -> dict[str, Any]:
     """Every question's counts (bars for the charts), respondents, means; totals by channel."""
     questions = survey_questions(survey)
     grouped: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
-    rows = (
-        _filtered_answers(survey, channel)
-        .values("question_key", "value")
-        .annotate(n=Count("*"), firsts=Count("number", filter=Q(number=1)), total=Sum("number"))
-        .order_by()
-    )
-    for r in rows:
-        grouped[r["question_key"]][r["value"]] = {"n": r["n"], "firsts": r["firsts"], "total": r["total"] or 0}
+    # Grouped by position too, so the database only counts along its index (no per-row CASE or SUM); the few
+    # (value, position) groups are folded here: count, respondents (rows at position 1), sum of positions.
+    rows = _filtered_answers(survey, channel).values_list("question_key", "value", "number").annotate(n=Count("*"))
+    for key, value, number, n in rows.order_by():
+        c = grouped[key].setdefault(value, {"n": 0, "firsts": 0, "total": 0})
+        c["n"] += n
+        c["firsts"] += n if number == 1 else 0
+        c["total"] += (number or 0) * n
     by_channel = {
         r["channel"]: r["n"]
         for r in Response.objects.filter(survey=survey).values("channel").annotate(n=Count("*")).order_by()
@@ -223,14 +224,12 @@ def crosstab(survey: Survey, question: Question, dimension: str, channel: str = 
         qs = qs.filter(number=1)
     cells: dict[str, dict[str, int]] = defaultdict(dict)
     respondents: dict[str, int] = defaultdict(int)
-    for r in (
-        qs.values(f"response__{column}", "value")
-        .annotate(n=Count("*"), firsts=Count("number", filter=Q(number=1)))
-        .order_by()
+    for group, value, number, n in (
+        qs.values_list(f"response__{column}", "value", "number").annotate(n=Count("*")).order_by()
     ):
-        group = r[f"response__{column}"]
-        cells[group][r["value"]] = r["n"]
-        respondents[group] += r["firsts"] if question.kind == Question.Kind.MULTIPLE else r["n"]
+        cells[group][value] = cells[group].get(value, 0) + n
+        if question.kind != Question.Kind.MULTIPLE or number == 1:
+            respondents[group] += n
     labels = _dimension_labels(dimension, set(cells))
     columns = _choice_labels(question)
     rows = []
@@ -253,10 +252,10 @@ def text_questions(survey: Survey) -> list[Question]:
     return [q for q in survey_questions(survey) if q.kind == Question.Kind.TEXT]
 
 
-def text_answers(survey: Survey, *, question_key: str = "", search: str = "", tag: str = "", page: int = 1) -> Page:
-    qs = ResponseAnswer.objects.filter(survey=survey).exclude(text="")
-    if question_key:
-        qs = qs.filter(question_key=question_key)
+def text_answers(survey: Survey, *, question_keys: list[str], search: str = "", tag: str = "", page: int = 1) -> Page:
+    """Written answers to `question_keys`, newest first, 50 a page. By key, so the count and the page read the
+    (survey, question_key, …) index range of the text questions, not every answer row of the survey."""
+    qs = ResponseAnswer.objects.filter(survey=survey, question_key__in=question_keys).exclude(text="")
     if search:
         qs = qs.filter(text__icontains=search.strip())
     if tag:

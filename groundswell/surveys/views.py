@@ -319,7 +319,11 @@ def text_answers(request: HttpRequest, pk: int) -> HttpResponse:
     key = key if key in {q.key for q in questions} else ""
     search, tag = request.GET.get("q", "")[:100], request.GET.get("tag", "")[:50]
     page = selectors.text_answers(
-        survey, question_key=key, search=search, tag=tag, page=_int_or_none(request.GET.get("page", "")) or 1
+        survey,
+        question_keys=[key] if key else [q.key for q in questions],
+        search=search,
+        tag=tag,
+        page=_int_or_none(request.GET.get("page", "")) or 1,
     )
     labels = {q.key: q.text for q in questions}
     for answer in page:
@@ -365,7 +369,7 @@ def answer_tag(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
         )
     if error:
         messages.error(request, error)
-    return redirect(request.POST.get("next") or reverse("surveys:text", args=[survey.pk]))
+    return redirect("surveys:text", pk=survey.pk)
 
 
 def _export_page(
