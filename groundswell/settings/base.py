@@ -187,3 +187,7 @@ LOGGING = {
 
 # The demo is built around one real constituency.
 DEMO_CONSTITUENCY_CODE = "E14000889"  # Reading East, 2010–2024 boundaries
+
+# Public survey links: submissions per client address per window (groundswell/surveys/ratelimit.py).
+SURVEYS_PUBLIC_RATE_LIMIT = int(os.environ.get("SURVEYS_PUBLIC_RATE_LIMIT", "20"))
+SURVEYS_PUBLIC_RATE_WINDOW = int(os.environ.get("SURVEYS_PUBLIC_RATE_WINDOW", "3600"))
