@@ -1,0 +1,535 @@
+"""The sending engine behind the email and SMS tasks: claim rows, send, record, write the timeline.
+
+Idempotency (a restarted or second worker never sends a row twice):
+
+1. A worker *claims* a batch of recipient rows: queued rows (due for a retry, if any) and rows whose lease ran
+   out (their worker died). On PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`, so workers take different rows
+   without waiting; on SQLite (which has no row locks and whose write transactions are serialised anyway) a
+   conditional UPDATE of candidate rows, keeping only those the UPDATE actually changed. Either way the rows
+   get status 'sending', a lease owner token unique to this claim, and a lease end.
+2. Each message carries a Message-ID derived from its row (the same on every retry), so a provider or the
+   benchmark's recording backend can recognise a repeat.
+3. Straight after the backend accepts a message, one autocommitted UPDATE marks that row 'sent' — only if this
+   claim still owns it. A worker stops sending from a batch well before its lease ends, so a lease never runs out
+   under a live worker.
+
+The residual window: a worker killed after the backend accepted a message but before that one UPDATE committed
+leaves the row 'sending'; when its lease ends another worker sends it again. That is at most one duplicate per
+killed worker (the message in flight), never a batch. Closing it entirely needs a provider that honours an
+idempotency key; the stable Message-ID is passed so one that does can.
+
+Timeline entries are bulk-created per batch for the rows it sent; rows sent by a worker that died before
+writing them are picked up (by lease expiry, the same way) by the next run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.db.models import F, Model, Q
+from django.template import Context, Engine
+from django.urls import reverse
+from django.utils import timezone
+
+from groundswell.people.models import EmailAddress, Person, Suppression, TimelineEntry
+from groundswell.people.selectors import UNUSABLE_EMAIL_STATUSES, contactable
+
+from .models import EmailRecipient, EmailSend, RecipientStatus, SendStatus, SmsRecipient, SmsSend
+from .sms import SmsError, get_adapter
+
+BATCH_SIZE = 200
+LEASE_SECONDS = 120
+# Stop sending from a batch this long before its lease ends (slow backends, clock drift between hosts).
+LEASE_MARGIN_SECONDS = 30
+MAX_ATTEMPTS = 4
+RETRY_DELAYS = (10, 60, 300)  # seconds before the 2nd, 3rd and 4th attempts
+# A task waits in-process for retries due this soon; later ones are left for `queue_send` / resume_sends.
+MAX_INLINE_WAIT_SECONDS = 15
+
+_TEXT_ENGINE = Engine(autoescape=False)
+_HTML_ENGINE = Engine(autoescape=True)
+UNSUBSCRIBE_SALT = "groundswell.messaging.unsubscribe"
+
+SMS_OPT_OUT = "Reply STOP to opt out"
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+# ------------------------------------------------------------------------------------------ rendering
+
+
+def compile_template(text: str, html: bool = False) -> Any:
+    return (_HTML_ENGINE if html else _TEXT_ENGINE).from_string(text)
+
+
+def render(template: Any, data: dict[str, Any], html: bool = False) -> str:
+    # Context() escapes by default whatever the engine says; only the HTML part should be escaped.
+    return template.render(Context(data, autoescape=html))
+
+
+def unsubscribe_token(recipient_id: int) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(["e", recipient_id])
+
+
+def read_unsubscribe_token(token: str) -> int:
+    """The email recipient row id in a token; raises signing.BadSignature for anything forged or mangled."""
+    kind, recipient_id = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    if kind != "e":
+        raise signing.BadSignature("not an email unsubscribe token")
+    return int(recipient_id)
+
+
+def unsubscribe_url(recipient_id: int) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("messaging:unsubscribe", args=[unsubscribe_token(recipient_id)])
+
+
+def merge_context(given_name: str, family_name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"given_name": given_name or "", "family_name": family_name or "", **(extra or {})}
+
+
+def message_id_for(channel: str, send_id: int, recipient_id: int) -> str:
+    domain = _setting("MESSAGING_MESSAGE_ID_DOMAIN", "groundswell.invalid")
+    return f"<gs.{channel}{send_id}.{recipient_id}@{domain}>"
+
+
+def sms_body(body: str) -> str:
+    # Every promotional text says how to stop them (PECR reg. 22(3)(b): a simple means of refusing).
+    return body if "STOP" in body.upper() else f"{body}\n{SMS_OPT_OUT}"
+
+
+# ------------------------------------------------------------------------------------------ claiming
+
+
+def _claimable(now: datetime.datetime) -> Q:
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return (Q(status=RecipientStatus.QUEUED) & due) | Q(status=RecipientStatus.SENDING, lease_until__lt=now)
+
+
+def claim(model: type[Model], send_id: int, token: str, limit: int, lease_seconds: int = LEASE_SECONDS) -> list[int]:
+    """Lease up to `limit` rows of one send to `token`; returns their ids (possibly empty)."""
+    now = timezone.now()
+    rows = model.objects.filter(send_id=send_id).filter(_claimable(now))
+    lease = {
+        "status": RecipientStatus.SENDING,
+        "lease_owner": token,
+        "lease_until": now + datetime.timedelta(seconds=lease_seconds),
+        "attempts": F("attempts") + 1,
+    }
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(rows.select_for_update(skip_locked=True).order_by("id").values_list("id", flat=True)[:limit])
+            if ids:
+                model.objects.filter(id__in=ids).update(**lease)
+        return ids
+    # SQLite ignores skip_locked. The UPDATE re-checks the claimable condition, so a row another worker took
+    # in between is not taken again; the rows that carry our token afterwards are ours.
+    candidates = list(rows.order_by("id").values_list("id", flat=True)[:limit])
+    if not candidates:
+        return []
+    changed = model.objects.filter(id__in=candidates).filter(_claimable(now)).update(**lease)
+    if not changed:
+        return []
+    return list(model.objects.filter(id__in=candidates, lease_owner=token).values_list("id", flat=True))
+
+
+def release(model: type[Model], token: str) -> int:
+    """Give back rows this claim leased but did not send (so another claim can take them now)."""
+    return model.objects.filter(lease_owner=token, status=RecipientStatus.SENDING).update(
+        status=RecipientStatus.QUEUED, lease_until=None, attempts=F("attempts") - 1
+    )
+
+
+# ------------------------------------------------------------------------------------------ throttling
+
+
+class TokenBucket:
+    """Allow `rate` messages a second on average, bursts up to `capacity`."""
+
+    def __init__(self, rate: float | None, capacity: float | None = None, clock=None, sleep=None):
+        self.rate = rate if rate and rate > 0 else None
+        self.capacity = capacity or max(1.0, self.rate or 1.0)
+        self.tokens = self.capacity
+        self.clock = clock or time.monotonic
+        self.sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up late so tests can patch it
+        self.last = self.clock()
+
+    def take(self) -> None:
+        if self.rate is None:
+            return
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            wait = (1 - self.tokens) / self.rate
+            self.sleep(wait)
+            self.last = self.clock()
+            self.tokens = 1.0
+        self.tokens -= 1
+
+
+# ------------------------------------------------------------------------------------------ channels
+
+
+@dataclass
+class Outgoing:
+    recipient_id: int
+    person_id: int
+    to: str
+    message_id: str
+
+
+@dataclass
+class Channel:
+    name: str  # "email" | "sms"
+    send_model: type[Model]
+    recipient_model: type[Model]
+    timeline_kind: str
+    load: Callable[[Any, list[int]], list[dict[str, Any]]]
+    deliver: Callable[[Any, list[dict[str, Any]], Callable[[], None], Callable[[], bool], Callable], None]
+    summary: Callable[[Any], str]
+
+
+def _load_rows(channel: str, send: Any, ids: list[int], to_field: str) -> list[dict[str, Any]]:
+    """The claimed rows, minus any whose person or address became uncontactable since the list was frozen
+    (those are marked skipped): suppression and withdrawn consent apply up to the moment of sending."""
+    model = EmailRecipient if channel == "email" else SmsRecipient
+    rows = list(
+        model.objects.filter(id__in=ids)
+        .order_by("id")
+        .values("id", "person_id", to_field, "merge_data", "person__given_name", "person__family_name")
+    )
+    people = Person.objects.filter(pk__in=[r["person_id"] for r in rows])
+    allowed = set(contactable(people, channel, send.purpose).values_list("pk", flat=True))
+    kinds = [
+        Suppression.Kind.DO_NOT_CONTACT,
+        Suppression.Kind.NO_EMAIL if channel == "email" else Suppression.Kind.NO_PHONE,
+    ]
+    column = "email" if channel == "email" else "phone"
+    values = [r[to_field] for r in rows]
+    blocked = set(
+        Suppression.objects.filter(kind__in=kinds, **{f"{column}__in": values}).values_list(column, flat=True)
+    )
+    if channel == "email":
+        unusable = EmailAddress.objects.filter(address__in=values, status__in=UNUSABLE_EMAIL_STATUSES).values_list(
+            "address", flat=True
+        )
+        blocked |= set(unusable)
+    keep = [r for r in rows if r["person_id"] in allowed and r[to_field] not in blocked]
+    skipped = [r["id"] for r in rows if r not in keep]
+    if skipped:
+        model.objects.filter(id__in=skipped, status=RecipientStatus.SENDING).update(
+            status=RecipientStatus.SKIPPED, error="no longer contactable when sent"
+        )
+    return keep
+
+
+@dataclass
+class _EmailParts:
+    subject: Any
+    text: Any
+    html: Any | None
+    from_email: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _email_parts(send: EmailSend) -> _EmailParts:
+    cached = getattr(send, "_gs_parts", None)
+    if cached is None:
+        cached = _EmailParts(
+            compile_template(send.subject),
+            compile_template(send.body_text),
+            compile_template(send.body_html, html=True) if send.body_html else None,
+            settings.DEFAULT_FROM_EMAIL,
+        )
+        send._gs_parts = cached
+    return cached
+
+
+def build_email(send: EmailSend, row: dict[str, Any]) -> EmailMultiAlternatives:
+    """The message for one recipient row (also used by the preview and the test send)."""
+    parts = _email_parts(send)
+    url = unsubscribe_url(row["id"]) if row.get("id") else settings.PUBLIC_BASE_URL + "/messaging/unsubscribe-preview/"
+    names = (row.get("person__given_name", ""), row.get("person__family_name", ""))
+    data = {**merge_context(*names, row.get("merge_data")), "unsubscribe_url": url}
+    subject = " ".join(render(parts.subject, data).split())  # no newlines in a header
+    text = render(parts.text, data)
+    if "unsubscribe" not in text.lower():
+        text += f"\n\n--\nTo stop these emails: {url}\n"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=parts.from_email,
+        to=[row["address"]],
+        headers={
+            "Message-ID": message_id_for("e", send.pk or 0, row.get("id") or 0),
+            # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click" to the URL.
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    if parts.html is not None:
+        message.attach_alternative(render(parts.html, data, html=True), "text/html")
+    # Anymail providers return these with tracking events (Postmark: "Metadata"), so a bounce finds its row.
+    message.metadata = {"gs_recipient": str(row.get("id") or ""), "gs_send": str(send.pk or "")}
+    message.tags = [f"send-{send.pk}"]
+    return message
+
+
+def _deliver_email(send: EmailSend, rows, throttle, lease_ok, on_result) -> None:
+    backend = get_connection(fail_silently=False)
+    opened = False
+    try:
+        for row in rows:
+            if not lease_ok():
+                return
+            throttle()
+            try:
+                if not opened:
+                    backend.open()
+                    opened = True
+                message = build_email(send, row)
+                if backend.send_messages([message]) != 1:
+                    raise RuntimeError("the email backend did not accept the message")
+            except Exception as exc:  # noqa: BLE001 - any backend failure is retried, then recorded
+                on_result(row, None, exc)
+                continue
+            status = getattr(message, "anymail_status", None)
+            provider_id = (getattr(status, "message_id", None) or "") if status is not None else ""
+            on_result(row, str(provider_id or message.extra_headers["Message-ID"]), None)
+    finally:
+        if opened:
+            backend.close()
+
+
+def _deliver_sms(send: SmsSend, rows, throttle, lease_ok, on_result) -> None:
+    adapter = get_adapter()
+    template = getattr(send, "_gs_template", None) or compile_template(sms_body(send.body))
+    send._gs_template = template
+    for row in rows:
+        if not lease_ok():
+            return
+        throttle()
+        try:
+            data = merge_context(row["person__given_name"], row["person__family_name"], row["merge_data"])
+            provider_id = adapter.send(
+                to=row["number"], body=render(template, data), reference=message_id_for("s", send.pk, row["id"])
+            )
+        except (SmsError, OSError) as exc:
+            on_result(row, None, exc)
+            continue
+        on_result(row, str(provider_id), None)
+
+
+EMAIL = Channel(
+    "email",
+    EmailSend,
+    EmailRecipient,
+    TimelineEntry.Kind.EMAIL,
+    lambda send, ids: _load_rows("email", send, ids, "address"),
+    _deliver_email,
+    lambda send: f"Email sent: {send.subject}"[:300],
+)
+SMS = Channel(
+    "sms",
+    SmsSend,
+    SmsRecipient,
+    TimelineEntry.Kind.SMS,
+    lambda send, ids: _load_rows("sms", send, ids, "number"),
+    _deliver_sms,
+    lambda send: f"Text message sent: {send.body[:80]}"[:300],
+)
+CHANNELS = {"email": EMAIL, "sms": SMS}
+
+
+# ------------------------------------------------------------------------------------------ the loop
+
+
+@dataclass
+class RunReport:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    batches: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sent": self.sent, "failed": self.failed, "retrying": self.retrying, "batches": self.batches}
+
+
+def _retry_delay(attempts: int) -> int:
+    delays = _setting("MESSAGING_RETRY_DELAYS", RETRY_DELAYS)
+    return delays[min(max(attempts - 1, 0), len(delays) - 1)]
+
+
+def write_timeline(channel: Channel, send: Any, token: str) -> int:
+    """Timeline entries for the rows this claim sent and has not yet written (one bulk insert)."""
+    model = channel.recipient_model
+    with transaction.atomic():
+        rows = list(
+            model.objects.filter(lease_owner=token, status=RecipientStatus.SENT, on_timeline=False).values_list(
+                "id", "person_id", "sent_at"
+            )
+        )
+        if not rows:
+            return 0
+        summary = channel.summary(send)
+        TimelineEntry.objects.bulk_create(
+            [
+                TimelineEntry(
+                    person_id=person_id,
+                    kind=channel.timeline_kind,
+                    occurred_at=sent_at,
+                    summary=summary,
+                    data={"channel": channel.name, "send_id": send.pk, "recipient_id": rid, "source": send.source},
+                    actor_id=send.created_by_id,
+                )
+                for rid, person_id, sent_at in rows
+            ],
+            batch_size=500,
+        )
+        model.objects.filter(id__in=[r[0] for r in rows]).update(on_timeline=True)
+    return len(rows)
+
+
+def _adopt_orphaned_timeline(channel: Channel, send: Any, token: str) -> None:
+    """Rows a dead worker sent but did not put on the timeline (its lease is over): write them now."""
+    model = channel.recipient_model
+    now = timezone.now()
+    model.objects.filter(send_id=send.pk, status=RecipientStatus.SENT, on_timeline=False, lease_until__lt=now).update(
+        lease_owner=token
+    )
+    write_timeline(channel, send, token)
+
+
+def run_send(
+    channel_name: str,
+    send_id: int,
+    *,
+    batch_size: int | None = None,
+    lease_seconds: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Send every claimable row of one send (the body of the background tasks). Safe to run many at once."""
+    channel = CHANNELS[channel_name]
+    send = channel.send_model.objects.select_related("created_by").get(pk=send_id)
+    model = channel.recipient_model
+    batch_size = batch_size or _setting("MESSAGING_BATCH_SIZE", BATCH_SIZE)
+    # At least 10 s, so a batch always has time to send something before its lease is judged too close to ending.
+    lease_seconds = max(10, lease_seconds or _setting("MESSAGING_LEASE_SECONDS", LEASE_SECONDS))
+    margin = min(LEASE_MARGIN_SECONDS, lease_seconds / 4)
+    worker = uuid.uuid4().hex[:12]
+    bucket = TokenBucket(send.rate_per_second)
+    report = RunReport()
+    channel.send_model.objects.filter(pk=send_id, status=SendStatus.QUEUED).update(status=SendStatus.SENDING)
+    # A throttled send takes smaller batches so one batch always fits well inside its lease.
+    if send.rate_per_second:
+        batch_size = max(1, min(batch_size, int(send.rate_per_second * (lease_seconds - margin) / 2)))
+
+    for n in range(1, 10**9):
+        token = f"{worker}:{n}"
+        ids = claim(model, send_id, token, batch_size, lease_seconds)
+        if not ids:
+            if _wait_for_retries(model, send_id):
+                continue
+            break
+        report.batches += 1
+        deadline = time.monotonic() + lease_seconds - margin
+
+        on_result = _Recorder(model, channel_name, send_id, token, report, progress)
+        rows = channel.load(send, ids)
+        channel.deliver(send, rows, bucket.take, lambda d=deadline: time.monotonic() < d, on_result)
+        release(model, token)  # anything left because the lease was nearly over
+        write_timeline(channel, send, token)
+
+    _adopt_orphaned_timeline(channel, send, f"{worker}:adopt")
+    _finish_if_done(channel, send_id)
+    return report.as_dict()
+
+
+@dataclass
+class _Recorder:
+    """Records each message's outcome the moment the backend answers."""
+
+    model: type[Model]
+    channel_name: str
+    send_id: int
+    token: str
+    report: RunReport
+    progress: Callable[[int], None] | None
+
+    def __call__(self, row: dict[str, Any], provider_id: str | None, error: Exception | None) -> None:
+        if error is not None:
+            _record_failure(self.model, row["id"], self.token, error, self.report)
+            return
+        # One autocommitted UPDATE per message: the tightest window we can give without a provider idempotency
+        # key (see the module docstring). Only if this claim still owns the row.
+        done = self.model.objects.filter(id=row["id"], lease_owner=self.token, status=RecipientStatus.SENDING).update(
+            status=RecipientStatus.SENT,
+            sent_at=timezone.now(),
+            provider_message_id=(provider_id or "")[:200],
+            message_id=message_id_for(self.channel_name[0], self.send_id, row["id"]),
+            error="",
+        )
+        self.report.sent += done
+        if self.progress and done:
+            self.progress(done)
+
+
+def _record_failure(model: type[Model], row_id: int, token: str, error: Exception, report: RunReport) -> None:
+    row = model.objects.filter(id=row_id, lease_owner=token).values("attempts").first()
+    if row is None:
+        return
+    message = f"{type(error).__name__}: {error}"[:300]
+    if row["attempts"] >= _setting("MESSAGING_MAX_ATTEMPTS", MAX_ATTEMPTS):
+        model.objects.filter(id=row_id, lease_owner=token).update(status=RecipientStatus.FAILED, error=message)
+        report.failed += 1
+    else:
+        model.objects.filter(id=row_id, lease_owner=token).update(
+            status=RecipientStatus.QUEUED,
+            error=message,
+            lease_until=None,
+            next_attempt_at=timezone.now() + datetime.timedelta(seconds=_retry_delay(row["attempts"])),
+        )
+        report.retrying += 1
+
+
+def _wait_for_retries(model: type[Model], send_id: int) -> bool:
+    """If rows of this send are waiting for a retry due soon, sleep until then and say so."""
+    due = (
+        model.objects.filter(send_id=send_id, status=RecipientStatus.QUEUED, next_attempt_at__isnull=False)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if due is None:
+        return False
+    wait = (due - timezone.now()).total_seconds()
+    if wait > _setting("MESSAGING_MAX_INLINE_WAIT", MAX_INLINE_WAIT_SECONDS):
+        return False
+    time.sleep(max(wait, 0) + 0.01)
+    return True
+
+
+def unfinished(model: type[Model], send_id: int) -> int:
+    return model.objects.filter(send_id=send_id, status__in=[RecipientStatus.QUEUED, RecipientStatus.SENDING]).count()
+
+
+def _finish_if_done(channel: Channel, send_id: int) -> None:
+    if not unfinished(channel.recipient_model, send_id):
+        channel.send_model.objects.filter(pk=send_id).exclude(status=SendStatus.DONE).update(
+            status=SendStatus.DONE, finished_at=timezone.now()
+        )
+
+
+def channel_for(send: Any) -> Channel:
+    return EMAIL if isinstance(send, EmailSend) else SMS
