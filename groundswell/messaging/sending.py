@@ -439,7 +439,7 @@ def run_send(
         token = f"{worker}:{n}"
         ids = claim(model, send_id, token, batch_size, lease_seconds)
         if not ids:
-            if _wait_for_retries(model, send_id):
+            if _wait_for_open_rows(model, send_id):
                 continue
             break
         report.batches += 1
@@ -452,7 +452,8 @@ def run_send(
         write_timeline(channel, send, token)
 
     _adopt_orphaned_timeline(channel, send, f"{worker}:adopt")
-    _finish_if_done(channel, send_id)
+    if not _finish_if_done(channel, send_id):
+        _schedule_follow_up(channel, send_id)
     return report.as_dict()
 
 
@@ -503,32 +504,61 @@ def _record_failure(model: type[Model], row_id: int, token: str, error: Exceptio
         report.retrying += 1
 
 
-def _wait_for_retries(model: type[Model], send_id: int) -> bool:
-    """If rows of this send are waiting for a retry due soon, sleep until then and say so."""
-    due = (
-        model.objects.filter(send_id=send_id, status=RecipientStatus.QUEUED, next_attempt_at__isnull=False)
+def next_due(model: type[Model], send_id: int) -> datetime.datetime | None:
+    """When a row of this send next becomes claimable: a retry falling due, or another worker's lease ending."""
+    rows = model.objects.filter(send_id=send_id)
+    retry = (
+        rows.filter(status=RecipientStatus.QUEUED, next_attempt_at__isnull=False)
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()
     )
+    lease = (
+        rows.filter(status=RecipientStatus.SENDING)
+        .order_by("lease_until")
+        .values_list("lease_until", flat=True)
+        .first()
+    )
+    return min((t for t in (retry, lease) if t is not None), default=None)
+
+
+def _wait_for_open_rows(model: type[Model], send_id: int) -> bool:
+    """If rows will become claimable soon (a retry, or a dead worker's lease), sleep until then and say so."""
+    due = next_due(model, send_id)
     if due is None:
         return False
     wait = (due - timezone.now()).total_seconds()
     if wait > _setting("MESSAGING_MAX_INLINE_WAIT", MAX_INLINE_WAIT_SECONDS):
         return False
-    time.sleep(max(wait, 0) + 0.01)
+    time.sleep(max(wait, 0) + 0.05)
     return True
+
+
+def _schedule_follow_up(channel: Channel, send_id: int) -> None:
+    """Rows still open but not claimable for a while (a long retry delay, or leases held by a worker that may
+    have died): queue this task again for when they fall due, where the task backend can defer."""
+    from django_tasks import default_task_backend
+
+    from .tasks import send_email_task, send_sms_task
+
+    due = next_due(channel.recipient_model, send_id)
+    if due is None or not default_task_backend.supports_defer:
+        return  # `groundswell resume_sends` (run it from cron) picks such sends up
+    task = send_email_task if channel.name == "email" else send_sms_task
+    task.using(run_after=due + datetime.timedelta(seconds=1)).enqueue(send_id)
 
 
 def unfinished(model: type[Model], send_id: int) -> int:
     return model.objects.filter(send_id=send_id, status__in=[RecipientStatus.QUEUED, RecipientStatus.SENDING]).count()
 
 
-def _finish_if_done(channel: Channel, send_id: int) -> None:
-    if not unfinished(channel.recipient_model, send_id):
-        channel.send_model.objects.filter(pk=send_id).exclude(status=SendStatus.DONE).update(
-            status=SendStatus.DONE, finished_at=timezone.now()
-        )
+def _finish_if_done(channel: Channel, send_id: int) -> bool:
+    if unfinished(channel.recipient_model, send_id):
+        return False
+    channel.send_model.objects.filter(pk=send_id).exclude(status=SendStatus.DONE).update(
+        status=SendStatus.DONE, finished_at=timezone.now()
+    )
+    return True
 
 
 def channel_for(send: Any) -> Channel:

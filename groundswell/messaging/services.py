@@ -82,7 +82,8 @@ def create_email_send(
     template: EmailTemplate | None = None,
     rate_per_second: float | None = None,
 ) -> EmailSend:
-    """Freeze the recipient list now (only contactable people, one row each) and return the send, not queued.
+    """Freeze the recipient list now (only contactable people in `unit` and below, one row each) and return the
+    send, not queued.
 
     Merge fields use Django template syntax: {{ given_name }}, {{ family_name }}, {{ unsubscribe_url }} and any
     key of merge_data[person_id]. Raises ValidationError naming the field for bad input; nothing is written then.
@@ -249,7 +250,9 @@ def _create_send(
             segment=segment,
             rate_per_second=rate_per_second,
         )
-        chosen = _chosen_contacts(channel, contactable(people, channel, purpose))
+        # Never beyond the send's unit and the units below it, whatever queryset the caller passed.
+        within = people.filter(unit__path__startswith=unit.path)
+        chosen = _chosen_contacts(channel, contactable(within, channel, purpose))
         row_model.objects.bulk_create(
             (
                 row_model(send=send, person_id=pid, merge_data=extra.get(pid, {}), **{to_field: value})

@@ -200,3 +200,6 @@ SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
 ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")}
 if os.environ.get("POSTMARK_SERVER_TOKEN"):
     ANYMAIL["POSTMARK_SERVER_TOKEN"] = os.environ["POSTMARK_SERVER_TOKEN"]
+# The sending task's lease on a batch of recipients (seconds) and batch size; see messaging/sending.py.
+MESSAGING_LEASE_SECONDS = int(os.environ.get("MESSAGING_LEASE_SECONDS", "120"))
+MESSAGING_BATCH_SIZE = int(os.environ.get("MESSAGING_BATCH_SIZE", "200"))

@@ -140,3 +140,10 @@ def test_an_empty_send_is_finished_at_once(tree):
     send = _send(tree)
     services.queue_send(send)
     assert send.status == "done" and services.send_stats(send)["recipients"] == 0
+
+
+def test_people_outside_the_sends_unit_are_left_out(tree):
+    inside = contact(tree.branch_a1)
+    contact(tree.clp_b)
+    send = _send(tree)
+    assert list(send.recipients.values_list("person_id", flat=True)) == [inside.pk]

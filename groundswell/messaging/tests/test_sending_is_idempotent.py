@@ -191,3 +191,32 @@ def test_the_task_enqueued_twice_concurrently_on_postgresql_sends_once(tree):
     send = _email_send(tree.clp_a, 40)
     _in_threads(2, lambda: send_email_task.call(send.pk))
     assert len(mail.outbox) == 40 and max(_delivered_ids().values()) == 1
+
+
+@pytest.mark.django_db
+def test_a_short_lease_of_a_dead_worker_is_waited_for_inline(tree, settings):
+    settings.MESSAGING_LEASE_SECONDS = 10
+    send = _email_send(tree.clp_a, 3)
+    sending.claim(EmailRecipient, send.pk, "dead:1", 1, lease_seconds=10)
+    EmailRecipient.objects.filter(lease_owner="dead:1").update(
+        lease_until=timezone.now() + datetime.timedelta(seconds=1)
+    )
+    report = sending.run_send("email", send.pk)
+    assert report["sent"] == 3 and len(mail.outbox) == 3
+
+
+@pytest.mark.django_db
+def test_a_long_wait_is_left_to_a_deferred_task_and_resume_sends(tree, settings):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    send = _email_send(tree.clp_a, 2)
+    sending.claim(EmailRecipient, send.pk, "dead:1", 1)  # a 2-minute lease held by a dead worker
+    sending.run_send("email", send.pk)
+    assert len(mail.outbox) == 1
+    follow_up = DBTaskResult.objects.get()
+    assert follow_up.run_after is not None and follow_up.run_after > timezone.now()
+    # `resume_sends` (cron) re-queues the unfinished send at once; the held row still waits for its lease.
+    call_command("resume_sends")
+    assert DBTaskResult.objects.count() == 2
