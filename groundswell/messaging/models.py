@@ -92,6 +92,8 @@ class RecipientBase(models.Model):
     status = models.CharField(max_length=10, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
     lease_owner = models.CharField(max_length=40, blank=True, default="")
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Set (and committed) just before the message goes to the provider; see sending._Recorder.
+    in_flight_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     # Ours, stable per row (the same on every retry), so the provider and the bench can spot a repeat.

@@ -7,16 +7,16 @@ Idempotency (a restarted or second worker never sends a row twice):
    without waiting; on SQLite (which has no row locks and whose write transactions are serialised anyway) a
    conditional UPDATE of candidate rows, keeping only those the UPDATE actually changed. Either way the rows
    get status 'sending', a lease owner token unique to this claim, and a lease end.
-2. Each message carries a Message-ID derived from its row (the same on every retry), so a provider or the
-   benchmark's recording backend can recognise a repeat.
-3. Straight after the backend accepts a message, one autocommitted UPDATE marks that row 'sent' — only if this
-   claim still owns it. A worker stops sending from a batch well before its lease ends, so a lease never runs out
-   under a live worker.
+2. Just before a message goes to the backend, its row is marked *in flight*; the same UPDATE (one commit per
+   message) confirms the previous message as 'sent'. A worker stops taking messages from a batch well before
+   its lease ends, so a lease never runs out under a live worker.
+3. Each message carries a Message-ID derived from its row (the same on every attempt), so a provider, a
+   mailbox or the benchmark's recording backend can recognise a repeat.
 
-The residual window: a worker killed after the backend accepted a message but before that one UPDATE committed
-leaves the row 'sending'; when its lease ends another worker sends it again. That is at most one duplicate per
-killed worker (the message in flight), never a batch. Closing it entirely needs a provider that honours an
-idempotency key; the stable Message-ID is passed so one that does can.
+After a crash (lease over), rows never put in flight go back to the queue and are sent by the next worker. A
+row left *in flight* is uncertain — the provider may or may not have taken it — and is never retried: it is
+marked failed with the reason, and counted. So a crash costs at most one unconfirmed message per worker,
+never a duplicate; closing that last gap needs a provider that honours an idempotency key.
 
 Timeline entries are bulk-created per batch for the rows it sent; rows sent by a worker that died before
 writing them are picked up (by lease expiry, the same way) by the next run.
@@ -91,7 +91,14 @@ def read_unsubscribe_token(token: str) -> int:
 
 
 def unsubscribe_url(recipient_id: int) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("messaging:unsubscribe", args=[unsubscribe_token(recipient_id)])
+    # reverse() once per process, not once per message (URLconf changes need a restart anyway).
+    global _UNSUBSCRIBE_PATH
+    if _UNSUBSCRIBE_PATH is None:
+        _UNSUBSCRIBE_PATH = reverse("messaging:unsubscribe", args=["TOKEN"])
+    return settings.PUBLIC_BASE_URL + _UNSUBSCRIBE_PATH.replace("TOKEN", unsubscribe_token(recipient_id))
+
+
+_UNSUBSCRIBE_PATH: str | None = None
 
 
 def merge_context(given_name: str, family_name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -119,6 +126,7 @@ def _claimable(now: datetime.datetime) -> Q:
 def claim(model: type[Model], send_id: int, token: str, limit: int, lease_seconds: int = LEASE_SECONDS) -> list[int]:
     """Lease up to `limit` rows of one send to `token`; returns their ids (possibly empty)."""
     now = timezone.now()
+    give_up_uncertain(model, send_id, now)
     rows = model.objects.filter(send_id=send_id).filter(_claimable(now))
     lease = {
         "status": RecipientStatus.SENDING,
@@ -143,10 +151,22 @@ def claim(model: type[Model], send_id: int, token: str, limit: int, lease_second
     return list(model.objects.filter(id__in=candidates, lease_owner=token).values_list("id", flat=True))
 
 
+UNCERTAIN = (
+    "uncertain: the worker stopped while handing this message to the provider; not resent, so nobody gets it twice"
+)
+
+
+def give_up_uncertain(model: type[Model], send_id: int, now: datetime.datetime) -> int:
+    """Rows a dead worker had in flight (lease over): they may have been sent, so they are not retried."""
+    return model.objects.filter(
+        send_id=send_id, status=RecipientStatus.SENDING, lease_until__lt=now, in_flight_at__isnull=False
+    ).update(status=RecipientStatus.FAILED, error=UNCERTAIN[:300])
+
+
 def release(model: type[Model], token: str) -> int:
     """Give back rows this claim leased but did not send (so another claim can take them now)."""
     return model.objects.filter(lease_owner=token, status=RecipientStatus.SENDING).update(
-        status=RecipientStatus.QUEUED, lease_until=None, attempts=F("attempts") - 1
+        status=RecipientStatus.QUEUED, lease_until=None, in_flight_at=None, attempts=F("attempts") - 1
     )
 
 
@@ -196,7 +216,7 @@ class Channel:
     recipient_model: type[Model]
     timeline_kind: str
     load: Callable[[Any, list[int]], list[dict[str, Any]]]
-    deliver: Callable[[Any, list[dict[str, Any]], Callable[[], None], Callable[[], bool], Callable], None]
+    deliver: Callable[[Any, list[dict[str, Any]], Callable[[], None], Any], None]
     summary: Callable[[Any], str]
 
 
@@ -286,14 +306,14 @@ def build_email(send: EmailSend, row: dict[str, Any]) -> EmailMultiAlternatives:
     return message
 
 
-def _deliver_email(send: EmailSend, rows, throttle, lease_ok, on_result) -> None:
+def _deliver_email(send: EmailSend, rows, throttle, recorder: _Recorder) -> None:
     backend = get_connection(fail_silently=False)
     opened = False
     try:
         for row in rows:
-            if not lease_ok():
-                return
             throttle()
+            if not recorder.may_send(row):
+                return
             try:
                 if not opened:
                     backend.open()
@@ -302,33 +322,33 @@ def _deliver_email(send: EmailSend, rows, throttle, lease_ok, on_result) -> None
                 if backend.send_messages([message]) != 1:
                     raise RuntimeError("the email backend did not accept the message")
             except Exception as exc:  # noqa: BLE001 - any backend failure is retried, then recorded
-                on_result(row, None, exc)
+                recorder.failed(row, exc)
                 continue
             status = getattr(message, "anymail_status", None)
             provider_id = (getattr(status, "message_id", None) or "") if status is not None else ""
-            on_result(row, str(provider_id or message.extra_headers["Message-ID"]), None)
+            recorder.sent(row, str(provider_id or message.extra_headers["Message-ID"]))
     finally:
         if opened:
             backend.close()
 
 
-def _deliver_sms(send: SmsSend, rows, throttle, lease_ok, on_result) -> None:
+def _deliver_sms(send: SmsSend, rows, throttle, recorder: _Recorder) -> None:
     adapter = get_adapter()
     template = getattr(send, "_gs_template", None) or compile_template(sms_body(send.body))
     send._gs_template = template
     for row in rows:
-        if not lease_ok():
-            return
         throttle()
+        if not recorder.may_send(row):
+            return
         try:
             data = merge_context(row["person__given_name"], row["person__family_name"], row["merge_data"])
             provider_id = adapter.send(
                 to=row["number"], body=render(template, data), reference=message_id_for("s", send.pk, row["id"])
             )
         except (SmsError, OSError) as exc:
-            on_result(row, None, exc)
+            recorder.failed(row, exc)
             continue
-        on_result(row, str(provider_id), None)
+        recorder.sent(row, str(provider_id))
 
 
 EMAIL = Channel(
@@ -445,9 +465,12 @@ def run_send(
         report.batches += 1
         deadline = time.monotonic() + lease_seconds - margin
 
-        on_result = _Recorder(model, channel_name, send_id, token, report, progress)
+        recorder = _Recorder(model, channel_name, send_id, token, report, progress, deadline)
         rows = channel.load(send, ids)
-        channel.deliver(send, rows, bucket.take, lambda d=deadline: time.monotonic() < d, on_result)
+        try:
+            channel.deliver(send, rows, bucket.take, recorder)
+        finally:
+            recorder.flush()
         release(model, token)  # anything left because the lease was nearly over
         write_timeline(channel, send, token)
 
@@ -459,7 +482,14 @@ def run_send(
 
 @dataclass
 class _Recorder:
-    """Records each message's outcome the moment the backend answers."""
+    """Records each message's fate so that no message is ever handed to the provider twice.
+
+    Before a message goes to the backend its row is marked *in flight*, in the same UPDATE that confirms the
+    previous message as sent (one commit per message). A worker killed while a row is in flight leaves that row
+    uncertain: it may or may not have reached the provider. Such rows are never retried (`claim` marks them
+    failed, "uncertain"), so the worst a crash does is leave one message per worker unconfirmed, never a
+    duplicate. Rows claimed but not yet in flight go back to the queue when the lease ends.
+    """
 
     model: type[Model]
     channel_name: str
@@ -467,23 +497,80 @@ class _Recorder:
     token: str
     report: RunReport
     progress: Callable[[int], None] | None
+    deadline: float
+    pending: tuple[int, str] | None = None  # (row id, provider id) accepted but not yet confirmed
 
-    def __call__(self, row: dict[str, Any], provider_id: str | None, error: Exception | None) -> None:
-        if error is not None:
-            _record_failure(self.model, row["id"], self.token, error, self.report)
-            return
-        # One autocommitted UPDATE per message: the tightest window we can give without a provider idempotency
-        # key (see the module docstring). Only if this claim still owns the row.
-        done = self.model.objects.filter(id=row["id"], lease_owner=self.token, status=RecipientStatus.SENDING).update(
-            status=RecipientStatus.SENT,
-            sent_at=timezone.now(),
-            provider_message_id=(provider_id or "")[:200],
-            message_id=message_id_for(self.channel_name[0], self.send_id, row["id"]),
-            error="",
-        )
+    def may_send(self, row: dict[str, Any]) -> bool:
+        """Confirm the previous message and mark this one in flight (one commit); False if it must not go."""
+        if time.monotonic() >= self.deadline:
+            return False  # the lease is nearly over: stop, and let the rest go back to the queue
+        now = timezone.now()
+        done_id, provider_id = self.pending or (0, "")  # no row has id 0
+        params = [
+            *(done_id, RecipientStatus.SENT),
+            *(done_id, connection.ops.adapt_datetimefield_value(now)),
+            *(done_id, provider_id[:200]),
+            *(done_id, message_id_for(self.channel_name[0], self.send_id, done_id)),
+            done_id,
+            *(row["id"], connection.ops.adapt_datetimefield_value(now)),
+            *(row["id"], done_id, self.token, RecipientStatus.SENDING),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_confirm_and_mark_sql(self.model), params)
+            changed = cursor.rowcount
+        expected = 2 if self.pending else 1
+        had_pending, self.pending = self.pending is not None, None
+        if changed == expected:
+            self._count_confirmed(1 if had_pending else 0)
+            return True
+        # Rare: a row is no longer this claim's. Find out which.
+        mine = self.model.objects.filter(id=row["id"], lease_owner=self.token, in_flight_at__isnull=False).exists()
+        self._count_confirmed(changed - (1 if mine else 0))
+        return mine
+
+    def _count_confirmed(self, done: int) -> None:
+        done = max(done, 0)
         self.report.sent += done
         if self.progress and done:
             self.progress(done)
+
+    def sent(self, row: dict[str, Any], provider_id: str) -> None:
+        self.pending = (row["id"], provider_id)
+
+    def failed(self, row: dict[str, Any], error: Exception) -> None:
+        self.flush()
+        _record_failure(self.model, row["id"], self.token, error, self.report)
+
+    def flush(self) -> None:
+        """Confirm the last accepted message on its own (end of a batch, or before recording a failure)."""
+        if self.pending is None:
+            return
+        done_id, provider_id = self.pending
+        self.pending = None
+        changed = self.model.objects.filter(id=done_id, lease_owner=self.token, status=RecipientStatus.SENDING).update(
+            status=RecipientStatus.SENT,
+            sent_at=timezone.now(),
+            provider_message_id=provider_id[:200],
+            message_id=message_id_for(self.channel_name[0], self.send_id, done_id),
+            error="",
+        )
+        self._count_confirmed(changed)
+
+
+def _confirm_and_mark_sql(model: type[Model]) -> str:
+    """One UPDATE: row A (the message just accepted) → sent; row B (the next) → in flight. Raw SQL because it runs
+    once per message, and compiling an ORM CASE update costs more than the database does."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    return (
+        f"UPDATE {table} SET "  # noqa: S608 - the table name comes from the model; values are parameters
+        "status = CASE WHEN id = %s THEN %s ELSE status END, "
+        "sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END, "
+        "provider_message_id = CASE WHEN id = %s THEN %s ELSE provider_message_id END, "
+        "message_id = CASE WHEN id = %s THEN %s ELSE message_id END, "
+        "error = CASE WHEN id = %s THEN '' ELSE error END, "
+        "in_flight_at = CASE WHEN id = %s THEN %s ELSE in_flight_at END "
+        "WHERE id IN (%s, %s) AND lease_owner = %s AND status = %s"
+    )
 
 
 def _record_failure(model: type[Model], row_id: int, token: str, error: Exception, report: RunReport) -> None:
@@ -492,13 +579,16 @@ def _record_failure(model: type[Model], row_id: int, token: str, error: Exceptio
         return
     message = f"{type(error).__name__}: {error}"[:300]
     if row["attempts"] >= _setting("MESSAGING_MAX_ATTEMPTS", MAX_ATTEMPTS):
-        model.objects.filter(id=row_id, lease_owner=token).update(status=RecipientStatus.FAILED, error=message)
+        model.objects.filter(id=row_id, lease_owner=token).update(
+            status=RecipientStatus.FAILED, error=message, in_flight_at=None
+        )
         report.failed += 1
     else:
         model.objects.filter(id=row_id, lease_owner=token).update(
             status=RecipientStatus.QUEUED,
             error=message,
             lease_until=None,
+            in_flight_at=None,
             next_attempt_at=timezone.now() + datetime.timedelta(seconds=_retry_delay(row["attempts"])),
         )
         report.retrying += 1

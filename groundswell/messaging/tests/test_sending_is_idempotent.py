@@ -220,3 +220,32 @@ def test_a_long_wait_is_left_to_a_deferred_task_and_resume_sends(tree, settings)
     # `resume_sends` (cron) re-queues the unfinished send at once; the held row still waits for its lease.
     call_command("resume_sends")
     assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_message_a_dead_worker_had_in_flight_is_never_resent(tree):
+    send = _email_send(tree.clp_a, 3)
+    ids = sending.claim(EmailRecipient, send.pk, "dead:1", 10)
+    # Killed while handing the first message to the provider: it may have gone, so it must not go again.
+    EmailRecipient.objects.filter(pk=ids[0]).update(in_flight_at=timezone.now())
+    EmailRecipient.objects.filter(send=send).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+    report = sending.run_send("email", send.pk)
+    assert report["sent"] == 2 and len(mail.outbox) == 2
+    uncertain = EmailRecipient.objects.get(pk=ids[0])
+    assert uncertain.status == "failed" and uncertain.error.startswith("uncertain")
+    assert uncertain.address not in [m.to[0] for m in mail.outbox]
+    assert services.send_stats(send)["failed"] == 1
+
+
+@pytest.mark.django_db
+def test_each_message_is_marked_in_flight_before_the_backend_sees_it(tree, settings):
+    """What a SIGKILL at any point would leave behind: the row being sent is always already in flight."""
+    settings.EMAIL_BACKEND = "groundswell.messaging.tests.backends.SnoopingBackend"
+    from .backends import SnoopingBackend
+
+    SnoopingBackend.seen = []
+    send = _email_send(tree.clp_a, 3)
+    sending.run_send("email", send.pk)
+    assert len(SnoopingBackend.seen) == 3
+    for status, in_flight, previous_sent in SnoopingBackend.seen:
+        assert status == "sending" and in_flight and previous_sent
