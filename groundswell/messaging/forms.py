@@ -41,6 +41,8 @@ class SegmentForm(forms.Form):
             field.required = False
             field.label = entry.label
             self.fields[FILTER_PREFIX + entry.key] = field
+        units = list(self.fields["unit"].queryset)
+        self.fields[FILTER_PREFIX + "unit"].choices = [("", "—")] + [(u.pk, u.name) for u in units]
         if segment is not None and not self.is_bound:
             self.initial.update({"name": segment.name, "unit": segment.unit_id})
             for item in segment.filters:

@@ -230,8 +230,9 @@ register_segment_filter(
 )
 register_segment_filter(
     "unit",
-    "In unit (and below)",
-    lambda: forms.IntegerField(required=False, help_text="Unit id"),
+    "Only part of it: unit (and below)",
+    # The segment form narrows the choices to the user's own units.
+    lambda: forms.TypedChoiceField(coerce=int, empty_value=None, required=False, choices=[("", "—")]),
     _unit,
     lambda v: f"In unit #{v} and below",
 )
