@@ -44,7 +44,7 @@ from groundswell.people.models import EmailAddress, Person, Suppression, Timelin
 from groundswell.people.selectors import UNUSABLE_EMAIL_STATUSES, contactable
 
 from .models import EmailRecipient, EmailSend, RecipientStatus, SendStatus, SmsRecipient, SmsSend
-from .sms import SmsError, get_adapter
+from .sms import get_adapter
 
 BATCH_SIZE = 200
 LEASE_SECONDS = 120
@@ -345,7 +345,7 @@ def _deliver_sms(send: SmsSend, rows, throttle, recorder: _Recorder) -> None:
             provider_id = adapter.send(
                 to=row["number"], body=render(template, data), reference=message_id_for("s", send.pk, row["id"])
             )
-        except (SmsError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - SmsError, network errors, a bad merge field: retried, then recorded
             recorder.failed(row, exc)
             continue
         recorder.sent(row, str(provider_id))

@@ -38,6 +38,7 @@ class FakeSmsAdapter:
     """Sends nothing: records each message in `FakeSmsAdapter.outbox` (like Django's locmem email backend)."""
 
     outbox: list[FakeSms] = []
+    KEEP = 10_000
     _ids = itertools.count(1)
     _lock = threading.Lock()
 
@@ -45,6 +46,7 @@ class FakeSmsAdapter:
         with self._lock:
             provider_id = f"fake-{next(self._ids)}"
             FakeSmsAdapter.outbox.append(FakeSms(to, body, reference, provider_id))
+            del FakeSmsAdapter.outbox[: -self.KEEP]  # a long-running dev server must not grow without end
         return provider_id
 
 

@@ -1,4 +1,3 @@
-from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from django.urls import path
 
 from . import views
@@ -23,5 +22,5 @@ urlpatterns = [
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("sms/inbound/", views.sms_inbound, name="sms_inbound"),
     path("sms/status/", views.sms_status, name="sms_status"),
-    path("anymail/postmark/tracking/", PostmarkTrackingWebhookView.as_view(), name="postmark_tracking"),
+    path("anymail/postmark/tracking/", views.postmark_tracking, name="postmark_tracking"),
 ]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -45,6 +46,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             return HttpResponse("Unsubscribed", content_type="text/plain")
         return render(request, "messaging/unsubscribe.html", {"done": True})
     return render(request, "messaging/unsubscribe.html", {"already": recipient.unsubscribed_at is not None})
+
+
+_postmark_view = PostmarkTrackingWebhookView.as_view()
+
+
+@csrf_exempt
+def postmark_tracking(request: HttpRequest) -> HttpResponse:
+    """Postmark's delivery/bounce/complaint/open/click webhook (django-anymail parses it and checks the basic
+    auth). Refused outright while no secret is configured: a forged "complaint" would withdraw someone's consent."""
+    if not (getattr(settings, "ANYMAIL", {}) or {}).get("WEBHOOK_SECRET"):
+        return JsonResponse({"error": "ANYMAIL_WEBHOOK_SECRET is not set"}, status=403)
+    return _postmark_view(request)
 
 
 def _sms_webhook_allowed(request: HttpRequest) -> bool:

@@ -144,3 +144,11 @@ def test_the_tracking_signal_from_any_provider_is_handled(sent):
     stats = services.send_stats(send)
     assert (stats["delivered"], stats["opened"], stats["unsubscribed"]) == (1, 1, 1)
     assert current_consents(person)["email"].status == "withdrawn"
+
+
+def test_without_a_configured_secret_the_webhook_is_refused(client, sent, settings):
+    person, send, row = sent
+    settings.ANYMAIL = {}
+    payload = {"RecordType": "SpamComplaint", "Type": "SpamComplaint", "Email": row.address, "Metadata": _meta(row)}
+    assert _post(client, payload, auth=None).status_code == 403
+    assert current_consents(person)["email"].status == "granted"
