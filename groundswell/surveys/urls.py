@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/questions/<int:question_pk>/move/", views.question_move, name="question_move"),
     path("<int:pk>/invitations/", views.invitations, name="invitations"),
     path("<int:pk>/invitations/export/", views.invitations_export, name="invitations_export"),
+    path("<int:pk>/invitations/email/", views.invitations_email, name="invitations_email"),
     path("<int:pk>/results/", views.results, name="results"),
     path("<int:pk>/results/text/", views.text_answers, name="text"),
     path("<int:pk>/results/text/<int:answer_pk>/tags/", views.answer_tag, name="answer_tag"),

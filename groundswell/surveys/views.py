@@ -274,6 +274,51 @@ def invitations_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email each invitee still to answer their own link, through messaging (consent and suppression apply)."""
+    from .messaging import email_invitations, invitees_to_email
+
+    survey = _survey_for(request, pk)
+    access.require(request.user, access.Perm.MANAGE_MESSAGING, survey.unit)
+    errors: dict[str, str] = {}
+    subject = request.POST.get("subject", f"Have your say: {survey.title}")
+    body = request.POST.get(
+        "body_text",
+        "Dear {{ given_name }},\n\nWe want to hear from you: " + survey.title + "\n\n"
+        "Your own link (no login needed; it works once): {{ survey_link }}\n\nThank you.",
+    )
+    if request.method == "POST":
+        try:
+            send = email_invitations(
+                survey,
+                subject=subject,
+                body_text=body,
+                actor=request.user,
+                link_for=lambda i: personal_link(request, i),
+            )
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            messages.success(request, "The links are being emailed.")
+            return redirect("messaging:send", "email", send.pk)
+    return render(
+        request,
+        "surveys/invitations_email.html",
+        {
+            "survey": survey,
+            "subject": subject,
+            "body": body,
+            "errors": errors,
+            "general": errors.get("__all__", ""),
+            "emailable": invitees_to_email(survey).count(),
+            "waiting": survey.invitations.filter(responded=False).count(),
+        },
+        status=400 if errors else 200,
+    )
+
+
 # ------------------------------------------------------------------------------------------ results
 
 
