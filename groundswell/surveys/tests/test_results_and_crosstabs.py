@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from groundswell.audit.models import AuditEntry
 from groundswell.geography.models import Ward
 from groundswell.surveys import selectors, services
 from groundswell.surveys.models import Discussion, Invitation, Response
-from groundswell.tests.factories import MembershipFactory, PersonFactory, user_with_role
+from groundswell.tests.factories import MembershipFactory, user_with_role
 
 from .world import FIGHT, MEETING, QUALITY, RANK, USES, build_world, login
 
@@ -101,13 +102,15 @@ def test_results_are_for_the_units_organisers_only(world):
 
 
 def test_identified_responses_only_for_people_the_viewer_may_see(world):
-    # A coordinator of one branch runs surveys there but sees only their branch's people.
-    outsider = PersonFactory(unit=world.units.branch_a2)
-    services.invite_people(world.survey, type(outsider).objects.filter(pk=outsider.pk), world.organiser)
-    services.submit_response(
-        world.survey, {USES: "no"}, channel="personal", invitation=Invitation.objects.get(person=outsider)
-    )
+    # Someone who answered and has since moved to a sibling constituency's records: their answers still count,
+    # but this organiser no longer sees who they are.
+    mover = world.people[2]
+    mover.unit = world.units.clp_b
+    mover.save()
     organiser = login(world.organiser)
     page = organiser.get(f"/surveys/{world.survey.pk}/responses/").content.decode()
-    assert outsider.display_name in page and world.people[0].display_name in page
-    assert Response.objects.filter(person__isnull=False).count() == 4
+    assert world.people[0].display_name in page and world.people[1].display_name in page
+    assert f"/people/{mover.pk}/" not in page
+    assert "2 responses from people you may view" in page
+    assert Response.objects.filter(person__isnull=False).count() == 3
+    assert AuditEntry.objects.filter(action="viewed", object_label__contains="identified responses").count() == 1
