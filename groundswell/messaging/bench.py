@@ -145,7 +145,7 @@ def run(size: int | None = None, progress: bool = True, workers: int | None = No
             last = done
             if until is not None and done >= until:
                 return
-            time.sleep(0.05 if until is not None else 0.25)  # watch closely while waiting to kill
+            time.sleep(0.05 if until is not None else 1.0)  # watch closely only while waiting to kill
         bar.update(sent_so_far() - last)
 
     started = time.perf_counter()

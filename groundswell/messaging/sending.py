@@ -163,9 +163,9 @@ def give_up_uncertain(model: type[Model], send_id: int, now: datetime.datetime) 
     ).update(status=RecipientStatus.FAILED, error=UNCERTAIN[:300])
 
 
-def release(model: type[Model], token: str) -> int:
+def release(model: type[Model], token: str, ids: list[int]) -> int:
     """Give back rows this claim leased but did not send (so another claim can take them now)."""
-    return model.objects.filter(lease_owner=token, status=RecipientStatus.SENDING).update(
+    return model.objects.filter(id__in=ids, lease_owner=token, status=RecipientStatus.SENDING).update(
         status=RecipientStatus.QUEUED, lease_until=None, in_flight_at=None, attempts=F("attempts") - 1
     )
 
@@ -391,15 +391,17 @@ def _retry_delay(attempts: int) -> int:
     return delays[min(max(attempts - 1, 0), len(delays) - 1)]
 
 
-def write_timeline(channel: Channel, send: Any, token: str) -> int:
-    """Timeline entries for the rows this claim sent and has not yet written (one bulk insert)."""
+def write_timeline(channel: Channel, send: Any, token: str, ids: list[int] | None = None) -> int:
+    """Timeline entries for the rows this claim sent and has not yet written (one bulk insert).
+
+    The rows are locked first (PostgreSQL; SQLite's write transactions are serialised anyway), so two workers
+    adopting the same orphaned rows cannot both write their entries."""
     model = channel.recipient_model
+    rows = model.objects.filter(send_id=send.pk, lease_owner=token, status=RecipientStatus.SENT, on_timeline=False)
+    if ids is not None:
+        rows = rows.filter(id__in=ids)  # by primary key: no scan of the whole send
     with transaction.atomic():
-        rows = list(
-            model.objects.filter(lease_owner=token, status=RecipientStatus.SENT, on_timeline=False).values_list(
-                "id", "person_id", "sent_at"
-            )
-        )
+        rows = list(rows.select_for_update().values_list("id", "person_id", "sent_at"))
         if not rows:
             return 0
         summary = channel.summary(send)
@@ -471,8 +473,8 @@ def run_send(
             channel.deliver(send, rows, bucket.take, recorder)
         finally:
             recorder.flush()
-        release(model, token)  # anything left because the lease was nearly over
-        write_timeline(channel, send, token)
+        release(model, token, ids)  # anything left because the lease was nearly over
+        write_timeline(channel, send, token, ids)
 
     _adopt_orphaned_timeline(channel, send, f"{worker}:adopt")
     if not _finish_if_done(channel, send_id):

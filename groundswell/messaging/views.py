@@ -28,6 +28,7 @@ from groundswell.audit.services import record
 from . import selectors, services
 from .forms import EmailSendForm, SegmentForm, SmsSendForm, TemplateForm, TestSendForm
 from .models import EmailRecipient, EmailSend, EmailTemplate, Segment, SmsSend
+from .segments import people_matching
 from .sending import read_unsubscribe_token
 
 
@@ -267,7 +268,7 @@ def send_form(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         segment = data["segment"]
-        people = segment_people(segment)
+        people = people_matching(segment.unit, segment.filters)
         common = {"unit": segment.unit, "people": people, "actor": request.user, "segment": segment}
         common["source"] = f"messaging:segment:{segment.pk}"
         common["rate_per_second"] = data.get("rate_per_second")
@@ -287,12 +288,6 @@ def send_form(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             return redirect("messaging:send", kind, send.pk)
     return render(request, "messaging/send_form.html", {"form": form, "kind": kind})
-
-
-def segment_people(segment: Segment) -> Any:
-    from .segments import people_matching
-
-    return people_matching(segment.unit, segment.filters)
 
 
 @login_required

@@ -249,3 +249,18 @@ def test_each_message_is_marked_in_flight_before_the_backend_sees_it(tree, setti
     assert len(SnoopingBackend.seen) == 3
     for status, in_flight, previous_sent in SnoopingBackend.seen:
         assert status == "sending" and in_flight and previous_sent
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_adopting_a_dead_workers_timeline_rows_write_each_entry_once(tree):
+    """Seen in the benchmark before the fix: two workers finishing together both wrote the entries of rows a
+    killed worker had sent."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (SQLite serialises the writers)")
+    send = _email_send(tree.clp_a, 60)
+    past = timezone.now() - datetime.timedelta(seconds=5)
+    EmailRecipient.objects.filter(send=send).update(status="sent", sent_at=past, lease_owner="dead:1", lease_until=past)
+    _in_threads(4, lambda: sending.run_send("email", send.pk))
+    assert TimelineEntry.objects.filter(kind="email").count() == 60
+    assert not EmailRecipient.objects.filter(on_timeline=False).exists()
