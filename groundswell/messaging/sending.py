@@ -15,8 +15,10 @@ Idempotency (a restarted or second worker never sends a row twice):
 
 After a crash (lease over), rows never put in flight go back to the queue and are sent by the next worker. A
 row left *in flight* is uncertain — the provider may or may not have taken it — and is never retried: it is
-marked failed with the reason, and counted. So a crash costs at most one unconfirmed message per worker,
-never a duplicate; closing that last gap needs a provider that honours an idempotency key.
+marked failed with the reason, and counted. The same happens to a message whose live worker overran its lease
+while handing it over (a backend stalled for longer than the lease's margin). So a crash or an overrun costs at
+most one unconfirmed message per claim, never a duplicate; closing that last gap needs a provider that honours
+an idempotency key.
 
 Timeline entries are bulk-created per batch for the rows it sent; rows sent by a worker that died before
 writing them are picked up (by lease expiry, the same way) by the next run.
