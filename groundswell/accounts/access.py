@@ -42,6 +42,9 @@ class Perm(StrEnum):
     MANAGE_PHONEBANK = "manage_phonebank"
     # Seat projections, target lists, organiser allocation, the poll tracker and seats' canvass pictures.
     VIEW_TARGETING = "view_targeting"
+    # Run events in the unit: create and publish, moderate volunteers' proposals, see any event's attendees,
+    # invite people nearby. (Hosts see their own events' attendees without it; anyone with a role may propose.)
+    MANAGE_EVENTS = "manage_events"
 
 
 _ALL = set(Perm)
@@ -62,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.KNOCK_UP,
         Perm.MANAGE_PHONEBANK,
         Perm.VIEW_TARGETING,
+        Perm.MANAGE_EVENTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -74,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.KNOCK_UP,
         Perm.MANAGE_PHONEBANK,
         Perm.VIEW_TARGETING,
+        Perm.MANAGE_EVENTS,
     },
     Role.DATA_PROTECTION_OFFICER: {
         Perm.VIEW_DASHBOARD,

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "groundswell.phonebank",
     "groundswell.targeting",
     "groundswell.bench",
+    "groundswell.events",
 ]
 
 MIDDLEWARE = [
