@@ -25,7 +25,7 @@ class EventForm(forms.Form):
     venue_name = forms.CharField(max_length=200, required=False, label="Venue")
     address = forms.CharField(max_length=300, required=False, label="Address")
     postcode = forms.CharField(max_length=8, required=False, label="Postcode")
-    online_url = forms.URLField(required=False, label="Online link (for online calls)")
+    online_url = forms.URLField(required=False, label="Online link (for online calls)", assume_scheme="https")
     capacity = forms.IntegerField(min_value=1, required=False, label="Capacity (blank for no limit)")
     accessibility = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Accessibility notes"
