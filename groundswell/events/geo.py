@@ -7,6 +7,10 @@ bounding box into the list of cells it touches; the exact distance is then the h
 from __future__ import annotations
 
 import math
+from typing import Any
+
+from django.db.models import ExpressionWrapper, F, FloatField, Value
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 EARTH_KM = 6371.0088  # mean Earth radius (IUGG)
 CELL_DEG = 0.1
@@ -19,6 +23,17 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def haversine_sql(lat: float, lon: float) -> Any:
+    """The same great-circle distance (km) from (lat, lon) to each row's latitude/longitude, as a SQL expression
+    (PostgreSQL has the functions built in; Django adds them to SQLite)."""
+    p1 = math.radians(lat)
+    rlat, rlon = Radians(F("latitude")), Radians(F("longitude"))
+    h = Power(Sin((rlat - Value(p1)) / Value(2.0)), 2) + Value(math.cos(p1)) * Cos(rlat) * Power(
+        Sin((rlon - Value(math.radians(lon))) / Value(2.0)), 2
+    )
+    return ExpressionWrapper(Value(2 * EARTH_KM) * ASin(Sqrt(h)), output_field=FloatField())
 
 
 def _row(lat: float) -> int:

@@ -107,9 +107,9 @@ class Event(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start")
         ]
         indexes = [
-            # The map search: cells of the bounding box, then events not yet over.
+            # The map search: per cell of the bounding box, the soonest events first.
             models.Index(
-                fields=["grid_cell", "ends_at"],
+                fields=["grid_cell", "starts_at"],
                 condition=Q(status="published", visibility="public"),
                 name="events_public_search",
             ),

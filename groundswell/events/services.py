@@ -39,6 +39,7 @@ CONSENT_WORDING = {
     "sms": "Text me about this and other campaign events. Reply STOP at any time.",
 }
 DEFAULT_LENGTH = datetime.timedelta(hours=2)
+MAX_LENGTH = datetime.timedelta(days=7)  # the map search relies on it (selectors.MAX_LENGTH)
 EVENT_FIELDS = (
     "kind",
     "title",
@@ -125,6 +126,8 @@ def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
         ends = cleaned["ends_at"] = ends or starts + DEFAULT_LENGTH
         if ends < starts:
             errors["ends_at"] = "The event ends before it starts."
+        elif ends - starts > MAX_LENGTH:
+            errors["ends_at"] = "An event lasts at most 7 days (make a longer one a recurring event)."
     if cleaned.get("visibility", Event.Visibility.PUBLIC) not in Event.Visibility.values:
         errors["visibility"] = "Choose who can see the event."
     capacity = cleaned.get("capacity")
