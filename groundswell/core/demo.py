@@ -94,6 +94,9 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     build_demo_phonebank(say)
 
     build_targeting(say)
+    from groundswell.events.demo import build_events_demo
+
+    build_events_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()
