@@ -33,21 +33,47 @@ WARMUP_SECONDS = 5
 POSTCODES = 3000
 # (name, lat, lon, weight ~ population in 100,000s): where events cluster.
 PLACES = [
-    ("London", 51.507, -0.128, 35), ("Birmingham", 52.486, -1.890, 11), ("Manchester", 53.481, -2.243, 10),
-    ("Leeds", 53.801, -1.549, 8), ("Glasgow", 55.864, -4.252, 6), ("Sheffield", 53.381, -1.470, 6),
-    ("Bradford", 53.795, -1.759, 5), ("Liverpool", 53.408, -2.991, 5), ("Edinburgh", 55.953, -3.189, 5),
-    ("Bristol", 51.454, -2.588, 5), ("Cardiff", 51.481, -3.179, 4), ("Leicester", 52.637, -1.140, 4),
-    ("Coventry", 52.407, -1.512, 4), ("Nottingham", 52.955, -1.158, 3), ("Newcastle", 54.978, -1.618, 3),
-    ("Reading", 51.454, -0.978, 2), ("Southampton", 50.910, -1.404, 2), ("Brighton", 50.822, -0.137, 3),
-    ("Plymouth", 50.376, -4.143, 3), ("Hull", 53.767, -0.327, 3), ("Aberdeen", 57.150, -2.094, 2),
-    ("Swansea", 51.621, -3.944, 2), ("Norwich", 52.630, 1.297, 1), ("Exeter", 50.726, -3.527, 1),
-    ("Oxford", 51.752, -1.258, 2), ("Cambridge", 52.205, 0.122, 1), ("York", 53.960, -1.087, 2),
-    ("Dundee", 56.462, -2.971, 1), ("Inverness", 57.478, -4.225, 1), ("Carlisle", 54.892, -2.934, 1),
-    ("Middlesbrough", 54.574, -1.235, 1), ("Stoke", 53.003, -2.179, 3), ("Derby", 52.922, -1.476, 3),
-    ("Wolverhampton", 52.587, -2.129, 3), ("Sunderland", 54.906, -1.381, 3), ("Preston", 53.763, -2.703, 1),
-    ("Ipswich", 52.057, 1.148, 1), ("Bournemouth", 50.720, -1.880, 2), ("Milton Keynes", 52.041, -0.760, 2),
+    ("London", 51.507, -0.128, 35),
+    ("Birmingham", 52.486, -1.890, 11),
+    ("Manchester", 53.481, -2.243, 10),
+    ("Leeds", 53.801, -1.549, 8),
+    ("Glasgow", 55.864, -4.252, 6),
+    ("Sheffield", 53.381, -1.470, 6),
+    ("Bradford", 53.795, -1.759, 5),
+    ("Liverpool", 53.408, -2.991, 5),
+    ("Edinburgh", 55.953, -3.189, 5),
+    ("Bristol", 51.454, -2.588, 5),
+    ("Cardiff", 51.481, -3.179, 4),
+    ("Leicester", 52.637, -1.140, 4),
+    ("Coventry", 52.407, -1.512, 4),
+    ("Nottingham", 52.955, -1.158, 3),
+    ("Newcastle", 54.978, -1.618, 3),
+    ("Reading", 51.454, -0.978, 2),
+    ("Southampton", 50.910, -1.404, 2),
+    ("Brighton", 50.822, -0.137, 3),
+    ("Plymouth", 50.376, -4.143, 3),
+    ("Hull", 53.767, -0.327, 3),
+    ("Aberdeen", 57.150, -2.094, 2),
+    ("Swansea", 51.621, -3.944, 2),
+    ("Norwich", 52.630, 1.297, 1),
+    ("Exeter", 50.726, -3.527, 1),
+    ("Oxford", 51.752, -1.258, 2),
+    ("Cambridge", 52.205, 0.122, 1),
+    ("York", 53.960, -1.087, 2),
+    ("Dundee", 56.462, -2.971, 1),
+    ("Inverness", 57.478, -4.225, 1),
+    ("Carlisle", 54.892, -2.934, 1),
+    ("Middlesbrough", 54.574, -1.235, 1),
+    ("Stoke", 53.003, -2.179, 3),
+    ("Derby", 52.922, -1.476, 3),
+    ("Wolverhampton", 52.587, -2.129, 3),
+    ("Sunderland", 54.906, -1.381, 3),
+    ("Preston", 53.763, -2.703, 1),
+    ("Ipswich", 52.057, 1.148, 1),
+    ("Bournemouth", 50.720, -1.880, 2),
+    ("Milton Keynes", 52.041, -0.760, 2),
     ("Wrexham", 53.046, -2.993, 1),
-]  # fmt: skip
+]
 KINDS = ["canvass", "phonebank", "meetup", "discussion", "stall", "training", "social"]
 RADII = ["2", "5", "10", "10", "10", "25"]
 
@@ -77,11 +103,18 @@ def seed(events: int, rng: random.Random, progress: bool) -> list[str]:
         starts = now + datetime.timedelta(minutes=rng.randint(-60, 90 * 24 * 60))
         batch.append(
             Event(
-                unit=unit, kind=KINDS[i % len(KINDS)], title=f"Bench event {i}", starts_at=starts,
-                ends_at=starts + datetime.timedelta(hours=2), venue_name="Community centre", latitude=lat,
-                longitude=lon, grid_cell=geo.cell_of(lat, lon), token=new_token(),
+                unit=unit,
+                kind=KINDS[i % len(KINDS)],
+                title=f"Bench event {i}",
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=2),
+                venue_name="Community centre",
+                latitude=lat,
+                longitude=lon,
+                grid_cell=geo.cell_of(lat, lon),
+                token=new_token(),
             )
-        )  # fmt: skip
+        )
         if len(batch) == 5000:
             Event.objects.bulk_create(batch)
             bar.update(len(batch))
@@ -98,10 +131,12 @@ def seed(events: int, rng: random.Random, progress: bool) -> list[str]:
             used.add(code)
             codes.append(code)
     Postcode.objects.bulk_create(
-        [Postcode(postcode=c, latitude=p[0], longitude=p[1], synthetic=True)
-         for c, p in zip(codes, (_point(rng) for _ in codes), strict=False)],
+        [
+            Postcode(postcode=c, latitude=p[0], longitude=p[1], synthetic=True)
+            for c, p in zip(codes, (_point(rng) for _ in codes), strict=False)
+        ],
         batch_size=5000,
-    )  # fmt: skip
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -23,9 +23,17 @@ SOCIAL_CARE = "Social care: what do you want?"
 READING_EAST = "E14000889"
 # Constituencies (2010 boundaries, as the demo imports) that get events besides Reading East and West.
 OTHER_SEATS = [
-    "Bristol West", "Manchester Central", "Cardiff Central", "Leeds North West", "Brighton, Pavilion",
-    "Glasgow Central", "Edinburgh North and Leith", "Norwich South", "Oxford East", "Sheffield Central",
-]  # fmt: skip
+    "Bristol West",
+    "Manchester Central",
+    "Cardiff Central",
+    "Leeds North West",
+    "Brighton, Pavilion",
+    "Glasgow Central",
+    "Edinburgh North and Leith",
+    "Norwich South",
+    "Oxford East",
+    "Sheffield Central",
+]
 TITLES = {
     "canvass": ["Saturday doorknocking", "Evening canvass", "Canvass and coffee"],
     "phonebank": ["Phonebank night", "Call our members", "Calling for change"],
@@ -49,9 +57,13 @@ def _random_point(constituency: Constituency, rng: random.Random) -> tuple[float
 def _unit_for(constituency: Constituency, national: OrganisationUnit) -> OrganisationUnit:
     unit, _ = OrganisationUnit.objects.get_or_create(
         code=f"CLP-{constituency.code}",
-        defaults={"name": f"{constituency.name} constituency party", "kind": OrganisationUnit.Kind.CONSTITUENCY,
-                  "parent": national, "constituency": constituency},
-    )  # fmt: skip
+        defaults={
+            "name": f"{constituency.name} constituency party",
+            "kind": OrganisationUnit.Kind.CONSTITUENCY,
+            "parent": national,
+            "constituency": constituency,
+        },
+    )
     return unit
 
 
@@ -82,13 +94,20 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
             lat, lon = _random_point(seat, rng)
             starts = _when(rng, now)
             services.create_event(
-                unit, actor=organiser, hosts=[organiser] if organiser else [], kind=kind,
-                title=f"{rng.choice(TITLES[kind])}, {seat.name}", starts_at=starts,
-                ends_at=starts + datetime.timedelta(hours=2), venue_name=rng.choice(VENUES),
-                latitude=round(lat, 6), longitude=round(lon, 6), capacity=rng.choice([None, None, 12, 20, 40]),
+                unit,
+                actor=organiser,
+                hosts=[organiser] if organiser else [],
+                kind=kind,
+                title=f"{rng.choice(TITLES[kind])}, {seat.name}",
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=2),
+                venue_name=rng.choice(VENUES),
+                latitude=round(lat, 6),
+                longitude=round(lon, 6),
+                capacity=rng.choice([None, None, 12, 20, 40]),
                 accessibility=rng.choice(["", "Step-free access; accessible toilet.", "Hearing loop available."]),
                 visibility=rng.choice(["public"] * 8 + ["members", "invite"]),
-            )  # fmt: skip
+            )
             made += 1
     say(f"Created {made} demo events in {len(seats)} constituencies.")
     reading = Constituency.objects.filter(code=READING_EAST).first()
@@ -98,15 +117,23 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
     lat, lon = _random_point(reading, rng)
     starts = _when(random.Random(7), now + datetime.timedelta(days=14))
     services.create_event(
-        clp, actor=organiser, hosts=[organiser] if organiser else [], kind=Event.Kind.DISCUSSION, title=SOCIAL_CARE,
+        clp,
+        actor=organiser,
+        hosts=[organiser] if organiser else [],
+        kind=Event.Kind.DISCUSSION,
+        title=SOCIAL_CARE,
         description=(
             "Social care touches every family. Come and tell us what you want from it: what works, what doesn't, "
             "and what we should campaign for. Tea, coffee and a short survey."
         ),
-        starts_at=starts, ends_at=starts + datetime.timedelta(hours=2), venue_name="Central Library",
-        latitude=round(lat, 6), longitude=round(lon, 6), capacity=60,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+        venue_name="Central Library",
+        latitude=round(lat, 6),
+        longitude=round(lon, 6),
+        capacity=60,
         accessibility="Step-free access, hearing loop, accessible toilet.",
-    )  # fmt: skip
+    )
     _build_meetup(clp, reading, organiser, volunteer, rng, now)
     say("Demo campaign meetup with follow-ups and the social care discussion created.")
 
@@ -117,11 +144,18 @@ def _build_meetup(clp, reading, organiser, volunteer, rng, now) -> None:
 
     lat, lon = _random_point(reading, rng)
     meetup = services.create_event(
-        clp, actor=organiser, hosts=[h for h in (organiser, volunteer) if h], kind=Event.Kind.MEETUP,
-        title="Reading East campaign meetup", starts_at=now - datetime.timedelta(days=10, hours=2),
-        ends_at=now - datetime.timedelta(days=10), venue_name="Town Hall", latitude=lat, longitude=lon,
+        clp,
+        actor=organiser,
+        hosts=[h for h in (organiser, volunteer) if h],
+        kind=Event.Kind.MEETUP,
+        title="Reading East campaign meetup",
+        starts_at=now - datetime.timedelta(days=10, hours=2),
+        ends_at=now - datetime.timedelta(days=10),
+        venue_name="Town Hall",
+        latitude=lat,
+        longitude=lon,
         description="Our big autumn meeting: small groups by branch plan what comes next.",
-    )  # fmt: skip
+    )
     people = list(Person.objects.filter(unit__path__startswith=clp.path, synthetic=True).order_by("id")[:24])
     for person in people:
         services.sign_up(meetup, person, "demo", organiser)
@@ -131,19 +165,29 @@ def _build_meetup(clp, reading, organiser, volunteer, rng, now) -> None:
     canvass = CanvassCampaign.objects.filter(unit__path__startswith=clp.path).order_by("id").first()
     # Times chosen to cover the demo's calls (the last hour) and one day of its canvass contacts.
     plans = [
-        ("phonebank", now - datetime.timedelta(minutes=75), {"call_campaign": call_campaign,
-                                                            "phonebank_session": session}),
+        (
+            "phonebank",
+            now - datetime.timedelta(minutes=75),
+            {"call_campaign": call_campaign, "phonebank_session": session},
+        ),
         ("canvass", now - datetime.timedelta(days=8, hours=2), {"canvass_campaign": canvass}),
         ("canvass", now + datetime.timedelta(days=5), {"canvass_campaign": canvass}),
-    ]  # fmt: skip
+    ]
     for i, (branch, (kind, starts, links)) in enumerate(zip(branches, plans, strict=False)):
         lat, lon = _random_point(reading, rng)
         follow = Event(
-            unit=branch, kind=kind, title=f"{branch.name}: {'phonebank' if kind == 'phonebank' else 'canvass'}",
-            starts_at=starts, ends_at=starts + datetime.timedelta(hours=4), latitude=lat, longitude=lon,
-            venue_name=rng.choice(VENUES), meetup=meetup, meetup_group=f"Table {i + 1}: {branch.name}",
+            unit=branch,
+            kind=kind,
+            title=f"{branch.name}: {'phonebank' if kind == 'phonebank' else 'canvass'}",
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=4),
+            latitude=lat,
+            longitude=lon,
+            venue_name=rng.choice(VENUES),
+            meetup=meetup,
+            meetup_group=f"Table {i + 1}: {branch.name}",
             **{k: v for k, v in links.items() if v is not None},
-        )  # fmt: skip
+        )
         # Past follow-ups go in directly (an RSVP to a finished event is refused, rightly).
         follow.grid_cell = geo.cell_of(lat, lon)
         follow.constituency_code = READING_EAST
