@@ -14,6 +14,17 @@ from .services import CONSENT_WORDING, local_datetime
 REPEAT_CHOICES = [("", "Does not repeat"), *EventSeries.Frequency.choices]
 
 
+def _set_times(form: forms.Form, data: dict[str, Any]) -> None:
+    """Date + start/end wall-clock times (UK) into aware starts_at/ends_at; an end before the start is next day."""
+    day, start, end = data.get("day"), data.get("start"), data.get("end")
+    if day and start and end:
+        try:
+            data["starts_at"] = local_datetime(day, start)
+            data["ends_at"] = local_datetime(day + datetime.timedelta(days=1) if end <= start else day, end)
+        except ValidationError as exc:
+            form.add_error("start", exc.message_dict.get("starts_at", exc.messages))
+
+
 class EventForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=None, label="Organisation unit", empty_label=None)
     kind = forms.ChoiceField(choices=Event.Kind.choices, label="Type of event")
@@ -40,14 +51,7 @@ class EventForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        day, start, end = data.get("day"), data.get("start"), data.get("end")
-        if day and start and end:
-            try:
-                data["starts_at"] = local_datetime(day, start)
-                end_day = day + datetime.timedelta(days=1) if end <= start else day  # past midnight
-                data["ends_at"] = local_datetime(end_day, end)
-            except ValidationError as exc:
-                self.add_error("start", exc.message_dict.get("starts_at", exc.messages))
+        _set_times(self, data)
         if data.get("repeat") and not data.get("occurrences"):
             self.add_error("occurrences", "Say how many times it happens in all.")
         return data
@@ -122,13 +126,7 @@ class FollowUpForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        day, start, end = data.get("day"), data.get("start"), data.get("end")
-        if day and start and end:
-            try:
-                data["starts_at"] = local_datetime(day, start)
-                data["ends_at"] = local_datetime(day + datetime.timedelta(days=1) if end <= start else day, end)
-            except ValidationError as exc:
-                self.add_error("start", exc.message_dict.get("starts_at", exc.messages))
+        _set_times(self, data)
         return data
 
 

@@ -153,8 +153,12 @@ def is_trusted(user: Any, unit: OrganisationUnit) -> bool:
         return True
     approved = Event.objects.filter(
         proposed_by=user, moderated_by__isnull=False, status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED]
-    ).count()
-    return approved >= TRUSTED_AFTER_APPROVED
+    )
+    # A recurring series approved in one decision counts once.
+    decisions = (
+        approved.filter(series__isnull=True).count() + approved.exclude(series=None).values("series").distinct().count()
+    )
+    return decisions >= TRUSTED_AFTER_APPROVED
 
 
 def may_propose(user: Any, unit: OrganisationUnit) -> bool:
@@ -197,11 +201,18 @@ def moderate(event: Event, user: Any, approve: bool, note: str = "") -> Event:
         raise ValidationError(f"This event is not waiting for moderation (it is {event.get_status_display().lower()}).")
     if not approve and not note.strip():
         raise ValidationError({"note": "Say why it is rejected: the proposer sees this."})
+    status = Event.Status.PUBLISHED if approve else Event.Status.REJECTED
     with transaction.atomic():
-        event.status = Event.Status.PUBLISHED if approve else Event.Status.REJECTED
+        # A recurring proposal is one decision: the whole series' pending occurrences go with it.
+        same = Event.objects.filter(series=event.series, status=Event.Status.PENDING) if event.series_id else None
+        event.status = status
         event.moderated_by, event.moderated_at, event.moderation_note = user, timezone.now(), note.strip()[:300]
         event.save(update_fields=["status", "moderated_by", "moderated_at", "moderation_note"])
-        record("changed", actor=user, obj=event, detail={"moderation": event.status})
+        if same is not None:
+            same.update(
+                status=status, moderated_by=user, moderated_at=event.moderated_at, moderation_note=event.moderation_note
+            )
+        record("changed", actor=user, obj=event, detail={"moderation": status, "series": event.series_id})
     return event
 
 

@@ -7,41 +7,17 @@ transactions serialise writers anyway, so this runs on PostgreSQL only.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from groundswell.events import services
 from groundswell.events.models import RSVP
 from groundswell.people.models import Person
+from groundswell.phonebank.tests.test_concurrency import _run_threads
 
 from .world import EventFactory
 
 THREADS = 8
-
-
-def _run_threads(work, n: int) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.postgres

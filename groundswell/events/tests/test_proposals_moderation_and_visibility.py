@@ -153,3 +153,32 @@ def test_times_that_do_not_exist_at_the_spring_clock_change_are_refused():
     # 01:30 on the autumn change day is the first (BST) one.
     ambiguous = services.local_datetime(datetime.date(2026, 10, 25), datetime.time(1, 30))
     assert ambiguous.utcoffset() == datetime.timedelta(hours=1)
+
+
+def test_propose_page_queues_a_volunteers_weekly_event_and_names_bad_fields(client, tree):
+    volunteer = user_with_role(Role.VOLUNTEER, tree.branch_a1)
+    client.force_login(volunteer)
+    day = (timezone.now() + datetime.timedelta(days=10)).astimezone(LONDON).date()
+    form = {
+        "unit": tree.branch_a1.pk,
+        "kind": "social",
+        "title": "Quiz night",
+        "day": day.isoformat(),
+        "start": "19:00",
+        "end": "22:00",
+        "postcode": "RG1 1AA",
+        "visibility": "public",
+        "repeat": "weekly",
+        "occurrences": "4",
+    }
+    response = client.post("/events/new/", form)
+    assert response.status_code == 302
+    events = list(Event.objects.filter(title="Quiz night").order_by("starts_at"))
+    assert len(events) == 4 and {e.status for e in events} == {Event.Status.PENDING}
+    bad = client.post("/events/new/", {**form, "postcode": "", "title": "No place"}).content.decode()
+    assert "id_postcode-error" in bad and not Event.objects.filter(title="No place").exists()
+    organiser = user_with_role(Role.ORGANISER, tree.clp_a)
+    services.moderate(events[0], organiser, approve=True)
+    assert set(Event.objects.filter(title="Quiz night").values_list("status", flat=True)) == {Event.Status.PUBLISHED}
+    # One approved series is one decision towards trust, not four.
+    assert not services.is_trusted(volunteer, tree.branch_a1)
