@@ -4,6 +4,7 @@ messages, check-in at the door, meetup follow-ups and invitations. Thin: rules l
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +31,8 @@ MANAGE = access.Perm.MANAGE_EVENTS
 
 
 def _tile_url() -> str:
-    return getattr(settings, "GROUNDSWELL_TILE_URL", DEFAULT_TILE_URL)
+    """Map tiles: the GROUNDSWELL_TILE_URL setting or environment variable, else OpenStreetMap's."""
+    return getattr(settings, "GROUNDSWELL_TILE_URL", "") or os.environ.get("GROUNDSWELL_TILE_URL") or DEFAULT_TILE_URL
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:

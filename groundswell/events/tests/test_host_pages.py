@@ -208,3 +208,15 @@ def test_publishing_a_phonebank_session_as_an_event(client, tree):
     assert event.kind == Event.Kind.ONLINE and event.call_campaign == campaign
     assert event.online_url.endswith(f"/phonebank/join/{session.token}/")
     assert event.visibility == Event.Visibility.MEMBERS
+
+
+def test_near_me_lists_events_near_a_postcode_and_targeting_reads_them(client, tree):
+    from groundswell.targeting.events import upcoming_events
+
+    event = EventFactory(
+        unit=tree.branch_a1, title="Nearby stall", latitude=north_of(READING, 3)[0], constituency_code="E14000889"
+    )
+    html = client.get("/events/near-me/", {"postcode": "RG1 1AA"}).content.decode()
+    assert "Nearby stall" in html
+    assert "not a postcode we know" in client.get("/events/near-me/", {"postcode": "RG9 9ZZ"}).content.decode()
+    assert upcoming_events(["E14000889"])["E14000889"][0]["url"] == f"/events/{event.pk}/"
