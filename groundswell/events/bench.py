@@ -222,7 +222,7 @@ def run(
     proc, port = start_server(workers, threads)
     try:
         log(f"gunicorn on port {port} ({workers} workers × {threads} threads); warming up…")
-        asyncio.run(_drive(port, paths[::-1], rate, WARMUP_SECONDS))
+        asyncio.run(_drive(port, paths[::-1], rate, min(WARMUP_SECONDS, seconds / 2)))
         log(f"searching at {rate:g} requests/s for {seconds:g} s…")
         figures = asyncio.run(_drive(port, paths, rate, seconds))
     finally:

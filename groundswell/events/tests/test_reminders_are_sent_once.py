@@ -75,3 +75,13 @@ def test_rsvp_queues_deferred_reminder_tasks_when_the_backend_can_defer():
     runs = sorted((r.args_kwargs["args"][1], r.run_after) for r in rows)
     assert [k for k, _ in runs] == ["24h", "2h"]
     assert dict(runs)["2h"] == booking.event.starts_at - datetime.timedelta(hours=2)
+
+
+def test_the_cron_command_prints_what_it_sent(capsys):
+    from django.core.management import call_command
+
+    _booking(datetime.timedelta(hours=1))
+    call_command("event_reminders")
+    call_command("event_reminders")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == ['{"24h": 1, "2h": 1}', '{"24h": 0, "2h": 0}']
