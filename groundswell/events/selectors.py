@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from groundswell.accounts import access
@@ -36,7 +35,6 @@ MANAGE = access.Perm.MANAGE_EVENTS
 DEFAULT_RADIUS_KM = 10.0
 MAX_RADIUS_KM = 200.0
 MAX_RESULTS = 200
-COUNT_CAP = 1000  # "1000+ events": counting every event in a city is work nobody reads
 MAX_LENGTH = datetime.timedelta(days=7)
 SEARCH_FIELDS = (
     "id",
@@ -266,8 +264,9 @@ def parse_search(data: Any, now: datetime.datetime | None = None) -> SearchParam
 @dataclass
 class SearchResult:
     events: list[dict]
-    total: int
+    total: int  # events listed (at most the limit)
     params: SearchParams
+    more: bool = False  # more matched than the limit (counting them all is work nobody reads)
 
 
 def search_events(params: SearchParams) -> SearchResult:
@@ -289,40 +288,83 @@ def search_events(params: SearchParams) -> SearchResult:
         qs = qs.filter(unit__path__startswith=params.unit_path)
     centre = params.centre
     if centre is None:
-        rows = list(qs.order_by("starts_at", "id").values(*SEARCH_FIELDS)[: params.limit])
-        total = len(rows) if len(rows) < params.limit else qs.count()
-        return SearchResult([_row(r, None) for r in rows], total, params)
+        rows = list(qs.order_by("starts_at", "id").values(*SEARCH_FIELDS)[: params.limit + 1])
+        return SearchResult(
+            [_row(r, None) for r in rows[: params.limit]],
+            min(len(rows), params.limit),
+            params,
+            more=len(rows) > params.limit,
+        )
     min_lat, min_lon, max_lat, max_lon = geo.bounding_box(centre.lat, centre.lon, params.radius_km)
     cells = geo.cells_for_box(min_lat, min_lon, max_lat, max_lon)
     if cells is not None:
         qs = qs.filter(grid_cell__in=cells)
-    qs = qs.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
-    # The exact distance in SQL, so the soonest `limit` and the count come from the database without shipping
-    # every row in a dense city's box to Python.
-    qs = qs.annotate(km=geo.haversine_sql(centre.lat, centre.lon)).filter(km__lte=params.radius_km)
-    ordered = qs.order_by("starts_at", "id").values(*SEARCH_FIELDS, "km")
-    if cells is not None and len(cells) > 1 and connection.vendor == "postgresql":
-        rows = _soonest_per_cell(ordered, cells, params.limit)
+    box = (min_lat, min_lon, max_lat, max_lon)
+    if FAST_PATH and cells and connection.vendor == "postgresql" and params.starts and not params.unit_path:
+        rows = _soonest_per_cell(params, cells, box)
     else:
-        rows = list(ordered[: params.limit])
-    total = len(rows) if len(rows) < params.limit else qs.values("id")[:COUNT_CAP].count()
-    return SearchResult([_row(r, r["km"]) for r in rows], total, params)
+        qs = qs.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
+        # The exact distance in SQL, so only the soonest `limit` rows come back to Python.
+        qs = qs.annotate(km=geo.haversine_sql(centre.lat, centre.lon)).filter(km__lte=params.radius_km)
+        rows = list(qs.order_by("starts_at", "id").values(*SEARCH_FIELDS, "km")[: params.limit + 1])
+    listed = [_row(r, r["km"]) for r in rows[: params.limit]]
+    return SearchResult(listed, len(listed), params, more=len(rows) > params.limit)
 
 
-def _soonest_per_cell(ordered: QuerySet, cells: list[int], limit: int) -> list[dict]:
-    """PostgreSQL: the soonest `limit` events of each cell (an index range scan per cell that stops early), merged.
+# The hot path of the public map, written out so Django does not compile it on every request (it costs more
+# than the query). It must filter exactly as search_events' ORM path does; a PostgreSQL test compares the two.
+_HAVERSINE = (
+    "(%(two_r)s * asin(sqrt(power(sin((radians(latitude) - %(p1)s) / 2), 2)"
+    " + %(cos_p1)s * cos(radians(latitude)) * power(sin((radians(longitude) - %(l1)s) / 2), 2))))"
+)
+_SOONEST_SQL = (
+    "SELECT ev.id, ev.title, ev.kind, ev.starts_at, ev.ends_at, ev.venue_name, ev.postcode, ev.latitude,"
+    " ev.longitude, ev.capacity, top.km FROM ("
+    " SELECT e.id, e.starts_at, e.km FROM unnest(%(cells)s::integer[]) AS c(cell) CROSS JOIN LATERAL ("
+    " SELECT id, starts_at, " + _HAVERSINE + " AS km FROM events_event"
+    " WHERE grid_cell = c.cell AND status = 'published' AND visibility = 'public'"
+    " AND starts_at >= %(earliest)s AND ends_at >= %(starts)s {ends}{kinds}"
+    " AND latitude BETWEEN %(min_lat)s AND %(max_lat)s AND longitude BETWEEN %(min_lon)s AND %(max_lon)s"
+    " AND " + _HAVERSINE + " <= %(radius)s"
+    " ORDER BY starts_at, id LIMIT %(limit)s"
+    " ) AS e ORDER BY e.starts_at, e.id LIMIT %(limit)s"
+    ") AS top JOIN events_event ev ON ev.id = top.id ORDER BY top.starts_at, top.id"
+)
+FAST_PATH = True
 
-    A dense city's box then costs `limit` rows per cell rather than every event in it. One compiled inner query
-    runs once per cell through a LATERAL join, so Django compiles it once whatever the number of cells.
+
+def _soonest_per_cell(params: SearchParams, cells: list[int], box: tuple[float, float, float, float]) -> list[dict]:
+    """PostgreSQL: the soonest events of each cell (an index range scan per cell that stops at the limit), merged.
+
+    A dense city's box then costs `limit` rows per cell rather than every event in it.
     """
-    inner = ordered.filter(grid_cell=RawSQL("c.cell", []))[:limit]
-    sql, sql_params = inner.query.sql_with_params()
-    wrapped = (
-        f"SELECT e.* FROM unnest(%s::integer[]) AS c(cell) CROSS JOIN LATERAL ({sql}) AS e "
-        "ORDER BY e.starts_at, e.id LIMIT %s"
+    import math
+
+    centre = params.centre
+    assert centre is not None and params.starts is not None
+    sql = _SOONEST_SQL.format(
+        ends=" AND starts_at < %(ends)s" if params.ends is not None else "",
+        kinds=" AND kind = ANY(%(kinds)s)" if params.kinds else "",
     )
+    values = {
+        "cells": cells,
+        "two_r": 2 * geo.EARTH_KM,
+        "p1": math.radians(centre.lat),
+        "cos_p1": math.cos(math.radians(centre.lat)),
+        "l1": math.radians(centre.lon),
+        "earliest": params.starts - MAX_LENGTH,
+        "starts": params.starts,
+        "ends": params.ends,
+        "kinds": list(params.kinds),
+        "min_lat": box[0],
+        "min_lon": box[1],
+        "max_lat": box[2],
+        "max_lon": box[3],
+        "radius": params.radius_km,
+        "limit": params.limit + 1,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(wrapped, [cells, *sql_params, limit])
+        cursor.execute(sql, values)
         names = [col.name for col in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

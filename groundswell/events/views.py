@@ -94,6 +94,7 @@ def feed_json(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {
             "count": result.total,
+            "more": result.more,
             "centre": {"lat": centre.lat, "lng": centre.lon, "label": centre.label} if centre else None,
             "radius_km": result.params.radius_km if centre else None,
             "events": [selectors.as_json(r) for r in result.events],

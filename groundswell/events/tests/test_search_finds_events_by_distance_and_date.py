@@ -198,3 +198,45 @@ def test_upcoming_public_events_by_constituency(unit):
     out = selectors.upcoming_public_events_by_constituency(["E14000889", "E14000999"], limit=3)
     assert list(out) == ["E14000889"]
     assert out["E14000889"] == [{"title": soon.title, "starts_at": soon.starts_at, "url": f"/events/{soon.pk}/"}]
+
+
+@pytest.mark.postgres
+def test_the_written_out_postgresql_search_agrees_with_the_orm(unit, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the written-out path is PostgreSQL's")
+    import random
+
+    rng = random.Random(5)
+    kinds = [k for k, _ in Event.Kind.choices]
+    for _ in range(400):
+        lat, lon = READING[0] + rng.uniform(-0.3, 0.3), READING[1] + rng.uniform(-0.45, 0.45)
+        _at(
+            unit,
+            (lat, lon),
+            kind=rng.choice(kinds),
+            starts_at=NOW + datetime.timedelta(hours=rng.randint(-30, 900)),
+            visibility=rng.choice(["public"] * 5 + ["members"]),
+        )
+    for radius, extra in [
+        (3, {}),
+        (10, {}),
+        (25, {"kind": "stall"}),
+        (10, {"from": "2026-10-25", "to": "2026-11-02"}),
+        (40, {"kind": ["canvass", "social"]}),
+        (10, {"limit": "7"}),
+    ]:
+        data = {"lat": str(READING[0]), "lng": str(READING[1]), "radius": str(radius), **extra}
+        from django.http import QueryDict
+
+        query = QueryDict(mutable=True)
+        for key, value in data.items():
+            query.setlist(key, value if isinstance(value, list) else [value])
+        params = selectors.parse_search(query, now=NOW)
+        fast = selectors.search_events(params)
+        monkeypatch.setattr(selectors, "FAST_PATH", False)
+        slow = selectors.search_events(params)
+        monkeypatch.setattr(selectors, "FAST_PATH", True)
+        assert [(e["id"], e["km"]) for e in fast.events] == [(e["id"], e["km"]) for e in slow.events], (radius, extra)
+        assert fast.more == slow.more and fast.events
