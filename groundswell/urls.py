@@ -10,6 +10,7 @@ urlpatterns = [
     path("phonebank/", include("groundswell.phonebank.urls")),
     path("geography/", include("groundswell.geography.urls")),
     path("targeting/", include("groundswell.targeting.urls")),
+    path("messaging/", include("groundswell.messaging.urls")),
     path("events/", include("groundswell.events.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),

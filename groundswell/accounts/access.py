@@ -42,6 +42,10 @@ class Perm(StrEnum):
     MANAGE_PHONEBANK = "manage_phonebank"
     # Seat projections, target lists, organiser allocation, the poll tracker and seats' canvass pictures.
     VIEW_TARGETING = "view_targeting"
+    # Segments, email templates, email and SMS sends to the people of their units.
+    MANAGE_MESSAGING = "manage_messaging"
+    # Sends and their statistics (counts only, no recipient lists).
+    VIEW_MESSAGING = "view_messaging"
     # Run events in the unit: create and publish, moderate volunteers' proposals, see any event's attendees,
     # invite people nearby. (Hosts see their own events' attendees without it; anyone with a role may propose.)
     MANAGE_EVENTS = "manage_events"
@@ -65,6 +69,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.KNOCK_UP,
         Perm.MANAGE_PHONEBANK,
         Perm.VIEW_TARGETING,
+        Perm.MANAGE_MESSAGING,
+        Perm.VIEW_MESSAGING,
         Perm.MANAGE_EVENTS,
     },
     Role.COORDINATOR: {
@@ -78,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.KNOCK_UP,
         Perm.MANAGE_PHONEBANK,
         Perm.VIEW_TARGETING,
+        Perm.VIEW_MESSAGING,
         Perm.MANAGE_EVENTS,
     },
     Role.DATA_PROTECTION_OFFICER: {
@@ -88,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.SUBJECT_ACCESS,
         Perm.ERASE_PEOPLE,
         Perm.VIEW_OWN_RECORD,
+        Perm.VIEW_MESSAGING,
     },
     # Volunteers work one contact at a time through their own tools (call, canvass, tell); no list access.
     Role.VOLUNTEER: {Perm.VIEW_OWN_RECORD, Perm.KNOCK_UP},

@@ -15,6 +15,7 @@ BENCHES: dict[str, str] = {
     "telling": "groundswell.gotv.bench:run",
     "phonebank": "groundswell.phonebank.bench:run",
     "targeting": "groundswell.targeting.bench:run",
+    "email": "groundswell.messaging.bench:run",
     "events": "groundswell.events.bench:run",
 }
 

@@ -94,6 +94,9 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     build_demo_phonebank(say)
 
     build_targeting(say)
+    from groundswell.messaging.demo import build_messaging_demo
+
+    build_messaging_demo(say)
     from groundswell.events.demo import build_events_demo
 
     build_events_demo(say)

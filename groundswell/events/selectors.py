@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -551,19 +552,11 @@ def invite_candidates(
     coming = RSVP.objects.filter(event=event, person=OuterRef("pk")).exclude(status=RSVP.Status.CANCELLED)
     qs = qs.exclude(Exists(coming))
     since = timezone.now() - datetime.timedelta(days=not_contacted_days)
-    recent = _recently_contacted(qs, since)
-    if recent is not None:
-        qs = qs.exclude(pk__in=recent)
+    # Emails recorded on the timeline (hosts' messages, other apps' emails) count as contact too.
+    touched = TimelineEntry.objects.filter(person=OuterRef("pk"), kind=TimelineEntry.Kind.EMAIL, occurred_at__gte=since)
+    qs = qs.exclude(Exists(touched))
+    if apps.is_installed("groundswell.messaging"):
+        from groundswell.messaging.services import last_contacted
+
+        qs = qs.exclude(pk__in=last_contacted(Person.objects.filter(pk__in=ids), since).values("pk"))
     return qs
-
-
-def _recently_contacted(qs: QuerySet[Person], since: datetime.datetime) -> Any:
-    try:
-        from groundswell.messaging.services import last_contacted  # type: ignore[import-not-found]
-    except ImportError:
-        touched = TimelineEntry.objects.filter(
-            person=OuterRef("pk"), kind=TimelineEntry.Kind.EMAIL, occurred_at__gte=since
-        )
-        return Person.objects.filter(Exists(touched)).values("pk")
-    result = last_contacted(qs, since)
-    return result.values("pk") if hasattr(result, "values") else [p.pk for p in result]

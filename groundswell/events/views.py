@@ -511,7 +511,17 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if request.method == "POST":
                 return _send_invite(request, event, people, d, count)
-    context = {"event": event, "form": form, "count": count, "error": error, "invites": event.invites.all()}
+    from . import reach
+
+    invites = [(row, reach.invite_stats(row)) for row in event.invites.order_by("-created_at")]
+    context = {
+        "event": event,
+        "form": form,
+        "count": count,
+        "error": error,
+        "invites": invites,
+        "can_send": reach.messaging_available(),
+    }
     if request.htmx:
         return render(request, "events/_invite_count.html", context)
     return render(request, "events/invite.html", context)

@@ -249,6 +249,7 @@ class TimelineEntry(models.Model):
         MEMBERSHIP = "membership", "Membership"
         CONSENT = "consent", "Consent"
         MERGE = "merge", "Merged record"
+        SMS = "sms", "Text message"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=20, choices=Kind.choices)

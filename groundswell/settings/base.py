@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "groundswell.phonebank",
     "groundswell.targeting",
     "groundswell.bench",
+    "anymail",
+    "groundswell.messaging",
     "groundswell.events",
 ]
 
@@ -187,3 +189,18 @@ LOGGING = {
 
 # The demo is built around one real constituency.
 DEMO_CONSTITUENCY_CODE = "E14000889"  # Reading East, 2010–2024 boundaries
+
+# Messaging (groundswell.messaging). Links in emails (unsubscribe) need the public address of the site.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The SMS provider adapter (dotted path); the fake one records messages in memory and sends nothing.
+SMS_ADAPTER = os.environ.get("SMS_ADAPTER", "groundswell.messaging.sms.FakeSmsAdapter")
+# Shared secret the SMS provider's inbound/status webhooks must send (header X-Groundswell-Token).
+SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
+# Email provider webhooks (bounces, complaints, opens, clicks) arrive through django-anymail's Postmark
+# tracking webhook at /messaging/anymail/postmark/tracking/, protected by HTTP basic auth "user:password".
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")}
+if os.environ.get("POSTMARK_SERVER_TOKEN"):
+    ANYMAIL["POSTMARK_SERVER_TOKEN"] = os.environ["POSTMARK_SERVER_TOKEN"]
+# The sending task's lease on a batch of recipients (seconds) and batch size; see messaging/sending.py.
+MESSAGING_LEASE_SECONDS = int(os.environ.get("MESSAGING_LEASE_SECONDS", "120"))
+MESSAGING_BATCH_SIZE = int(os.environ.get("MESSAGING_BATCH_SIZE", "200"))
