@@ -13,7 +13,7 @@ from django.utils import timezone
 from groundswell.audit.models import AuditEntry
 from groundswell.events import selectors, services
 from groundswell.events.models import RSVP, Event
-from groundswell.geography.models import Postcode
+from groundswell.geography.models import Constituency, Postcode
 from groundswell.people.models import Consent, Person
 from groundswell.tests.factories import Role, UnitTreeFactory, user_with_role
 
@@ -220,3 +220,18 @@ def test_near_me_lists_events_near_a_postcode_and_targeting_reads_them(client, t
     assert "Nearby stall" in html
     assert "not a postcode we know" in client.get("/events/near-me/", {"postcode": "RG9 9ZZ"}).content.decode()
     assert upcoming_events(["E14000889"])["E14000889"][0]["url"] == f"/events/{event.pk}/"
+
+
+def test_near_me_shows_the_nearest_target_seats_and_their_events(client, db):
+    from groundswell.targeting.tests.builders import make_projection
+
+    make_projection()
+    Postcode.objects.create(postcode="RG1 1AA", latitude=51.455, longitude=-0.97)
+    code = Constituency.objects.get(name="Reading East").code
+    unit = UnitTreeFactory.build_tree().clp_a
+    EventFactory(unit=unit, title="Target seat canvass", constituency_code=code)
+    response = client.get("/events/near-me/", {"postcode": "RG1 1AA"})
+    seats = response.context["seats"]
+    assert [s.name for s in seats][:1] == ["Reading East"]
+    assert seats[0].events[0]["title"] == "Target seat canvass"
+    assert "Target seat canvass" in response.content.decode()
