@@ -49,6 +49,9 @@ class Perm(StrEnum):
     # Build surveys, invite people by personal link, read results (aggregates) and export them.
     # (Discussion hosts need no permission to enter their room's responses: they are named on the discussion.)
     MANAGE_SURVEYS = "manage_surveys"
+    # Run events in the unit: create and publish, moderate volunteers' proposals, see any event's attendees,
+    # invite people nearby. (Hosts see their own events' attendees without it; anyone with a role may propose.)
+    MANAGE_EVENTS = "manage_events"
 
 
 _ALL = set(Perm)
@@ -72,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_MESSAGING,
         Perm.VIEW_MESSAGING,
         Perm.MANAGE_SURVEYS,
+        Perm.MANAGE_EVENTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -86,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_TARGETING,
         Perm.VIEW_MESSAGING,
         Perm.MANAGE_SURVEYS,
+        Perm.MANAGE_EVENTS,
     },
     Role.DATA_PROTECTION_OFFICER: {
         Perm.VIEW_DASHBOARD,

@@ -17,6 +17,7 @@ BENCHES: dict[str, str] = {
     "targeting": "groundswell.targeting.bench:run",
     "email": "groundswell.messaging.bench:run",
     "surveys": "groundswell.surveys.bench:run",
+    "events": "groundswell.events.bench:run",
 }
 
 

@@ -97,6 +97,9 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     from groundswell.messaging.demo import build_messaging_demo
 
     build_messaging_demo(say)
+    from groundswell.events.demo import build_events_demo
+
+    build_events_demo(say)
     from groundswell.surveys.demo import build_surveys_demo
 
     build_surveys_demo(say)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "groundswell.bench",
     "anymail",
     "groundswell.messaging",
+    "groundswell.events",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,51 @@
+"""Segment filters the events app gives the messaging app: who attended an event, who signed up for one.
+
+"Attended" replaces the messaging app's timeline-based fallback of the same key: the events app writes a timeline
+entry for an RSVP and a no-show too, so only entries marked "attended" count (and entries from elsewhere that
+carry no status at all, which is what the fallback took every entry to mean).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from groundswell.people.models import OrganisationUnit, Person, TimelineEntry
+
+from .models import RSVP
+
+
+def _with_rsvp(statuses: list[str]) -> Any:
+    def apply(qs: QuerySet[Person], value: int, unit: OrganisationUnit) -> QuerySet[Person]:
+        rsvps = RSVP.objects.filter(person=OuterRef("pk"), event_id=int(value), status__in=statuses)
+        return qs.filter(Exists(rsvps))
+
+    return apply
+
+
+def _attended(qs: QuerySet[Person], value: int, unit: OrganisationUnit) -> QuerySet[Person]:
+    entries = TimelineEntry.objects.filter(
+        person=OuterRef("pk"), kind=TimelineEntry.Kind.EVENT, data__event_id=int(value)
+    ).filter(Q(data__status="attended") | ~Q(data__has_key="status"))
+    return qs.filter(Exists(entries))
+
+
+def register() -> None:
+    from groundswell.messaging.segments import register_segment_filter
+
+    register_segment_filter(
+        "event_attended",
+        "Attended event (id)",
+        lambda: forms.IntegerField(required=False, min_value=1),
+        _attended,
+        lambda v: f"Attended event #{v}",
+    )
+    register_segment_filter(
+        "event_rsvp",
+        "Signed up for event (id)",
+        lambda: forms.IntegerField(required=False, min_value=1),
+        _with_rsvp([RSVP.Status.GOING, RSVP.Status.WAITLIST, RSVP.Status.ATTENDED]),
+        lambda v: f"Signed up for event #{v}",
+    )
