@@ -115,7 +115,10 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
         return
     clp = _unit_for(reading, national)
     lat, lon = _random_point(reading, rng)
-    starts = _when(random.Random(7), now + datetime.timedelta(days=14))
+    # Held three days ago: the surveys demo files the room's answers against it, and its page now points those
+    # who could not come to the online survey.
+    held_on = (now - datetime.timedelta(days=3)).astimezone(services.ZoneInfo("Europe/London")).date()
+    starts = services.local_datetime(held_on, datetime.time(18, 30))
     services.create_event(
         clp,
         actor=organiser,

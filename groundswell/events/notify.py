@@ -4,7 +4,6 @@ production, the console by default)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -18,9 +17,7 @@ from .models import RSVP, Event
 
 def base_url() -> str:
     """The public address links in emails point at (emails are sent from tasks, with no request to ask)."""
-    return getattr(settings, "GROUNDSWELL_BASE_URL", "") or os.environ.get(
-        "GROUNDSWELL_BASE_URL", "http://127.0.0.1:8000"
-    )
+    return settings.PUBLIC_BASE_URL
 
 
 def event_url(event: Event) -> str:

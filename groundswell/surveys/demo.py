@@ -12,6 +12,8 @@ from typing import Any
 from django.utils import timezone
 
 from groundswell.accounts.models import User
+from groundswell.events.demo import SOCIAL_CARE
+from groundswell.events.models import Event
 from groundswell.people.models import OrganisationUnit, Person
 
 from . import services
@@ -134,11 +136,14 @@ def build_surveys_demo(say: Callable[[str], None] = lambda m: None) -> Survey | 
     comment_index = [0]
     now = timezone.now()
 
+    # The discussion event on the events map (the events demo builds it first), when there is one.
+    event = Event.objects.filter(title=SOCIAL_CARE).first()
     discussion = Discussion.objects.create(
         survey=survey,
         title=DEMO_DISCUSSION,
-        held_at=now - datetime.timedelta(days=3, hours=2),
-        place="Community hall, London Road (synthetic)",
+        held_at=event.starts_at if event else now - datetime.timedelta(days=3, hours=2),
+        place=event.venue_name if event else "Community hall, London Road (synthetic)",
+        event=event,
         host=organiser,
         notes="About twenty people came; fifteen filled in the paper form, entered here by the host.",
     )
@@ -153,10 +158,13 @@ def build_surveys_demo(say: Callable[[str], None] = lambda m: None) -> Survey | 
     ).order_by("pk")[: int(ONLINE * 1.3)]
     services.invite_people(survey, Person.objects.filter(pk__in=[p.pk for p in people]), organiser)
     invitations = list(Invitation.objects.filter(survey=survey).select_related("person").order_by("pk"))
+    # The online survey is for those who could not come: its answers arrive between the discussion and now.
+    first = discussion.held_at + datetime.timedelta(hours=3)
+    step = (now - first) / (ONLINE + 1)
     for n, invitation in enumerate(invitations[:ONLINE]):
         services.submit_response(
             survey, _answers(rng, keys, comment_index), channel="personal", invitation=invitation,
-            now=now - datetime.timedelta(days=6) + datetime.timedelta(minutes=37 * n),
+            now=first + step * n,
         )  # fmt: skip
     for n in range(PUBLIC):
         services.submit_response(

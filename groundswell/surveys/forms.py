@@ -61,13 +61,40 @@ class SurveyForm(forms.Form):
 
 
 class DiscussionForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    held_at = forms.DateTimeField(label="When", widget=DATETIME)
+    event = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Event on the map",
+        empty_label="(none)",
+        help_text="Its title, time and venue fill in whatever you leave empty; its page will link to the survey",
+    )
+    title = forms.CharField(max_length=200, required=False)
+    held_at = forms.DateTimeField(label="When", widget=DATETIME, required=False)
     place = forms.CharField(max_length=200, required=False)
     host_email = forms.EmailField(
         label="Host's login email", required=False, help_text="Leave empty to host it yourself"
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from groundswell.events.models import Event
+
+        # Events of the survey's unit and below, newest first.
+        self.fields["event"].queryset = (
+            Event.objects.filter(unit__path__startswith=survey.unit.path)
+            .exclude(status=Event.Status.CANCELLED)
+            .order_by("-starts_at")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("event"):
+            if not (data.get("title") or "").strip():
+                self.add_error("title", "Give the discussion a title (or choose its event).")
+            if not data.get("held_at"):
+                self.add_error("held_at", "Say when it is held (or choose its event).")
+        return data
 
     def clean_host_email(self) -> User | None:
         email = (self.cleaned_data.get("host_email") or "").strip()

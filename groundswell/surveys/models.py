@@ -69,6 +69,11 @@ class Discussion(models.Model):
     place = models.CharField(max_length=200, blank=True, default="")
     host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_discussions")
     notes = models.TextField(blank=True, default="")
+    # The event on the events map where the discussion was held, if it was advertised there: its page then links
+    # to the survey for those who could not come, and its hosts to this discussion's entry form.
+    event = models.ForeignKey(
+        "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="discussions"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from groundswell.accounts import access
 from groundswell.geography.models import Constituency, Ward
@@ -290,3 +291,21 @@ def invitation_summary(survey: Survey) -> dict[str, int]:
 def visible_invitations(survey: Survey, user: Any, limit: int = 200) -> tuple[list[Invitation], int]:
     qs = Invitation.objects.filter(survey=survey, person__in=access.people_for(user, access.Perm.VIEW_PEOPLE))
     return list(qs.select_related("person").order_by("pk")[:limit]), qs.count()
+
+
+def event_surveys(event: Any, user: Any) -> list[dict[str, Any]]:
+    """For an event's page: the surveys of the discussions held at it — the public link (for those who could not
+    come) while the survey is open, and the entry form for whoever may host the discussion."""
+    items = []
+    for discussion in event.discussions.select_related("survey__unit"):
+        survey = discussion.survey
+        items.append(
+            {
+                "title": survey.title,
+                "public_url": reverse("surveys:public", args=[survey.slug])
+                if survey.public and survey.is_open()
+                else "",
+                "host_url": reverse("surveys:discussion", args=[discussion.pk]) if can_host(user, discussion) else "",
+            }
+        )
+    return items

@@ -413,7 +413,16 @@ def create_discussion(
     held_at: datetime.datetime | None = None,
     place: str = "",
     notes: str = "",
+    event: Any = None,
 ) -> Discussion:
+    """A discussion whose host enters the room's answers. Given an `event` (held in the survey's unit or below),
+    its title, time and venue are the defaults."""
+    if event is not None:
+        if not event.unit.is_within(survey.unit):
+            raise ValidationError({"event": "Choose an event of the survey's unit or a unit below it."})
+        title = title or event.title
+        held_at = held_at or event.starts_at
+        place = place or event.venue_name or ("Online" if event.is_online else "")
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": "Give the discussion a title."})
@@ -426,6 +435,7 @@ def create_discussion(
         held_at=held_at or timezone.now(),
         place=(place or "").strip()[:200],
         notes=notes or "",
+        event=event,
     )
     record("created", actor=actor, obj=discussion, unit=survey.unit, detail={"survey": survey.pk})
     return discussion

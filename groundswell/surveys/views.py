@@ -118,7 +118,7 @@ def _builder_context(survey: Survey) -> dict[str, Any]:
         "last_section": questions[-1].section if questions else "",
         "statuses": Survey.Status,
         "discussions": survey.discussions.select_related("host"),
-        "discussion_form": DiscussionForm(),
+        "discussion_form": DiscussionForm(survey=survey),
         "invitations": selectors.invitation_summary(survey),
         "responses": Response.objects.filter(survey=survey).count(),
     }
@@ -485,7 +485,7 @@ def identified(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def discussion_create(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey_for(request, pk)
-    form = DiscussionForm(request.POST)
+    form = DiscussionForm(request.POST, survey=survey)
     if form.is_valid():
         data = dict(form.cleaned_data)
         host = data.pop("host_email") or request.user
