@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -301,7 +302,7 @@ def search_events(params: SearchParams) -> SearchResult:
     if cells is not None:
         qs = qs.filter(grid_cell__in=cells)
     box = (min_lat, min_lon, max_lat, max_lon)
-    if FAST_PATH and cells and connection.vendor == "postgresql" and params.starts and not params.unit_path:
+    if _fast_path_cells(params) is not None:
         rows = _soonest_per_cell(params, cells, box)
     else:
         qs = qs.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
@@ -334,11 +335,31 @@ _SOONEST_SQL = (
 FAST_PATH = True
 
 
+def _fast_path_cells(params: SearchParams) -> tuple[list[int], tuple[float, float, float, float]] | None:
+    """(cells, box) when the search can take PostgreSQL's written-out path: a radius search from today on."""
+    centre = params.centre
+    if not (FAST_PATH and centre and connection.vendor == "postgresql" and params.starts and not params.unit_path):
+        return None
+    box = geo.bounding_box(centre.lat, centre.lon, params.radius_km)
+    cells = geo.cells_for_box(*box)
+    return (cells, box) if cells else None
+
+
 def _soonest_per_cell(params: SearchParams, cells: list[int], box: tuple[float, float, float, float]) -> list[dict]:
     """PostgreSQL: the soonest events of each cell (an index range scan per cell that stops at the limit), merged.
 
     A dense city's box then costs `limit` rows per cell rather than every event in it.
     """
+    sql, values = _soonest_query(params, cells, box)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        names = [col.name for col in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _soonest_query(
+    params: SearchParams, cells: list[int], box: tuple[float, float, float, float]
+) -> tuple[str, dict[str, Any]]:
     import math
 
     centre = params.centre
@@ -364,10 +385,49 @@ def _soonest_per_cell(params: SearchParams, cells: list[int], box: tuple[float, 
         "radius": params.radius_km,
         "limit": params.limit + 1,
     }
+    return sql, values
+
+
+# The JSON feed's hot path on PostgreSQL: the database writes the events' JSON itself, so no row, datetime or
+# dict is built in Python (they cost more than the query). Times are UK time to the second with their offset,
+# exactly as as_json writes them; a PostgreSQL test compares the two.
+_UK_TIME = (
+    "to_char({0} AT TIME ZONE 'Europe/London', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    " || to_char(({0} AT TIME ZONE 'Europe/London') - ({0} AT TIME ZONE 'UTC'), '\"+\"HH24:MI')"
+)
+_FEED_SQL = (
+    "SELECT count(*), coalesce(json_agg(json_build_object("
+    "'id', r.id, 'title', r.title, 'kind', r.kind, 'kind_label', %(labels)s::jsonb ->> r.kind,"
+    " 'starts_at', " + _UK_TIME.format("r.starts_at") + ", 'ends_at', " + _UK_TIME.format("r.ends_at") + ","
+    " 'venue', r.venue_name, 'postcode', r.postcode, 'lat', r.latitude, 'lng', r.longitude,"
+    " 'km', round(r.km::numeric, 2), 'url', '/events/' || r.id || '/'"
+    ") ORDER BY r.starts_at, r.id) FILTER (WHERE r.n <= %(shown)s), '[]'::json)::text"
+    " FROM (SELECT s.*, row_number() OVER (ORDER BY s.starts_at, s.id) AS n FROM ({soonest}) AS s) AS r"
+)
+
+
+def feed_json_text(params: SearchParams) -> str:
+    """The JSON feed's body: the search's envelope (count, more, centre, radius) and its events."""
+    centre = params.centre
+    envelope = {
+        "count": 0,
+        "more": False,
+        "centre": {"lat": centre.lat, "lng": centre.lon, "label": centre.label} if centre else None,
+        "radius_km": params.radius_km if centre else None,
+    }
+    fast = _fast_path_cells(params)
+    if fast is None:
+        result = search_events(params)
+        envelope.update(count=result.total, more=result.more, events=[as_json(r) for r in result.events])
+        return json.dumps(envelope, cls=DjangoJSONEncoder)
+    cells, box = fast
+    sql, values = _soonest_query(params, cells, box)
+    values.update(labels=json.dumps(KIND_LABELS), shown=params.limit)
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        names = [col.name for col in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(_FEED_SQL.format(soonest=sql), values)
+        found, events = cursor.fetchone()
+    envelope.update(count=min(found, params.limit), more=found > params.limit)
+    return json.dumps(envelope, cls=DjangoJSONEncoder)[:-1] + ', "events": ' + events + "}"
 
 
 def _row(r: dict, km: float | None) -> dict:
@@ -384,8 +444,8 @@ def as_json(row: dict) -> dict:
         "title": row["title"],
         "kind": row["kind"],
         "kind_label": row["kind_label"],
-        "starts_at": row["starts_at"].astimezone(LONDON).isoformat(),
-        "ends_at": row["ends_at"].astimezone(LONDON).isoformat(),
+        "starts_at": row["starts_at"].astimezone(LONDON).isoformat(timespec="seconds"),
+        "ends_at": row["ends_at"].astimezone(LONDON).isoformat(timespec="seconds"),
         "venue": row["venue_name"],
         "postcode": row["postcode"],
         "lat": row["latitude"],

@@ -88,18 +88,13 @@ def _feed_error(errors: dict[str, list[str]]) -> JsonResponse:
 
 @require_GET
 def feed_json(request: HttpRequest) -> HttpResponse:
-    result, errors = _search(request)
-    if result is None:
-        return _feed_error(errors)
-    centre = result.params.centre
-    return JsonResponse(
-        {
-            "count": result.total,
-            "more": result.more,
-            "centre": {"lat": centre.lat, "lng": centre.lon, "label": centre.label} if centre else None,
-            "radius_km": result.params.radius_km if centre else None,
-            "events": [selectors.as_json(r) for r in result.events],
-        },
+    try:
+        params = selectors.parse_search(request.GET)
+    except ValidationError as exc:
+        return _feed_error(exc.message_dict)
+    return HttpResponse(
+        selectors.feed_json_text(params),
+        content_type="application/json",
         headers={"Access-Control-Allow-Origin": "*"},
     )
 
