@@ -97,9 +97,13 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     from groundswell.messaging.demo import build_messaging_demo
 
     build_messaging_demo(say)
+    from django.test.utils import override_settings
+
     from groundswell.events.demo import build_events_demo
 
-    build_events_demo(say)
+    # The meetup's sign-ups are confirmed by email to synthetic addresses: keep those out of the console.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        build_events_demo(say)
     from groundswell.surveys.demo import build_surveys_demo
 
     build_surveys_demo(say)
