@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Fuzzing stays bounded so `make test` keeps well inside CI's time: a fixed example budget, no per-example
+# deadline (the database makes timings noisy), no example database written into the tree.
+# HYPOTHESIS_PROFILE=deep runs many more examples locally.
+_FUZZ = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+}
+hypothesis_settings.register_profile("groundswell", max_examples=40, **_FUZZ)
+hypothesis_settings.register_profile("deep", max_examples=1000, **_FUZZ)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "groundswell"))
 
 SHARED_DATA = Path(settings.SHARED_DATA_DIR)
 
