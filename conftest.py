@@ -22,14 +22,14 @@ hypothesis_settings.register_profile("groundswell", max_examples=40, **_FUZZ)
 hypothesis_settings.register_profile("deep", max_examples=1000, **_FUZZ)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "groundswell"))
 
-SHARED_DATA = Path(settings.SHARED_DATA_DIR)
 
-
-@pytest.fixture
-def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.fail(f"../shared/data not found at {SHARED_DATA}; set GROUNDSWELL_SHARED_DATA")
-    return SHARED_DATA
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The open data shipped in the repository's data/ (settings.DATA_DIR, env GROUNDSWELL_DATA)."""
+    path = Path(settings.DATA_DIR)
+    if not (path / "SOURCES.md").exists():
+        pytest.fail(f"the data folder is missing at {path}: set GROUNDSWELL_DATA to the repository's data/")
+    return path
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
 def _import_boundaries(say: Callable[[str], None]) -> None:
     from groundswell.geography.boundaries import import_boundaries
 
-    data_dir = Path(settings.SHARED_DATA_DIR) / "boundaries"
+    data_dir = Path(settings.DATA_DIR) / "boundaries"
     if Constituency.objects.count() >= 632 and Ward.objects.filter(constituency__code=READING_EAST).exists():
         say("Boundaries already loaded.")
         return

@@ -5,8 +5,8 @@ The public API other apps call (events, surveys) is the first block below; keep 
 `last_contacted`. Segment filters are extended through `groundswell.messaging.segments.register_segment_filter`.
 
 For a political party, email and SMS need prior, granted consent: the soft opt-in does not apply (PECR reg. 22;
-ICO guidance on political campaigning; see /work/shared/research/uk-rules.md §5). `people.selectors.contactable`
-holds those rules; everything here goes through it.
+the ICO's "Guidance for the use of personal data in political campaigning", on political campaigning as direct
+marketing). `people.selectors.contactable` holds those rules; everything here goes through it.
 """
 
 from __future__ import annotations

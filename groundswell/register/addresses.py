@@ -1,7 +1,7 @@
 """Register addresses: the household key, and street / house number for walk order.
 
 Registers print addresses as up to nine free-text lines (Xpress Address1..6, Halarose Address 1..9, Idox
-address lines 1..8; see /work/shared/research/uk-rules.md §1.3), so the street and the number have to be
+address lines 1..8; the layouts are listed in formats.py), so the street and the number have to be
 read back out of the lines: '12 Abbey Road', 'Flat 3, 12 Abbey Road' or a named house on its own line.
 """
 

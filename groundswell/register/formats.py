@@ -1,6 +1,6 @@
 """Reading register files from councils' electoral management software into one canonical row.
 
-Layouts (all from /work/shared/research/uk-rules.md §1.3, which cites the s8r/tcp awk readers [R4]):
+Layouts (as read by the public awk readers in the GitHub repository s8r/tcp, one per EMS and file kind):
 
 - ``xpress-full-13`` / ``xpress-full-14``: tab-separated, 'Elector Number Prefix' (the polling district),
   'Elector Number', 'Elector Number Suffix', 'Elector Markers', 'Elector DOB', then either 'Elector Name'

@@ -10,7 +10,8 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent  # the groundswell package
 REPO_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("GROUNDSWELL_VAR_DIR", REPO_DIR / "var"))
-SHARED_DATA_DIR = Path(os.environ.get("GROUNDSWELL_SHARED_DATA", REPO_DIR.parent / "shared" / "data"))
+# The open data the demo, tests and benchmarks read (boundaries, results, ...): shipped in the repository.
+DATA_DIR = Path(os.environ.get("GROUNDSWELL_DATA", REPO_DIR / "data"))
 
 
 def env_bool(name: str, default: bool = False) -> bool:

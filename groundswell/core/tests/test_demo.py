@@ -14,7 +14,7 @@ from groundswell.people.normalise import normalise_email, normalise_phone
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_builds_once_and_is_marked_synthetic(shared_data, capsys):
+def test_demo_builds_once_and_is_marked_synthetic(data_dir, capsys):
     first = build_demo(people=150)
     assert first.created and first.constituencies == 632
     people = Person.objects.count()

@@ -14,7 +14,7 @@ from groundswell.geography.lookup import lookup_point
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_events(shared_data):
+def test_demo_events(data_dir):
     build_demo(people=150)
     assert Event.objects.count() >= 300
     assert len(set(Event.objects.values_list("constituency_code", flat=True))) >= 8

@@ -1,22 +1,18 @@
-"""Fixtures for the geography tests: the real boundary files from ../shared/data/boundaries."""
+"""Fixtures for the geography tests: the real boundary files shipped in data/boundaries."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from groundswell.geography import lookup
 from groundswell.geography.boundaries import import_boundaries
 
 
 @pytest.fixture
-def boundaries_dir() -> Path:
-    path = Path(settings.SHARED_DATA_DIR) / "boundaries"
-    if not path.exists():
-        pytest.fail(f"{path} not found; set GROUNDSWELL_SHARED_DATA")
-    return path
+def boundaries_dir(data_dir: Path) -> Path:
+    return data_dir / "boundaries"
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import shapely
@@ -84,13 +85,8 @@ def test_bad_topologies_are_refused_clearly():
 
 
 @pytest.fixture(scope="module")
-def gb_features(request) -> list[dict]:
-    from django.conf import settings
-
-    path = settings.SHARED_DATA_DIR / "boundaries" / "gb_westminster_2010_topo.json"
-    if not path.exists():
-        pytest.fail(f"{path} not found; set GROUNDSWELL_SHARED_DATA")
-    with open(path) as fh:
+def gb_features(data_dir: Path) -> list[dict]:
+    with open(data_dir / "boundaries" / "gb_westminster_2010_topo.json") as fh:
         return list(topojson.iter_features(json.load(fh), "wpc"))
 
 
@@ -124,10 +120,8 @@ def test_gb_file_decodes_to_real_places(gb_features, gb_clean):
     assert 1.7 < bounds[2] < 1.8 and 60.8 < bounds[3] < 60.9
 
 
-def test_gb_file_matches_the_detailed_reading_geojson(gb_clean):
-    from django.conf import settings
-
-    with open(settings.SHARED_DATA_DIR / "boundaries" / "reading_westminster.geojson") as fh:
+def test_gb_file_matches_the_detailed_reading_geojson(gb_clean, data_dir: Path):
+    with open(data_dir / "boundaries" / "reading_westminster.geojson") as fh:
         detailed = {f["properties"]["PCON13CD"]: clean_geometry(f["geometry"]) for f in json.load(fh)["features"]}
     for code, geom in detailed.items():
         # Same boundaries from an independent, unquantised file: the decoded outline must agree.

@@ -1,7 +1,7 @@
 """Register test helpers: a constituency, postcodes, and writers of files in the documented layouts.
 
-Every fixture file is built here from synthetic names, in the exact column layouts of
-/work/shared/research/uk-rules.md §1.3 (A-E).
+Every fixture file is built here from synthetic names, in the exact column layouts that
+groundswell/register/formats.py documents (Xpress, Idox, Halarose, Bedford: full files and updates).
 """
 
 from __future__ import annotations
