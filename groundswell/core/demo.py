@@ -67,6 +67,10 @@ INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in the inward code
 OUTWARD_CODES = ["RG1", "RG2", "RG4", "RG5", "RG6", "RG30", "RG31", "RG7", "RG10", "RG41"]
 
 
+class DemoDataMissing(FileNotFoundError):
+    """The data folder (settings.DATA_DIR) lacks files the demo reads."""
+
+
 @dataclass
 class DemoReport:
     created: bool
@@ -122,6 +126,12 @@ def _import_boundaries(say: Callable[[str], None]) -> None:
     if Constituency.objects.count() >= 632 and Ward.objects.filter(constituency__code=READING_EAST).exists():
         say("Boundaries already loaded.")
         return
+    missing = [name for name, _ in BOUNDARY_FILES if not (data_dir / name).is_file()]
+    if missing:
+        raise DemoDataMissing(
+            f"{data_dir} lacks the demo's boundary files ({', '.join(missing)}). They ship in the repository's "
+            "data/boundaries/: set GROUNDSWELL_DATA to the repository's data/ folder, or unset it to use that default."
+        )
     for filename, level in BOUNDARY_FILES:
         say(f"Importing {filename} ({level})…")
         import_boundaries(data_dir / filename, level=level, progress=False)

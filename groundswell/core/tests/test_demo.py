@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
 
 from groundswell.accounts.models import Role, RoleAssignment
 from groundswell.core.demo import DEMO_POLLING_DAY, READING_EAST, _build_polling_day, build_demo, current_demo_code
 from groundswell.geography.lookup import lookup_point
+from groundswell.geography.models import Constituency, Ward
 from groundswell.people.models import Person
 from groundswell.people.normalise import normalise_email, normalise_phone
 
@@ -43,6 +46,16 @@ def test_demo_builds_once_and_is_marked_synthetic(data_dir, capsys):
 
     call_command("demo")
     assert "organiser@example.org" in capsys.readouterr().out
+
+
+def test_demo_without_its_data_folder_says_which_setting_to_fix_and_loads_nothing(tmp_path):
+    (tmp_path / "boundaries").mkdir()
+    with override_settings(DATA_DIR=tmp_path), pytest.raises(CommandError) as error:
+        call_command("demo", people=10)
+    message = str(error.value)
+    assert str(tmp_path / "boundaries") in message and "gb_westminster_2010_topo.json" in message
+    assert "GROUNDSWELL_DATA" in message and "Nothing was loaded" in message
+    assert not Constituency.objects.exists() and not Ward.objects.exists() and not Person.objects.exists()
 
 
 def test_demo_codes_only_for_demo_accounts():

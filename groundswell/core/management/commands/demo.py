@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from groundswell.core.demo import DEMO_TOTP_SECRET, build_demo
+from groundswell.core.demo import DEMO_TOTP_SECRET, DemoDataMissing, build_demo
 
 
 class Command(BaseCommand):
@@ -14,7 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=3000, help="synthetic people to create (first run only)")
 
     def handle(self, *args, **options):
-        report = build_demo(options["people"], progress=lambda m: self.stderr.write(m))
+        try:
+            report = build_demo(options["people"], progress=lambda m: self.stderr.write(m))
+        except DemoDataMissing as exc:
+            raise CommandError(f"{exc} Nothing was loaded.") from exc
         verb = "Built" if report.created else "Demo already present:"
         self.stdout.write(
             f"{verb} {report.people} synthetic people ({report.members} memberships), "
