@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "anymail",
     "groundswell.messaging",
     "groundswell.events",
+    "groundswell.ops",
 ]
 
 MIDDLEWARE = [
