@@ -236,8 +236,16 @@ def unpack(source: BinaryIO, key: bytes, staging: Path) -> tuple[dict[str, Any],
         raise BackupCorrupt(f"The backup decrypts but its contents are not a valid archive: {exc}") from exc
     if MANIFEST not in seen:
         raise BackupCorrupt("The backup has no manifest")
-    manifest = json.loads((staging / MANIFEST).read_text())
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+    try:
+        manifest = json.loads((staging / MANIFEST).read_text())
+    except ValueError as exc:
+        raise BackupCorrupt(f"The backup's manifest is not valid JSON: {exc}") from exc
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or manifest.get("format_version") != FORMAT_VERSION
+        or not isinstance(manifest.get("parts"), dict)
+    ):
         raise BackupCorrupt("The manifest is not a Groundswell backup manifest of a version this code reads")
     del seen[MANIFEST]
     expected = manifest["parts"]

@@ -54,7 +54,7 @@ class RestoreRefused(Exception):
 
 
 class DatabaseToolFailed(Exception):
-    """pg_dump or pg_restore exited with an error."""
+    """The database could not be reached, or pg_dump/pg_restore exited with an error."""
 
 
 @dataclass
@@ -92,7 +92,11 @@ def _pg_params(settings_dict: dict[str, Any]) -> dict[str, str]:
 
 def _pg_connect(settings_dict: dict[str, Any], autocommit: bool = True) -> psycopg.Connection:
     password = settings_dict.get("PASSWORD") or None
-    return psycopg.connect(**_pg_params(settings_dict), password=password, autocommit=autocommit)
+    try:
+        return psycopg.connect(**_pg_params(settings_dict), password=password, autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        name = settings_dict.get("NAME")
+        raise DatabaseToolFailed(f"Cannot connect to the PostgreSQL database {name}: {str(exc).strip()}") from exc
 
 
 def _pg_tool(name: str) -> str:
