@@ -77,6 +77,7 @@ class RestoreResult:
     media_files: int = 0
     checkpoint_path: Path | None = None
     seconds: float = 0.0
+    load_seconds: float = 0.0  # the database load alone (pg_restore or the SQLite backup API)
 
     @property
     def counts_match(self) -> bool:
@@ -340,7 +341,9 @@ def restore_backup(
             return result
         _refuse_unless_ready(manifest, staging, database, media_root, checkpoint_path)
         say(f"Loading the {manifest['database']['vendor']} database…")
+        loading = time.perf_counter()
         databases.load_into(database, staging / manifest["database"]["part"])
+        result.load_seconds = time.perf_counter() - loading
         for name in sorted(manifest["parts"]):
             if name.startswith("media/"):
                 destination = media_root / name[len("media/") :]

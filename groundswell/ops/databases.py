@@ -145,14 +145,18 @@ def dump_postgresql(settings_dict: dict[str, Any], dest: Path) -> DatabaseCopy:
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         command = [pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={dest}"]
         command.append(f"--dbname={_pg_conninfo(settings_dict)}")
-        # The transaction stays open until pg_dump exits: the snapshot lives only as long as it does.
-        dump = subprocess.Popen(command, env=_pg_tool_env(settings_dict), stderr=subprocess.PIPE, text=True)
-        try:
-            counts = _pg_counts(conn)
-            migrations = _pg_migrations(conn)
-            server = conn.execute("SHOW server_version").fetchone()[0]
-        finally:
-            _, errors = dump.communicate()
+        # The transaction stays open until pg_dump exits: the snapshot lives only as long as it does. Its
+        # messages go to a file, not a pipe nobody reads while the counts run.
+        with tempfile.TemporaryFile(mode="w+") as log:
+            dump = subprocess.Popen(command, env=_pg_tool_env(settings_dict), stderr=log)
+            try:
+                counts = _pg_counts(conn)
+                migrations = _pg_migrations(conn)
+                server = conn.execute("SHOW server_version").fetchone()[0]
+            finally:
+                dump.wait()
+            log.seek(0)
+            errors = log.read()
         conn.execute("COMMIT")
     if dump.returncode != 0:
         raise DatabaseToolFailed(f"pg_dump failed (exit {dump.returncode}): {errors.strip()}")
