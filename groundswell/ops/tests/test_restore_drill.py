@@ -6,6 +6,7 @@ on the same server (dropped after); on SQLite the online backup API and a fresh 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -234,32 +235,64 @@ def test_an_existing_file_is_never_overwritten(tmp_path, key_file):
     assert not list(tmp_path.glob("*.partial"))
 
 
-def test_a_part_that_does_not_match_the_manifest_is_refused(tmp_path, key_file):
-    """Encryption already catches tampering; the manifest's sha256s catch a backup that was wrong when written."""
-    key = read_key_file(key_file)
-    path = tmp_path / "inconsistent.gsbak"
+def write_archive(path: Path, key: bytes, members: list[tuple[str, bytes]]) -> None:
+    """A backup file made by hand, for contents `make_backup` would never write."""
     with path.open("wb") as handle:
         writer = EncryptingWriter(handle, key)
         with tarfile.open(fileobj=writer, mode="w|") as tar:
-            for name, body in [
-                ("database/database.sqlite3", b"not what the manifest says"),
-                (
-                    "manifest.json",
-                    json.dumps(
-                        {
-                            "format": "groundswell-backup",
-                            "format_version": 1,
-                            "parts": {"database/database.sqlite3": {"sha256": "0" * 64, "bytes": 26}},
-                        }
-                    ).encode(),
-                ),
-            ]:
+            for name, body in members:
                 info = tarfile.TarInfo(name)
                 info.size = len(body)
                 tar.addfile(info, io.BytesIO(body))
         writer.close()
+
+
+def manifest_for(parts: dict[str, bytes], vendor: str = "sqlite") -> bytes:
+    return json.dumps(
+        {
+            "format": "groundswell-backup",
+            "format_version": 1,
+            "database": {"vendor": vendor, "part": "database/database.sqlite3", "row_counts": {}},
+            "parts": {n: {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)} for n, b in parts.items()},
+        }
+    ).encode()
+
+
+def test_a_part_that_does_not_match_the_manifest_is_refused(tmp_path, key_file):
+    """Encryption already catches tampering; the manifest's sha256s catch a backup that was wrong when written."""
+    key = read_key_file(key_file)
+    path = tmp_path / "inconsistent.gsbak"
+    manifest = manifest_for({"database/database.sqlite3": b"what the manifest says"})
+    members = [("database/database.sqlite3", b"not what the manifest says"), ("manifest.json", manifest)]
+    write_archive(path, key, members)
     with pytest.raises(BackupCorrupt, match="database/database.sqlite3 does not match the sha256"):
         restore_backup(path, key, verify_only=True)
+
+
+def test_a_part_outside_the_manifest_or_outside_the_archive_is_refused(tmp_path, key_file):
+    key = read_key_file(key_file)
+    database = ("database/database.sqlite3", b"db")
+    for extra, message in [
+        (("media/../../escape.txt", b"x"), "unsafe path"),
+        (("etc/passwd", b"x"), "unexpected part"),
+        (("media/unlisted.pdf", b"x"), "does not list: media/unlisted.pdf"),
+    ]:
+        path = tmp_path / "odd.gsbak"
+        path.unlink(missing_ok=True)
+        write_archive(path, key, [database, extra, ("manifest.json", manifest_for(dict([database])))])
+        with pytest.raises(BackupCorrupt, match=message):
+            restore_backup(path, key, verify_only=True)
+    assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_a_backup_of_the_other_engine_is_refused_and_nothing_is_written(tmp_path, key_file):
+    key = read_key_file(key_file)
+    other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
+    database = ("database/database.sqlite3", b"db")
+    path = tmp_path / "other-engine.gsbak"
+    write_archive(path, key, [database, ("manifest.json", manifest_for(dict([database]), vendor=other))])
+    with pytest.raises(RestoreRefused, match=f"This is a {other} backup; the target database is {connection.vendor}"):
+        _restore_into_fresh(path, key, tmp_path)
 
 
 def test_a_table_whose_count_differs_fails_the_comparison():
