@@ -18,6 +18,7 @@ BENCHES: dict[str, str] = {
     "email": "groundswell.messaging.bench:run",
     "surveys": "groundswell.surveys.bench:run",
     "events": "groundswell.events.bench:run",
+    "backup": "groundswell.ops.bench:run",
 }
 
 

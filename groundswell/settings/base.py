@@ -23,6 +23,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
+# Old keys still accepted when checking signatures (sessions, callers' seat tokens, unsubscribe links in emails
+# already sent) while a new SECRET_KEY takes over: docs/operations.md, "Secrets and key rotation".
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
     "anymail",
     "groundswell.messaging",
     "groundswell.events",
+    "groundswell.ops",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +114,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator) cannot outlive its transaction.
+if env_bool("DATABASE_TRANSACTION_POOLING"):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
