@@ -430,7 +430,7 @@ class PersonViewSet(
 
     @extend_schema(request=NestedTaggingSerializer, responses=TaggingSerializer(many=True))
     @action(detail=True, methods=["get", "post"], url_path="taggings")
-    def taggings(self, request: Request, pk: str | None = None) -> Response:
+    def taggings(self, request: Request, pk: str | None = None, format: str | None = None) -> Response:
         """GET: this person's taggings. POST {"tag": name}: tag them (the tag is created if new)."""
         person = self.get_object()
         if request.method == "POST":
