@@ -184,6 +184,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "People, memberships, tags and organisation units, using OSDI resource names where they fit.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "groundswell.core.api.add_error_responses",
+    ],
 }
 
 # Time-boxed caching of boundary trees for point-in-polygon lookups.
