@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import json
 from typing import Any
 
@@ -16,6 +15,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils.json import strict_constant
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # Deep enough for any real body (a person is 4 levels deep; custom_fields get the rest), shallow enough that
@@ -47,7 +47,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 class SafeJSONParser(JSONParser):
-    """DRF's JSON parser, made total: every body it cannot safely hand on is a 400 (or 413) with a reason.
+    """DRF's JSON parser, made total: every body it cannot safely hand on is a 400 with the reason.
 
     DRF's own parser turns only ValueError into a ParseError, so JSON nested deeper than the interpreter's
     recursion limit raised RecursionError and answered 500. This one also refuses, with the reason:
@@ -62,24 +62,19 @@ class SafeJSONParser(JSONParser):
         encoding = parser_context.get("encoding") or settings.DEFAULT_CHARSET
         raw = stream.read()
         try:
-            codecs.lookup(encoding)
             text = raw.decode(encoding)
         except LookupError as exc:
             raise ParseError(f"JSON parse error - unknown character encoding {encoding!r}.") from exc
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - the body is not valid {encoding}.") from exc
         try:
-            data = json.loads(text, parse_constant=json_strict_constant if api_settings.STRICT_JSON else None)
+            data = json.loads(text, parse_constant=strict_constant if api_settings.STRICT_JSON else None)
         except RecursionError as exc:
             raise ParseError(f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep.") from exc
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
         check_json_value(data)
         return data
-
-
-def json_strict_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON.")
 
 
 def check_json_value(data: Any) -> None:
