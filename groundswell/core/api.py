@@ -1,7 +1,168 @@
+"""Shared REST API machinery: pagination, the JSON parser every endpoint uses, and the schema's error responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.json import strict_constant
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# Deep enough for any real body (a person is 4 levels deep; custom_fields get the rest), shallow enough that
+# nothing recursive downstream (validation, json.dumps for the audit log or the database, rendering) can run
+# out of stack. A body nested deeper is refused before any of that runs.
+MAX_JSON_DEPTH = 32
 
 
 class Pagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "per_page"
     max_page_size = 100
+
+
+@csrf_exempt  # it changes nothing; without this a PUT/POST/DELETE to a bad path got CSRF's HTML 403
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under /api/v1/ (a malformed id, say): a JSON 404 like the API's own, not an HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, plus Django's body size limit as a JSON 413 (Django alone answers an HTML 400)."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            {"detail": f"Request body is larger than {limit} bytes."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
+    return drf_exception_handler(exc, context)
+
+
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, made total: every body it cannot safely hand on is a 400 with the reason.
+
+    DRF's own parser turns only ValueError into a ParseError, so JSON nested deeper than the interpreter's
+    recursion limit raised RecursionError and answered 500. This one also refuses, with the reason:
+    nesting deeper than MAX_JSON_DEPTH, NUL characters and lone surrogates anywhere in a string or key
+    (PostgreSQL text cannot hold either, so they would fail at the database), an unknown or wrong
+    character encoding, and NaN/Infinity. (DRF hands it request.body, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    has already bounded the size: see exception_handler.)
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding") or settings.DEFAULT_CHARSET
+        raw = stream.read()
+        try:
+            text = raw.decode(encoding)
+        except LookupError as exc:
+            raise ParseError(f"JSON parse error - unknown character encoding {encoding!r}.") from exc
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"JSON parse error - the body is not valid {encoding}.") from exc
+        try:
+            data = json.loads(text, parse_constant=strict_constant if api_settings.STRICT_JSON else None)
+        except RecursionError as exc:
+            raise ParseError(f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep.") from exc
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
+        check_json_value(data)
+        return data
+
+
+def check_json_value(data: Any) -> None:
+    """Raise ParseError if `data` nests deeper than MAX_JSON_DEPTH or holds a string unfit to store.
+
+    Walks with an explicit stack, so the check itself cannot hit the recursion limit.
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            _check_string(value)
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise ParseError(f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep.")
+            if isinstance(value, dict):
+                for key in value:
+                    _check_string(key)
+                stack.extend((item, depth + 1) for item in value.values())
+            else:
+                stack.extend((item, depth + 1) for item in value)
+
+
+def _check_string(value: str) -> None:
+    if "\x00" in value:
+        raise ParseError("JSON parse error - NUL characters (\\u0000) are not allowed.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ParseError("JSON parse error - unpaired surrogate escapes (\\ud800-\\udfff) are not allowed.") from exc
+
+
+# --- the schema's error responses ----------------------------------------------------------------------------
+
+_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+    "description": "Why the request was refused.",
+}
+# A 400 is either {"detail": "..."} (an unreadable body) or field name → list of messages (or nested errors).
+_VALIDATION_ERROR = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": "Each field (or `detail`, or `non_field_errors`) with what is wrong with it.",
+}
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+_STANDARD_ERRORS = {
+    "401": "No valid token or session.",
+    "403": "Not allowed: the role or the unit does not permit this, or two-factor authentication is not set up.",
+    "429": "Too many requests; wait and try again.",
+}
+
+
+def add_error_responses(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: document the error answers every endpoint can give.
+
+    Authentication, permission and throttling apply to every operation; 404 to every path with an id
+    (including objects outside the caller's units, which the API never confirms exist) and to a list's
+    page past the end; 400 wherever a
+    body or query parameter can be wrong; 413/415 wherever there is a body.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = _ERROR
+    schemas["ValidationError"] = _VALIDATION_ERROR
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            answers = dict(_STANDARD_ERRORS)
+            if "{" in path:
+                answers["404"] = "No such object among those the caller can see."
+            elif any(parameter.get("name") == "page" for parameter in operation.get("parameters", [])):
+                answers["404"] = "No such page."
+            if "requestBody" in operation:
+                answers["413"] = "The body is larger than the server accepts."
+                answers["415"] = "The body is not JSON."
+            for code, description in answers.items():
+                responses.setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+                )
+            if "requestBody" in operation or operation.get("parameters"):
+                responses.setdefault(
+                    "400",
+                    {
+                        "description": "The body or a query parameter is invalid.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationError"}}},
+                    },
+                )
+    return result

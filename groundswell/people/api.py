@@ -113,8 +113,8 @@ class PhoneNumberSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class LocationSerializer(serializers.Serializer):
-    latitude = serializers.FloatField(read_only=True)
-    longitude = serializers.FloatField(read_only=True)
+    latitude = serializers.FloatField(read_only=True, allow_null=True)
+    longitude = serializers.FloatField(read_only=True, allow_null=True)
 
 
 class PostalAddressSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -237,8 +237,8 @@ class NestedTaggingSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     person = serializers.PrimaryKeyRelatedField(read_only=True)
-    branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    constituency_party = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    branch = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    constituency_party = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Membership
@@ -428,9 +428,10 @@ class PersonViewSet(
             raise ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
         return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
 
-    @extend_schema(request=NestedTaggingSerializer, responses=TaggingSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="taggings")
-    def taggings(self, request: Request, pk: str | None = None) -> Response:
+    @extend_schema(methods=["GET"], responses=TaggingSerializer(many=True))
+    @extend_schema(methods=["POST"], request=NestedTaggingSerializer, responses={201: TaggingSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"], url_path="taggings", pagination_class=None, filter_backends=[])
+    def taggings(self, request: Request, pk: str | None = None, format: str | None = None) -> Response:
         """GET: this person's taggings. POST {"tag": name}: tag them (the tag is created if new)."""
         person = self.get_object()
         if request.method == "POST":

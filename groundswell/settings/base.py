@@ -176,6 +176,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, through a parser that answers 400/413 for every body it cannot safely hand on (nesting,
+    # NUL bytes, bad encodings, size); form and multipart bodies are a 415.
+    "DEFAULT_PARSER_CLASSES": ["groundswell.core.api.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "groundswell.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "groundswell.core.api.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -187,6 +192,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "People, memberships, tags and organisation units, using OSDI resource names where they fit.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "groundswell.core.api.add_error_responses",
+    ],
 }
 
 # Time-boxed caching of boundary trees for point-in-polygon lookups.
