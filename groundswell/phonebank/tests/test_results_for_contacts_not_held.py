@@ -16,7 +16,7 @@ from groundswell.canvassing.models import CanvassCampaign, Contact
 from groundswell.canvassing.services import ensure_default_support_codes, support_codes_for
 from groundswell.geography.models import Constituency
 from groundswell.people.models import Consent, Suppression
-from groundswell.phonebank import seats
+from groundswell.phonebank import seats, selectors
 from groundswell.phonebank.models import CallAttempt, CallTarget
 from groundswell.questions.models import Question
 from groundswell.register.models import Elector
@@ -156,3 +156,20 @@ def test_a_caller_left_holding_several_contacts_gets_no_more():
     before = sorted(held_by(world.caller))
     card = post(client, world, "next", seat).json()["call"]
     assert card["target"] in before and sorted(held_by(world.caller)) == before
+
+
+def test_results_not_applied_stay_out_of_the_figures_and_flag_the_caller():
+    world = build_world(people=8)
+    client, seat = joined(world)
+    for n, target in enumerate(CallTarget.objects.values_list("pk", flat=True)[:6]):
+        body = _result(target, 0, "completed", f"junk-{n}", answers={"intention": "against"})
+        assert not post(client, world, "result", seat, body).json()["applied"]
+    assert selectors.caller_tally(world.session, world.caller.pk) == {"calls": 0, "reached": 0, "completed": 0}
+    assert selectors.leaderboard(world.session)["calls"] == 0
+    assert all(row["count"] == 0 for row in selectors.outcome_counts(world.campaign))
+    assert all(chart["answered"] == 0 for chart in selectors.answer_counts(world.campaign))
+    assert sum(selectors.calls_per_minute(world.campaign, timezone.now())) == 0
+    (flag,) = selectors.quality_flags(world.campaign, has_script=True)
+    assert flag["caller_id"] == world.caller.pk and "6 results for contacts they did not hold" in " ".join(
+        flag["flags"]
+    )
