@@ -290,11 +290,11 @@ def api_bridge(request: HttpRequest, seat: seats.Seat, session: PhonebankSession
     backend = telephony.get_backend()
     if not backend.can_bridge:
         return JsonResponse({"detail": "This phonebank dials from your own phone."}, status=404)
+    target_id, lease_seq = _int(body, "target"), _int(body, "lease", INT)
     caller_phone = SessionCaller.objects.filter(pk=seat.seat_id).values_list("phone", flat=True).first()
     if not caller_phone:
         raise ValidationError({"phone": "Add your phone number when joining to use bridged calls."})
-    target_id = _int(body, "target")
-    number = services.leased_number(session.campaign, seat.user_id, target_id, _int(body, "lease", INT))
+    number = services.leased_number(session.campaign, seat.user_id, target_id, lease_seq)
     if number is None:
         return JsonResponse({"detail": "That call is no longer yours: press Next call."}, status=409)
     bridge = backend.bridge(caller_phone, number, reference=f"pb{session.pk}-t{target_id}")
