@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,6 +20,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -107,17 +109,14 @@ def _seat_api(view: Callable[..., JsonResponse]) -> Callable[..., HttpResponse]:
         except DatabaseError:
             return _busy()
         body: dict[str, Any] = {}
-        if request.method == "POST" and request.body:
-            if len(request.body) > MAX_BODY:
-                return JsonResponse({"detail": "Request too large."}, status=413)
-            try:
-                body = json.loads(request.body)
-            except (ValueError, UnicodeDecodeError):
-                return JsonResponse({"detail": "The request body is not JSON."}, status=400)
-            if not isinstance(body, dict):
-                return JsonResponse({"detail": "The request body must be a JSON object."}, status=400)
         try:
+            if request.method == "POST" and request.body:
+                if len(request.body) > MAX_BODY:
+                    return JsonResponse({"detail": "Request too large."}, status=413)
+                body = _json_object(request.body)
             return view(request, seat, session, body)
+        except BadBody as exc:
+            return JsonResponse({"detail": str(exc)}, status=400)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             return JsonResponse({"errors": {k: " ".join(v) for k, v in errors.items()}}, status=400)
@@ -135,11 +134,110 @@ def _call_json(card: services.ContactCard | services.NoCall | None) -> dict[str,
     return {"call": None}
 
 
-def _int(body: dict[str, Any], key: str) -> int:
+# ------------------------------------------------------------------------------------------ reading bodies
+#
+# Everything a caller's page sends is checked here before any service sees it, so that crafted JSON gets a 400
+# naming the field rather than a 500 (a 10**30 id overflows the database's integers; a NUL or a lone surrogate
+# cannot be stored as text; NaN is not JSON to PostgreSQL) or a 503 (a DataError looks like a busy database).
+
+MAX_DEPTH = 8  # answers are an object of lists at most; deeper is never from the page
+BIGINT = 2**63 - 1
+INT = 2**31 - 1
+
+
+class BadBody(Exception):
+    """The body as a whole is unusable (not JSON, not an object): there is no field to name."""
+
+
+def _not_json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is too large")
+    return value
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object of plain, storable values; BadBody, or ValidationError naming the
+    field."""
     try:
-        return int(body[key])
-    except (KeyError, TypeError, ValueError):
-        raise ValidationError({key: f"'{key}' must be a whole number."}) from None
+        body = json.loads(raw, parse_constant=_not_json_constant, parse_float=_finite)
+    except RecursionError:
+        raise BadBody("The request body is nested too deeply.") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadBody(f"The request body is not JSON ({exc}).") from None
+    if not isinstance(body, dict):
+        raise BadBody("The request body must be a JSON object.")
+    # Iterative, so a deep body cannot exhaust the stack here either.
+    stack: list[tuple[str, Any, int]] = [(key, value, 1) for key, value in body.items()]
+    stack += [(key, key, 1) for key in body]
+    while stack:
+        field, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValidationError({field: f"'{field}' is nested too deeply."})
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValidationError({field: f"'{field}' contains a NUL character."})
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValidationError({field: f"'{field}' contains an invalid character (a lone surrogate)."}) from None
+        elif isinstance(value, dict):
+            stack += [(field, v, depth + 1) for v in value.values()]
+            stack += [(field, k, depth + 1) for k in value]
+        elif isinstance(value, list):
+            stack += [(field, v, depth + 1) for v in value]
+    return body
+
+
+def _int(body: dict[str, Any], key: str, high: int = BIGINT) -> int:
+    """A JSON whole number from 0 to `high` (not a string, float or true/false: the page sends numbers)."""
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError({key: f"'{key}' must be a whole number."})
+    if not 0 <= value <= high:
+        raise ValidationError({key: f"'{key}' is out of range."})
+    return value
+
+
+def _text(body: dict[str, Any], key: str, max_length: int) -> str:
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({key: f"'{key}' must be text."})
+    if len(value) > max_length:
+        raise ValidationError({key: f"'{key}' is longer than {max_length} characters."})
+    return value
+
+
+def _callback_at(body: dict[str, Any]) -> datetime.datetime | None:
+    value = body.get("callback_at")
+    if value in (None, ""):
+        return None
+    message = "Give the call-back time as an ISO date and time within the next year."
+    if not isinstance(value, str):
+        raise ValidationError({"callback_at": message})
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well formed but not a date (month 13)
+        parsed = None
+    if parsed is None:
+        raise ValidationError({"callback_at": message})
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    # Bounded, so that a year-1 or year-9999 time cannot overflow on its way to UTC or the database.
+    now = timezone.now()
+    try:
+        in_range = now - datetime.timedelta(days=1) <= parsed <= now + datetime.timedelta(days=366)
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise ValidationError({"callback_at": message})
+    return parsed
 
 
 @require_POST
@@ -151,26 +249,19 @@ def api_next(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, 
 @require_POST
 @_seat_api
 def api_result(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
-    callback_at = None
-    if body.get("callback_at"):
-        callback_at = parse_datetime(str(body["callback_at"]))
-        if callback_at is None:
-            raise ValidationError({"callback_at": "Give the call-back time as an ISO date and time."})
-        if callback_at.tzinfo is None:
-            callback_at = callback_at.replace(tzinfo=datetime.UTC)
     answers = body.get("answers") or {}
     if not isinstance(answers, dict):
         raise ValidationError({"answers": "Answers must be an object of question key to answer."})
     result = services.submit_result(
         session,
         services.CallerRef(seat.user_id),
-        client_id=str(body.get("client_id") or ""),
+        client_id=_text(body, "client_id", 64),
         target_id=_int(body, "target"),
-        lease_seq=_int(body, "lease"),
-        outcome=str(body.get("outcome") or ""),
+        lease_seq=_int(body, "lease", INT),
+        outcome=_text(body, "outcome", 20),
         answers=answers,
-        notes=str(body.get("notes") or ""),
-        callback_at=callback_at,
+        notes=_text(body, "notes", MAX_BODY),  # the service keeps the first 2,000 characters
+        callback_at=_callback_at(body),
     )
     return JsonResponse(
         {"stored": True, "duplicate": not result.created, "applied": result.applied, **_call_json(result.next)}
@@ -181,7 +272,7 @@ def api_result(request: HttpRequest, seat: seats.Seat, session: PhonebankSession
 @_seat_api
 def api_skip(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
     card = services.skip_call(
-        session, services.CallerRef(seat.user_id), target_id=_int(body, "target"), lease_seq=_int(body, "lease")
+        session, services.CallerRef(seat.user_id), target_id=_int(body, "target"), lease_seq=_int(body, "lease", INT)
     )
     return JsonResponse(_call_json(card))
 
@@ -199,11 +290,12 @@ def api_bridge(request: HttpRequest, seat: seats.Seat, session: PhonebankSession
     backend = telephony.get_backend()
     if not backend.can_bridge:
         return JsonResponse({"detail": "This phonebank dials from your own phone."}, status=404)
+    target_id, lease_seq = _int(body, "target"), _int(body, "lease", INT)
     caller_phone = SessionCaller.objects.filter(pk=seat.seat_id).values_list("phone", flat=True).first()
     if not caller_phone:
         raise ValidationError({"phone": "Add your phone number when joining to use bridged calls."})
-    number = services.leased_number(session.campaign, seat.user_id, _int(body, "target"), _int(body, "lease"))
+    number = services.leased_number(session.campaign, seat.user_id, target_id, lease_seq)
     if number is None:
         return JsonResponse({"detail": "That call is no longer yours: press Next call."}, status=409)
-    bridge = backend.bridge(caller_phone, number, reference=f"pb{session.pk}-t{body['target']}")
+    bridge = backend.bridge(caller_phone, number, reference=f"pb{session.pk}-t{target_id}")
     return JsonResponse({"bridge": bridge.bridge_id, "status": bridge.status})

@@ -457,14 +457,15 @@ def end_session(session: PhonebankSession, actor: Any) -> None:
 
 
 def export_results_csv(campaign: CallCampaign, file: IO[str], *, actor: Any, reason: str) -> int:
-    """One row per call attempt (time, caller, person, outcome, notes, one column per question); audited with
+    """One row per call attempt (time, caller, person, outcome, applied, notes, one column per question); audited with
     the reason. Returns the row count."""
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError({"reason": "Say why you need this export (at least a few words)."})
     keys, header = selectors.export_columns(campaign)
     writer = csv.writer(file, lineterminator="\r\n")
-    writer.writerow(["attempted_at", "caller", "person_id", "name", "phone", "outcome", "notes", *header])
+    # `applied` is "no" for a result sent for a contact the caller did not hold: kept, but not acted on.
+    writer.writerow(["attempted_at", "caller", "person_id", "name", "phone", "outcome", "applied", "notes", *header])
     count = 0
     for row in selectors.export_rows(campaign):
         answers = row["answers"] if isinstance(row["answers"], dict) else {}
@@ -475,6 +476,7 @@ def export_results_csv(campaign: CallCampaign, file: IO[str], *, actor: Any, rea
             row["name"],
             row["phone"],
             row["outcome"],
+            "yes" if row["applied"] else "no",
             row["notes"],
             *(selectors.answer_text(answers.get(k)) for k in keys),
         ]
@@ -486,7 +488,7 @@ def export_results_csv(campaign: CallCampaign, file: IO[str], *, actor: Any, rea
         obj=campaign,
         object_label=f"call campaign #{campaign.pk} results (CSV)",
         reason=reason,
-        detail={"rows": count, "columns": 7 + len(keys)},
+        detail={"rows": count, "columns": 8 + len(keys)},
         unit=campaign.unit,
     )
     return count

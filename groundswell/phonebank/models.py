@@ -180,7 +180,8 @@ class CallAttempt(models.Model):
     callback_at = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # False when the caller's lease had already passed to someone else: the call is kept, not applied.
+    # False when the caller did not hold the current lease (it had passed on, or was never theirs): the call is
+    # kept as a record and changes nothing else.
     applied = models.BooleanField(default=True)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Taking the next contact off a campaign's queue: one contact to one caller at a time.
+"""Taking the next contact off a campaign's queue: one contact to one caller at a time, and one at a time to a
+caller (a claim by a caller who still holds a live lease in the campaign takes nothing).
 
 PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` inside the UPDATE, so concurrent callers step over each
 other's candidate rows instead of queueing behind them, in one statement.
@@ -8,6 +9,10 @@ naive `UPDATE … WHERE id IN (SELECT … LIMIT 1)` hands one contact to two cal
 optimistic: read a few candidates, then `UPDATE … WHERE id = ? AND lease_seq = ? AND <still eligible>` and
 trust only a row count of 1. Two callers can read the same candidate; only one UPDATE matches it, because the
 other sees `lease_seq` already moved on.
+
+The "holds nothing yet" test is part of the claiming statement on both paths. On SQLite writers take turns, so
+it decides alone; on PostgreSQL two statements of one caller could each pass it before the other commits, so
+`services` takes the caller's hold lock (an advisory lock) in the transaction before claiming.
 """
 
 from __future__ import annotations
@@ -54,6 +59,16 @@ SELECT reason FROM (
 """
 
 
+# The caller holds no live lease in the campaign (an ended lease is back in the queue, so it does not count).
+# Parameters: campaign, caller, now.
+_NOT_HOLDING = """
+    NOT EXISTS (
+        SELECT 1 FROM phonebank_calltarget held
+        WHERE held.campaign_id = %s AND held.lease_owner_id = %s AND held.state = 'open' AND held.available_at > %s
+    )
+"""
+
+
 def kinds_sql(tps: bool) -> str:
     return "('do_not_contact', 'no_phone', 'tps')" if tps else "('do_not_contact', 'no_phone')"
 
@@ -62,7 +77,7 @@ def kinds_sql(tps: bool) -> str:
 _PG_CLAIM = f"""
 WITH next AS (
     SELECT id FROM phonebank_calltarget
-    WHERE {_ELIGIBLE}
+    WHERE {_ELIGIBLE} AND {_NOT_HOLDING}
     ORDER BY priority, available_at, id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
@@ -83,7 +98,7 @@ _PG_CLAIMS = {
 
 _CANDIDATES = f"""
 SELECT id, lease_seq FROM phonebank_calltarget
-WHERE {_ELIGIBLE}
+WHERE {_ELIGIBLE} AND {_NOT_HOLDING}
 ORDER BY priority, available_at, id
 LIMIT %s
 """
@@ -91,7 +106,7 @@ LIMIT %s
 _CONDITIONAL_CLAIM = f"""
 UPDATE phonebank_calltarget
 SET lease_owner_id = %s, lease_seq = lease_seq + 1, leased_at = %s, available_at = %s, skipped_by_id = NULL
-WHERE id = %s AND lease_seq = %s AND {_ELIGIBLE}
+WHERE id = %s AND lease_seq = %s AND {_ELIGIBLE} AND {_NOT_HOLDING}
 RETURNING id, lease_seq, person_id, elector_id, phone, attempts
 """
 
@@ -114,6 +129,18 @@ class Lease:
     blocked: str | None = None
 
 
+# Two int4 keys: a key space apart from the audit log's one-bigint lock. Ids past 2**31 wrap, which can only make
+# two callers wait for each other briefly, never let one caller hold two contacts.
+_HOLD_LOCK = "SELECT pg_advisory_xact_lock(%s::int4, %s::int4)"
+
+
+def lock_holding(campaign_id: int, caller_id: int, using: str = "default") -> None:
+    """PostgreSQL: this caller's hand-outs in this campaign take turns until the transaction ends (call it
+    inside one, before the claim, so the claim's "holds nothing" test sees the other's committed lease)."""
+    if connections[using].vendor == "postgresql":
+        sql.fetchone(_HOLD_LOCK, [campaign_id % 2**31, caller_id % 2**31], using=using)
+
+
 def claim(
     campaign_id: int,
     caller_id: int,
@@ -125,14 +152,16 @@ def claim(
     using: str = "default",
     tps: bool = True,
 ) -> Lease | None:
-    """Lease the first eligible contact to `caller_id`, or None when nothing is eligible now.
+    """Lease the first eligible contact to `caller_id`, or None when nothing is eligible now or the caller
+    already holds a live lease in this campaign.
 
     `method` forces 'skip_locked' or 'conditional' (tests run both on PostgreSQL); by default PostgreSQL uses
     SKIP LOCKED and every other database the conditional UPDATE.
     """
     vendor = connections[using].vendor
     method = method or ("skip_locked" if vendor == "postgresql" else "conditional")
-    eligible = [campaign_id, now, max_attempts, caller_id]
+    # The parameters of {_ELIGIBLE} AND {_NOT_HOLDING}.
+    eligible = [campaign_id, now, max_attempts, caller_id, campaign_id, caller_id, now]
     if method == "skip_locked":
         row = sql.fetchone(_PG_CLAIMS[tps], [*eligible, caller_id, now, lease_until], using=using)
         if row is None:

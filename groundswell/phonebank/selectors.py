@@ -13,8 +13,9 @@ REACHED = (Outcome.COMPLETED, Outcome.CALL_BACK, Outcome.REFUSED, Outcome.DO_NOT
 
 
 def caller_tally(session: PhonebankSession, user_id: int) -> dict[str, int]:
-    """This caller's own calls in this session: dialled, reached, completed."""
-    row = CallAttempt.objects.filter(session=session, caller_id=user_id).aggregate(
+    """This caller's own calls in this session: dialled, reached, completed. Here and in every figure below,
+    only applied results count: one for a contact the caller did not hold is kept on record, nothing more."""
+    row = CallAttempt.objects.filter(session=session, caller_id=user_id, applied=True).aggregate(
         calls=Count("id"),
         reached=Count("id", filter=Q(outcome__in=REACHED)),
         completed=Count("id", filter=Q(outcome=Outcome.COMPLETED)),
@@ -35,7 +36,7 @@ def leaderboard(session: PhonebankSession, limit: int = 10) -> dict[str, Any]:
     from groundswell.accounts.models import User
 
     rows = list(
-        CallAttempt.objects.filter(session=session)
+        CallAttempt.objects.filter(session=session, applied=True)
         .values("caller_id")
         .annotate(calls=Count("id"), completed=Count("id", filter=Q(outcome=Outcome.COMPLETED)))
         .order_by("-calls", "caller_id")
@@ -65,6 +66,7 @@ SHORT_CALL = datetime.timedelta(seconds=20)
 FLAG_MIN_CALLS = 10  # rates are not judged on fewer calls than this
 FLAG_REFUSAL_SHARE = 0.5
 FLAG_SHORT_SHARE = 0.25
+FLAG_NOT_HELD = 5  # results for contacts the caller did not hold
 
 CHART_W, CHART_H = 640, 180
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 36, 8, 10, 24
@@ -189,7 +191,7 @@ def calls_per_minute(campaign: CallCampaign, now: datetime.datetime, minutes: in
     start = current - datetime.timedelta(minutes=minutes - 1)
     counts = [0] * minutes
     grouped = (
-        CallAttempt.objects.filter(campaign=campaign, submitted_at__gte=start, submitted_at__lte=now)
+        CallAttempt.objects.filter(campaign=campaign, applied=True, submitted_at__gte=start, submitted_at__lte=now)
         .annotate(minute=TruncMinute("submitted_at", tzinfo=datetime.UTC))
         .values_list("minute")
         .annotate(n=Count("id"))
@@ -257,7 +259,9 @@ def bar_rows(counts: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
 
 
 def outcome_counts(campaign: CallCampaign) -> list[dict[str, Any]]:
-    got = dict(CallAttempt.objects.filter(campaign=campaign).values_list("outcome").annotate(n=Count("id")))
+    got = dict(
+        CallAttempt.objects.filter(campaign=campaign, applied=True).values_list("outcome").annotate(n=Count("id"))
+    )
     return bar_rows([(value, label, int(got.get(value, 0))) for value, label in Outcome.choices])
 
 
@@ -277,7 +281,7 @@ def answer_counts(campaign: CallCampaign) -> list[dict[str, Any]]:
 
     if campaign.question_set_id is None:
         return []
-    completed = CallAttempt.objects.filter(campaign=campaign, outcome=Outcome.COMPLETED)
+    completed = CallAttempt.objects.filter(campaign=campaign, outcome=Outcome.COMPLETED, applied=True)
     charts = []
     for q in campaign.question_set.questions.all():
         grouped = completed.filter(answers__has_key=q.key).values_list(f"answers__{q.key}").annotate(n=Count("id"))
@@ -354,6 +358,7 @@ def quality_flags(campaign: CallCampaign, has_script: bool) -> list[dict[str, An
             short=Count("id", filter=short),
             refused=Count("id", filter=Q(outcome__in=[Outcome.REFUSED, Outcome.DO_NOT_CALL])),
             no_answers=Count("id", filter=Q(outcome=Outcome.COMPLETED, answers={})),
+            not_held=Count("id", filter=Q(applied=False)),
         )
         .order_by("caller_id")
     )
@@ -365,7 +370,17 @@ def quality_flags(campaign: CallCampaign, has_script: bool) -> list[dict[str, An
     )
     rows = list(rows)
     for caller_id in set(skips) - {r["caller_id"] for r in rows}:
-        rows.append({"caller_id": caller_id, "calls": 0, "completed": 0, "short": 0, "refused": 0, "no_answers": 0})
+        rows.append(
+            {
+                "caller_id": caller_id,
+                "calls": 0,
+                "completed": 0,
+                "short": 0,
+                "refused": 0,
+                "no_answers": 0,
+                "not_held": 0,
+            }
+        )
     flagged = []
     for r in rows:
         flags = []
@@ -376,6 +391,9 @@ def quality_flags(campaign: CallCampaign, has_script: bool) -> list[dict[str, An
             flags.append(f"{r['short']} completed call{'s' * (r['short'] != 1)} under {SHORT_CALL.seconds} s")
         if r["calls"] >= FLAG_MIN_CALLS and r["refused"] / r["calls"] >= FLAG_REFUSAL_SHARE:
             flags.append(f"{round(100 * r['refused'] / r['calls'])}% refusals")
+        if r["not_held"] >= FLAG_NOT_HELD:
+            # A few are normal (a lease that ran out mid-call); many are someone posting results for others.
+            flags.append(f"{r['not_held']} results for contacts they did not hold (not applied)")
         if has_script and r["no_answers"]:
             flags.append(f"{r['no_answers']} completed call{'s' * (r['no_answers'] != 1)} with no answers")
         if flags:
@@ -466,6 +484,7 @@ def export_rows(campaign: CallCampaign) -> Any:
             "target__person__family_name",
             "target__phone",
             "outcome",
+            "applied",
             "notes",
             "answers",
         )
@@ -478,6 +497,7 @@ def export_rows(campaign: CallCampaign) -> Any:
             "name": f"{r['target__person__given_name']} {r['target__person__family_name']}".strip(),
             "phone": r["target__phone"],
             "outcome": r["outcome"],
+            "applied": r["applied"],
             "notes": r["notes"],
             "answers": r["answers"],
         }

@@ -5,6 +5,10 @@ Every entry point (caller page, API, demo, benchmark) goes through `next_call`, 
 
 - a contact is leased to one caller at a time (`queue.claim`), never outside the calling window, never beyond
   the campaign's maximum attempts, never straight back to a caller who skipped it;
+- a caller holds one contact at a time in a campaign, on every path (next, result, skip, a retried request):
+  the claim takes nothing while the caller holds a live lease, and hands back the one held;
+- a result changes the queue and the person's record only when sent by the holder of the current lease; any
+  other result is kept as a record of a call that was not applied, and changes nothing else;
 - suppression is checked at the moment of assignment (a do-not-call added since the list was built counts);
 - a result carries the caller's client id and is stored once however often it is sent.
 """
@@ -12,7 +16,8 @@ Every entry point (caller page, API, demo, benchmark) goes through `next_call`, 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,8 +219,28 @@ def calling_closed(campaign: CallCampaign, now: datetime.datetime) -> NoCall | N
 def claim_next(
     campaign: CallCampaign, caller_id: int, now: datetime.datetime | None = None, method: str | None = None
 ) -> ContactCard | NoCall:
-    """Lease the next callable contact to this caller (checking the window and suppression)."""
-    now = now or timezone.now()
+    """Lease the next callable contact to this caller (checking the window and suppression), or hand back the
+    one they hold: never a second."""
+    with _holding(campaign, caller_id):
+        return _claim_or_held(campaign, caller_id, now or timezone.now(), method)
+
+
+@contextmanager
+def _holding(campaign: CallCampaign, caller_id: int) -> Iterator[None]:
+    """One caller's hand-outs in one campaign take turns (see queue.lock_holding). SQLite needs no transaction:
+    writers take turns there and the hold test is inside the claiming UPDATE."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(savepoint=False):
+        queue.lock_holding(campaign.pk, caller_id)
+        yield
+
+
+def _claim_or_held(
+    campaign: CallCampaign, caller_id: int, now: datetime.datetime, method: str | None = None
+) -> ContactCard | NoCall:
+    # The caller's hold lock must be taken (PostgreSQL) in this transaction.
     closed = calling_closed(campaign, now)
     if closed:
         return closed
@@ -231,7 +256,10 @@ def claim_next(
             tps=_tps(campaign),
         )
         if lease is None:
-            return NoCall("empty", "Nobody left to call right now. Thank you!")
+            # Nothing claimed: the queue is empty, or the caller still holds a contact (then that one).
+            return current_lease(campaign, caller_id, now) or NoCall(
+                "empty", "Nobody left to call right now. Thank you!"
+            )
         reason = lease.blocked if lease.blocked is not None else blocked_reason(campaign, lease)
         if not reason:
             return _card(campaign, lease, expires)
@@ -264,7 +292,13 @@ def next_call(session: PhonebankSession, caller_id: int, now: datetime.datetime 
     campaign = session.campaign
     if not session.active:
         return _session_ended()
-    return current_lease(campaign, caller_id, now) or claim_next(campaign, caller_id, now)
+    now = now or timezone.now()
+    with _holding(campaign, caller_id):
+        return current_lease(campaign, caller_id, now) or _claim_or_held(campaign, caller_id, now)
+
+
+def _not_held() -> NoCall:
+    return NoCall("not_held", "That call was no longer yours, so its result was kept but not used. Press Next call.")
 
 
 # ------------------------------------------------------------------------------------------ results
@@ -323,7 +357,12 @@ def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: s
         from groundswell.canvassing.services import support_codes_for
 
         codes = support_codes_for(campaign.unit)
-    return validate_script_answers(campaign.question_set, dict(answers), codes)
+    try:
+        return validate_script_answers(campaign.question_set, dict(answers), codes)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"answers": exc.messages}) from None
 
 
 # Outcomes that change the person's record (consent, suppression), which needs the full rows and an audit entry.
@@ -445,8 +484,9 @@ def submit_result(
     now: datetime.datetime | None = None,
     and_next: bool = True,
 ) -> Result:
-    """Store one call's result once (by client id), apply it to the queue if the caller still holds the lease,
-    and hand out the next call in the same step."""
+    """Store one call's result once (by client id); if the caller still holds the lease, apply it (queue,
+    person's record, canvass data) and hand out the next call in the same step. Otherwise only the record of
+    the call is kept (`applied` false), and the caller gets back the contact they hold, if any."""
     now = now or timezone.now()
     campaign = session.campaign
     client_id = (client_id or "").strip()
@@ -458,6 +498,8 @@ def submit_result(
     again = rules.retry_at(campaign, outcome, 0, now, callback_at)
     try:
         with transaction.atomic():
+            # First, so that this caller's requests always take the lock before any contact's row.
+            queue.lock_holding(campaign.pk, caller.pk)
             row = sql.fetchone(
                 _APPLY_RESULT,
                 [
@@ -500,11 +542,19 @@ def submit_result(
             }
             (pk,) = sql.fetchone(_INSERT_ATTEMPT, list(fields.values()))
             attempt = StoredCall(pk, target_id, person_id, outcome, clean, now, applied)
-            _side_effects(campaign, attempt, caller)
-            # The next call inside the same transaction: one commit (one WAL flush) per call made, not two.
             following: ContactCard | NoCall | None = None
-            if and_next:
-                following = claim_next(campaign, caller.pk, now) if session.active else _session_ended()
+            if applied:
+                _side_effects(campaign, attempt, caller)
+                # The next call inside the same transaction: one commit (one WAL flush) per call made, not two.
+                if and_next:
+                    following = _claim_or_held(campaign, caller.pk, now) if session.active else _session_ended()
+            elif and_next and not session.active:
+                following = _session_ended()
+            elif and_next:
+                # A result for a contact the caller does not hold (any more) changes nothing: no record of the
+                # person's, and no new contact beyond the one the caller holds (else a caller could post results
+                # for any id to suppress people or to collect the list one name per post).
+                following = current_lease(campaign, caller.pk, now) or _not_held()
     except IntegrityError:
         existing = CallAttempt.objects.filter(caller_id=caller.pk, client_id=client_id).first()
         if existing is None:
@@ -528,15 +578,18 @@ def skip_call(
 ) -> ContactCard | NoCall:
     """Give the contact back without calling (no attempt counted); it goes to someone else, then the next call."""
     now = now or timezone.now()
-    if CallTarget.objects.filter(
-        pk=target_id,
-        campaign=session.campaign,
-        lease_seq=lease_seq,
-        lease_owner_id=caller.pk,
-        state=CallTarget.State.OPEN,
-    ).update(lease_owner=None, available_at=now, skipped_by_id=caller.pk):
-        CallSkip.objects.create(campaign=session.campaign, target_id=target_id, caller_id=caller.pk, skipped_at=now)
-    return claim_next(session.campaign, caller.pk, now)
+    campaign = session.campaign
+    with _holding(campaign, caller.pk):
+        if CallTarget.objects.filter(
+            pk=target_id,
+            campaign=campaign,
+            lease_seq=lease_seq,
+            lease_owner_id=caller.pk,
+            state=CallTarget.State.OPEN,
+        ).update(lease_owner=None, available_at=now, skipped_by_id=caller.pk):
+            CallSkip.objects.create(campaign=campaign, target_id=target_id, caller_id=caller.pk, skipped_at=now)
+        # A skip of a contact not held hands back the one held (the claim takes nothing while one is held).
+        return _claim_or_held(campaign, caller.pk, now)
 
 
 def leased_number(campaign: CallCampaign, caller_id: int, target_id: int, lease_seq: int) -> str | None:

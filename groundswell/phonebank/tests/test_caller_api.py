@@ -12,7 +12,7 @@ from django.urls import reverse
 from groundswell.phonebank import seats, telephony
 from groundswell.phonebank.models import CallAttempt, PhonebankSession, SessionCaller
 
-from .world import build_world
+from .world import build_world, joined, post
 
 pytestmark = pytest.mark.django_db
 
@@ -24,29 +24,6 @@ def _open_window(monkeypatch):
 
     monkeypatch.setattr(rules, "in_window", lambda campaign, at: True)
     seats.clear_caches()
-
-
-def joined(world, user=None) -> tuple[Client, str]:
-    client = Client()
-    client.force_login(user or world.caller)
-    token = world.session.token
-    response = client.post(reverse("phonebank:join", args=[token]))
-    assert response.status_code == 302 and response["Location"] == reverse("phonebank:call", args=[token])
-    page = client.get(reverse("phonebank:call", args=[token]))
-    assert page.status_code == 200
-    config = json.loads(
-        re.search(r'id="phonebank-config" type="application/json">(.*?)</script>', page.content.decode()).group(1)
-    )
-    return client, config["seat"]
-
-
-def post(client, world, name, seat, body=None):
-    return client.post(
-        reverse(f"phonebank:api_{name}", args=[world.session.token]),
-        data=json.dumps(body or {}),
-        content_type="application/json",
-        headers={"X-Caller-Seat": seat},
-    )
 
 
 def test_join_shows_the_brief_then_the_call_page():

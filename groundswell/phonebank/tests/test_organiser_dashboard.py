@@ -172,13 +172,14 @@ def test_the_export_has_one_row_per_call_with_a_column_per_question_and_is_audit
         "name",
         "phone",
         "outcome",
+        "applied",
         "notes",
         "intention",
         "volunteer",
         "when",
     ]
     first = rows[0]
-    assert first["caller"] == "Ann" and first["outcome"] == "completed"
+    assert first["caller"] == "Ann" and first["outcome"] == "completed" and first["applied"] == "yes"
     assert first["intention"] == "yes" and first["volunteer"] == "yes" and first["when"] == "Saturdays"
     assert first["name"].endswith("Smith") and first["phone"].startswith("+44")
     entry = AuditEntry.objects.get(action="exported")

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import factory
+from django.test import Client
+from django.urls import reverse
 from factory.django import DjangoModelFactory
 
 from groundswell.accounts.models import Role
+from groundswell.audit.models import AuditEntry
+from groundswell.canvassing.models import Contact
+from groundswell.people.models import Consent, Person, Suppression, Tagging, TimelineEntry
 from groundswell.phonebank import services
-from groundswell.phonebank.models import CallCampaign, PhonebankSession
+from groundswell.phonebank.models import CallCampaign, CallSkip, CallTarget, PhonebankSession
 from groundswell.questions.models import Question, QuestionSet
+from groundswell.register.models import Elector
 from groundswell.tests.factories import PersonFactory, PhoneFactory, UnitFactory, user_with_role
 
 LONDON = ZoneInfo("Europe/London")
@@ -89,3 +98,56 @@ def build_world(people: int = 5, purpose: str = "promotion", **campaign_kwargs) 
     return SimpleNamespace(
         clp=clp, people=persons, campaign=campaign, session=session, caller=caller, caller2=caller2, organiser=organiser
     )
+
+
+# ------------------------------------------------------------------------------------------ the caller API over HTTP
+
+
+def joined(world, user=None) -> tuple[Client, str]:
+    """A logged-in client that joined the world's session through its link, and the seat token its page holds."""
+    client = Client()
+    client.force_login(user or world.caller)
+    token = world.session.token
+    response = client.post(reverse("phonebank:join", args=[token]))
+    assert response.status_code == 302 and response["Location"] == reverse("phonebank:call", args=[token])
+    page = client.get(reverse("phonebank:call", args=[token]))
+    assert page.status_code == 200
+    config = json.loads(
+        re.search(r'id="phonebank-config" type="application/json">(.*?)</script>', page.content.decode()).group(1)
+    )
+    return client, config["seat"]
+
+
+def post(client, world, name, seat, body=None, *, raw: bytes | None = None, session=None):
+    """POST to the caller API: `body` as JSON, or `raw` bytes as they come."""
+    return client.post(
+        reverse(f"phonebank:api_{name}", args=[(session or world.session).token]),
+        data=raw if raw is not None else json.dumps(body or {}),
+        content_type="application/json",
+        headers={"X-Caller-Seat": seat},
+    )
+
+
+def held_by(user) -> list[int]:
+    """The contacts this user holds a lease on (open, whether or not the lease has run out)."""
+    return list(CallTarget.objects.filter(lease_owner=user, state=CallTarget.State.OPEN).values_list("pk", flat=True))
+
+
+def records(person_ids: Any = None) -> dict[str, Any]:
+    """Everything a call's result could change about people (all people, or those given), for before/after
+    comparisons: suppressions, consents, timeline, tags, the person rows, canvass contacts, elector support,
+    their queue rows, skips and the audit log's length."""
+    people = Person.objects.all() if person_ids is None else Person.objects.filter(pk__in=list(person_ids))
+    ids = list(people.values_list("pk", flat=True))
+    return {
+        "people": list(people.order_by("pk").values()),
+        "suppressions": list(Suppression.objects.order_by("pk").values()),
+        "consents": list(Consent.objects.filter(person_id__in=ids).order_by("pk").values()),
+        "timeline": list(TimelineEntry.objects.filter(person_id__in=ids).order_by("pk").values_list("pk", flat=True)),
+        "tags": list(Tagging.objects.filter(person_id__in=ids).order_by("pk").values_list("pk", flat=True)),
+        "contacts": list(Contact.objects.order_by("pk").values_list("pk", flat=True)),
+        "support": list(Elector.objects.filter(person_id__in=ids).order_by("pk").values_list("pk", "current_support")),
+        "targets": list(CallTarget.objects.filter(person_id__in=ids).order_by("pk").values()),
+        "skips": CallSkip.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }

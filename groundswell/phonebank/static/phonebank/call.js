@@ -221,7 +221,7 @@ $("pb-script").addEventListener("submit", async (event) => {
   try {
     const { ok, data } = await api("result", body);
     if (ok) {
-      message(data.applied ? "Saved." : "Saved (this call had already passed to someone else).");
+      message(data.applied ? "Saved." : "Kept but not used: this call was no longer yours.");
       show(data);
       refreshTally(true);
     } else {
