@@ -28,7 +28,7 @@ from groundswell.audit.services import record
 from groundswell.register.models import Elector
 
 from .. import selectors
-from ..models import Contact, Walk
+from ..models import Contact, DoorOutcome, Walk
 from ..offline_sync import (
     BadBatch,
     ItemError,
@@ -190,6 +190,31 @@ def _answers(item: dict[str, Any]) -> dict[str, Any] | None:
     return value or None
 
 
+# The built-in questions arrive in their own fields; the others are answers.<key>.
+_BUILT_IN_FIELDS = {"support": "support_code", "likelihood": "likelihood", "previous_vote": "previous_vote"}
+
+
+def _field_of(message: str) -> str:
+    """The field a refusal from record_contact concerns, read from its message (which names it first)."""
+    lowered = message.lower()
+    for prefix, field in (
+        ("unknown support code", "support_code"),
+        ("likelihood", "likelihood"),
+        ("outcome", "outcome"),
+        ("client_id", "client_id"),
+        ("occurred_at", "occurred_at"),
+        ("the contact is dated", "occurred_at"),
+        ("pass ", "answers"),
+        ("unknown question", "answers"),
+    ):
+        if lowered.startswith(prefix):
+            return field
+    key = message.split(":", 1)[0] if ":" in message else ""
+    if key and " " not in key:
+        return _BUILT_IN_FIELDS.get(key, key if key in ("issues", "notes") else f"answers.{key}")
+    return "elector_id"  # the elector's own state (left the register, another constituency)
+
+
 def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[str, Any]:
     result: dict[str, Any] = {"client_id": client_id_of(item)}
     try:
@@ -197,8 +222,11 @@ def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[s
         method = text_field(item, "method", max_length=10) or Contact.Method.DOOR
         if method not in (Contact.Method.DOOR, Contact.Method.PAPER):
             raise ItemError("method", f"{method!r} is not allowed here")
+        outcome = text_field(item, "outcome", max_length=20) or DoorOutcome.SPOKE
+        if outcome not in DoorOutcome.values:
+            raise ItemError("outcome", f"{outcome!r} is not a doorstep outcome")
         fields = {
-            "outcome": text_field(item, "outcome", max_length=20) or "spoke",
+            "outcome": outcome,
             "support_code": text_field(item, "support_code", max_length=10),
             "likelihood": _likelihood(item),
             "previous_vote": text_field(item, "previous_vote", max_length=20),
@@ -236,7 +264,8 @@ def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[s
             **fields,
         )
     except ValidationError as exc:
-        return result | {"status": "error", "error": " ".join(exc.messages)}
+        message = " ".join(exc.messages)
+        return result | {"status": "error", "error": message, "field": _field_of(message)}
     return result | {
         "status": "created" if created else "duplicate",
         "contact_id": contact.pk,
