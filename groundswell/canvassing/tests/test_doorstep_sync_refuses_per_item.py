@@ -97,7 +97,9 @@ def test_moderately_deep_nesting_is_refused_too(client, world):
     nested: object = "yes"
     for _ in range(200):
         nested = [nested]
-    results = _answers(_post(client, json.dumps({"items": [_item(world, world.electors[0], answers={"bins": nested})]})))
+    results = _answers(
+        _post(client, json.dumps({"items": [_item(world, world.electors[0], answers={"bins": nested})]}))
+    )
     assert results[0]["status"] == "error" and results[0]["field"].startswith("answers.bins")
     assert not Contact.objects.exists()
 
