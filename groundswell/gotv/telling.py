@@ -499,7 +499,8 @@ def _undo_item(polling_day: PollingDay, item: dict, out: dict[str, Any], user: A
     try:
         undone = undo_entry(entry, user, request=request)
     except PermissionDenied as exc:
-        return out | {"status": "forbidden", "message": str(exc)}
+        # The target goes back so the page can show the entry as standing again (telling.js).
+        return out | {"status": "forbidden", "target": entry.client_id, "message": str(exc)}
     return out | {"status": undone.status, "target": entry.client_id, "message": undone.message}
 
 

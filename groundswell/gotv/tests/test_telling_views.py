@@ -153,6 +153,7 @@ def test_undo_through_sync_author_yes_other_teller_no_coordinator_yes(world):
     assert _enter(teller, world, "4", "u-2")["status"] == "recorded"
     refused = _sync(other, world, [{"op": "undo", "client_id": "o-undo", "target": "u-1"}]).json()["results"][0]
     assert refused["status"] == "forbidden"
+    assert refused["target"] == "u-1"  # the page puts the entry back as standing
     assert TellingEntry.objects.get(client_id="u-1").undone_at is None
 
     done = _sync(teller, world, [{"op": "undo", "client_id": "t-undo", "target": "u-1"}]).json()["results"][0]
