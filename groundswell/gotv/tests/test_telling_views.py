@@ -178,13 +178,14 @@ def test_undo_through_sync_author_yes_other_teller_no_coordinator_yes(world):
 
 
 def test_a_number_costs_a_handful_of_queries_once_the_station_is_open(world, django_assert_max_num_queries):
-    """Session, user and roles; the insert and the audit entry (with transaction statements, and on PostgreSQL
-    the audit log's advisory lock); the tally. The day, its stations and the station's register come from the
-    process cache the station page filled: before, a number cost 16."""
+    """Session, user and roles; the teller's postings (gotv/assignments.py: one indexed read); the insert and
+    the audit entry (with transaction statements, and on PostgreSQL the audit log's advisory lock); the tally.
+    The day, its stations and the station's register come from the process cache the station page filled:
+    before, a number cost 16."""
     client = _client(world.teller)
     assert client.get(reverse("gotv:telling_station", args=[world.day.pk, world.hall.pk])).status_code == 200
     _enter(client, world, "1", "warm-1")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert _enter(client, world, "2", "q-1")["status"] == "recorded"
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert _enter(client, world, "AB1-3/1", "q-2")["status"] == "recorded"
