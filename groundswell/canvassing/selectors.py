@@ -130,7 +130,8 @@ def walk_payload(walk: Walk) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- elector numbers (keyboard entry)
 
-_NUMBER_RE = re.compile(r"^\s*(?:([A-Za-z0-9]+)\s*-\s*)?(\d+)(?:\s*/\s*(\d+))?\s*$")
+# ASCII digits, bounded: an elector number has a few digits, and int() refuses 4,300 or more (a ValueError).
+_NUMBER_RE = re.compile(r"^\s*(?:([A-Za-z0-9]{1,12})\s*-\s*)?([0-9]{1,9})(?:\s*/\s*([0-9]{1,4}))?\s*$")
 
 
 def parse_elector_number(text: str, default_pd: str = "") -> tuple[str, int, int] | None:

@@ -168,6 +168,31 @@ def is_running(campaign: CanvassCampaign, today: datetime.date | None = None) ->
     return campaign.starts_on <= today and (campaign.ends_on is None or today <= campaign.ends_on)
 
 
+# A phone's clock may run a little fast: a result dated up to this far ahead of the server is taken as now-ish.
+CLOCK_SKEW = datetime.timedelta(minutes=10)
+
+
+def check_occurred_at(campaign: CanvassCampaign, occurred_at: datetime.datetime | None, method: str) -> None:
+    """A result from the doorstep (or a paper sheet) happened while the campaign ran: not before its first
+    day, not after its last (paper sheets excepted: they are typed in later, stamped when typed), and not in
+    the future beyond CLOCK_SKEW. ValidationError naming occurred_at otherwise; None means "now"."""
+    if occurred_at is None:
+        return
+    first = timezone.make_aware(datetime.datetime.combine(campaign.starts_on, datetime.time.min))
+    if occurred_at < first - CLOCK_SKEW:
+        raise ValidationError(
+            f"occurred_at: {occurred_at:%Y-%m-%d %H:%M} is before the campaign started ({campaign.starts_on:%d %b %Y})"
+        )
+    if occurred_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError("occurred_at: the result is dated in the future (is the phone's clock right?)")
+    if campaign.ends_on is not None and method != Contact.Method.PAPER:
+        last = timezone.make_aware(datetime.datetime.combine(campaign.ends_on, datetime.time.max))
+        if occurred_at > last + CLOCK_SKEW:
+            raise ValidationError(
+                f"occurred_at: {occurred_at:%Y-%m-%d %H:%M} is after the campaign ended ({campaign.ends_on:%d %b %Y})"
+            )
+
+
 # ---------------------------------------------------------------- contacts
 
 
@@ -247,8 +272,8 @@ def _rules(campaign: CanvassCampaign) -> tuple[list[str], dict[str, Any]]:
 def _likelihood(value: Any) -> int:
     try:
         number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"Likelihood {value!r} is not a number") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
+        raise ValidationError(f"Likelihood {str(value)[:20]!r} is not a number") from None
     if not 0 <= number <= 10:
         raise ValidationError("Likelihood must be 0 to 10")
     return number

@@ -550,6 +550,7 @@ def _build_polling_day(say: Callable[[str], None]) -> None:
     from groundswell.canvassing.models import CanvassCampaign, Contact
     from groundswell.canvassing.services import our_codes, set_our_party
     from groundswell.gotv import services as gotv
+    from groundswell.gotv.assignments import set_room_volunteers, set_station_tellers
     from groundswell.gotv.board import TURNOUT_CURVE, polling_hours
     from groundswell.gotv.models import Lift, PollingDay, TellingEntry
     from groundswell.gotv.promises import promise_queryset
@@ -659,6 +660,14 @@ def _build_polling_day(say: Callable[[str], None]) -> None:
                 address=f"{10 + n} Example Road, Reading (synthetic)",
             )
         )
+
+    # Tellers and knock-up volunteers see only the stations and rooms they are posted at: the demo teller is
+    # posted at every station, the demo volunteer and canvasser work from every room.
+    knockers = list(User.objects.filter(email__in=["volunteer@example.org", "canvasser@example.org"]))
+    for station in stations:
+        set_station_tellers(station, [teller], actor=coordinator)
+    for room in rooms:
+        set_room_volunteers(room, knockers, actor=coordinator)
 
     # The day so far: a vote time for each voter drawn from the turnout curve; tellers catch most promises
     # and some other voters; postal votes of promises known returned were logged yesterday.

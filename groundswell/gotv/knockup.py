@@ -282,7 +282,7 @@ def record_result(
         raise ValidationError("client_id is required (at most 64 characters)")
     existing = KnockUpResult.objects.filter(client_id=client_id).first()
     if existing is not None:
-        return existing, False
+        return _replayed(existing, committee_room, elector), False
     if outcome not in Outcome.values:
         raise ValidationError(f"Unknown outcome {outcome!r}")
     if round is not None and round.committee_room_id != committee_room.pk:
@@ -318,8 +318,16 @@ def record_result(
         existing = KnockUpResult.objects.filter(client_id=client_id).first()
         if existing is None:
             raise
-        return existing, False
+        return _replayed(existing, committee_room, elector), False
     return result, True
+
+
+def _replayed(existing: KnockUpResult, committee_room: CommitteeRoom, elector: Elector) -> KnockUpResult:
+    """A replay is the same result: a client id reused for another room or elector is refused, not answered
+    with someone else's result."""
+    if existing.committee_room_id != committee_room.pk or existing.elector_id != elector.pk:
+        raise ValidationError("client_id: already used for another result")
+    return existing
 
 
 def _take_number(day: Any, elector: Elector, result: KnockUpResult, user: Any) -> None:

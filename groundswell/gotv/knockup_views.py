@@ -35,10 +35,20 @@ from groundswell.accounts import access
 from groundswell.accounts.access import Perm
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.canvassing.offline_sync import (
+    BadBatch,
+    ItemError,
+    Refusal,
+    client_id_field,
+    client_id_of,
+    parse_id,
+    read_items,
+    text_field,
+)
 from groundswell.canvassing.services import support_codes_for
 from groundswell.register.models import Elector
 
-from . import knockup, packs, promises, services
+from . import assignments, knockup, packs, promises, services
 from .models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, PollingDay
 from .offline import service_worker_response
 
@@ -63,10 +73,11 @@ def _room(request: HttpRequest, room_pk: int) -> CommitteeRoom:
 
 
 def _round(request: HttpRequest, round_pk: int) -> KnockUpRound:
+    """A round the user may work: its room's volunteers and coordinator, and those who run the day."""
     knock_round = get_object_or_404(
         KnockUpRound.objects.select_related("committee_room__polling_day__unit"), pk=round_pk
     )
-    access.require(request.user, Perm.KNOCK_UP, knock_round.committee_room.polling_day.unit)
+    assignments.require_round(request.user, knock_round)
     return knock_round
 
 
@@ -85,13 +96,7 @@ def _json_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    return parse_id(value)
 
 
 # ---------------------------------------------------------------- promises
@@ -320,8 +325,16 @@ def knockup_home(request: HttpRequest) -> HttpResponse:
     for p in paths:
         where |= Q(committee_room__polling_day__unit__path__startswith=p)
     since = timezone.localdate() - datetime.timedelta(days=1)
+    rooms = CommitteeRoom.objects.filter(
+        pk__in=KnockUpRound.objects.filter(
+            where, completed_at__isnull=True, committee_room__polling_day__date__gte=since
+        ).values("committee_room_id")
+    )
+    # Only the rounds of rooms this volunteer works from (or coordinates, or runs the day of).
     rounds = (
-        KnockUpRound.objects.filter(where, completed_at__isnull=True, committee_room__polling_day__date__gte=since)
+        KnockUpRound.objects.filter(
+            committee_room__in=[r.pk for r in assignments.rooms_for(request.user, rooms)], completed_at__isnull=True
+        )
         .select_related("committee_room__polling_day")
         .annotate(electors=Count("items"))
         .order_by("committee_room__polling_day__date", "committee_room__name", "-number")
@@ -399,34 +412,34 @@ def knockup_round_data(request: HttpRequest, round_pk: int) -> HttpResponse:
 def knockup_sync(request: HttpRequest) -> HttpResponse:
     """Store queued knock-up results: {"items": [{client_id, round_id, elector_id, outcome, notes?}, …]}.
 
-    Per-item status: created, duplicate (already stored), error, unknown_elector (not on that round), forbidden.
+    Per-item status: created, duplicate (already stored), error (with `field`), unknown_elector (not on that
+    round), forbidden (a round of a room the user does not work from). One bad item never costs the others.
     """
     try:
-        body = json.loads(request.body or b"{}")
-        items = body["items"]
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"detail": 'Expected {"items": [{…}, …]}'}, status=400)
-    if len(items) > MAX_ITEMS:
-        return JsonResponse({"detail": f"At most {MAX_ITEMS} items per request"}, status=413)
+        items = read_items(request.body, max_items=MAX_ITEMS)
+    except BadBatch as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status)
 
+    results: list[dict[str, Any] | None] = [None] * len(items)
     by_round: dict[int | None, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        by_round[_int(item.get("round_id"))].append(index)
-    results: list[dict[str, Any] | None] = [None] * len(items)
-    allowed_any = False
+        if isinstance(item, Refusal):
+            results[index] = item.answer()  # unreadable: refused with its reason, whichever round it names
+        else:
+            by_round[parse_id(item.get("round_id"))].append(index)
     for round_id, indexes in by_round.items():
         knock_round = (
             KnockUpRound.objects.select_related("committee_room__polling_day__unit").filter(pk=round_id or 0).first()
         )
-        if knock_round is None or not access.has_perm(
-            request.user, Perm.KNOCK_UP, knock_round.committee_room.polling_day.unit
-        ):
+        if knock_round is None or not assignments.can_work_room(request.user, knock_round.committee_room):
             for i in indexes:
-                results[i] = {"client_id": str(items[i].get("client_id") or ""), "status": "forbidden"}
+                results[i] = {
+                    "client_id": client_id_of(items[i]),
+                    "status": "forbidden",
+                    "error": "This round is for another committee room's volunteers",
+                    "field": "round_id",
+                }
             continue
-        allowed_any = True
         on_round = set(KnockUpItem.objects.filter(round=knock_round).values_list("elector_id", flat=True))
         counts: Counter[str] = Counter()
         for i in indexes:
@@ -439,29 +452,33 @@ def knockup_sync(request: HttpRequest) -> HttpResponse:
             unit=knock_round.committee_room.polling_day.unit,
             detail={"what": "knock-up results synced", **counts},
         )
-    if not allowed_any and items:
+    forbidden = bool(items) and all(r is not None and r["status"] == "forbidden" for r in results)
+    if forbidden:
         record(AuditEntry.Action.DENIED, request=request, query=request.path)
-    return JsonResponse({"results": results}, status=200 if allowed_any or not items else 403)
+    return JsonResponse({"results": results}, status=403 if forbidden else 200)
 
 
 def _sync_item(request: HttpRequest, item: dict[str, Any], knock_round: KnockUpRound, on_round: set[int]) -> dict:
-    client_id = str(item.get("client_id") or "")
-    result: dict[str, Any] = {"client_id": client_id}
-    if not client_id:
-        return result | {"status": "error", "error": "client_id is required"}
-    elector_id = _int(item.get("elector_id"))
+    result: dict[str, Any] = {"client_id": client_id_of(item)}
+    try:
+        client_id = client_id_field(item)
+        outcome = text_field(item, "outcome", max_length=20)
+        notes = text_field(item, "notes", max_length=300)
+    except ItemError as exc:
+        return result | {"status": "error", "error": exc.message, "field": exc.field}
+    elector_id = parse_id(item.get("elector_id"))
     if elector_id is None or elector_id not in on_round:
-        return result | {"status": "unknown_elector", "error": "No such elector on this round"}
+        return result | {"status": "unknown_elector", "error": "No such elector on this round", "field": "elector_id"}
     elector = Elector.objects.get(pk=elector_id)
     try:
         stored, created = knockup.record_result(
             knock_round.committee_room,
             elector,
-            str(item.get("outcome") or ""),
+            outcome,
             client_id=client_id,
             user=request.user,
             round=knock_round,
-            notes=str(item.get("notes") or ""),
+            notes=notes,
         )
     except ValidationError as exc:
         return result | {"status": "error", "error": " ".join(exc.messages)}

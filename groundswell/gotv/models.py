@@ -68,6 +68,40 @@ class CommitteeRoom(models.Model):
         return self.name
 
 
+class StationTeller(models.Model):
+    """A teller posted at a polling station: they read its numbers and take them there, and no other station's.
+
+    Coordinators and organisers of the day (MANAGE_POLLING_DAY) need no posting: they cover every station.
+    """
+
+    station = models.ForeignKey(PollingStation, on_delete=models.CASCADE, related_name="teller_assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "user"], name="unique_station_teller")]
+
+
+class RoomVolunteer(models.Model):
+    """A volunteer knocking up from a committee room: they open its rounds (names and addresses), no other room's.
+
+    The room's coordinator and the day's coordinators and organisers need no posting.
+    """
+
+    committee_room = models.ForeignKey(CommitteeRoom, on_delete=models.CASCADE, related_name="volunteer_assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["committee_room", "user"], name="unique_room_volunteer")]
+
+
 class TellingEntry(models.Model):
     """A number a teller took. One live entry per elector and day: two tellers taking the same voter is one vote.
 

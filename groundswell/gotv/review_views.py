@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.canvassing.offline_sync import parse_id
 from groundswell.register.selectors import live_electors
 
 from . import review
@@ -37,7 +38,7 @@ def review_day(request: HttpRequest, pk: int) -> HttpResponse:
 def _act(request: HttpRequest, day: PollingDay, station: PollingStation) -> None:
     entry = get_object_or_404(
         TellingEntry.objects.select_related("polling_day__unit", "station"),
-        pk=request.POST.get("entry") if str(request.POST.get("entry") or "").isdigit() else 0,
+        pk=parse_id(request.POST.get("entry")) or 0,
         polling_day=day,
         station=station,
     )
@@ -49,10 +50,10 @@ def _act(request: HttpRequest, day: PollingDay, station: PollingStation) -> None
         return
     if action != "resolve":
         raise ValidationError("Choose resolve or dismiss.")
-    raw_pk = str(request.POST.get("elector") or "")
+    elector_pk = parse_id(request.POST.get("elector"))
     typed = str(request.POST.get("number") or "").strip()
-    if raw_pk.isdigit():
-        elector = live_electors(day.constituency_id).filter(pk=int(raw_pk)).first()
+    if elector_pk is not None:
+        elector = live_electors(day.constituency_id).filter(pk=elector_pk).first()
         if elector is None:
             raise ValidationError("That elector is no longer on the register.")
     elif typed:

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,8 +23,8 @@ from groundswell.audit.services import record
 from groundswell.canvassing.models import CanvassCampaign
 from groundswell.canvassing.services import our_codes, support_codes_for
 
-from . import services
-from .models import CommitteeRoom, PollingDay, PollingStation
+from . import assignments, services
+from .models import CommitteeRoom, PollingDay, PollingStation, RoomVolunteer, StationTeller
 
 # ---------------------------------------------------------------- access and links
 
@@ -149,10 +150,18 @@ class StationForm(forms.Form):
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
     polling_districts = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple)
+    tellers = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tellers see and take this station's numbers only; coordinators and organisers cover every station",
+    )
 
     def __init__(self, *args: Any, day: PollingDay, station: PollingStation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["polling_districts"].choices = _district_choices(day, services.station_of_district(day), station)
+        self.fields["tellers"].queryset = assignments.eligible_tellers(day)
+        self.fields["tellers"].label_from_instance = _person_label
 
 
 class RoomForm(forms.Form):
@@ -160,13 +169,48 @@ class RoomForm(forms.Form):
     address = forms.CharField(max_length=300, required=False)
     coordinator = forms.ModelChoiceField(queryset=None, required=False)
     polling_districts = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple)
+    volunteers = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Knock-up volunteers",
+        help_text="They open this room's knock-up rounds (names and addresses) and no other room's",
+    )
 
     def __init__(self, *args: Any, day: PollingDay, room: CommitteeRoom | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["polling_districts"].choices = _district_choices(day, services.room_of_district(day), room)
         # Any user may be posted (the service checks it again), listed from the unit's own people only.
         self.fields["coordinator"].queryset = services.eligible_coordinators(day.unit)
-        self.fields["coordinator"].label_from_instance = lambda u: f"{u.display_name or u.email} ({u.email})"
+        self.fields["coordinator"].label_from_instance = _person_label
+        self.fields["volunteers"].queryset = assignments.eligible_volunteers(day)
+        self.fields["volunteers"].label_from_instance = _person_label
+
+
+def _person_label(user: Any) -> str:
+    return f"{user.display_name or user.email} ({user.email})"
+
+
+@transaction.atomic
+def _save_station(day: PollingDay, station: PollingStation | None, data: dict[str, Any], actor: Any) -> None:
+    """The station and the tellers posted at it, together or not at all."""
+    fields = {k: v for k, v in data.items() if k != "tellers"}
+    if station is None:
+        station = services.add_station(day, actor=actor, **fields)
+    else:
+        station = services.update_station(station, actor=actor, **fields)
+    assignments.set_station_tellers(station, data.get("tellers") or [], actor=actor)
+
+
+@transaction.atomic
+def _save_room(day: PollingDay, room: CommitteeRoom | None, data: dict[str, Any], actor: Any) -> None:
+    """The room and its knock-up volunteers, together or not at all."""
+    fields = {k: v for k, v in data.items() if k != "volunteers"}
+    if room is None:
+        room = services.add_committee_room(day, actor=actor, **fields)
+    else:
+        room = services.update_committee_room(room, actor=actor, **fields)
+    assignments.set_room_volunteers(room, data.get("volunteers") or [], actor=actor)
 
 
 def _apply(form: forms.Form, exc: ValidationError) -> None:
@@ -265,8 +309,8 @@ def day_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def day_detail(request: HttpRequest, pk: int) -> HttpResponse:
     day = managed_day(request, pk)
-    stations = list(day.stations.all())
-    rooms = list(day.committee_rooms.select_related("coordinator"))
+    stations = list(day.stations.prefetch_related("teller_assignments__user"))
+    rooms = list(day.committee_rooms.select_related("coordinator").prefetch_related("volunteer_assignments__user"))
     districts = services.day_districts(day)
     at_station = {pd for s in stations for pd in s.polling_districts}
     in_room = {pd for r in rooms for pd in r.polling_districts}
@@ -368,7 +412,7 @@ def station_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request,
         form=StationForm(request.POST or None, day=day),
-        save=lambda data: services.add_station(day, actor=request.user, **data),
+        save=lambda data: _save_station(day, None, data, request.user),
         saved="Polling station added.",
         day=day,
         viewed=day,
@@ -386,10 +430,11 @@ def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         f: getattr(station, f) for f in ("name", "address", "postcode", "latitude", "longitude", "polling_districts")
     }
+    initial["tellers"] = list(StationTeller.objects.filter(station=station).values_list("user_id", flat=True))
     return _form_page(
         request,
         form=StationForm(request.POST or None, day=day, station=station, initial=initial),
-        save=lambda data: services.update_station(station, actor=request.user, **data),
+        save=lambda data: _save_station(day, station, data, request.user),
         saved="Polling station saved.",
         day=day,
         viewed=station,
@@ -406,7 +451,7 @@ def room_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request,
         form=RoomForm(request.POST or None, day=day),
-        save=lambda data: services.add_committee_room(day, actor=request.user, **data),
+        save=lambda data: _save_room(day, None, data, request.user),
         saved="Committee room added.",
         day=day,
         viewed=day,
@@ -422,10 +467,11 @@ def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(CommitteeRoom.objects.select_related("polling_day", "coordinator"), pk=pk)
     day = managed_day(request, room.polling_day_id)
     initial = {f: getattr(room, f) for f in ("name", "address", "coordinator", "polling_districts")}
+    initial["volunteers"] = list(RoomVolunteer.objects.filter(committee_room=room).values_list("user_id", flat=True))
     return _form_page(
         request,
         form=RoomForm(request.POST or None, day=day, room=room, initial=initial),
-        save=lambda data: services.update_committee_room(room, actor=request.user, **data),
+        save=lambda data: _save_room(day, room, data, request.user),
         saved="Committee room saved.",
         day=day,
         viewed=room,

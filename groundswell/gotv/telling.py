@@ -25,11 +25,19 @@ from django.utils import timezone
 from groundswell.accounts import access
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.canvassing.offline_sync import (
+    ItemError,
+    Refusal,
+    client_id_field,
+    client_id_of,
+    parse_id,
+    text_field,
+)
 from groundswell.canvassing.selectors import parse_elector_number
 from groundswell.register.models import Elector
 from groundswell.register.selectors import live_electors
 
-from . import caches
+from . import assignments, caches
 from .models import PollingDay, PollingStation, TellingEntry
 
 # Match kinds (parse_and_match) and entry statuses (record_entry).
@@ -45,6 +53,7 @@ DUPLICATE_CLIENT = "duplicate_client"
 ENTRY_STATUSES = (RECORDED, ALREADY_VOTED, UNKNOWN, WRONG_STATION, DUPLICATE_CLIENT)
 
 MAX_TEXT = 40  # TellingEntry.raw_number
+MAX_TYPED = 200  # what a sync item may carry as typed (a paste); stored cut to MAX_TEXT
 
 
 # ---------------------------------------------------------------- access
@@ -63,16 +72,19 @@ def can_manage(user: Any, polling_day: PollingDay) -> bool:
 
 
 def can_undo(user: Any, entry: TellingEntry, polling_day: PollingDay | None = None) -> bool:
-    """Its author may take back their own entry; coordinators and organisers of the day any entry."""
+    """Its author may take back their own entry while still posted at its station; coordinators and organisers
+    of the day any entry."""
+    polling_day = polling_day or entry.polling_day
     if entry.entered_by_id is not None and entry.entered_by_id == getattr(user, "pk", None):
-        return can_tell(user, polling_day or entry.polling_day)
-    return can_manage(user, polling_day or entry.polling_day)
+        if entry.station_id is None:
+            return can_tell(user, polling_day)
+        return assignments.can_tell_at(user, entry.station, polling_day)
+    return can_manage(user, polling_day)
 
 
 def days_for(user: Any) -> QuerySet[PollingDay]:
-    """Polling days whose unit (or a unit above it) the user tells for, newest first."""
-    units = access.units_for(user, access.Perm.TELL)
-    return PollingDay.objects.filter(unit__in=units).order_by("-date", "name")
+    """Polling days the user tells for (posted at one of its stations, or running it), newest first."""
+    return assignments.telling_days_for(user)
 
 
 # ---------------------------------------------------------------- matching numbers
@@ -487,35 +499,58 @@ def _undo_item(polling_day: PollingDay, item: dict, out: dict[str, Any], user: A
     try:
         undone = undo_entry(entry, user, request=request)
     except PermissionDenied as exc:
-        return out | {"status": "forbidden", "message": str(exc)}
+        # The target goes back so the page can show the entry as standing again (telling.js).
+        return out | {"status": "forbidden", "target": entry.client_id, "message": str(exc)}
     return out | {"status": undone.status, "target": entry.client_id, "message": undone.message}
 
 
 def _plan_item(
-    polling_day: PollingDay, stations: dict[int, PollingStation], day_stations: list[PollingStation], item: dict
+    polling_day: PollingDay,
+    stations: dict[int, PollingStation],
+    day_stations: list[PollingStation],
+    item: dict[str, Any] | Refusal,
+    allowed: set[int] | None,
 ) -> tuple[dict[str, Any], PollingStation | None, Match | None]:
     """(answer so far, station, match) for one item, before anything is written: an answer with a status is
-    final already; no station means an undo."""
-    client_id = str(item.get("client_id") or "")
-    out: dict[str, Any] = {"client_id": client_id}
-    if not client_id or len(client_id) > 64:
-        return out | {"status": "error", "message": "client_id is required (at most 64 characters)"}, None, None
-    if item.get("op") == "undo":
-        return out, None, None
-    raw_id = str(item.get("station_id") or "")
-    station = stations.get(int(raw_id)) if raw_id.isdigit() else None
-    if station is None:
-        return out | {"status": "error", "message": "No such polling station today"}, None, None
-    return out, station, parse_and_match(polling_day, station, str(item.get("text") or ""), stations=day_stations)
+    final already; no station means an undo. `allowed` is the stations this user may tell at (None: all)."""
+    if isinstance(item, Refusal):
+        return item.answer("message"), None, None
+    out: dict[str, Any] = {"client_id": client_id_of(item)}
+    try:
+        client_id_field(item)
+        op = text_field(item, "op", max_length=10) or "enter"
+        if op not in ("enter", "undo"):
+            raise ItemError("op", "must be enter or undo")
+        if op == "undo":
+            text_field(item, "target", max_length=64)
+            return out, None, None
+        text = text_field(item, "text", max_length=MAX_TYPED)
+        station = stations.get(parse_id(item.get("station_id")) or 0)
+        if station is None:
+            raise ItemError("station_id", "no such polling station today")
+    except ItemError as exc:
+        return out | {"status": "error", "message": exc.message, "field": exc.field}, None, None
+    if allowed is not None and station.pk not in allowed:
+        message = f"You are not posted at {station.name}"
+        return out | {"status": "forbidden", "message": message, "field": "station_id"}, None, None
+    return out, station, parse_and_match(polling_day, station, text, stations=day_stations)
 
 
 def _enter_item(
     polling_day: PollingDay, station: PollingStation, match: Match, out: dict[str, Any], user: Any
 ) -> dict[str, Any]:
-    client_id = out["client_id"]
+    client_id = out["client_id"].strip()
     result = record_entry(polling_day, station, match.text, client_id=client_id, user=user, match=match)
     # Only an entry stored under this client id is this item's; already_voted points at someone else's.
     own = result.entry if result.entry is not None and result.entry.client_id == client_id else None
+    if (
+        result.status == DUPLICATE_CLIENT
+        and own is not None
+        and (own.polling_day_id != polling_day.pk or own.station_id != station.pk)
+    ):
+        # A client id already used elsewhere (another station or day): not this item's, and not ours to describe.
+        message = "client_id: already used for another entry"
+        return out | {"status": "error", "message": message, "field": "client_id"}
     # A new entry is stored as what it was just answered; a replay says what the first send was stored as,
     # so a page that lost the answer can show it.
     stored_as = "" if own is None else (entry_status(own) if result.status == DUPLICATE_CLIENT else result.status)
@@ -531,6 +566,29 @@ def _enter_item(
 
 def _elector_key(match: Match | None) -> int:
     return match.elector_id if match is not None and match.elector_id is not None else -1
+
+
+def _audit_sync(
+    polling_day: PollingDay, stations: dict[int, PollingStation], results: list[dict[str, Any]], user: Any, request: Any
+) -> None:
+    """One audit entry per station written to (its counts), and one for the day for items that reached no
+    station (refused, forbidden, undos: each undo has its own entry too)."""
+    by_station: dict[int | None, Counter[str]] = {}
+    for r in results:
+        by_station.setdefault(r.get("station_id"), Counter())[r["status"]] += 1
+    for station_id, counts in by_station.items():
+        record(
+            AuditEntry.Action.CREATED,
+            actor=user,
+            request=request,
+            obj=stations[station_id] if station_id else polling_day,
+            unit=polling_day.unit,
+            detail={
+                "what": "telling entries synced" if station_id else "telling items with no station",
+                "polling_day": polling_day.pk,
+                **counts,
+            },
+        )
 
 
 def sync(
@@ -555,8 +613,13 @@ def sync(
     if stations is None:
         stations = {s.pk: s for s in polling_day.stations.all()}
     day_stations = list(stations.values())
-    planned = [_plan_item(polling_day, stations, day_stations, item) for item in items]
-    has_undo = any(item.get("op") == "undo" for item in items)
+    allowed = (
+        None
+        if can_manage(user, polling_day)
+        else set(assignments.stations_for(user, polling_day).values_list("pk", flat=True))
+    )
+    planned = [_plan_item(polling_day, stations, day_stations, item, allowed) for item in items]
+    has_undo = any(out.get("status") is None and station is None for out, station, _ in planned)
     # In one transaction, two tellers' batches that share voters must take the one-vote index's locks in the same
     # order, or each waits for the other's uncommitted entry (a deadlock): so a batch's entries are written in
     # elector order, keeping the queue's own order among entries for the same elector (and for an undo batch,
@@ -575,15 +638,7 @@ def sync(
             else:
                 answered[i] = _enter_item(polling_day, station, match, out, user)
         results = [answered[i] for i in range(len(items))]
-        if items:
-            record(
-                AuditEntry.Action.CREATED,
-                actor=user,
-                request=request,
-                obj=polling_day,
-                unit=polling_day.unit,
-                detail={"what": "telling entries synced", **Counter(r["status"] for r in results)},
-            )
+        _audit_sync(polling_day, stations, results, user, request)
     touched = {r["station_id"] for r in results if r.get("station_id")}
     tallies = {str(pk): station_tally(polling_day, stations[pk], electorate=False).as_dict() for pk in touched}
     return {"results": results, "tallies": tallies}

@@ -6,7 +6,6 @@ which must tell "signed out" from "offline" and keep its queue either way.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -23,8 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.canvassing.offline_sync import BadBatch, read_items
 
-from . import caches, telling
+from . import assignments, caches, telling
 from .models import PollingDay
 from .offline import service_worker_response
 
@@ -78,9 +78,10 @@ def telling_page(request: HttpRequest, day_pk: int) -> HttpResponse:
     boot = {
         "day": polling_day.pk,
         "user": request.user.pk,
+        # Only the stations this teller is posted at (every one for those running the day).
         "stations": [
             {"id": s.pk, "name": s.name, "polling_districts": telling.station_districts(s)}
-            for s in polling_day.stations.all()
+            for s in assignments.stations_for(request.user, polling_day)
         ],
         "station_url": reverse("gotv:telling_station", args=[polling_day.pk, 0]),
         "sync_url": reverse("gotv:telling_sync", args=[polling_day.pk]),
@@ -96,6 +97,7 @@ def telling_page(request: HttpRequest, day_pk: int) -> HttpResponse:
 def telling_station(request: HttpRequest, day_pk: int, station_pk: int) -> HttpResponse:
     polling_day = _day(request, day_pk)
     station = get_object_or_404(polling_day.stations, pk=station_pk)
+    assignments.require_tell_at(request.user, station, polling_day)
     payload = telling.station_payload(polling_day, station, request.user)
     record(
         AuditEntry.Action.VIEWED,
@@ -112,7 +114,8 @@ def telling_station(request: HttpRequest, day_pk: int, station_pk: int) -> HttpR
 @_json_view
 def telling_sync(request: HttpRequest, day_pk: int) -> HttpResponse:
     """Store queued entries and undos, in order. Per item status: recorded, already_voted, unknown,
-    wrong_station, duplicate_client (already stored), undone, already_undone, not_found, forbidden, error.
+    wrong_station, duplicate_client (already stored), undone, already_undone, not_found, forbidden (a station the
+    teller is not posted at), error (with `field`). One bad item never costs the others.
 
     Every status but a network failure is final: the page drops the item from its queue and shows it.
     """
@@ -123,13 +126,9 @@ def telling_sync(request: HttpRequest, day_pk: int) -> HttpResponse:
     polling_day = context.polling_day
     telling.require_tell(request.user, polling_day)
     try:
-        items = json.loads(request.body or b"{}")["items"]
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"detail": 'Expected {"items": [{…}, …]}'}, status=400)
-    if len(items) > MAX_ITEMS:
-        return JsonResponse({"detail": f"At most {MAX_ITEMS} items per request"}, status=413)
+        items = read_items(request.body, max_items=MAX_ITEMS)
+    except BadBatch as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status)
     return JsonResponse(telling.sync(polling_day, items, request.user, request=request, stations=context.stations))
 
 

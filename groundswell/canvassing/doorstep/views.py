@@ -28,8 +28,18 @@ from groundswell.audit.services import record
 from groundswell.register.models import Elector
 
 from .. import selectors
-from ..models import Contact, Walk
-from ..services import record_contact
+from ..models import Contact, DoorOutcome, Walk
+from ..offline_sync import (
+    BadBatch,
+    ItemError,
+    Refusal,
+    client_id_field,
+    client_id_of,
+    parse_id,
+    read_items,
+    text_field,
+)
+from ..services import check_occurred_at, record_contact
 
 MAX_ITEMS = 500  # one sync request; a queue longer than this is sent in several requests
 
@@ -137,69 +147,125 @@ def api_walk(request: HttpRequest, pk: int) -> HttpResponse:
     return JsonResponse(payload)
 
 
-def _int_or_none(value: Any) -> int | None:
-    """An id from JSON: an int or a string of digits; anything else (bool, float, text) is no id."""
-    if isinstance(value, bool):
+def _occurred_at(item: dict[str, Any]) -> datetime.datetime | None:
+    value = item.get("occurred_at")
+    if value in (None, ""):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def _occurred_at(value: Any) -> datetime.datetime | None:
-    if not value:
-        return None
+    text = text_field(item, "occurred_at", max_length=40)
     try:
-        parsed = parse_datetime(str(value))
+        parsed = parse_datetime(text)
     except ValueError:  # well-formed but impossible, e.g. month 13
         parsed = None
     if parsed is None:
-        raise ValidationError("occurred_at is not a date and time")
+        raise ItemError("occurred_at", "is not a date and time")
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
 
 
+def _likelihood(item: dict[str, Any]) -> Any:
+    value = item.get("likelihood")
+    if value in ("", None):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ItemError("likelihood", "must be a number from 0 to 10")
+    return value
+
+
+def _issues(item: dict[str, Any]) -> list[str]:
+    value = item.get("issues")
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ItemError("issues", "must be a list of texts")
+    return value
+
+
+def _answers(item: dict[str, Any]) -> dict[str, Any] | None:
+    value = item.get("answers")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ItemError("answers", "must be an object {question key: answer}")
+    return value or None
+
+
+# The built-in questions arrive in their own fields; the others are answers.<key>.
+_BUILT_IN_FIELDS = {"support": "support_code", "likelihood": "likelihood", "previous_vote": "previous_vote"}
+
+
+def _field_of(message: str) -> str:
+    """The field a refusal from record_contact concerns, read from its message (which names it first)."""
+    lowered = message.lower()
+    for prefix, field in (
+        ("unknown support code", "support_code"),
+        ("likelihood", "likelihood"),
+        ("outcome", "outcome"),
+        ("client_id", "client_id"),
+        ("occurred_at", "occurred_at"),
+        ("the contact is dated", "occurred_at"),
+        ("pass ", "answers"),
+        ("unknown question", "answers"),
+    ):
+        if lowered.startswith(prefix):
+            return field
+    key = message.split(":", 1)[0] if ":" in message else ""
+    if key and " " not in key:
+        return _BUILT_IN_FIELDS.get(key, key if key in ("issues", "notes") else f"answers.{key}")
+    return "elector_id"  # the elector's own state (left the register, another constituency)
+
+
 def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[str, Any]:
-    client_id = str(item.get("client_id") or "")
-    result: dict[str, Any] = {"client_id": client_id}
-    if not client_id:
-        return result | {"status": "error", "error": "client_id is required"}
-    method = item.get("method") or Contact.Method.DOOR
-    if method not in (Contact.Method.DOOR, Contact.Method.PAPER):
-        return result | {"status": "error", "error": f"method {method!r} is not allowed here"}
+    result: dict[str, Any] = {"client_id": client_id_of(item)}
+    try:
+        client_id = client_id_field(item)
+        method = text_field(item, "method", max_length=10) or Contact.Method.DOOR
+        if method not in (Contact.Method.DOOR, Contact.Method.PAPER):
+            raise ItemError("method", f"{method!r} is not allowed here")
+        outcome = text_field(item, "outcome", max_length=20) or DoorOutcome.SPOKE
+        if outcome not in DoorOutcome.values:
+            raise ItemError("outcome", f"{outcome!r} is not a doorstep outcome")
+        fields = {
+            "outcome": outcome,
+            "support_code": text_field(item, "support_code", max_length=10),
+            "likelihood": _likelihood(item),
+            "previous_vote": text_field(item, "previous_vote", max_length=20),
+            "issues": _issues(item),
+            "notes": text_field(item, "notes", max_length=2000),
+            "answers": _answers(item),
+        }
+        occurred_at = _occurred_at(item)
+        check_occurred_at(walk.campaign, occurred_at, method)
+        elector_number = text_field(item, "elector_number", max_length=40)
+    except ItemError as exc:
+        return result | {"status": "error", "error": exc.message, "field": exc.field}
+    except ValidationError as exc:
+        return result | {"status": "error", "error": " ".join(exc.messages), "field": "occurred_at"}
     if item.get("elector_id"):
         # The phone's copy of the walk may predate a register update: an elector removed since is still on
         # this walk's doors, and what they said is kept (their history survives deletion).
         on_walk = Elector.objects.filter(household_id__in=walk.stops.values("household_id"))
-        elector_id = _int_or_none(item["elector_id"])
+        elector_id = parse_id(item["elector_id"])
         elector = on_walk.filter(pk=elector_id).first() if elector_id is not None else None
     else:
-        elector = selectors.find_walk_elector(walk, str(item.get("elector_number") or ""))
+        elector = selectors.find_walk_elector(walk, elector_number)
     if elector is None:
-        return result | {"status": "unknown_elector", "error": "No such elector on this walk"}
+        return result | {"status": "unknown_elector", "error": "No such elector on this walk", "field": "elector_id"}
     try:
         contact, created = record_contact(
             elector,
             campaign=walk.campaign,
             canvasser=request.user,
             method=method,
-            outcome=item.get("outcome") or "spoke",
-            support_code=str(item.get("support_code") or ""),
-            likelihood=item.get("likelihood") if item.get("likelihood") not in ("", None) else None,
-            previous_vote=str(item.get("previous_vote") or ""),
-            issues=item.get("issues") or (),
-            notes=str(item.get("notes") or ""),
-            answers=item.get("answers") or None,
             client_id=client_id,
-            occurred_at=_occurred_at(item.get("occurred_at")),
+            occurred_at=occurred_at,
             walk=walk,
             recorded_offline=True,
+            **fields,
         )
     except ValidationError as exc:
-        return result | {"status": "error", "error": " ".join(exc.messages)}
+        message = " ".join(exc.messages)
+        return result | {"status": "error", "error": message, "field": _field_of(message)}
     return result | {
         "status": "created" if created else "duplicate",
         "contact_id": contact.pk,
@@ -212,31 +278,26 @@ def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[s
 @never_cache
 @_json_login_required
 def api_sync(request: HttpRequest) -> HttpResponse:
-    """Store queued results. Per-item status: created, duplicate (already stored), error, unknown_elector, forbidden.
+    """Store queued results. Per-item status: created, duplicate (already stored), error, unknown_elector, forbidden;
+    a refused item's answer has `error` (the reason) and `field` (what it concerns). Each item is stored or
+    refused on its own: one bad item never costs the others.
 
     Clients drop items answered created/duplicate, keep network failures for retry, and show errors.
     """
     try:
-        body = json.loads(request.body or b"{}")
-        items = body["items"]
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"detail": 'Expected {"items": [{…}, …]}'}, status=400)
-    if len(items) > MAX_ITEMS:
-        return JsonResponse({"detail": f"At most {MAX_ITEMS} items per request"}, status=413)
+        items = read_items(request.body, max_items=MAX_ITEMS)
+    except BadBatch as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status)
 
-    by_walk: dict[Any, list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        by_walk[item.get("walk_id")].append(index)
     results: list[dict[str, Any] | None] = [None] * len(items)
-    allowed_any = False
+    by_walk: dict[int | None, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        if isinstance(item, Refusal):
+            results[index] = item.answer()  # unreadable: refused with its reason, whoever's walk it names
+        else:
+            by_walk[parse_id(item.get("walk_id"))].append(index)
     for walk_id, indexes in by_walk.items():
-        walk = (
-            Walk.objects.select_related("campaign__unit", "campaign__question_set")
-            .filter(pk=_int_or_none(walk_id) or 0)
-            .first()
-        )
+        walk = Walk.objects.select_related("campaign__unit", "campaign__question_set").filter(pk=walk_id or 0).first()
         how = ""
         if walk is not None:
             try:
@@ -245,9 +306,8 @@ def api_sync(request: HttpRequest) -> HttpResponse:
                 how = ""
         if not how:
             for i in indexes:
-                results[i] = {"client_id": str(items[i].get("client_id") or ""), "status": "forbidden"}
+                results[i] = {"client_id": client_id_of(items[i]), "status": "forbidden", "field": "walk_id"}
             continue
-        allowed_any = True
         counts: dict[str, int] = defaultdict(int)
         for i in indexes:
             results[i] = _sync_item(request, items[i], walk)
@@ -259,5 +319,6 @@ def api_sync(request: HttpRequest) -> HttpResponse:
             unit=walk.campaign.unit,
             detail={"what": "canvass results synced", "as": how, **counts},
         )
-    status = 200 if allowed_any or not items else 403
-    return JsonResponse({"results": results}, status=status)
+    # 403 only when nothing was for a walk this user may work (the page then shows "not allowed").
+    forbidden = bool(items) and all(r is not None and r["status"] == "forbidden" for r in results)
+    return JsonResponse({"results": results}, status=403 if forbidden else 200)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from groundswell.accounts import access
 from groundswell.audit.services import record
 from groundswell.canvassing.models import CanvassCampaign, Walk
+from groundswell.canvassing.offline_sync import parse_id
 from groundswell.register.models import Property
 
 from . import selectors, services
@@ -46,10 +47,8 @@ def _url(request: HttpRequest, name: str, **kwargs: int) -> str:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    # Bounded: an id past the databases' integer range is no id (SQLite raises OverflowError on it).
+    return parse_id(value)
 
 
 @login_required

@@ -96,6 +96,15 @@ def _demo_polling_day_counts() -> dict[str, int]:
     rooms = list(day.committee_rooms.select_related("coordinator"))
     assert 2 <= len(rooms) <= 3 and all("synthetic" in r.name for r in rooms)
     assert "coordinator@example.org" in {r.coordinator.email for r in rooms if r.coordinator}
+    # The demo's street logins are posted where they work: the teller at every station, the volunteer and the
+    # canvasser in every room (tellers and knock-up volunteers see only their own stations and rooms).
+    from groundswell.accounts.models import User
+    from groundswell.gotv import assignments
+
+    teller = User.objects.get(email="teller@example.org")
+    assert list(assignments.stations_for(teller, day)) == list(day.stations.all())
+    for email in ("volunteer@example.org", "canvasser@example.org"):
+        assert all(assignments.can_work_room(User.objects.get(email=email), room) for room in rooms)
     assert set(day.targets) == districts
     promises = promise_queryset(day).count()
     assert promises > 100
@@ -103,9 +112,9 @@ def _demo_polling_day_counts() -> dict[str, int]:
     assert entries.filter(source=TellingEntry.Source.POSTAL).exists()  # logged the day before, at any hour
     # Tellers' numbers only up to now, and mostly promises.
     assert not entries.filter(entered_at__gt=timezone.now()).exists()
-    teller = entries.filter(source=TellingEntry.Source.TELLER, elector__isnull=False)
-    if teller.count() >= 50:  # early in the morning there may be too few to say
-        assert teller.filter(elector__in=promise_queryset(day)).count() * 2 > teller.count()
+    taken = entries.filter(source=TellingEntry.Source.TELLER, elector__isnull=False)
+    if taken.count() >= 50:  # early in the morning there may be too few to say
+        assert taken.filter(elector__in=promise_queryset(day)).count() * 2 > taken.count()
     return {
         "days": PollingDay.objects.count(),
         "stations": PollingStation.objects.count(),

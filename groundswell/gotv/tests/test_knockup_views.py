@@ -9,7 +9,7 @@ import pytest
 
 from groundswell.accounts.models import Role
 from groundswell.audit.models import AuditEntry
-from groundswell.gotv import knockup
+from groundswell.gotv import assignments, knockup
 from groundswell.gotv.models import KnockUpResult, KnockUpRound, Lift, TellingEntry
 from groundswell.tests.factories import user_with_role
 
@@ -89,6 +89,7 @@ def test_lifts_desk_lists_and_updates_lifts(client, d):
 def test_volunteer_gets_the_round_sheet_and_its_data(client, d):
     knock_round = knockup.regenerate(d.room, d.world.organiser)
     volunteer = user_with_role(Role.VOLUNTEER, d.world.clp)
+    assignments.set_room_volunteers(d.room, [volunteer], actor=d.world.organiser)
     client.force_login(volunteer)
     home = client.get("/polling-day/knock-up/")
     assert home.status_code == 200 and list(home.context["rounds"]) == [knock_round]
@@ -121,6 +122,7 @@ def test_canvasser_of_another_constituency_is_refused(client, d):
 def test_sync_stores_each_result_once_and_only_for_electors_on_the_round(client, d):
     knock_round = knockup.regenerate(d.room, d.world.organiser, round_size=3)
     canvasser = d.world.canvasser
+    assignments.set_room_volunteers(d.room, [canvasser], actor=d.world.organiser)
     client.force_login(canvasser)
     aa = d.world.electors
     voted = _item(knock_round, aa[0], "voted")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from groundswell.accounts.models import Role
 from groundswell.audit.models import AuditEntry
 from groundswell.geography.models import Constituency
-from groundswell.gotv import telling
+from groundswell.gotv import assignments, telling
 from groundswell.gotv.models import PollingDay, PollingStation, TellingEntry
 from groundswell.people.models import OrganisationUnit
 from groundswell.register.models import Elector
@@ -39,6 +39,7 @@ class TellingWorld:
     coordinator: Any
     outsider: Any  # a teller for the other constituency
     electors: dict[str, Elector]
+    hall_teller: Any = None  # a teller of this constituency posted at the hall only
 
 
 def _electors(constituency: Constituency, pd: str, numbers: list[tuple[int, int]]) -> list[Elector]:
@@ -87,6 +88,13 @@ def build_telling_world() -> TellingWorld:
     ]
     gone = Elector.objects.create(constituency=constituency, polling_district="AB1", number=11, surname="Gone")
     Elector.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    teller = user_with_role(Role.TELLER, clp, email="teller@example.org")
+    teller2 = user_with_role(Role.TELLER, clp, email="teller2@example.org")
+    hall_teller = user_with_role(Role.TELLER, clp, email="hall-teller@example.org")
+    # Tellers see and take only the numbers of the stations they are posted at (gotv/assignments.py).
+    for station in (hall, school):
+        assignments.set_station_tellers(station, [teller, teller2])
+    assignments.set_station_tellers(hall, [teller, teller2, hall_teller])
     return TellingWorld(
         constituency=constituency,
         clp=clp,
@@ -94,11 +102,12 @@ def build_telling_world() -> TellingWorld:
         day=day,
         hall=hall,
         school=school,
-        teller=user_with_role(Role.TELLER, clp, email="teller@example.org"),
-        teller2=user_with_role(Role.TELLER, clp, email="teller2@example.org"),
+        teller=teller,
+        teller2=teller2,
         coordinator=user_with_role(Role.COORDINATOR, clp, email="coordinator@example.org"),
         outsider=user_with_role(Role.TELLER, other_clp, email="outsider@example.org"),
         electors={e.elector_number: e for e in made if e.constituency_id == constituency.pk},
+        hall_teller=hall_teller,
     )
 
 
@@ -252,7 +261,7 @@ def test_author_may_undo_and_the_number_can_be_entered_again(world):
     assert TellingEntry.objects.filter(elector=world.electors["AB1-3"], undone_at__isnull=True).count() == 1
     # Undoing twice changes nothing and audits nothing more.
     assert telling.undo_entry(first.entry, world.teller).status == "already_undone"
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.CHANGED).count() == 1
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CHANGED, object_type="gotv.tellingentry").count() == 1
 
 
 def test_another_teller_may_not_undo(world):
@@ -316,7 +325,13 @@ def test_days_for_covers_the_users_units_only(world):
         date=timezone.localdate() + datetime.timedelta(days=1),
     )
     assert list(telling.days_for(world.teller)) == [world.day]
+    # A teller sees a day only once posted at one of its stations; those who run a day see it anyway.
+    assert list(telling.days_for(world.outsider)) == []
+    elsewhere = PollingStation.objects.create(polling_day=other_day, name="Elsewhere hall", polling_districts=["WW1"])
+    assignments.set_station_tellers(elsewhere, [world.outsider])
     assert list(telling.days_for(world.outsider)) == [other_day]
+    assert list(telling.days_for(world.coordinator)) == [world.day]
+    assert list(telling.days_for(user_with_role(Role.TELLER, world.clp))) == []
 
 
 # ---------------------------------------------------------------- the register cache

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from groundswell.accounts.models import Role
+from groundswell.gotv import assignments
 from groundswell.gotv.models import TellingEntry
 from groundswell.register.models import Elector
 from groundswell.tests.factories import user_with_role
@@ -41,6 +42,7 @@ def test_overlapping_tellers_store_each_elector_once_and_lose_nothing():
     tellers = [world.teller, world.teller2] + [
         user_with_role(Role.TELLER, world.clp, email=f"t{i}@example.org") for i in range(TELLERS - 2)
     ]
+    assignments.set_station_tellers(world.hall, tellers)  # all posted at the hall (gotv/assignments.py)
     # Every teller takes every number (in its own order, half typed bare and half in full) plus a few
     # unknown numbers of its own: the worst overlap, as when tellers at one door all take every voter.
     rng = random.Random(5)

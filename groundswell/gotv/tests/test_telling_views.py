@@ -122,15 +122,26 @@ def test_sync_answers_each_item_and_is_idempotent(world):
     assert [r["status"] for r in again] == ["duplicate_client", "duplicate_client", "duplicate_client", "already_voted"]
     assert [r["stored_as"] for r in again[:3]] == ["recorded", "wrong_station", "unknown"]
     assert TellingEntry.objects.count() == 3
-    synced = AuditEntry.objects.filter(action=AuditEntry.Action.CREATED, object_type="gotv.pollingday")
+    # Audited per station written to, and once for the day for the items that reached no station.
+    synced = AuditEntry.objects.filter(action=AuditEntry.Action.CREATED, object_type="gotv.pollingstation")
     assert synced.count() == 2 and synced.first().detail["what"] == "telling entries synced"
+    assert {e.object_id for e in synced} == {str(world.hall.pk)}
+    assert synced.order_by("sequence").first().detail["recorded"] == 1
+    refused = AuditEntry.objects.get(action=AuditEntry.Action.CREATED, object_type="gotv.pollingday")
+    assert refused.detail["error"] == 2
 
 
 def test_bad_bodies_are_refused(world):
     client = _client(world.teller)
     url = reverse("gotv:telling_sync", args=[world.day.pk])
     assert client.post(url, data="nope", content_type="application/json").status_code == 400
-    assert client.post(url, data='{"items": [1]}', content_type="application/json").status_code == 400
+    assert client.post(url, data='{"items": 1}', content_type="application/json").status_code == 400
+    # An item that is not an object is refused on its own, naming it; the good item beside it is stored.
+    good = {"op": "enter", "client_id": "g-1", "station_id": world.hall.pk, "text": "3"}
+    mixed = client.post(url, data=json.dumps({"items": [1, good]}), content_type="application/json")
+    assert [r["status"] for r in mixed.json()["results"]] == ["error", "recorded"]
+    assert mixed.json()["results"][0]["field"] == "items[0]"
+    TellingEntry.objects.all().delete()
     too_many = [{"op": "enter", "client_id": f"x{i}", "station_id": world.hall.pk, "text": "1"} for i in range(501)]
     assert _sync(client, world, too_many).status_code == 413
     assert not TellingEntry.objects.exists()
@@ -142,6 +153,7 @@ def test_undo_through_sync_author_yes_other_teller_no_coordinator_yes(world):
     assert _enter(teller, world, "4", "u-2")["status"] == "recorded"
     refused = _sync(other, world, [{"op": "undo", "client_id": "o-undo", "target": "u-1"}]).json()["results"][0]
     assert refused["status"] == "forbidden"
+    assert refused["target"] == "u-1"  # the page puts the entry back as standing
     assert TellingEntry.objects.get(client_id="u-1").undone_at is None
 
     done = _sync(teller, world, [{"op": "undo", "client_id": "t-undo", "target": "u-1"}]).json()["results"][0]
@@ -166,13 +178,14 @@ def test_undo_through_sync_author_yes_other_teller_no_coordinator_yes(world):
 
 
 def test_a_number_costs_a_handful_of_queries_once_the_station_is_open(world, django_assert_max_num_queries):
-    """Session, user and roles; the insert and the audit entry (with transaction statements, and on PostgreSQL
-    the audit log's advisory lock); the tally. The day, its stations and the station's register come from the
-    process cache the station page filled: before, a number cost 16."""
+    """Session, user and roles; the teller's postings (gotv/assignments.py: one indexed read); the insert and
+    the audit entry (with transaction statements, and on PostgreSQL the audit log's advisory lock); the tally.
+    The day, its stations and the station's register come from the process cache the station page filled:
+    before, a number cost 16."""
     client = _client(world.teller)
     assert client.get(reverse("gotv:telling_station", args=[world.day.pk, world.hall.pk])).status_code == 200
     _enter(client, world, "1", "warm-1")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert _enter(client, world, "2", "q-1")["status"] == "recorded"
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert _enter(client, world, "AB1-3/1", "q-2")["status"] == "recorded"
