@@ -34,12 +34,12 @@ def test_verify_reports_the_count_when_intact(capsys):
 def test_verify_json(capsys):
     record("viewed", object_type="people.person", object_id=1)
     call_command("audit", "verify", "--json")
-    assert json.loads(capsys.readouterr().out) == {
-        "ok": True,
-        "entries": 1,
-        "first_bad_sequence": None,
-        "problem": "",
-    }
+    payload = json.loads(capsys.readouterr().out)
+    checkpoint = payload.pop("checkpoint")
+    assert payload == {"ok": True, "entries": 1, "first_bad_sequence": None, "problem": ""}
+    # No checkpoint written yet (one entry, one every AUDIT_CHECKPOINT_EVERY): said, not failed.
+    assert checkpoint["checked"] is False and checkpoint["ok"] is True
+    assert "no checkpoint" in checkpoint["note"]
 
 
 def test_verify_fails_with_the_first_bad_sequence(capsys):
