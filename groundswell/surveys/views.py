@@ -553,7 +553,7 @@ def discussion(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _person_for_host(request: HttpRequest, person_id: str) -> Person:
-    if not person_id.isdigit():
+    if not services.is_whole_number(person_id):
         raise ValidationError({"person": "The person id is a whole number."})
     person = Person.objects.filter(pk=int(person_id)).select_related("unit").first()
     if person is None or not access.can_access_person(request.user, access.Perm.VIEW_PEOPLE, person):
