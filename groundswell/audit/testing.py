@@ -22,3 +22,17 @@ def empty_audit_log_for_flush() -> None:
         cursor.execute(_TRIGGER.SQLITE_BACKWARD)
         cursor.execute("DELETE FROM audit_auditentry")
         cursor.execute(_TRIGGER.SQLITE_FORWARD)
+
+
+def tamper(sql: str, params: tuple = ()) -> None:
+    """Run `sql` against the audit table as someone with database access would: past the append-only triggers
+    (disabled on PostgreSQL, dropped on SQLite, where the test's rollback puts them back)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_no_update")
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_no_update")

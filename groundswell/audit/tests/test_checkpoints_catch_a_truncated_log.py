@@ -14,6 +14,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from groundswell.audit import checkpoints
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record, verify_chain
+from groundswell.audit.testing import tamper
 
 pytestmark = pytest.mark.django_db
 TABLE = AuditEntry._meta.db_table
@@ -34,14 +35,7 @@ def _append_entries(n: int, capture) -> None:
 
 def _delete_as_attacker(where: str) -> None:
     """Delete rows straight from the table as someone with database access would: lifting the triggers first."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER audit_entry_no_update")
-        else:
-            cursor.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
-        cursor.execute(f"DELETE FROM {TABLE} WHERE {where}")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER audit_entry_no_update")
+    tamper(f"DELETE FROM {TABLE} WHERE {where}")
 
 
 def _lines(path: Path) -> list[dict]:

@@ -4,24 +4,16 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.audit.testing import tamper
 
 pytestmark = pytest.mark.django_db
 
 
 def _tamper(sequence: int) -> None:
-    table = AuditEntry._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_entry_no_update")
-        else:
-            cursor.execute("DROP TRIGGER audit_entry_no_update")
-        cursor.execute(f"UPDATE {table} SET object_id = '999' WHERE sequence = %s", [sequence])
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_entry_no_update")
+    tamper(f"UPDATE {AuditEntry._meta.db_table} SET object_id = '999' WHERE sequence = %s", (sequence,))
 
 
 def test_verify_reports_the_count_when_intact(capsys):
