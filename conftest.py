@@ -10,6 +10,8 @@ from django.conf import settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from groundswell.audit.testing import empty_audit_log_for_flush
+
 # Fuzzing stays bounded so `make test` keeps well inside CI's time: a fixed example budget, no per-example
 # deadline (the database makes timings noisy), no example database written into the tree.
 # HYPOTHESIS_PROFILE=deep runs many more examples locally.
@@ -49,3 +51,25 @@ def _fresh_polling_day_caches():
     caches.clear()
     yield
     caches.clear()
+
+
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_kept_test_local(request: pytest.FixtureRequest):
+    """The audit log is append-only in the database (triggers refuse UPDATE and DELETE) and anchored in a
+    checkpoint file outside it. Between tests: the checkpoint file is emptied (the database rows it described are
+    rolled back), and after a transactional test the audit rows are removed with the trigger lifted, before
+    Django's flush (SQLite's flush is a DELETE the trigger would refuse)."""
+    if _is_transactional(request):
+        # Requested from here so this fixture's teardown runs before the database helper's flush.
+        request.getfixturevalue("_django_db_helper")
+    yield
+    if _is_transactional(request):
+        empty_audit_log_for_flush()
+    Path(settings.AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)

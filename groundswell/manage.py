@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> None:
 
         url = _take_option(argv, "--database-url")
         os.environ["DATABASE_URL"] = prepare_scratch_database(url or os.environ.get("DATABASE_URL"))
+        # A scratch database's audit entries are anchored nowhere: not in the real checkpoint file, nor its sink.
+        os.environ["AUDIT_CHECKPOINT_FILE"] = ""
+        os.environ["AUDIT_CHECKPOINT_SINK"] = ""
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from . import checkpoints
 from .models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -105,6 +107,10 @@ def record(
         entry.detail = json.loads(json.dumps(entry.detail, default=str))
         entry.entry_hash = compute_hash(entry, entry.previous_hash)
         entry.save(force_insert=True)
+        n = checkpoints.every()
+        if n and entry.sequence % n == 0:
+            # After the commit: a checkpoint must never name an entry that was rolled back.
+            transaction.on_commit(partial(checkpoints.after_commit, checkpoints.checkpoint_of(entry)), robust=True)
     return entry
 
 
@@ -114,10 +120,24 @@ class VerifyResult:
     entries: int
     first_bad_sequence: int | None = None
     problem: str = ""
+    checkpoint: checkpoints.CheckpointCheck | None = field(default=None, compare=False)
 
 
-def verify_chain(batch_size: int = 5000) -> VerifyResult:
-    """Recompute every hash in order. Detects edits, deletions and re-ordering."""
+def verify_chain(batch_size: int = 5000, *, against_checkpoint: bool = True) -> VerifyResult:
+    """Recompute every hash in order (catches edits, deletions inside the log and re-ordering), then compare the
+    table with the latest checkpoint kept outside the database (catches entries cut off the end, or all of them)."""
+    result = _verify_links(batch_size)
+    if not against_checkpoint:
+        return result
+    result.checkpoint = checkpoints.check_against_latest()
+    if result.ok and not result.checkpoint.ok:
+        result.ok = False
+        result.first_bad_sequence = result.checkpoint.first_bad_sequence
+        result.problem = result.checkpoint.problem
+    return result
+
+
+def _verify_links(batch_size: int) -> VerifyResult:
     previous_hash = GENESIS_HASH
     expected_sequence = 1
     count = 0

@@ -16,8 +16,10 @@ urlpatterns = [
     path("new/", v.propose, name="propose"),
     path("mine/", v.my_events, name="mine"),
     path("moderation/", v.moderation, name="moderation"),
-    path("rsvp/<str:token>/", v.rsvp_status, name="rsvp_status"),
-    path("rsvp/<str:token>/cancel/", v.rsvp_cancel, name="rsvp_cancel"),
+    # RSVP tokens are URL-safe base64 (secrets.token_urlsafe): anything else (a NUL byte, which PostgreSQL cannot
+    # even compare) is no token, so 404 before any query.
+    path("rsvp/<slug:token>/", v.rsvp_status, name="rsvp_status"),
+    path("rsvp/<slug:token>/cancel/", v.rsvp_cancel, name="rsvp_cancel"),
     path("from-session/<int:session_pk>/", v.publish_session, name="publish_session"),
     path("<int:pk>/", v.detail, name="detail"),
     path("<int:pk>/event.ics", v.event_ics, name="ics"),

@@ -228,3 +228,11 @@ MESSAGING_BATCH_SIZE = int(os.environ.get("MESSAGING_BATCH_SIZE", "200"))
 # Public survey links: submissions per client address per window (groundswell/surveys/ratelimit.py).
 SURVEYS_PUBLIC_RATE_LIMIT = int(os.environ.get("SURVEYS_PUBLIC_RATE_LIMIT", "20"))
 SURVEYS_PUBLIC_RATE_WINDOW = int(os.environ.get("SURVEYS_PUBLIC_RATE_WINDOW", "3600"))
+
+# Audit checkpoints (groundswell/audit/checkpoints.py): the chain's head, appended to this file (kept outside the
+# database; backups include it) after every AUDIT_CHECKPOINT_EVERY entries and by `groundswell audit checkpoint`.
+# Empty turns checkpoints off. The optional sink also gets each one: syslog://host:port, https://… (JSON POST) or
+# the data-protection officer's email address (comma-separate several).
+AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
+AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "100"))
+AUDIT_CHECKPOINT_SINK = os.environ.get("AUDIT_CHECKPOINT_SINK", "")

@@ -1,4 +1,16 @@
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
+
+# Each test process keeps its audit checkpoints in a scratch file (emptied after every test by the root
+# conftest), never in the repo's var/; nothing is sent anywhere.
+_CHECKPOINT_DIR = tempfile.mkdtemp(prefix="gs-audit-checkpoints-")
+atexit.register(shutil.rmtree, _CHECKPOINT_DIR, True)
+AUDIT_CHECKPOINT_FILE = str(Path(_CHECKPOINT_DIR) / "audit-checkpoints.jsonl")
+AUDIT_CHECKPOINT_SINK = ""
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -203,11 +203,16 @@ def invite_people(survey: Survey, people: QuerySet[Person], actor: Any) -> tuple
     return len(new), len(existing)
 
 
+def is_whole_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also passes '²' and other digits that int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_person_ids(text: str) -> list[int]:
     """Person ids from a pasted list (commas, spaces or lines); names the first thing that is not an id."""
     ids: list[int] = []
     for part in (text or "").replace(",", " ").split():
-        if not part.isdigit():
+        if not is_whole_number(part):
             raise ValidationError({"ids": f"'{part[:20]}' is not a person id (whole numbers only)."})
         ids.append(int(part))
     return ids
@@ -249,7 +254,7 @@ def _ranking_from_form(question: Question, data: Mapping[str, Any]) -> list[str]
         given = (data.get(f"{field_name(question)}__{choice['value']}") or "").strip()
         if not given:
             continue
-        if not given.isdigit() or not 1 <= int(given) <= len(question.choices):
+        if not is_whole_number(given) or not 1 <= int(given) <= len(question.choices):
             return f"!rank {given!r} for {choice['label']!r} is not between 1 and {len(question.choices)}"
         ranked.append((int(given), str(choice["value"])))
     positions = [r for r, _ in ranked]
@@ -274,6 +279,10 @@ def clean_answers(survey: Survey, raw: Mapping[str, Any], questions: list[Questi
         if isinstance(value, str) and value.startswith("!"):
             errors[key] = value[1:].capitalize() + "."
             continue
+        if _has_nul(value):
+            # PostgreSQL cannot store NUL in text or JSON; no person types one, so it is refused, not stripped.
+            errors[key] = "Remove the invisible character (NUL) from this answer."
+            continue
         try:
             question_services.validate_answer(by_key[key], value)
         except ValidationError as exc:
@@ -283,6 +292,11 @@ def clean_answers(survey: Survey, raw: Mapping[str, Any], questions: list[Questi
     on_path = {k: raw[k] for k in path if k in raw}
     skip = [k for k in by_key if k not in path]
     return question_services.validate_answers(survey.question_set, on_path, skip=skip)
+
+
+def _has_nul(value: Any) -> bool:
+    values = value if isinstance(value, list | tuple) else [value]
+    return any(isinstance(v, str) and "\x00" in v for v in values)
 
 
 def _without_key(key: str, message: str) -> str:

@@ -10,7 +10,8 @@ urlpatterns = [
     # Respondents (no login).
     path("s/<slug:slug>/", public_views.public_survey, name="public"),
     path("s/<slug:slug>/thanks/", public_views.thanks, name="thanks"),
-    path("i/<str:token>/", public_views.personal_survey, name="personal"),
+    # Tokens are URL-safe base64 (secrets.token_urlsafe): anything else is no token, so 404 before any query.
+    path("i/<slug:token>/", public_views.personal_survey, name="personal"),
     # Organisers and hosts.
     path("", views.survey_list, name="list"),
     path("new/", views.survey_create, name="create"),

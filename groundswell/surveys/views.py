@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.accounts import access
@@ -373,6 +374,15 @@ def text_answers(request: HttpRequest, pk: int) -> HttpResponse:
     labels = {q.key: q.text for q in questions}
     for answer in page:
         answer.question_text = labels.get(answer.question_key, answer.question_key)
+    # What people wrote is personal data (it may name them or others): a bulk view, audited with what was shown.
+    record(
+        "searched",
+        request=request,
+        obj=survey,
+        object_label=f"survey #{survey.pk} written answers",
+        query=urlencode({k: v for k, v in (("question", key), ("q", search), ("tag", tag)) if v}) or "(all)",
+        detail={"page": page.number, "total": page.paginator.count, "answer_ids": [a.pk for a in page]},
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -543,7 +553,7 @@ def discussion(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _person_for_host(request: HttpRequest, person_id: str) -> Person:
-    if not person_id.isdigit():
+    if not services.is_whole_number(person_id):
         raise ValidationError({"person": "The person id is a whole number."})
     person = Person.objects.filter(pk=int(person_id)).select_related("unit").first()
     if person is None or not access.can_access_person(request.user, access.Perm.VIEW_PEOPLE, person):

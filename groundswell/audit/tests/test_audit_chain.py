@@ -1,8 +1,9 @@
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from groundswell.audit.models import AuditEntry, AuditLogIsAppendOnly
 from groundswell.audit.services import record, verify_chain
+from groundswell.audit.testing import tamper
 from groundswell.tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,16 +45,8 @@ def test_tampering_is_detected():
     record("viewed", object_type="people.person", object_id=1)
     record("exported", object_type="people.person", object_id=2, reason="audit")
     record("viewed", object_type="people.person", object_id=3)
-    # Tamper with the raw table as an attacker with database access would, dropping the guard first.
-    table = AuditEntry._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_entry_no_update")
-        else:
-            cursor.execute("DROP TRIGGER audit_entry_no_update")
-        cursor.execute(f"UPDATE {table} SET reason = 'nothing to see' WHERE sequence = 2")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_entry_no_update")
+    # Tamper with the raw table as an attacker with database access would, lifting the guard first.
+    tamper(f"UPDATE {AuditEntry._meta.db_table} SET reason = 'nothing to see' WHERE sequence = 2")
     result = verify_chain()
     assert not result.ok
     assert result.first_bad_sequence == 2

@@ -4,11 +4,11 @@ import datetime
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.db import connection
 from django.urls import reverse
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.audit.testing import tamper
 from groundswell.tests.factories import Role, UnitTreeFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -125,15 +125,7 @@ def test_pagination(client, tree):
 
 def test_badge_shows_a_broken_chain(client, tree):
     signed_in(client, Role.ADMINISTRATOR, tree.national)
-    table = AuditEntry._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_entry_no_update")
-        else:
-            cursor.execute("DROP TRIGGER audit_entry_no_update")
-        cursor.execute(f"UPDATE {table} SET reason = 'edited' WHERE sequence = 2")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_entry_no_update")
+    tamper(f"UPDATE {AuditEntry._meta.db_table} SET reason = 'edited' WHERE sequence = 2")
     response = client.get("/audit/")
     assert not response.context["verified"].ok
     assert b"Chain BROKEN at entry 2" in response.content

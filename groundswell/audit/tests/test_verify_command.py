@@ -4,24 +4,16 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.audit.testing import tamper
 
 pytestmark = pytest.mark.django_db
 
 
 def _tamper(sequence: int) -> None:
-    table = AuditEntry._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_entry_no_update")
-        else:
-            cursor.execute("DROP TRIGGER audit_entry_no_update")
-        cursor.execute(f"UPDATE {table} SET object_id = '999' WHERE sequence = %s", [sequence])
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_entry_no_update")
+    tamper(f"UPDATE {AuditEntry._meta.db_table} SET object_id = '999' WHERE sequence = %s", (sequence,))
 
 
 def test_verify_reports_the_count_when_intact(capsys):
@@ -34,12 +26,12 @@ def test_verify_reports_the_count_when_intact(capsys):
 def test_verify_json(capsys):
     record("viewed", object_type="people.person", object_id=1)
     call_command("audit", "verify", "--json")
-    assert json.loads(capsys.readouterr().out) == {
-        "ok": True,
-        "entries": 1,
-        "first_bad_sequence": None,
-        "problem": "",
-    }
+    payload = json.loads(capsys.readouterr().out)
+    checkpoint = payload.pop("checkpoint")
+    assert payload == {"ok": True, "entries": 1, "first_bad_sequence": None, "problem": ""}
+    # No checkpoint written yet (one entry, one every AUDIT_CHECKPOINT_EVERY): said, not failed.
+    assert checkpoint["checked"] is False and checkpoint["ok"] is True
+    assert "no checkpoint" in checkpoint["note"]
 
 
 def test_verify_fails_with_the_first_bad_sequence(capsys):
