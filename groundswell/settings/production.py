@@ -26,7 +26,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "groundswell.core.storage.StaticStorage"},
 }
 
 # WhiteNoise serves the collected static files (`groundswell collectstatic`) without a separate web server.
