@@ -87,8 +87,9 @@ def test_no_token_configured_means_no_bearer_gets_in(client, settings):
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 403
 
 
-@override_settings(TASKS=DB_TASKS)
 def test_metrics_count_requests_queue_depth_and_age(client, settings):
+    # Both through the fixture: an @override_settings around it would be undone out of order and leak TASKS.
+    settings.TASKS = DB_TASKS
     settings.METRICS_TOKEN = "s3cret-token-for-prometheus"
     client.get("/healthz")
     worker_heartbeat.enqueue()

@@ -93,9 +93,10 @@ class Command(BaseCommand):
     def handle(self, *args, interval: int, once: bool, **options) -> None:
         interval = max(1, interval)
         stop = threading.Event()
-        # SIGTERM (systemd, honcho, docker stop) ends the sleep at once rather than after the interval.
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+        if not once:
+            # SIGTERM (systemd, honcho, docker stop) ends the sleep at once rather than after the interval.
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stop.set())
         while True:
             started = time.monotonic()
             results = run_round()
