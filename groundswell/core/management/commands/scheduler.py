@@ -65,7 +65,6 @@ def run_round() -> dict[str, bool]:
     """Run every job once; returns which succeeded. A failing job is logged with its traceback."""
     results: dict[str, bool] = {}
     for name, job in jobs():
-        close_old_connections()  # a database restart between rounds must not fail every later round
         try:
             output = job()
         except Exception:
@@ -99,6 +98,10 @@ class Command(BaseCommand):
                 signal.signal(sig, lambda *_: stop.set())
         while True:
             started = time.monotonic()
+            if not once:
+                # Between rounds the connection may have gone stale (a database restart, a failover): renew it,
+                # or every later round would fail on the dead one.
+                close_old_connections()
             results = run_round()
             failed = [name for name, ok in results.items() if not ok]
             self.stdout.write(f"Ran {len(results)} jobs" + (f"; failed: {', '.join(failed)}" if failed else "."))
