@@ -1,9 +1,11 @@
-# Groundswell: `make run` (app with demo data on SQLite) and `make test` (lint + whole suite).
+# Groundswell: `make run` (app with demo data on SQLite: web server, task worker and scheduler under honcho,
+# see Procfile; `make run PORT=8010` for another port) and `make test` (lint + whole suite).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 GS := $(BIN)/groundswell
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: run test setup lint format clean
 
@@ -22,7 +24,8 @@ setup: $(STAMP)
 run: setup
 	$(GS) migrate --noinput
 	$(GS) demo
-	$(GS) runserver 127.0.0.1:8000
+	PATH="$(abspath $(BIN)):$$PATH" PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" \
+		$(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -36,10 +36,29 @@ def test_production_profile_passes_check_deploy():
             "DJANGO_SETTINGS_MODULE": "groundswell.settings.production",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "ALLOWED_HOSTS": "campaign.example.org",
+            # Nothing connects during the check; a deployment names its PostgreSQL and Redis.
+            "DATABASE_URL": "postgres://groundswell@db.example.org:5432/groundswell",
+            "REDIS_URL": "redis://cache.example.org:6379/0",
+            "SENTRY_DSN": "https://public@sentry.example.org/1",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_a_shared_cache_or_postgresql():
+    result = run_groundswell(
+        "check",
+        "--deploy",
+        env={
+            "DJANGO_SETTINGS_MODULE": "groundswell.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "ALLOWED_HOSTS": "campaign.example.org",
+            "DATABASE_URL": "sqlite:///unused.sqlite3",
+            "REDIS_URL": "",
+        },
+    )
+    assert "groundswell.W001" in result.stderr and "groundswell.W002" in result.stderr, result.stderr
 
 
 def test_production_profile_refuses_the_development_secret_key():

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "groundswell.core.metrics.RequestMetricsMiddleware",  # first, so its timing covers every other middleware
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -198,15 +199,43 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Time-boxed caching of boundary trees for point-in-polygon lookups.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds login lockouts (allauth), public survey rate limits and API throttles as well as time-boxed
+# boundary trees. With REDIS_URL (e.g. redis://127.0.0.1:6379/0) it is shared by every process and server, so a
+# lockout or limit holds wherever the next request lands; without it each process counts on its own.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "groundswell"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# LOG_FORMAT=json writes one JSON object a line (groundswell/core/jsonlog.py); production's default.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "groundswell.core.jsonlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT if LOG_FORMAT == "json" else "text"}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # The scheduler says what each round did; its failures are errors whatever LOG_LEVEL is.
+    "loggers": {"groundswell.scheduler": {"level": os.environ.get("SCHEDULER_LOG_LEVEL", "INFO")}},
 }
+
+# /metrics (Prometheus) answers staff, or a scraper sending "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# /healthz calls the worker "stale" when no task has finished for this long (the scheduler queues a heartbeat
+# task every 5 minutes, so a live worker is never quiet for longer).
+WORKER_STALE_SECONDS = int(os.environ.get("WORKER_STALE_SECONDS", "900"))
 
 # The demo is built around one real constituency.
 DEMO_CONSTITUENCY_CODE = "E14000889"  # Reading East, 2010–2024 boundaries

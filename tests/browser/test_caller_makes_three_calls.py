@@ -18,8 +18,9 @@ def _outcome(page, label: str) -> None:
 
 def test_caller_makes_three_calls(live_server, page):
     # Calling hours all day, so the test passes whenever the suite runs.
-    world = build_world(people=4, window_start=datetime.time(0, 0), window_end=datetime.time(0, 0),
-                        brief="Thank them for their time.")
+    world = build_world(
+        people=4, window_start=datetime.time(0, 0), window_end=datetime.time(0, 0), brief="Thank them for their time."
+    )
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     join = f"/phonebank/join/{world.session.token}/"
