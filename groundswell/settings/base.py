@@ -153,6 +153,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded files (invoices, evidence) are private: no MEDIA_URL is served; views stream them after an access
+# check. `groundswell backup` includes this directory.
+MEDIA_ROOT = Path(os.environ.get("GROUNDSWELL_MEDIA_ROOT", VAR_DIR / "media"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

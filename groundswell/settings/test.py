@@ -11,6 +11,7 @@ _CHECKPOINT_DIR = tempfile.mkdtemp(prefix="gs-audit-checkpoints-")
 atexit.register(shutil.rmtree, _CHECKPOINT_DIR, True)
 AUDIT_CHECKPOINT_FILE = str(Path(_CHECKPOINT_DIR) / "audit-checkpoints.jsonl")
 AUDIT_CHECKPOINT_SINK = ""
+MEDIA_ROOT = Path(_CHECKPOINT_DIR) / "media"  # uploads stay in memory (STORAGES); backups find no stray files
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,6 +15,9 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from groundswell.audit import checkpoints
+from groundswell.audit.models import AuditEntry
+from groundswell.audit.services import record
 from groundswell.core import health
 from groundswell.core.jsonlog import JsonFormatter
 from groundswell.core.management.commands import scheduler
@@ -154,14 +157,17 @@ def test_a_failing_job_is_logged_and_the_others_still_run(monkeypatch, caplog):
     assert "event_reminders" in failure.getMessage() and "reminders exploded" in failure.exc_text
 
 
-def test_the_audit_checkpoint_runs_only_where_this_version_has_it(monkeypatch):
+def test_a_scheduler_round_anchors_the_audit_log_in_the_checkpoint_file():
     names = [name for name, _ in scheduler.jobs()]
-    assert names[:2] == ["event_reminders", "resume_sends"] and names[-1] == "worker heartbeat"
-    assert ("audit checkpoint" in names) == (scheduler._audit_checkpoint_args() is not None)
-    monkeypatch.setattr(scheduler, "get_commands", lambda: {"audit_checkpoint": "groundswell.audit"})
-    assert scheduler._audit_checkpoint_args() == ("audit_checkpoint",)
-    monkeypatch.setattr(scheduler, "get_commands", lambda: {})
-    assert scheduler._audit_checkpoint_args() is None
+    assert names == ["event_reminders", "resume_sends", "audit checkpoint", "worker heartbeat"]
+    record("viewed", actor=UserFactory(), object_type="test", object_id=1)
+    before = checkpoints.latest_checkpoint()
+    with override_settings(TASKS=DB_TASKS):
+        results = scheduler.run_round()
+    assert results["audit checkpoint"] is True
+    latest = checkpoints.latest_checkpoint()
+    assert latest is not None and latest != before
+    assert latest.count == AuditEntry.objects.count()
 
 
 # ------------------------------------------------------------------------------------------ logs and checks

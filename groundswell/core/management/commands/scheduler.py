@@ -1,14 +1,13 @@
 """`groundswell scheduler`: the periodic jobs, every few minutes, beside `db_worker` (one scheduler per site).
 
-Each round runs the due event reminders, re-queues unfinished sends, checkpoints the audit log (when this
-version has `groundswell audit checkpoint`) and queues the worker's heartbeat. Every job is idempotent, so a
+Each round runs the due event reminders, re-queues unfinished sends, checkpoints the audit log (`groundswell audit
+checkpoint`) and queues the worker's heartbeat. Every job is idempotent, so a
 second scheduler or a round run twice does no harm; each runs in its own try/except so one failure is logged
 and the others still run.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
 import threading
@@ -16,7 +15,7 @@ import time
 from collections.abc import Callable
 from io import StringIO
 
-from django.core.management import call_command, get_commands, load_command_class
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
@@ -35,30 +34,13 @@ def _command(name: str, *args: str) -> Callable[[], str]:
     return run
 
 
-def _audit_checkpoint_args() -> tuple[str, ...] | None:
-    """How to run the audit checkpoint in this version: `audit checkpoint`, `audit_checkpoint`, or not at all."""
-    commands = get_commands()
-    if "audit_checkpoint" in commands:
-        return ("audit_checkpoint",)
-    if "audit" not in commands:
-        return None
-    parser = load_command_class(commands["audit"], "audit").create_parser("groundswell", "audit")
-    for action in parser._actions:  # argparse keeps subcommands only here
-        if isinstance(action, argparse._SubParsersAction) and "checkpoint" in action.choices:
-            return ("audit", "checkpoint")
-    return None
-
-
 def jobs() -> list[tuple[str, Callable[[], str]]]:
-    found = [
+    return [
         ("event_reminders", _command("event_reminders")),
         ("resume_sends", _command("resume_sends")),
+        ("audit checkpoint", _command("audit", "checkpoint")),
+        ("worker heartbeat", lambda: f"queued {worker_heartbeat.enqueue().id}"),
     ]
-    checkpoint = _audit_checkpoint_args()
-    if checkpoint:
-        found.append(("audit checkpoint", _command(*checkpoint)))
-    found.append(("worker heartbeat", lambda: f"queued {worker_heartbeat.enqueue().id}"))
-    return found
 
 
 def run_round() -> dict[str, bool]:
