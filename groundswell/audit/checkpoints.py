@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from .models import AuditEntry
@@ -104,12 +104,13 @@ def sinks() -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def database_label() -> str:
+def database_label(using: str = DEFAULT_DB_ALIAS) -> str:
     """Which database a checkpoint describes: engine and name only (hosts change behind poolers; names do not)."""
-    name = str(connection.settings_dict.get("NAME") or "")
-    if connection.vendor == "sqlite" and not name.startswith(("file:", ":memory:")):
+    conn = connections[using]
+    name = str(conn.settings_dict.get("NAME") or "")
+    if conn.vendor == "sqlite" and not name.startswith(("file:", ":memory:")):
         name = str(Path(name).resolve())
-    return f"{connection.vendor}:{name}"
+    return f"{conn.vendor}:{name}"
 
 
 # ------------------------------------------------------------------------------------------ writing
@@ -265,25 +266,30 @@ def read_checkpoints(path: Path) -> list[Checkpoint]:
     return found
 
 
-def latest_checkpoint(path: Path | None = None) -> Checkpoint | None:
-    """The checkpoint of this database with the highest count. By count, not file order: two writers may append
-    out of order, and a later, lower checkpoint (written after a truncation) must not hide an earlier, higher one."""
+def latest_checkpoint(path: Path | None = None, database: str | None = None) -> Checkpoint | None:
+    """The checkpoint of this database (or of `database`, a label) with the highest count. By count, not file
+    order: two writers may append out of order, and a later, lower checkpoint (written after a truncation) must
+    not hide an earlier, higher one."""
     path = path or checkpoint_file()
     if path is None:
         return None
-    label = database_label()
+    label = database or database_label()
     mine = [cp for cp in read_checkpoints(path) if cp.database == label]
     return max(mine, key=lambda cp: cp.count, default=None)
 
 
-def check_against_latest() -> CheckpointCheck:
-    """Does the table still reach the latest checkpoint, with the same entry there?"""
-    path = checkpoint_file()
+def check_against_latest(path: Path | None = None, database: str | None = None) -> CheckpointCheck:
+    """Does the table still reach the latest checkpoint, with the same entry there?
+
+    `path` and `database` name another file and the database its checkpoints describe: a restored copy is
+    checked against the checkpoints of the database it was backed up from."""
+    path = path or checkpoint_file()
     if path is None:
         return CheckpointCheck(False, True, "", note="checkpoints are off (AUDIT_CHECKPOINT_FILE is empty)")
-    checkpoint = latest_checkpoint(path)
+    checkpoint = latest_checkpoint(path, database)
     if checkpoint is None:
-        return CheckpointCheck(False, True, str(path), note=f"no checkpoint for this database in {path} yet")
+        whose = f"database {database}" if database else "this database"
+        return CheckpointCheck(False, True, str(path), note=f"no checkpoint for {whose} in {path} yet")
     row = AuditEntry.objects.filter(sequence=checkpoint.count).values("entry_hash").first()
     if row is None:
         last = head()
@@ -303,17 +309,17 @@ def check_against_latest() -> CheckpointCheck:
     return CheckpointCheck(True, True, str(path), checkpoint)
 
 
-def write_now(*, send: bool = True) -> tuple[Checkpoint | None, str, list[str]]:
+def write_now(*, send: bool = True, path: Path | None = None) -> tuple[Checkpoint | None, str, list[str]]:
     """The scheduled checkpoint: the current head, appended unless nothing was added since the latest one.
 
     Refuses (returns a problem, writes nothing) when the table no longer reaches the latest checkpoint, so the
     scheduler's run fails loudly instead of quietly anchoring a truncated log. Returns (written, problem, sink
     failures).
     """
-    path = checkpoint_file()
+    path = path or checkpoint_file()
     if path is None:
         return None, "checkpoints are off (AUDIT_CHECKPOINT_FILE is empty)", []
-    check = check_against_latest()
+    check = check_against_latest(path)
     if not check.ok:
         return None, check.problem, []
     current = head()

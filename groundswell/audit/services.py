@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
@@ -123,13 +124,20 @@ class VerifyResult:
     checkpoint: checkpoints.CheckpointCheck | None = field(default=None, compare=False)
 
 
-def verify_chain(batch_size: int = 5000, *, against_checkpoint: bool = True) -> VerifyResult:
+def verify_chain(
+    batch_size: int = 5000,
+    *,
+    against_checkpoint: bool = True,
+    checkpoint_path: Path | None = None,
+    checkpoint_database: str | None = None,
+) -> VerifyResult:
     """Recompute every hash in order (catches edits, deletions inside the log and re-ordering), then compare the
-    table with the latest checkpoint kept outside the database (catches entries cut off the end, or all of them)."""
+    table with the latest checkpoint kept outside the database (catches entries cut off the end, or all of them).
+    A restored copy passes `checkpoint_path`/`checkpoint_database`: the source database's checkpoints."""
     result = _verify_links(batch_size)
     if not against_checkpoint:
         return result
-    result.checkpoint = checkpoints.check_against_latest()
+    result.checkpoint = checkpoints.check_against_latest(checkpoint_path, checkpoint_database)
     if result.ok and not result.checkpoint.ok:
         result.ok = False
         result.first_bad_sequence = result.checkpoint.first_bad_sequence

@@ -31,6 +31,8 @@ import django
 from django.db import connections
 from django.utils import timezone
 
+from groundswell.audit import checkpoints
+
 from . import databases
 from .crypto import BackupCorrupt, DecryptingReader, EncryptingWriter, key_id
 from .databases import RestoreRefused
@@ -186,6 +188,8 @@ def make_backup(
                         "media_root": str(media_root) if media_root else None,
                         "media_files": len(media),
                         "checkpoint_file": str(checkpoint) if checkpoint else None,
+                        # The checkpoints name the database they describe; a restored copy is checked against these.
+                        "checkpoint_database": checkpoints.database_label(using),
                         "parts": parts,
                         "versions": {**_versions(), **copy.versions},
                     }

@@ -182,10 +182,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only, through a parser that answers 400/413 for every body it cannot safely hand on (nesting,
     # NUL bytes, bad encodings, size); form and multipart bodies are a 415.
-    "DEFAULT_PARSER_CLASSES": ["groundswell.core.api.SafeJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["groundswell.core.api_parsers.SafeJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "groundswell.core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "groundswell.core.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "groundswell.core.api_parsers.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

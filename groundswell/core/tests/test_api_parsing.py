@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from groundswell.core.api import MAX_JSON_DEPTH
+from groundswell.core.api_parsers import MAX_JSON_DEPTH
 from groundswell.people.models import Person, Tag
 from groundswell.tests.factories import (
     MembershipFactory,

@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from groundswell.audit import checkpoints
 from groundswell.audit.services import record
 from groundswell.ops.backup import RestoreResult, TableCount, make_backup, restore_backup
 from groundswell.ops.crypto import (
@@ -93,9 +94,10 @@ def populated(tmp_path) -> dict:
     (media / "invoices" / "2026" / "inv-0001.pdf").write_bytes(b"%PDF-1.4 invoice " + os.urandom(3000))
     (media / "evidence").mkdir()
     (media / "evidence" / "leaflet photo.jpg").write_bytes(os.urandom(5000))
-    checkpoint = tmp_path / "audit-checkpoint.json"
-    checkpoint.write_text(json.dumps({"sequence": 41, "entry_hash": "ab" * 32}))
-    return {"media": media, "checkpoint": checkpoint}
+    checkpoint = tmp_path / "audit-checkpoints.jsonl"
+    written, problem, _ = checkpoints.write_now(send=False, path=checkpoint)
+    assert written is not None and written.count == 41, problem
+    return {"media": media, "checkpoint": checkpoint, "database": checkpoints.database_label()}
 
 
 @pytest.fixture
@@ -131,14 +133,14 @@ def test_drill_backup_restore_into_a_fresh_database_matches_and_the_audit_chain_
         assert result.restored and result.counts_match
         assert {t.table: t.restored for t in result.tables} == made.manifest["database"]["row_counts"]
 
-        verified = groundswell("audit", "verify", "--json", database=fresh, key_file=key_file)
+        restored_checkpoints = str(tmp_path / "restored-checkpoint.json")
+        args = ("--checkpoint-file", restored_checkpoints, "--checkpoint-of", made.manifest["checkpoint_database"])
+        verified = groundswell("audit", "verify", "--json", *args, database=fresh, key_file=key_file)
         assert verified.returncode == 0, verified.stderr
-        assert json.loads(verified.stdout.strip().splitlines()[-1]) == {
-            "ok": True,
-            "entries": 41,
-            "first_bad_sequence": None,
-            "problem": "",
-        }
+        report = json.loads(verified.stdout.strip().splitlines()[-1])
+        assert (report["ok"], report["entries"], report["problem"]) == (True, 41, "")
+        assert report["checkpoint"]["checked"] and report["checkpoint"]["count"] == 41
+        assert made.manifest["checkpoint_database"] == populated["database"]
     restored_media = tmp_path / "restored-media"
     assert (restored_media / "invoices/2026/inv-0001.pdf").read_bytes() == (
         populated["media"] / "invoices/2026/inv-0001.pdf"
@@ -163,6 +165,19 @@ def test_the_restore_command_restores_reports_counts_and_verifies_the_audit_chai
         assert "all counts match" in done.stdout
         assert "Audit chain intact: 41 entries." in done.stdout
         assert "people_person" in done.stdout
+        # The copy reached its source's checkpoint and is now anchored under its own name, so a plain
+        # `audit verify` on it compares with a checkpoint straight away.
+        anchored = groundswell(
+            "audit",
+            "verify",
+            "--json",
+            "--checkpoint-file",
+            str(tmp_path / "c.json"),
+            database=fresh,
+            key_file=key_file,
+        )
+        assert anchored.returncode == 0, anchored.stderr
+        assert json.loads(anchored.stdout.strip().splitlines()[-1])["checkpoint"]["checked"] is True
         twice = groundswell("restore", str(backup_file), database=fresh, key_file=key_file)
         assert twice.returncode == 1
         assert "is not empty" in twice.stderr

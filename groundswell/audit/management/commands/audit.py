@@ -1,8 +1,11 @@
-"""groundswell audit verify [--json] [--no-checkpoint] | checkpoint: check the audit log, anchor its head."""
+"""groundswell audit verify [--json] [--no-checkpoint] [--checkpoint-file F --checkpoint-of DB] | checkpoint.
+
+Check the audit log; anchor its head."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -24,16 +27,41 @@ class Command(BaseCommand):
         verify.add_argument(
             "--no-checkpoint", action="store_true", help="check the chain only, not against the checkpoint file"
         )
+        verify.add_argument(
+            "--checkpoint-file", help="compare with the checkpoints in this file (default: AUDIT_CHECKPOINT_FILE)"
+        )
+        verify.add_argument(
+            "--checkpoint-of",
+            metavar="DATABASE",
+            help="use the checkpoints recorded for this database label (a restored copy: its source's label, "
+            "as the backup's manifest gives it)",
+        )
         sub.add_parser("checkpoint", help="append the chain's head (count, hash, id, time) to the checkpoint file")
 
     def handle(self, *args, subcommand: str, **options) -> None:
         if subcommand == "verify":
-            self._verify(as_json=options["json"], against_checkpoint=not options["no_checkpoint"])
+            self._verify(
+                as_json=options["json"],
+                against_checkpoint=not options["no_checkpoint"],
+                checkpoint_path=Path(options["checkpoint_file"]) if options["checkpoint_file"] else None,
+                checkpoint_database=options["checkpoint_of"],
+            )
         elif subcommand == "checkpoint":
             self._checkpoint()
 
-    def _verify(self, *, as_json: bool, against_checkpoint: bool) -> None:
-        result = verify_chain(against_checkpoint=against_checkpoint)
+    def _verify(
+        self,
+        *,
+        as_json: bool,
+        against_checkpoint: bool,
+        checkpoint_path: Path | None = None,
+        checkpoint_database: str | None = None,
+    ) -> None:
+        result = verify_chain(
+            against_checkpoint=against_checkpoint,
+            checkpoint_path=checkpoint_path,
+            checkpoint_database=checkpoint_database,
+        )
         check = result.checkpoint
         if as_json:
             payload = {

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from groundswell.audit import checkpoints
 from groundswell.audit.services import verify_chain
 from groundswell.ops.backup import RestoreResult, restore_backup
 from groundswell.ops.cli import KEY_ENV, configured_path, key_from_options
@@ -53,7 +54,14 @@ class Command(BaseCommand):
         audit = None
         if result.restored:
             connections["default"].close()  # the restored tables were made by another connection
-            audit = verify_chain()
+            # The copy must reach the source database's latest checkpoint (from the backup's own checkpoint file);
+            # once it does, its head is anchored under its own name so later `audit verify` runs check it too.
+            audit = verify_chain(
+                checkpoint_path=result.checkpoint_path,
+                checkpoint_database=result.manifest.get("checkpoint_database"),
+            )
+            if audit.ok and result.checkpoint_path:
+                checkpoints.write_now(send=False, path=result.checkpoint_path)
         self._report(result, audit, as_json=options["json"])
         if result.restored and not (result.counts_match and audit.ok):
             raise CommandError("The restored database does not match the backup (see above)", returncode=1)
