@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -82,6 +83,7 @@ class RegisterReport:
     dropped: int = 0
     unchanged: int = 0
     households_created: int = 0
+    live_before: int = 0  # live electors in the constituency before the import
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message); line 0 = the whole file
     warnings: list[tuple[int, str]] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
@@ -111,6 +113,7 @@ class RegisterReport:
             "dropped": self.dropped,
             "unchanged": self.unchanged,
             "households_created": self.households_created,
+            "live_before": self.live_before,
             "encoding": self.encoding,
             "month": self.month,
             "sha256": self.sha256,
@@ -212,11 +215,13 @@ def import_register(
     progress: bool = False,
     filename: str | None = None,
     synthetic: bool = False,
+    allow_shrink: bool = False,
 ) -> RegisterReport:
     """Check and (unless `dry_run`) apply a register file. Never raises for bad input: see report.errors.
 
     `constituency` is a Constituency or its code; `actor` the user importing (None = the command line);
-    `synthetic` marks the rows as made-up demo data.
+    `synthetic` marks the rows as made-up demo data; `allow_shrink` lets a full register mark more than
+    settings.REGISTER_MAX_SHRINK of the live electors deleted (refused otherwise: see _check_shrink).
     """
     report = RegisterReport(dry_run=dry_run)
     try:
@@ -267,7 +272,7 @@ def import_register(
 
     try:
         with transaction.atomic():
-            _apply(parsed, keys, constituency, report, actor, progress, synthetic)
+            _apply(parsed, keys, constituency, report, actor, progress, synthetic, allow_shrink)
             if dry_run:
                 raise _Rollback
             report.written = True
@@ -353,9 +358,11 @@ def _apply(
     actor: Any,
     progress: bool,
     synthetic: bool,
+    allow_shrink: bool = False,
 ) -> None:
     now = timezone.now()
     live, deleted = _load_electors(constituency)
+    report.live_before = len(live)
     warnings_before = len(parsed.warnings)
     _check_area(parsed, constituency, live, deleted)
     report.warnings += parsed.warnings[warnings_before:]
@@ -553,6 +560,8 @@ def _apply(
             if entry.id not in seen_ids and entry.id not in gone:
                 delete_ids.append(entry.id)
                 report.deleted += 1
+        if not allow_shrink:
+            _check_shrink(report)
 
     bar = tqdm(
         total=len(parsed.rows), desc="Writing", unit=" electors", file=sys.stderr, disable=not progress, mininterval=0.5
@@ -655,6 +664,23 @@ def _apply(
             "unchanged": report.unchanged,
         },
     )
+
+
+def _check_shrink(report: RegisterReport) -> None:
+    """Refuse a full register that would mark more than REGISTER_MAX_SHRINK of the live electors deleted.
+
+    Registers change by a few per cent a year; a file that drops a large share of them is almost always cut
+    short, filtered, or for part of the area, and importing it would take those electors out of every walk and
+    knock-up list. The counts stay on the report, so a dry run says how many would go.
+    """
+    limit = settings.REGISTER_MAX_SHRINK
+    if report.live_before and report.deleted > limit * report.live_before:
+        raise RegisterFileError(
+            f"This full register would mark {report.deleted:,} of the {report.live_before:,} electors now on the "
+            f"register deleted ({report.deleted / report.live_before:.0%}), more than the {limit:.0%} allowed "
+            "(setting REGISTER_MAX_SHRINK). Check the file is complete and for the whole constituency; if the "
+            "register really has shrunk that much, import it again with --allow-shrink"
+        )
 
 
 def _same_name(entry: _Existing, row: RegisterRow) -> bool:
