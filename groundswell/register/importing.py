@@ -17,7 +17,8 @@ Rules (documented in docs for organisers as well):
   of name. Otherwise the number now belongs to someone else: the old entry is marked deleted and a new one
   created, so canvass history is never transferred to a stranger. A full file is refused when the
   constituency's existing electors share none of its polling districts, or when most of its mapped
-  postcodes lie in another constituency (it is almost certainly the wrong file).
+  postcodes lie in another constituency (it is almost certainly the wrong file), or when it would mark more
+  than settings.REGISTER_MAX_SHRINK of the live electors deleted without `allow_shrink` (cut short or partial).
 - **Update** (notice of alteration): create / amend / delete / drop per row. Applying the same change twice
   changes nothing; a file whose sha256 was already applied is reported "already applied" and skipped.
   A delete of an elector who is not live, or an amend of one who is not on the register, is a warning.
