@@ -83,3 +83,19 @@ def test_the_code_point_open_layout_is_refused_naming_what_is_missing(tmp_path):
     path.write_text(CODEPOINT)
     with pytest.raises(PostcodeImportError, match="missing required column"):
         import_postcodes(path)
+
+
+@pytest.mark.parametrize(
+    "ward,country,expected",
+    [
+        ("E05002319", "E92000001XXXX", "line 2: a code is too long"),
+        ("E0500\x002319", "E92000001", "line 2: contains a NUL character"),
+    ],
+)
+def test_values_postgresql_cannot_store_are_refused_by_line(tmp_path, ward, country, expected):
+    # SQLite would store both; PostgreSQL fails part-way through the COPY with a database error.
+    path = tmp_path / "onspd.csv"
+    path.write_text(f'pcds,osward,ctry,pcon,lat,long\n"RG1 1AA","{ward}","{country}","E14000889",51.454,-0.971\n')
+    with pytest.raises(PostcodeImportError, match=expected):
+        import_postcodes(path)
+    assert not Postcode.objects.exists()
