@@ -409,6 +409,7 @@ _STATUS_OPS = {
 }
 _IDOX_OPS = {"+": CREATE, "-": DELETE, "=": AMEND}
 _TRUE = {"y", "yes", "z", "true", "t", "1", "x"}
+_MONTH_MAX = 20  # Elector.registered_month / RegisterImport.month
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -439,6 +440,8 @@ def parse_register(text: str, encoding: str = "utf-8", progress: Callable[[int],
         break
     if start >= len(lines):
         raise RegisterFileError("The file is empty")
+    if len(banner_month) > _MONTH_MAX:
+        raise RegisterFileError(f"Line {start}: {banner_month[:30]!r} is not a register month")
     delimiter = _sniff_delimiter(lines[start])
     result.delimiter = delimiter
     body = "\n".join(lines[start:])
@@ -683,6 +686,8 @@ def _row(
     address = [cells[i].strip() for i in address_idx if i < len(cells) and cells[i].strip()]
     if address and postcode and address[-1].replace(" ", "").upper() == postcode.replace(" ", ""):
         address.pop()  # rebuilt layouts put the postcode in the last address line [R37]
+    if len(month) > _MONTH_MAX:
+        problems.append(f"register month {month[:30]!r} is longer than {_MONTH_MAX} characters")
     if problems:
         raise ValueError("; ".join(problems))
     for text, limit, label in ((title, 20, "title"), (surname, 200, "surname"), (forenames, 200, "forenames")):

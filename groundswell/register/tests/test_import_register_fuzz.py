@@ -101,3 +101,15 @@ def test_the_command_raises_nothing_but_command_error(tmp_path, small_register, 
             )
         except CommandError:
             assert state() == before
+
+
+def test_a_register_month_too_long_to_store_is_a_row_error(small_register):
+    # Found by this fuzzing on PostgreSQL: CurrentRegisterMonth went into a 20-character column mid-COPY.
+    row = xpress_update("AB1-9", "Ada", "Lee", "RG1 1AA", HOME, created="Mar", month="=  (--:EHKILNPRYhpttx")
+    before = state()
+    report = import_register(io.BytesIO(f"{XPRESS_UPDATE}\n{row}\n".encode()), small_register, filename="u.csv")
+    assert report.errors == [(2, "register month '=  (--:EHKILNPRYhpttx' is longer than 20 characters")]
+    banner = "Accession: " + "A" * 30
+    report = import_register(io.BytesIO(f"{banner}\n{SMALL_REGISTER}".encode()), small_register, filename="b.csv")
+    assert report.errors and "is not a register month" in report.errors[0][1]
+    assert state() == before
