@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from django.db import transaction
+from shapely.errors import GEOSException, ShapelyError
+from shapely.geometry import shape
 from tqdm import tqdm
 
 from . import lookup, topojson
@@ -40,6 +43,12 @@ _NAME_MAX = 200
 
 class BoundaryImportError(ValueError):
     pass
+
+
+# Malformed nested JSON (a number where a list of positions belongs, a list where an object does) fails inside
+# shapely, numpy and the TopoJSON decoder in all of these shapes; each is turned into a BoundaryImportError that
+# names the feature or area, so a bad file is a clear refusal and never a traceback.
+_MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, ShapelyError, GEOSException)
 
 
 @dataclass
@@ -138,22 +147,60 @@ def read_features(path: Path, object_name: str | None = None) -> list[dict[str, 
         raise BoundaryImportError(f"{path}: no such file") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BoundaryImportError(f"{path.name}: not a JSON file ({exc})") from exc
+    except RecursionError as exc:
+        raise BoundaryImportError(f"{path.name}: not a boundary file (JSON nested too deeply to read)") from exc
     if not isinstance(data, dict):
         raise BoundaryImportError(f"{path.name}: not GeoJSON or TopoJSON (top level is not an object)")
     kind = data.get("type")
     if kind == "Topology":
         try:
-            return list(topojson.iter_features(data, object_name))
+            features = list(topojson.iter_features(data, object_name))
         except topojson.TopoJSONError as exc:
             raise BoundaryImportError(f"{path.name}: {exc}") from exc
+        except _MALFORMED as exc:
+            raise BoundaryImportError(f"{path.name}: not a usable TopoJSON topology ({_reason(exc)})") from exc
+        _check_features(path, features)
+        return features
     if kind == "FeatureCollection":
         features = data.get("features") or []
+        if not isinstance(features, list):
+            raise BoundaryImportError(f"{path.name}: 'features' is not a list of features")
     elif kind == "Feature":
         features = [data]
     else:
         raise BoundaryImportError(f"{path.name}: not GeoJSON or TopoJSON (type is {kind!r})")
-    crs_name = ((data.get("crs") or {}).get("properties") or {}).get("name", "")
-    return to_wgs84(features, crs_name)
+    _check_features(path, features)
+    crs = data.get("crs")
+    crs_props = crs.get("properties") if isinstance(crs, dict) else None
+    crs_name = crs_props.get("name", "") if isinstance(crs_props, dict) else ""
+    try:
+        return to_wgs84(features, str(crs_name))
+    except _MALFORMED as exc:
+        raise BoundaryImportError(f"{path.name}: the coordinates cannot be reprojected ({_reason(exc)})") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {str(exc)[:200]}"
+
+
+def _check_features(path: Path, features: list) -> None:
+    """Every feature an object whose properties are an object and whose geometry (if any) shapely can read."""
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            raise BoundaryImportError(f"{path.name}: feature {number} is not a GeoJSON Feature object")
+        if not isinstance(feature.get("properties") or {}, dict):
+            raise BoundaryImportError(f"{path.name}: feature {number}'s properties are not an object")
+        geometry = feature.get("geometry")
+        if not geometry:
+            continue
+        if not isinstance(geometry, dict):
+            raise BoundaryImportError(f"{path.name}: feature {number}'s geometry is not a GeoJSON geometry object")
+        try:
+            shape(geometry)
+        except _MALFORMED as exc:
+            raise BoundaryImportError(
+                f"{path.name}: feature {number}'s geometry is not valid GeoJSON ({_reason(exc)})"
+            ) from exc
 
 
 def import_boundaries(
@@ -229,11 +276,19 @@ def _save_areas(
     for code, entry in tqdm(
         grouped.items(), desc=f"{level} boundaries", unit="area", file=sys.stderr, disable=not progress
     ):
-        parts = [clean_geometry(g) for g in entry["geometries"]]
-        geom = parts[0] if len(parts) == 1 else shapely.union_all(parts)
-        if geom.is_empty:
-            raise BoundaryImportError(f"{path.name}: {code} has no usable polygon geometry")
-        simplified = simplify_for_maps(geom)
+        try:
+            parts = [clean_geometry(g) for g in entry["geometries"]]
+            geom = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+            if geom.is_empty:
+                raise BoundaryImportError(f"{path.name}: {code} has no usable polygon geometry")
+            coordinates = shapely.get_coordinates(geom)
+            if not np.isfinite(coordinates).all() or (np.abs(coordinates) > (180, 90)).any():
+                raise BoundaryImportError(f"{path.name}: {code} has coordinates that are not longitude/latitude")
+            simplified = simplify_for_maps(geom)
+        except BoundaryImportError:
+            raise
+        except _MALFORMED as exc:
+            raise BoundaryImportError(f"{path.name}: {code}'s geometry cannot be used ({_reason(exc)})") from exc
         report.points += shapely.get_num_coordinates(geom)
         report.simplified_points += shapely.get_num_coordinates(simplified)
         minx, miny, maxx, maxy = geom.bounds

@@ -179,12 +179,22 @@ def _rows(
             if term:
                 term = term.strip()
                 terminated += 1
-            if len(con) > _CODE_MAX or len(ward) > _CODE_MAX or len(lad) > _CODE_MAX or len(term) > 6:
+            country, region = country.strip(), region.strip()
+            if (
+                len(con) > _CODE_MAX
+                or len(ward) > _CODE_MAX
+                or len(lad) > _CODE_MAX
+                or len(country) > _CODE_MAX
+                or len(region) > _CODE_MAX
+                or len(term) > 6
+            ):
                 raise PostcodeImportError(f"{source}, line {line}: a code is too long to be an ONS code")
+            if "\x00" in con + ward + lad + country + region + term:  # PostgreSQL cannot store NUL in text
+                raise PostcodeImportError(f"{source}, line {line}: contains a NUL character (the file is damaged)")
             count += 1
             if count % _BATCH == 0:
                 tick()
-            yield (pc, lat, lon, con, ward, lad, country.strip(), region.strip(), term)
+            yield (pc, lat, lon, con, ward, lad, country, region, term)
     except csv.Error as exc:
         raise PostcodeImportError(f"{source}, line {reader.line_num}: {exc}") from None
     except UnicodeDecodeError:

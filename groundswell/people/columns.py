@@ -55,8 +55,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "postcode": ("postcode", "postalcode", "zip", "zipcode", "postcodezip"),
     "date_of_birth": ("dateofbirth", "dob", "birthdate", "birthday"),
     "membership_number": ("membershipnumber", "memberno", "membernumber", "membershipno", "memberid", "membershipid"),
-    # Not plain "status": CRM exports use it for all sorts ("Supporter", "Deceased"); it stays a custom field.
-    "membership_status": ("membershipstatus", "memberstatus"),
+    # Plain "Status" too, as the user guide documents: a value that is not a membership status is refused by
+    # row rather than kept silently as a custom field, so a CRM's "Supporter"/"Deceased" column is noticed.
+    "membership_status": ("membershipstatus", "memberstatus", "status"),
     "joined_on": ("joined", "joinedon", "joindate", "datejoined", "joineddate"),
     "lapsed_on": ("lapsed", "lapsedon", "lapsedate", "datelapsed", "lapseddate"),
     "branch_code": ("branchcode", "branch"),

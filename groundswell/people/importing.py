@@ -12,7 +12,13 @@ Rules worth knowing:
   required, because a name alone can neither be matched against existing records nor contacted.
 - A row whose email (first) or phone (otherwise) matches an existing person updates that person: non-blank cells
   overwrite, blank cells leave things alone, emails/phones/tags are added, never removed. The person keeps their
-  unit. Consents are appended only when they differ from the person's current decision.
+  unit. Consents are appended only when they differ from the person's current decision. A match on phone alone
+  never renames anyone: when the names differ (households share landlines) the row becomes a new person, listed
+  as a possible duplicate, and the pair appears under Duplicates for someone to merge or leave.
+- The report lists every existing person a row would update, field by field (old → new), so the preview shows
+  exactly what an import will change before anything is written.
+- NUL characters are refused (PostgreSQL cannot store them, and the API refuses them), naming row and column; a
+  file that is not text at all (a workbook, archive, image or random bytes) is refused as "not a CSV file".
 - Unknown columns become custom fields, and are listed in the report. Several phone columns (Mobile and
   Telephone) are all kept; the first number given becomes primary.
 - Duplicates within the file (identical rows, a repeated email address or membership number) are errors; a
@@ -58,6 +64,7 @@ from .normalise import (
     lookup_postcodes,
     normalise_email,
     normalise_name,
+    normalise_name_part,
     normalise_phone_with_kind,
     normalise_postcode,
 )
@@ -105,7 +112,44 @@ CONSENT_COLUMNS = {"consent_email": "email", "consent_sms": "sms", "consent_phon
 
 
 class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (encoding, empty, missing columns)."""
+    """The file as a whole cannot be imported (encoding, empty, missing columns).
+
+    `cli_hint`: extra advice for the command line only (a flag to pass), never shown on the upload page.
+    """
+
+    def __init__(self, message: str, cli_hint: str = ""):
+        super().__init__(message)
+        self.cli_hint = cli_hint
+
+
+@dataclass
+class FieldChange:
+    field: str  # the column's label, e.g. "Postcode"
+    old: str
+    new: str
+
+
+@dataclass
+class PersonChange:
+    """What one row would change on an existing person: shown in the preview before anything is written."""
+
+    line: int
+    person_id: int
+    name: str  # the person's name as held now
+    matched_by: str  # "email" or "phone"
+    fields: list[FieldChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PossibleDuplicate:
+    """A row whose phone number belongs to someone of another name: imported as a new person, for review."""
+
+    line: int
+    person_id: int
+    existing_name: str
+    name: str
+    reason: str = "phone"
 
 
 @dataclass
@@ -119,9 +163,12 @@ class ImportReport:
     unknown_columns: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # header as written → column it was read as
     skipped_lines: list[int] = field(default_factory=list)
+    changes: list[PersonChange] = field(default_factory=list)  # existing people the valid rows update
+    possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
     dry_run: bool = False
     skip_invalid: bool = False
     written: bool = False
+    cli_hint: str = ""  # command-line-only advice for a file error (e.g. --encoding cp1252)
 
     @property
     def file_error(self) -> str:
@@ -134,11 +181,30 @@ class ImportReport:
             return False
         return not self.errors or (self.skip_invalid and (self.created + self.updated) > 0)
 
+    @property
+    def row_errors(self) -> list[tuple[int, str, str]]:
+        """The errors that belong to a row (the file error, if any, is shown on its own)."""
+        return [e for e in self.errors if e[0]]
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["errors"] = [{"line": line, "column": col, "message": msg} for line, col, msg in self.errors]
         data["ok"] = self.ok
         return data
+
+    def change_lines(self, limit: int | None = None) -> list[str]:
+        """'line 4: Kerry Williams (#12, matched by phone): Postcode RG1 1AA → RG2 2BB; …' per updated person."""
+        lines = []
+        for change in self.changes:
+            fields = "; ".join(f"{f.field} {f.old or '(blank)'} → {f.new}" for f in change.fields) or "no changes"
+            notes = "".join(f" [{note}]" for note in change.notes)
+            lines.append(
+                f"line {change.line}: {change.name} (#{change.person_id}, matched by {change.matched_by}): "
+                f"{fields}{notes}"
+            )
+        if limit is not None and len(lines) > limit:
+            lines = lines[:limit] + [f"… and {len(lines) - limit} more"]
+        return lines
 
     def error_lines(self, limit: int | None = None) -> list[str]:
         lines = [f"line {line}: {col + ': ' if col else ''}{msg}" if line else msg for line, col, msg in self.errors]
@@ -165,6 +231,7 @@ class _Row:
         "consents",
         "custom",
         "match_id",
+        "matched_by",
     )
 
     def __init__(self, line: int):
@@ -182,6 +249,7 @@ class _Row:
         self.consents: dict[str, str] = {}
         self.custom: dict[str, str] = {}
         self.match_id: int | None = None
+        self.matched_by = ""
 
 
 def _read_bytes(source: str | os.PathLike | IO) -> tuple[bytes | str, str]:
@@ -193,11 +261,51 @@ def _read_bytes(source: str | os.PathLike | IO) -> tuple[bytes | str, str]:
     return data, name
 
 
+# Files people upload by mistake, by their first bytes.
+_SIGNATURES = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel workbook (.xls)"),
+    (b"%PDF", "a PDF"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+# Bytes that never appear in CSV text (tab, LF, CR and form feed can; so can ^Z, which old DOS tools append).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
+_SAVE_AS_CSV = "open it in Excel or LibreOffice and save it as 'CSV UTF-8 (comma delimited)', then upload that"
+
+
+def _not_text(data: bytes) -> str:
+    """What the file looks like if it is plainly not CSV text ('' when it may be text)."""
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    sample = data[:65536]
+    controls = len(_CONTROL_BYTES.findall(sample))
+    if not controls:
+        return ""
+    try:
+        sample.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a character cut by the sample's end
+            return "binary data, not text"
+    # Valid text with a stray NUL is a damaged cell (reported by row and column); a file full of them is not text.
+    if controls > max(8, len(sample) // 100):
+        return "binary data, not text"
+    return ""
+
+
 def _decode(data: bytes | str, encoding: str | None) -> str:
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError("The file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8' and try again")
+    kind = _not_text(data)
+    if kind:
+        raise ImportFileError(f"This is not a CSV file: it looks like {kind}. If it is a spreadsheet, {_SAVE_AS_CSV}.")
     enc = (encoding or "utf-8").lower()
     if enc not in SUPPORTED_ENCODINGS:
         raise ImportFileError(f"Unsupported encoding {encoding!r}; use utf-8 or cp1252")
@@ -211,7 +319,8 @@ def _decode(data: bytes | str, encoding: str | None) -> str:
         if enc == "utf-8-sig":
             raise ImportFileError(
                 f"Line {line} is not valid UTF-8 (byte 0x{byte}). The file is probably Windows-1252 "
-                "(Excel's plain 'CSV' format): save it as 'CSV UTF-8', or import it with --encoding cp1252"
+                "(Excel's plain 'CSV' format): save it as 'CSV UTF-8' and try again",
+                cli_hint="or import it as it is with --encoding cp1252",
             ) from exc
         raise ImportFileError(f"Line {line} cannot be read as {encoding} (byte 0x{byte})") from exc
 
@@ -293,11 +402,15 @@ def import_people_csv(
         rows = _check_rows(text, report, forced_unit, permitted, progress)
     except ImportFileError as exc:
         report.errors = [(0, "", str(exc))]
+        report.cli_hint = exc.cli_hint
+        report.changes, report.possible_duplicates = [], []
         return report
 
     bad_lines = sorted({line for line, _c, _m in report.errors})
     bad = set(bad_lines)
     valid = [r for r in rows if r.line not in bad]
+    report.changes = [c for c in report.changes if c.line not in bad]
+    report.possible_duplicates = [d for d in report.possible_duplicates if d.line not in bad]
     if bad_lines and not skip_invalid and not dry_run:
         return report  # all or nothing: created/updated stay 0 because nothing was written
     # In a dry run these say what the valid rows would do, so a preview can show them next to the problems.
@@ -345,9 +458,15 @@ def _check_rows(
         name = raw_header.replace("\ufeff", "").strip()
         if not name:
             continue
+        if "\x00" in name:
+            raise ImportFileError(
+                f"Line {reader.line_num}: column {index + 1} of the header contains a NUL character (byte 0): "
+                "the file is damaged; remove it and try again"
+            )
         canonical = field_for_header(name)
         if canonical is None:
             mapping[index] = f"custom:{name}"
+            extra_labels[f"custom:{name}"] = name
             report.unknown_columns.append(name)
             report.columns[name] = "custom field"
             continue
@@ -417,6 +536,11 @@ def _check_rows(
             value = cells[index].strip() if index < len(cells) else ""
             if value:
                 get[canonical] = _FORMULA_GUARD.sub("", value)
+        nul = [canonical for canonical, value in get.items() if "\x00" in value]
+        if nul:
+            for canonical in nul:
+                err(canonical, "contains a NUL character (byte 0): the file is damaged here; remove it")
+            continue
 
         # Case-insensitive identity of the row's non-blank cells (column order is fixed, so repr is stable and,
         # being C code, much cheaper than building a tuple per row).
@@ -570,18 +694,20 @@ class _Permitted:
 
 
 def _match_existing(rows: list[_Row], report: ImportReport, permitted: _Permitted, label: dict[str, str]) -> None:
-    """Find the existing person each row updates, and clashes with existing membership numbers."""
+    """Find the existing person each row updates, and clashes with existing membership numbers.
+
+    Also fills report.changes (what each update would change) and report.possible_duplicates (phone-only matches
+    of a different name, which become new people rather than renaming someone)."""
     by_email = _lookup(EmailAddress, "address", (r.email for r in rows if r.email))
     by_phone = _lookup(PhoneNumber, "number", (number for r in rows for number, _kind in r.phones))
     numbers: dict[str, int] = {}
     for chunk in chunked(sorted({r.membership_number for r in rows if r.membership_number})):
         numbers.update(Membership.objects.filter(number__in=chunk).values_list("number", "person_id"))
     matched_ids = {pid for hits in (*by_email.values(), *by_phone.values()) for pid in hits}
-    person_units: dict[int, OrganisationUnit] = {}
-    if permitted.restricted and matched_ids:
-        for chunk in chunked(sorted(matched_ids)):
-            for person in Person.objects.filter(pk__in=chunk).select_related("unit").only("pk", "unit"):
-                person_units[person.pk] = person.unit
+    people: dict[int, Person] = {}
+    for chunk in chunked(sorted(matched_ids)):
+        found = Person.objects.filter(pk__in=chunk).select_related("unit")
+        people.update((person.pk, person) for person in found.only("pk", "unit", *SCALAR_FIELDS, "custom_fields"))
     claimed: dict[int, int] = {}
     errors = report.errors
     already_bad = {line for line, _col, _msg in errors}
@@ -600,25 +726,82 @@ def _match_existing(rows: list[_Row], report: ImportReport, permitted: _Permitte
             continue
         if email_ids:
             # The email decides. The phone may also be someone else's: households share landlines.
-            row.match_id = email_ids[0]
+            row.match_id, row.matched_by = email_ids[0], "email"
         elif len(phone_ids) > 1:
             err("phone", f"phone numbers match {len(phone_ids)} different existing people; cannot tell which to update")
             continue
         elif phone_ids:
-            row.match_id = phone_ids[0]
+            row.match_id, row.matched_by = phone_ids[0], "phone"
         if row.match_id is not None:
-            if row.match_id in claimed:
+            person = people[row.match_id]
+            if permitted.restricted and not permitted(person.unit):
+                err("", "matches an existing person outside the units you may import into")
+                continue
+            if row.matched_by == "phone" and _names_differ(person, row.values):
+                # A shared phone is not a shared identity (a household's landline, a number passed on): never
+                # rename someone on it. A new record, left for a person to merge or not under Duplicates.
+                report.possible_duplicates.append(
+                    PossibleDuplicate(row.line, person.pk, _full_name(person), _full_name(row.values))
+                )
+                row.match_id, row.matched_by = None, ""
+            elif row.match_id in claimed:
                 err("", f"matches the same existing person as line {claimed[row.match_id]}")
                 continue
-            claimed[row.match_id] = row.line
-            if permitted.restricted:
-                unit = person_units.get(row.match_id)
-                if unit is None or not permitted(unit):
-                    err("", "matches an existing person outside the units you may import into")
-                    continue
+            else:
+                claimed[row.match_id] = row.line
+                report.changes.append(_changes_for(row, person, by_email, by_phone))
         owner = numbers.get(row.membership_number) if row.membership_number else None
         if owner is not None and owner != row.match_id:
             err("membership_number", f"membership number {row.membership_number} already belongs to another person")
+
+
+def _full_name(person: Person | dict[str, Any]) -> str:
+    get = person.get if isinstance(person, dict) else lambda name, default="": getattr(person, name)
+    return " ".join(part for part in (get("given_name", ""), get("family_name", "")) if part) or "(no name)"
+
+
+def _names_differ(person: Person, values: dict[str, Any]) -> bool:
+    """True when the row names someone else: a given or family name that both have and that differ."""
+    for name in ("given_name", "family_name"):
+        new, old = normalise_name_part(values.get(name) or ""), normalise_name_part(getattr(person, name))
+        if new and old and new != old:
+            return True
+    return False
+
+
+_FIELD_LABELS = {
+    "given_name": "First name",
+    "family_name": "Surname",
+    "additional_name": "Middle name",
+    "address_line1": "Address line 1",
+    "address_line2": "Address line 2",
+    "locality": "Town",
+    "postcode": "Postcode",
+    "date_of_birth": "Date of birth",
+}
+
+
+def _changes_for(row: _Row, person: Person, by_email: dict, by_phone: dict) -> PersonChange:
+    """What writing `row` onto `person` would change, as _apply_update and _write will do it."""
+    change = PersonChange(row.line, person.pk, _full_name(person), row.matched_by)
+    for name in SCALAR_FIELDS:
+        value = row.values.get(name)
+        old = getattr(person, name)
+        if value not in (None, "") and old != value:
+            change.fields.append(FieldChange(_FIELD_LABELS[name], "" if old is None else str(old), str(value)))
+    held = person.custom_fields or {}
+    for key, value in row.custom.items():
+        if held.get(key) != value:
+            change.fields.append(FieldChange(key, str(held.get(key) or ""), value))
+    if row.email and person.pk not in by_email.get(row.email, ()):
+        change.fields.append(FieldChange("Email", "", f"{row.email} (added)"))
+    for number, _kind in row.phones:
+        if person.pk not in by_phone.get(number, ()):
+            change.fields.append(FieldChange("Phone", "", f"{number} (added)"))
+    changed = {f.field for f in change.fields}
+    if "Postcode" in changed and "Address line 1" not in changed:
+        change.notes.append("the postcode changes but the street address does not: check the address")
+    return change
 
 
 def _write(
@@ -796,6 +979,8 @@ def _write(
                 "skipped": report.skipped,
                 "skipped_lines": report.skipped_lines[:1000],
                 "unknown_columns": report.unknown_columns,
+                # Ids only (no names: the audit log never holds personal data in its labels or details).
+                "possible_duplicates": [[d.line, d.person_id] for d in report.possible_duplicates][:1000],
             },
             unit=forced_unit,
         )

@@ -193,7 +193,11 @@ def import_people(request: HttpRequest) -> HttpResponse:
             return render(request, "people/import.html", context)
         token = request.POST.get("token", "")
         if "file" in request.FILES:
-            token = import_uploads.save(request.FILES["file"], request.user)
+            try:
+                token = import_uploads.save(request.FILES["file"], request.user)
+            except ValueError as exc:  # too large
+                context["error"] = str(exc)
+                return render(request, "people/import.html", context)
         path = import_uploads.path_for(token, request.user)
         if path is None:
             context["error"] = "Choose a CSV file to upload (the previous upload has expired)."

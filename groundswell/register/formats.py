@@ -116,6 +116,65 @@ def decode(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+# Only CR and LF end a line: str.splitlines() would also break rows at U+2028, U+0085 or a form feed in a name.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Physical lines of `text` without their endings (no empty last item for a final line break)."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+class TailCheck:
+    """Watches rows go by, so a file cut off part-way through a row is refused rather than read as if whole.
+
+    An interrupted download or copy ends mid-row: the last row has fewer cells than the header (and than the rows
+    before it), or it stops inside a quoted cell. Read as it stands, the lost rows would look like electors who
+    have left the register, and the cut row would name the wrong elector.
+    """
+
+    def __init__(self, width: int):
+        self.width = width
+        self.fewest = width  # fewest cells in a row before the last: some exports drop trailing empty cells
+        self.last: tuple[int, int, int] | None = None  # (first physical line, last physical line, cells)
+
+    def see(self, first_line: int, line: int, cells: int) -> None:
+        if self.last is not None:
+            self.fewest = min(self.fewest, self.last[2])
+        self.last = (first_line, line, cells)
+
+    def check(self, body_lines: list[str], delimiter: str, ends_with_break: bool, offset: int = 0) -> None:
+        """Raise RegisterFileError naming the last row's line if the file looks cut short after it.
+
+        body_lines: the physical lines the csv reader read (line numbers in `see` count from 1 within them);
+        offset: lines before them in the file (banners), so the message gives the file's own line number.
+        """
+        if self.last is None:
+            return
+        first, line, cells = self.last
+        record = "\n".join(body_lines[first - 1 : line])
+        try:
+            for _ in csv.reader(io.StringIO(record, newline=""), delimiter=delimiter, strict=True):
+                pass
+            open_quote = False
+        except csv.Error as exc:
+            open_quote = "end of data" in str(exc)
+        ending = "" if ends_with_break else " and the file ends there without a line break"
+        if open_quote:
+            problem = f"ends inside a quoted cell{ending}"
+        elif cells < min(self.width, self.fewest):
+            problem = f"has only {cells} of the header's {self.width} columns{ending}"
+        else:
+            return
+        raise RegisterFileError(
+            f"Line {line + offset} {problem}: the file looks cut short (an interrupted download or copy). "
+            "Get a complete copy of the file; nothing was imported"
+        )
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Header vocabulary
 
@@ -350,6 +409,7 @@ _STATUS_OPS = {
 }
 _IDOX_OPS = {"+": CREATE, "-": DELETE, "=": AMEND}
 _TRUE = {"y", "yes", "z", "true", "t", "1", "x"}
+_MONTH_MAX = 20  # Elector.registered_month / RegisterImport.month
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -359,7 +419,7 @@ _TRUE = {"y", "yes", "z", "true", "t", "1", "x"}
 def parse_register(text: str, encoding: str = "utf-8", progress: Callable[[int], None] | None = None) -> ParsedFile:
     """Parse decoded register text. Never raises for bad rows (they go to .errors); RegisterFileError for bad files."""
     result = ParsedFile(encoding=encoding)
-    lines = text.splitlines()
+    lines = split_lines(text)
     start = 0
     banner_month = ""
     # Banner lines (Halarose 'Ref: …' / 'Monthly Additions … <Month>', Bedford 'Accession: <mon>') before the header.
@@ -380,6 +440,8 @@ def parse_register(text: str, encoding: str = "utf-8", progress: Callable[[int],
         break
     if start >= len(lines):
         raise RegisterFileError("The file is empty")
+    if len(banner_month) > _MONTH_MAX:
+        raise RegisterFileError(f"Line {start}: {banner_month[:30]!r} is not a register month")
     delimiter = _sniff_delimiter(lines[start])
     result.delimiter = delimiter
     body = "\n".join(lines[start:])
@@ -468,15 +530,19 @@ def parse_register(text: str, encoding: str = "utf-8", progress: Callable[[int],
     rows_iter = reader
     if headerless:
         rows_iter = _chain_first(header, reader)
+    tail = TailCheck(len(header))
+    first_line = 1 if headerless else reader.line_num + 1
     count = 0
     try:
         for cells in rows_iter:
             line_no = start + reader.line_num
+            row_first, first_line = first_line, reader.line_num + 1
             count += 1
             if progress is not None and count % 5000 == 0:
                 progress(5000)
             if not any(c.strip() for c in cells):
                 continue
+            tail.see(row_first, reader.line_num, len(cells))
             try:
                 row = _row(cells, line_no, fmt, plain, address_idx, result)
             except ValueError as exc:
@@ -496,6 +562,7 @@ def parse_register(text: str, encoding: str = "utf-8", progress: Callable[[int],
             rows.append(row)
     except csv.Error as exc:
         raise RegisterFileError(f"Line {start + reader.line_num}: cannot be read ({exc})") from exc
+    tail.check(lines[start:], delimiter, text.endswith(("\n", "\r")), offset=start)
     if progress is not None:
         progress(count % 5000)
     if not result.month and months:
@@ -619,6 +686,8 @@ def _row(
     address = [cells[i].strip() for i in address_idx if i < len(cells) and cells[i].strip()]
     if address and postcode and address[-1].replace(" ", "").upper() == postcode.replace(" ", ""):
         address.pop()  # rebuilt layouts put the postcode in the last address line [R37]
+    if len(month) > _MONTH_MAX:
+        problems.append(f"register month {month[:30]!r} is longer than {_MONTH_MAX} characters")
     if problems:
         raise ValueError("; ".join(problems))
     for text, limit, label in ((title, 20, "title"), (surname, 200, "surname"), (forenames, 200, "forenames")):

@@ -17,7 +17,8 @@ Rules (documented in docs for organisers as well):
   of name. Otherwise the number now belongs to someone else: the old entry is marked deleted and a new one
   created, so canvass history is never transferred to a stranger. A full file is refused when the
   constituency's existing electors share none of its polling districts, or when most of its mapped
-  postcodes lie in another constituency (it is almost certainly the wrong file).
+  postcodes lie in another constituency (it is almost certainly the wrong file), or when it would mark more
+  than settings.REGISTER_MAX_SHRINK of the live electors deleted without `allow_shrink` (cut short or partial).
 - **Update** (notice of alteration): create / amend / delete / drop per row. Applying the same change twice
   changes nothing; a file whose sha256 was already applied is reported "already applied" and skipped.
   A delete of an elector who is not live, or an amend of one who is not on the register, is a warning.
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -82,6 +84,7 @@ class RegisterReport:
     dropped: int = 0
     unchanged: int = 0
     households_created: int = 0
+    live_before: int = 0  # live electors in the constituency before the import
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message); line 0 = the whole file
     warnings: list[tuple[int, str]] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
@@ -111,6 +114,7 @@ class RegisterReport:
             "dropped": self.dropped,
             "unchanged": self.unchanged,
             "households_created": self.households_created,
+            "live_before": self.live_before,
             "encoding": self.encoding,
             "month": self.month,
             "sha256": self.sha256,
@@ -212,11 +216,13 @@ def import_register(
     progress: bool = False,
     filename: str | None = None,
     synthetic: bool = False,
+    allow_shrink: bool = False,
 ) -> RegisterReport:
     """Check and (unless `dry_run`) apply a register file. Never raises for bad input: see report.errors.
 
     `constituency` is a Constituency or its code; `actor` the user importing (None = the command line);
-    `synthetic` marks the rows as made-up demo data.
+    `synthetic` marks the rows as made-up demo data; `allow_shrink` lets a full register mark more than
+    settings.REGISTER_MAX_SHRINK of the live electors deleted (refused otherwise: see _check_shrink).
     """
     report = RegisterReport(dry_run=dry_run)
     try:
@@ -267,7 +273,7 @@ def import_register(
 
     try:
         with transaction.atomic():
-            _apply(parsed, keys, constituency, report, actor, progress, synthetic)
+            _apply(parsed, keys, constituency, report, actor, progress, synthetic, allow_shrink)
             if dry_run:
                 raise _Rollback
             report.written = True
@@ -353,9 +359,11 @@ def _apply(
     actor: Any,
     progress: bool,
     synthetic: bool,
+    allow_shrink: bool = False,
 ) -> None:
     now = timezone.now()
     live, deleted = _load_electors(constituency)
+    report.live_before = len(live)
     warnings_before = len(parsed.warnings)
     _check_area(parsed, constituency, live, deleted)
     report.warnings += parsed.warnings[warnings_before:]
@@ -553,6 +561,8 @@ def _apply(
             if entry.id not in seen_ids and entry.id not in gone:
                 delete_ids.append(entry.id)
                 report.deleted += 1
+        if not allow_shrink:
+            _check_shrink(report)
 
     bar = tqdm(
         total=len(parsed.rows), desc="Writing", unit=" electors", file=sys.stderr, disable=not progress, mininterval=0.5
@@ -655,6 +665,23 @@ def _apply(
             "unchanged": report.unchanged,
         },
     )
+
+
+def _check_shrink(report: RegisterReport) -> None:
+    """Refuse a full register that would mark more than REGISTER_MAX_SHRINK of the live electors deleted.
+
+    Registers change by a few per cent a year; a file that drops a large share of them is almost always cut
+    short, filtered, or for part of the area, and importing it would take those electors out of every walk and
+    knock-up list. The counts stay on the report, so a dry run says how many would go.
+    """
+    limit = settings.REGISTER_MAX_SHRINK
+    if report.live_before and report.deleted > limit * report.live_before:
+        raise RegisterFileError(
+            f"This full register would mark {report.deleted:,} of the {report.live_before:,} electors now on the "
+            f"register deleted ({report.deleted / report.live_before:.0%}), more than the {limit:.0%} allowed "
+            "(setting REGISTER_MAX_SHRINK). Check the file is complete and for the whole constituency; if the "
+            "register really has shrunk that much, import it again with --allow-shrink"
+        )
 
 
 def _same_name(entry: _Existing, row: RegisterRow) -> bool:

@@ -33,7 +33,15 @@ from groundswell.people.fastinsert import insert_rows
 
 from . import formats
 from .bulk import update_rows
-from .formats import RegisterFileError, parse_elector_number, parse_number, parse_pd, squash
+from .formats import (
+    RegisterFileError,
+    TailCheck,
+    parse_elector_number,
+    parse_number,
+    parse_pd,
+    split_lines,
+    squash,
+)
 from .importing import read_source, resolve_constituency
 from .models import Elector, RegisterImport, TurnoutRecord
 
@@ -107,14 +115,17 @@ def _column(header: str) -> str | None:
 
 def _read_table(data: bytes, report: ListReport) -> tuple[dict[str, list[int]], list[tuple[int, list[str]]]]:
     text, report.encoding = formats.decode(data)
-    lines = text.splitlines()
+    lines = split_lines(text)
     start = next((i for i, line in enumerate(lines) if line.strip(" \t,;")), None)
     if start is None:
         raise RegisterFileError("The file is empty")
     first = lines[start]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO("\n".join(lines[start:]), newline=""), delimiter=delimiter)
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise RegisterFileError(f"Line {start + 1}: the header row cannot be read ({exc})") from exc
     columns: dict[str, list[int]] = {}
     for index, raw in enumerate(header):
         if not raw.strip():
@@ -130,12 +141,19 @@ def _read_table(data: bytes, report: ListReport) -> tuple[dict[str, list[int]], 
             "'PD' and 'ENO'. Columns found: " + ", ".join(repr(h.strip()) for h in header if h.strip())
         )
     rows = []
+    # A list cut short would name the wrong elector on its last row, and a marked register would record
+    # everyone after the cut as not having voted: refuse it (formats.TailCheck).
+    tail = TailCheck(len(header))
+    first_line = reader.line_num + 1
     try:
         for cells in reader:
+            row_first, first_line = first_line, reader.line_num + 1
             if any(c.strip() for c in cells):
                 rows.append((start + reader.line_num, cells))
+                tail.see(row_first, reader.line_num, len(cells))
     except csv.Error as exc:
         raise RegisterFileError(f"Line {start + reader.line_num} cannot be read ({exc})") from exc
+    tail.check(lines[start:], delimiter, text.endswith(("\n", "\r")), offset=start)
     return columns, rows
 
 

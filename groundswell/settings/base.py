@@ -242,6 +242,9 @@ WORKER_STALE_SECONDS = int(os.environ.get("WORKER_STALE_SECONDS", "900"))
 
 # The demo is built around one real constituency.
 DEMO_CONSTITUENCY_CODE = "E14000889"  # Reading East, 2010–2024 boundaries
+# A full register import refuses to mark more than this share of the live electors deleted (a truncated or
+# wrong file looks exactly like that) unless run with --allow-shrink; see groundswell/register/importing.py.
+REGISTER_MAX_SHRINK = float(os.environ.get("REGISTER_MAX_SHRINK", "0.10"))
 
 # Messaging (groundswell.messaging). Links in emails (unsubscribe) need the public address of the site.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import re
 
 from django.db import transaction
 
 from .models import Covariate
+from .polls import read_rows
 
 CODE_COLUMNS = ("ons_code", "ons", "code", "pcon_code", "gss_code", "pcon19cd", "pcon13cd", "pcon17cd")
 _CODE = re.compile(r"^(E14|S14|W07)\d{6}$")
@@ -21,7 +21,7 @@ class CovariateImportError(ValueError):
 @transaction.atomic
 def import_covariates(text: str) -> tuple[int, list[str]]:
     """Every numeric column but the code becomes a covariate; all rows or none. Returns (values, names)."""
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = read_rows(text, CovariateImportError)
     if not rows:
         raise CovariateImportError("the file is empty")
     header = [h.strip() for h in rows[0]]
@@ -33,7 +33,15 @@ def import_covariates(text: str) -> tuple[int, list[str]]:
     names = [(i, re.sub(r"\W+", "_", header[i].lower()).strip("_")[:60]) for i in range(len(header)) if i not in skip]
     if not names:
         raise CovariateImportError("header: no covariate columns besides the code")
+    first_column: dict[str, str] = {}
+    for i, name in names:
+        if not name:
+            raise CovariateImportError(f"header: column {i + 1} ({header[i]!r}) has no usable name")
+        if name in first_column:
+            raise CovariateImportError(f"header: columns {first_column[name]!r} and {header[i]!r} are both {name}")
+        first_column[name] = header[i]
     objects: list[Covariate] = []
+    first_row: dict[str, int] = {}
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
@@ -42,6 +50,9 @@ def import_covariates(text: str) -> tuple[int, list[str]]:
             raise CovariateImportError(
                 f"row {line}: {code!r} is not a Great Britain constituency code (E14…, S14…, W07…)"
             )
+        if code in first_row:
+            raise CovariateImportError(f"row {line}: {code} is repeated (first on row {first_row[code]})")
+        first_row[code] = line
         for i, name in names:
             value = row[i].strip().rstrip("%") if i < len(row) else ""
             if not value:
@@ -50,6 +61,8 @@ def import_covariates(text: str) -> tuple[int, list[str]]:
                 number = float(value)
             except ValueError as exc:
                 raise CovariateImportError(f"row {line}: {header[i]} {value!r} is not a number") from exc
+            if not math.isfinite(number):
+                raise CovariateImportError(f"row {line}: {header[i]} {value!r} is not a finite number")
             objects.append(Covariate(ons_code=code, name=name, value=number))
     stored = {n for _, n in names}
     Covariate.objects.filter(name__in=stored).delete()

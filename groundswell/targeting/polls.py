@@ -60,8 +60,22 @@ def _date(text: str, line: int, what: str) -> dt.date:
     raise PollImportError(f"row {line}: {what} {text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
 
 
+_PGINT_MAX = 2**31 - 1
+
+
+def read_rows(text: str, error: type[ValueError]) -> list[list[str]]:
+    """The CSV's rows, or `error` naming the row that cannot be read (a NUL byte, an over-long or broken cell)."""
+    if "\x00" in text:
+        raise error(f"row {text.count(chr(10), 0, text.index(chr(0))) + 1}: contains a NUL character (not a CSV file?)")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise error(f"row {reader.line_num + 1}: cannot be read as CSV ({exc})") from None
+
+
 def parse_polls(text: str, source: str = "") -> list[Poll]:
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = read_rows(text, PollImportError)
     if not rows:
         raise PollImportError("the file is empty")
     found, parties = _header_map(rows[0])
@@ -69,12 +83,15 @@ def parse_polls(text: str, source: str = "") -> list[Poll]:
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
+
         def cell(i: int, row: list[str] = row) -> str:
             return row[i].strip() if i < len(row) else ""
 
         pollster = cell(found["pollster"])
         if not pollster:
             raise PollImportError(f"row {line}: no pollster")
+        if len(pollster) > Poll._meta.get_field("pollster").max_length:
+            raise PollImportError(f"row {line}: the pollster's name is longer than 100 characters")
         end = _date(cell(found["end"]), line, "fieldwork end")
         start = end
         if "start" in found and cell(found["start"]):
@@ -87,6 +104,8 @@ def parse_polls(text: str, source: str = "") -> list[Poll]:
                 sample = int(cell(found["sample"]).replace(",", ""))
             except ValueError as exc:
                 raise PollImportError(f"row {line}: sample size {cell(found['sample'])!r} is not a number") from exc
+            if not 0 < sample <= _PGINT_MAX:
+                raise PollImportError(f"row {line}: sample size {sample} is not a positive number of people")
         area = cell(found["area"]).strip() if "area" in found else ""
         area = {"gb": "GB", "great britain": "GB", "": "GB"}.get(area.lower(), area.title())
         if area not in AREAS:
@@ -108,8 +127,13 @@ def parse_polls(text: str, source: str = "") -> list[Poll]:
             raise PollImportError(f"row {line}: shares add up to {total:.0%}; expected about 100%")
         polls.append(
             Poll(
-                pollster=pollster, fieldwork_start=start, fieldwork_end=end, sample_size=sample, area=area,
-                shares=shares, source=source,
+                pollster=pollster,
+                fieldwork_start=start,
+                fieldwork_end=end,
+                sample_size=sample,
+                area=area,
+                shares=shares,
+                source=source[:255],
             )
         )
     return polls
@@ -187,8 +211,12 @@ def tracker(area: str = "GB", window: int = 14, polls: list[Poll] | None = None)
     for k, party in enumerate(parties):
         average = _rolling(days, corrected[:, k], weights, grid, window)
         spread = np.array(
-            [np.std(corrected[(days <= d) & (days > d - window), k]) if ((days <= d) & (days > d - window)).sum() > 1
-             else 0.0 for d in grid]
+            [
+                np.std(corrected[(days <= d) & (days > d - window), k])
+                if ((days <= d) & (days > d - window)).sum() > 1
+                else 0.0
+                for d in grid
+            ]
         )
         result.average[party] = [round(float(v), 4) for v in average]
         result.low[party] = [round(float(max(v - 1.645 * s, 0.0)), 4) for v, s in zip(average, spread, strict=True)]

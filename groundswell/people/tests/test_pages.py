@@ -22,14 +22,6 @@ GOOD_CSV = (
 BAD_CSV = GOOD_CSV + "Grace,Hopper,not-an-email,,RG1 1AC,\n"
 
 
-@pytest.fixture
-def organiser(client, branch_unit):
-    user = user_with_role(Role.ORGANISER, branch_unit.parent)
-    TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
-    client.force_login(user)
-    return user
-
-
 def upload(client, unit_code: str, text: str, name: str = "members.csv"):
     return client.post(
         "/people/import/",

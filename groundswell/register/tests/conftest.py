@@ -1,10 +1,15 @@
-"""Register test fixtures: a constituency (and a neighbour) and two loaded postcodes."""
+"""Register test fixtures: a constituency (and a neighbour), two loaded postcodes, a small loaded register."""
 
 from __future__ import annotations
+
+import io
 
 import pytest
 
 from groundswell.geography.models import Constituency, Postcode
+from groundswell.register.importing import import_register
+
+from .layouts import SMALL_REGISTER
 
 
 @pytest.fixture
@@ -37,3 +42,11 @@ def postcodes(db) -> None:
             ),
         ]
     )
+
+
+@pytest.fixture
+def small_register(constituency, postcodes) -> Constituency:
+    """The constituency with layouts.SMALL_REGISTER imported."""
+    report = import_register(io.BytesIO(SMALL_REGISTER.encode()), constituency, filename="full.tsv")
+    assert report.ok and report.written, report.errors
+    return constituency

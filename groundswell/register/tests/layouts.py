@@ -94,3 +94,18 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+# A small, valid Xpress full register (four electors in three households), for fixtures and fuzzing.
+SMALL_REGISTER = (
+    "\r\n".join(
+        [
+            XPRESS_14,
+            xpress14("AB1", 1, 0, "Okafor", "Adaeze", "RG1 1AA", "12 Abbey Road", "Reading"),
+            xpress14("AB1", 2, 0, "(z) Okafor", "Chidi", "RG1 1AA", "12 Abbey Road", "Reading", markers="G"),
+            xpress14("AB1", 3, 0, "Nowak", "Zoë", "RG1 1AA", "Flat 3, 12 Abbey Road", "Reading"),
+            xpress14("AB2", 1, 0, "Khan", "Aisha", "RG1 2BB", "1 Elm Road", "Reading", dob="01/02/2027"),
+        ]
+    )
+    + "\r\n"
+)

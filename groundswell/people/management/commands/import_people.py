@@ -46,6 +46,8 @@ class Command(BaseCommand):
             self._print(report, options)
         if not report.ok:
             what = report.file_error or f"{len({e[0] for e in report.errors})} row(s) have problems; nothing written"
+            if report.file_error and report.cli_hint and not options["encoding"]:
+                what = f"{what} ({report.cli_hint})"
             raise CommandError(what, returncode=1)
 
     def _print(self, report, options) -> None:
@@ -60,6 +62,20 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {line}")
         if report.file_error:
             return
+        if report.changes:
+            verb = "Would update" if report.dry_run else "Updated"
+            self.stdout.write(f"{verb} {len(report.changes)} existing people (old → new):")
+            for line in report.change_lines(limit=MAX_LISTED_ERRORS):
+                self.stdout.write(f"  {line}")
+        if report.possible_duplicates:
+            self.stdout.write(
+                "Possible duplicates: these rows share a phone number with someone of another name, so they are "
+                "imported as new people (nobody is renamed); review them under People → Duplicates:"
+            )
+            for dup in report.possible_duplicates[:MAX_LISTED_ERRORS]:
+                self.stdout.write(
+                    f"  line {dup.line}: {dup.name} shares a phone with {dup.existing_name} (#{dup.person_id})"
+                )
         verb = "Would import" if report.dry_run else "Imported"
         done = report.created + report.updated
         summary = f"{verb} {done} of {report.rows} rows: {report.created} new, {report.updated} updated"

@@ -1,4 +1,8 @@
-"""`groundswell import_register FILE --constituency CODE [--dry-run] [--json]`: a full register or monthly update."""
+"""`groundswell import_register FILE --constituency CODE [--dry-run] [--json] [--allow-shrink]`.
+
+A full register or a monthly update. A full register that would mark more than REGISTER_MAX_SHRINK (10%) of the
+live electors deleted is refused unless --allow-shrink says the register really has shrunk.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--constituency", required=True, help="GSS code, e.g. E14000889")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--allow-shrink",
+            action="store_true",
+            help="let a full register mark more than REGISTER_MAX_SHRINK (default 10%%) of the live electors deleted",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
@@ -28,6 +37,7 @@ class Command(BaseCommand):
             options["constituency"],
             dry_run=options["dry_run"],
             progress=not options["no_progress"] and not options["json"],
+            allow_shrink=options["allow_shrink"],
         )
         verb = "would be" if report.dry_run else "were"
         summary = [
@@ -42,5 +52,12 @@ class Command(BaseCommand):
                 f"{report.created} created, {report.reactivated} re-added, {report.amended} amended, "
                 f"{report.deleted} deleted, {report.dropped} dropped, {report.unchanged} unchanged {verb} recorded"
                 + (" (dry run: nothing written)" if report.dry_run else "")
+            )
+        if report.kind == "full" and report.deleted and not report.already_applied:
+            # Said even when the shrink guard refuses the file, so a dry run shows what the import would remove.
+            written = "would be" if report.dry_run or report.errors else "were"
+            summary.append(
+                f"{report.deleted:,} of the {report.live_before:,} electors on the register {written} marked deleted "
+                f"({report.deleted / max(report.live_before, 1):.0%})."
             )
         finish(self, report, options["json"], summary)

@@ -59,7 +59,12 @@ class Command(BaseCommand):
         path = Path(name)
         if not path.exists():
             raise CommandError(f"{name}: no such file")
-        return path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise CommandError(f"{name}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02X})") from None
 
     def _load_results(self, file: str | None = None, **_) -> None:
         n = load_results(self._read(file) if file else None)
@@ -73,8 +78,22 @@ class Command(BaseCommand):
         values, names = import_covariates(self._read(file))
         self.stdout.write(f"Imported {values} values of {len(names)} covariates: {', '.join(names)}.")
 
-    def _project(self, *, base: int, shares: str, nation_shares: str, method: str, sims: int, seed: int | None,
-                 known_shares: bool, out: str | None, save: bool, label: str, json: bool, **_) -> None:
+    def _project(
+        self,
+        *,
+        base: int,
+        shares: str,
+        nation_shares: str,
+        method: str,
+        sims: int,
+        seed: int | None,
+        known_shares: bool,
+        out: str | None,
+        save: bool,
+        label: str,
+        json: bool,
+        **_,
+    ) -> None:
         inputs = parse_inputs(shares, nation_shares)
         ensure_results()
         started = time.perf_counter()
@@ -87,21 +106,31 @@ class Command(BaseCommand):
         totals = sim.intervals()
         if json:
             payload = {
-                "base": base, "method": method, "sims": sims, "seed": seed, "seats": len(sim.codes),
-                "excluded": "Northern Ireland (18 seats)", "seconds": round(seconds, 3),
-                "totals": {p: totals[p] for p in PARTIES}, "projection_id": saved.pk if saved else None,
+                "base": base,
+                "method": method,
+                "sims": sims,
+                "seed": seed,
+                "seats": len(sim.codes),
+                "excluded": "Northern Ireland (18 seats)",
+                "seconds": round(seconds, 3),
+                "totals": {p: totals[p] for p in PARTIES},
+                "projection_id": saved.pk if saved else None,
             }
             self.stdout.write(_json_dumps(payload))
             return
-        self.stdout.write(f"{len(sim.codes)} GB seats from {base}, {method}, {sims} simulations ({seconds:.1f}s); "
-                          "Northern Ireland's 18 excluded")
+        self.stdout.write(
+            f"{len(sim.codes)} GB seats from {base}, {method}, {sims} simulations ({seconds:.1f}s); "
+            "Northern Ireland's 18 excluded"
+        )
         self.stdout.write(f"{'party':<6}{'point':>7}{'median':>8}{'50% interval':>16}{'90% interval':>16}")
         for p in PARTIES:
             t = totals[p]
             if t["p95"] == 0 and t["point"] == 0:
                 continue
-            self.stdout.write(f"{p:<6}{t['point']:>7}{t['median']:>8.0f}{t['p25']:>8.0f}–{t['p75']:<7.0f}"
-                              f"{t['p5']:>8.0f}–{t['p95']:<7.0f}")
+            self.stdout.write(
+                f"{p:<6}{t['point']:>7}{t['median']:>8.0f}{t['p25']:>8.0f}–{t['p75']:<7.0f}"
+                f"{t['p5']:>8.0f}–{t['p95']:<7.0f}"
+            )
         if out:
             self.stdout.write(f"Per-seat table written to {out}.")
         if saved:
@@ -115,8 +144,9 @@ class Command(BaseCommand):
             raise CommandError(f"--target must be a general election after {base}")
         scores = bt.backtest(base, target, sims=sims, seed=seed)
         if json:
-            self.stdout.write(_json_dumps({"base": base, "target": target, "sims": sims,
-                                           "scores": [s.as_dict() for s in scores]}))
+            self.stdout.write(
+                _json_dumps({"base": base, "target": target, "sims": sims, "scores": [s.as_dict() for s in scores]})
+            )
         else:
             self.stdout.write(bt.format_scores(base, target, scores))
 
