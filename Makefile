@@ -7,7 +7,7 @@ GS := $(BIN)/groundswell
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test setup lint format clean
+.PHONY: run demo test setup lint format clean
 
 # Fall back to whichever python3 is on PATH when python3.11 is not.
 PY := $(shell command -v $(PYTHON) 2>/dev/null || command -v python3)
@@ -21,9 +21,12 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	mkdir -p var
 
-run: setup
+# Everything `make run` does before it serves: set up, migrate, build the demo (CI runs it from a bare clone).
+demo: setup
 	$(GS) migrate --noinput
 	$(GS) demo
+
+run: demo
 	PATH="$(abspath $(BIN)):$$PATH" PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" \
 		$(BIN)/honcho start --procfile Procfile --port $(PORT)
 
