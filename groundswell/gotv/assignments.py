@@ -139,45 +139,40 @@ def _check(users: Iterable[Any], eligible: QuerySet[User], what: str) -> list[Us
     return list(chosen.values())
 
 
-def set_station_tellers(station: PollingStation, users: Iterable[Any], *, actor: Any = None) -> list[User]:
-    """Post exactly `users` at `station` (each must hold TELL for the day). Audited with who was added/removed."""
-    day = station.polling_day
-    chosen = _check(users, eligible_tellers(day), "tell")
-    before = set(StationTeller.objects.filter(station=station).values_list("user_id", flat=True))
+def _post_exactly(
+    model: type[StationTeller] | type[RoomVolunteer],
+    place: PollingStation | CommitteeRoom,
+    place_field: str,
+    chosen: list[User],
+    actor: Any,
+    what: str,
+) -> list[User]:
+    """Make exactly `chosen` the people posted at `place` (rows of `model`), auditing who was added and removed."""
+    before = set(model.objects.filter(**{place_field: place}).values_list("user_id", flat=True))
     after = {u.pk for u in chosen}
-    StationTeller.objects.filter(station=station, user_id__in=before - after).delete()
-    StationTeller.objects.bulk_create(
-        [StationTeller(station=station, user_id=pk, assigned_by=actor if getattr(actor, "pk", None) else None)
-         for pk in sorted(after - before)]
-    )  # fmt: skip
+    model.objects.filter(**{place_field: place}, user_id__in=before - after).delete()
+    assigned_by = actor if getattr(actor, "pk", None) else None
+    model.objects.bulk_create(
+        [model(**{place_field: place}, user_id=pk, assigned_by=assigned_by) for pk in sorted(after - before)]
+    )
     if before != after:
         record(
             AuditEntry.Action.CHANGED,
             actor=actor,
-            obj=station,
-            unit=day.unit,
-            detail={"what": "tellers posted", "added": sorted(after - before), "removed": sorted(before - after)},
+            obj=place,
+            unit=place.polling_day.unit,
+            detail={"what": what, "added": sorted(after - before), "removed": sorted(before - after)},
         )
     return chosen
+
+
+def set_station_tellers(station: PollingStation, users: Iterable[Any], *, actor: Any = None) -> list[User]:
+    """Post exactly `users` at `station` (each must hold TELL for the day). Audited with who was added/removed."""
+    chosen = _check(users, eligible_tellers(station.polling_day), "tell")
+    return _post_exactly(StationTeller, station, "station", chosen, actor, "tellers posted")
 
 
 def set_room_volunteers(room: CommitteeRoom, users: Iterable[Any], *, actor: Any = None) -> list[User]:
     """Make exactly `users` the room's knock-up volunteers (each must hold KNOCK_UP for the day). Audited."""
-    day = room.polling_day
-    chosen = _check(users, eligible_volunteers(day), "knock up")
-    before = set(RoomVolunteer.objects.filter(committee_room=room).values_list("user_id", flat=True))
-    after = {u.pk for u in chosen}
-    RoomVolunteer.objects.filter(committee_room=room, user_id__in=before - after).delete()
-    RoomVolunteer.objects.bulk_create(
-        [RoomVolunteer(committee_room=room, user_id=pk, assigned_by=actor if getattr(actor, "pk", None) else None)
-         for pk in sorted(after - before)]
-    )  # fmt: skip
-    if before != after:
-        record(
-            AuditEntry.Action.CHANGED,
-            actor=actor,
-            obj=room,
-            unit=day.unit,
-            detail={"what": "volunteers posted", "added": sorted(after - before), "removed": sorted(before - after)},
-        )
-    return chosen
+    chosen = _check(users, eligible_volunteers(room.polling_day), "knock up")
+    return _post_exactly(RoomVolunteer, room, "committee_room", chosen, actor, "volunteers posted")
