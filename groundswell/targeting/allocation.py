@@ -47,8 +47,13 @@ class Allocation:
         return self.expected - self.baseline
 
 
-def optimise(probabilities: dict[str, float], budget: int, effect: float = DEFAULT_EFFECT,
-             decay: float = DEFAULT_DECAY, sigma: float = DEFAULT_SIGMA) -> Allocation:
+def optimise(
+    probabilities: dict[str, float],
+    budget: int,
+    effect: float = DEFAULT_EFFECT,
+    decay: float = DEFAULT_DECAY,
+    sigma: float = DEFAULT_SIGMA,
+) -> Allocation:
     """The allocation of `budget` whole organisers that maximises the sum of win probabilities (exactly)."""
     if budget < 0 or budget > MAX_BUDGET:
         raise ValueError(f"budget must be between 0 and {MAX_BUDGET} (use blocks of hours for volunteer time)")
@@ -60,8 +65,9 @@ def optimise(probabilities: dict[str, float], budget: int, effect: float = DEFAU
     for curve in curves:
         # candidate[b, x] = best[b − x] + curve[x] for x ≤ b
         x = np.arange(budget + 1)
-        cand = np.where(x[None, :] <= b[:, None], best[np.clip(b[:, None] - x[None, :], 0, None)] + curve[None, :],
-                        -np.inf)
+        cand = np.where(
+            x[None, :] <= b[:, None], best[np.clip(b[:, None] - x[None, :], 0, None)] + curve[None, :], -np.inf
+        )
         choice = cand.argmax(axis=1)
         best = cand[b, choice]
         choices.append(choice)
@@ -72,8 +78,13 @@ def optimise(probabilities: dict[str, float], budget: int, effect: float = DEFAU
     return Allocation(codes, given, float(best[budget]), float(sum(c[0] for c in curves)))
 
 
-def expected_seats(probabilities: dict[str, float], organisers: dict[str, float], effect: float = DEFAULT_EFFECT,
-                   decay: float = DEFAULT_DECAY, sigma: float = DEFAULT_SIGMA) -> float:
+def expected_seats(
+    probabilities: dict[str, float],
+    organisers: dict[str, float],
+    effect: float = DEFAULT_EFFECT,
+    decay: float = DEFAULT_DECAY,
+    sigma: float = DEFAULT_SIGMA,
+) -> float:
     """Sum of win probabilities with `organisers` per seat (fractions allowed: shared organisers, hours)."""
     total = 0.0
     for code, p in probabilities.items():
@@ -102,8 +113,13 @@ class Plan:
         return self.even - self.allocation.baseline
 
 
-def plan(probabilities: dict[str, float], budget: int, effect: float = DEFAULT_EFFECT,
-         decay: float = DEFAULT_DECAY, sigma: float = DEFAULT_SIGMA) -> Plan:
+def plan(
+    probabilities: dict[str, float],
+    budget: int,
+    effect: float = DEFAULT_EFFECT,
+    decay: float = DEFAULT_DECAY,
+    sigma: float = DEFAULT_SIGMA,
+) -> Plan:
     """The optimal allocation, the even spread's expected seats, and how both move as the effect varies."""
     ordered = sorted(probabilities, key=lambda c: abs(probabilities[c] - 0.5))
     probabilities = {c: probabilities[c] for c in ordered}
@@ -115,10 +131,15 @@ def plan(probabilities: dict[str, float], budget: int, effect: float = DEFAULT_E
         e = effect * factor
         opt = optimise(probabilities, budget, e, decay, sigma)
         ev = expected_seats(probabilities, even_alloc, e, decay, sigma)
-        sensitivity.append({
-            "effect": e, "points": e * 100, "optimal_gain": opt.gain, "even_gain": ev - opt.baseline,
-            "advantage": opt.expected - ev,
-        })
+        sensitivity.append(
+            {
+                "effect": e,
+                "points": e * 100,
+                "optimal_gain": opt.gain,
+                "even_gain": ev - opt.baseline,
+                "advantage": opt.expected - ev,
+            }
+        )
     return Plan(best, even, sensitivity)
 
 

@@ -60,7 +60,13 @@ def actual_inputs(target: int) -> Inputs:
 
 
 def score(
-    base_year: int, target: int, method: str, inputs: Inputs, label: str, sims: int, seed: int | None,
+    base_year: int,
+    target: int,
+    method: str,
+    inputs: Inputs,
+    label: str,
+    sims: int,
+    seed: int | None,
     model: SwingModel | None = None,
 ) -> Score:
     base = election_table(base_year)

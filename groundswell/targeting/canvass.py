@@ -60,8 +60,9 @@ class LocalPicture:
         return self.never_spoken / self.register if self.register else 0.0
 
 
-def local_picture(constituency: Constituency, prior_share: float, prior_sd: float = 0.05,
-                  today: dt.date | None = None) -> LocalPicture:
+def local_picture(
+    constituency: Constituency, prior_share: float, prior_sd: float = 0.05, today: dt.date | None = None
+) -> LocalPicture:
     """Combine `prior_share` (the projection for our party here, with its standard deviation) with the canvass.
 
     Which codes count as ours comes from the support codes in force at the unit running the seat's latest
@@ -85,7 +86,8 @@ def local_picture(constituency: Constituency, prior_share: float, prior_sd: floa
     latest: dict[int, str] = {}
     spoken_ids = set()
     for elector_id, code in (
-        Contact.objects.filter(elector__in=electors, outcome="spoke").order_by("occurred_at", "pk")
+        Contact.objects.filter(elector__in=electors, outcome="spoke")
+        .order_by("occurred_at", "pk")
         .values_list("elector_id", "support_code")
     ):
         spoken_ids.add(elector_id)

@@ -21,17 +21,38 @@ def seat_chart(totals: dict[str, dict[str, float]], width: int = 640, row: int =
     for i, p in enumerate(parties):
         t = totals[p]
         y = top + i * row + row / 2
-        rows.append({
-            "party": p, "label": LABELS[p], "colour": COLOURS[p], "y": y, "y_text": y + 4,
-            "x5": x(t["p5"]), "x95": x(t["p95"]), "x25": x(t["p25"]), "w50": max(x(t["p75"]) - x(t["p25"]), 2),
-            "xmed": x(t["median"]), "xpoint": x(t["point"]), "point": t["point"],
-            "interval": f"{t['p5']:.0f}–{t['p95']:.0f}", "y_bar": y - 7, "y_thin": y - 1,
-        })
+        rows.append(
+            {
+                "party": p,
+                "label": LABELS[p],
+                "colour": COLOURS[p],
+                "y": y,
+                "y_text": y + 4,
+                "x5": x(t["p5"]),
+                "x95": x(t["p95"]),
+                "x25": x(t["p25"]),
+                "w50": max(x(t["p75"]) - x(t["p25"]), 2),
+                "xmed": x(t["median"]),
+                "xpoint": x(t["point"]),
+                "point": t["point"],
+                "interval": f"{t['p5']:.0f}–{t['p95']:.0f}",
+                "y_bar": y - 7,
+                "y_thin": y - 1,
+            }
+        )
     height = top + len(parties) * row + 30
     ticks = [{"x": x(v), "label": v} for v in range(0, int(top_value) + 1, 50)]
     return {
-        "width": width, "height": height, "left": left, "right": right, "top": top, "bottom": height - 24,
-        "rows": rows, "ticks": ticks, "majority_x": x(326), "label_y": height - 8,
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": right,
+        "top": top,
+        "bottom": height - 24,
+        "rows": rows,
+        "ticks": ticks,
+        "majority_x": x(326),
+        "label_y": height - 8,
     }
 
 
@@ -55,15 +76,32 @@ def poll_chart(tracker: Tracker, width: int = 720, height: int = 320) -> dict[st
         pts = [(x(d), y(v)) for d, v in zip(tracker.dates, average, strict=True) if v == v]  # skip NaN
         upper = [(x(d), y(v)) for d, v in zip(tracker.dates, tracker.high[party], strict=True) if v == v]
         lower = [(x(d), y(v)) for d, v in zip(tracker.dates, tracker.low[party], strict=True) if v == v]
-        series.append({
-            "party": party, "label": LABELS[party], "colour": COLOURS[party],
-            "line": " ".join(f"{a},{b}" for a, b in pts),
-            "band": " ".join(f"{a},{b}" for a, b in upper + lower[::-1]),
-            "latest": average[-1] if average else None,
-            "dots": [{"x": x(p["date"]), "y": y(p["shares"][party]), "title": f"{p['pollster']} {p['date']}"}
-                     for p in tracker.points if party in p["shares"]],
-        })
+        series.append(
+            {
+                "party": party,
+                "label": LABELS[party],
+                "colour": COLOURS[party],
+                "line": " ".join(f"{a},{b}" for a, b in pts),
+                "band": " ".join(f"{a},{b}" for a, b in upper + lower[::-1]),
+                "latest": average[-1] if average else None,
+                "dots": [
+                    {"x": x(p["date"]), "y": y(p["shares"][party]), "title": f"{p['pollster']} {p['date']}"}
+                    for p in tracker.points
+                    if party in p["shares"]
+                ],
+            }
+        )
     grid = [{"y": y(v / 100), "label": f"{v}%"} for v in range(0, int(ceiling * 100) + 1, 10)]
-    return {"width": width, "height": height, "left": left, "right": right, "top": top, "bottom": bottom,
-            "series": series, "grid": grid, "first": tracker.dates[0], "last": tracker.dates[-1],
-            "label_y": height - 8}
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": right,
+        "top": top,
+        "bottom": bottom,
+        "series": series,
+        "grid": grid,
+        "first": tracker.dates[0],
+        "last": tracker.dates[-1],
+        "label_y": height - 8,
+    }

@@ -654,4 +654,3 @@ def simulate(
         sims=sims,
         seed=seed,
     )
-

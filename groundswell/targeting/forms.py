@@ -12,10 +12,16 @@ PARTY_CHOICES = [(p, LABELS[p]) for p in PARTIES if p not in ("OTH", "SPK")]
 
 class ProjectionForm(forms.Form):
     base = forms.TypedChoiceField(choices=[(y, y) for y in (2010, 2015, 2017, 2019)], coerce=int, initial=2019)
-    shares = forms.CharField(label="GB shares", initial="CON=0.30,LAB=0.38,LD=0.12,UKIP=0.10,GRN=0.05,SNP=0.03,PC=0.01",
-                             help_text="PARTY=SHARE, comma-separated (percentages work too)")
-    nation_shares = forms.CharField(label="Nation shares (optional)", required=False,
-                                    help_text="e.g. Scotland:SNP=0.35,LAB=0.30;Wales:LAB=0.40,CON=0.25")
+    shares = forms.CharField(
+        label="GB shares",
+        initial="CON=0.30,LAB=0.38,LD=0.12,UKIP=0.10,GRN=0.05,SNP=0.03,PC=0.01",
+        help_text="PARTY=SHARE, comma-separated (percentages work too)",
+    )
+    nation_shares = forms.CharField(
+        label="Nation shares (optional)",
+        required=False,
+        help_text="e.g. Scotland:SNP=0.35,LAB=0.30;Wales:LAB=0.40,CON=0.25",
+    )
     method = forms.ChoiceField(choices=[(m, m) for m in METHODS], initial="model")
     sims = forms.IntegerField(min_value=100, max_value=20_000, initial=10_000)
     label = forms.CharField(required=False, max_length=200)
@@ -36,10 +42,12 @@ class ProjectionForm(forms.Form):
 
 class TargetForm(forms.Form):
     party = forms.ChoiceField(choices=PARTY_CHOICES, required=False)
-    safe = forms.FloatField(min_value=0.01, max_value=1, required=False, initial=DEFAULT_SAFE,
-                            label="Safe at win probability ≥")
-    reach = forms.FloatField(min_value=0.001, max_value=0.99, required=False, initial=DEFAULT_REACH,
-                             label="Out of reach below")
+    safe = forms.FloatField(
+        min_value=0.01, max_value=1, required=False, initial=DEFAULT_SAFE, label="Safe at win probability ≥"
+    )
+    reach = forms.FloatField(
+        min_value=0.001, max_value=0.99, required=False, initial=DEFAULT_REACH, label="Out of reach below"
+    )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -52,10 +60,18 @@ class TargetForm(forms.Form):
 
 class AllocationForm(TargetForm):
     budget = forms.IntegerField(min_value=1, max_value=MAX_BUDGET, initial=40, label="Organisers (or blocks of hours)")
-    effect = forms.FloatField(min_value=0, max_value=0.2, initial=DEFAULT_EFFECT,
-                              label="Margin gained from the first organiser (share, 0.01 = 1 point)")
-    decay = forms.FloatField(min_value=0.05, max_value=1, initial=DEFAULT_DECAY,
-                             label="Each further organiser adds this fraction of the previous one's effect")
+    effect = forms.FloatField(
+        min_value=0,
+        max_value=0.2,
+        initial=DEFAULT_EFFECT,
+        label="Margin gained from the first organiser (share, 0.01 = 1 point)",
+    )
+    decay = forms.FloatField(
+        min_value=0.05,
+        max_value=1,
+        initial=DEFAULT_DECAY,
+        label="Each further organiser adds this fraction of the previous one's effect",
+    )
 
 
 class PostcodeForm(forms.Form):

@@ -60,8 +60,11 @@ def nearest_targets(postcode: str, projection: Projection, party: str, limit: in
     points = centroids()
     seats = [s for s in target_list(projection, party) if s.category in (Category.ATTACK, Category.DEFEND)]
     nearby = sorted(
-        (NearbySeat(s.code, s.name, km_between(here, points[s.code]), s.category, s.p_win) for s in seats
-         if s.code in points),
+        (
+            NearbySeat(s.code, s.name, km_between(here, points[s.code]), s.category, s.p_win)
+            for s in seats
+            if s.code in points
+        ),
         key=lambda s: s.km,
     )[:limit]
     events = upcoming_events([s.code for s in nearby])

@@ -98,8 +98,14 @@ def parse_results(text: str) -> list[Result]:
         name, region, nation, electorate = seats[(year, code)]
         rows.append(
             Result(
-                year=year, ons_code=code, name=name, region=region, nation=nation,
-                electorate=electorate, party=party, votes=n,
+                year=year,
+                ons_code=code,
+                name=name,
+                region=region,
+                nation=nation,
+                electorate=electorate,
+                party=party,
+                votes=n,
             )
         )
     return rows

@@ -80,9 +80,7 @@ def seats_csv(sim: Simulation) -> str:
     """One row per seat: ons_code, name, winner, then share_<PARTY> and p_win_<PARTY> for every party."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        ["ons_code", "name", "winner"] + [f"share_{p}" for p in PARTIES] + [f"p_win_{p}" for p in PARTIES]
-    )
+    writer.writerow(["ons_code", "name", "winner"] + [f"share_{p}" for p in PARTIES] + [f"p_win_{p}" for p in PARTIES])
     for i, code in enumerate(sim.codes):
         writer.writerow(
             [code, sim.names[i], PARTIES[int(sim.point[i].argmax())]]
@@ -138,8 +136,14 @@ def target_list(
         p_win = seat["p_win"].get(party, 0.0)
         seats.append(
             TargetSeat(
-                code=code, name=seat["name"], nation=seat.get("nation", ""), held=seat.get("held", ""),
-                winner=seat["winner"], p_win=p_win, share=ours, margin=ours - best_other,
+                code=code,
+                name=seat["name"],
+                nation=seat.get("nation", ""),
+                held=seat.get("held", ""),
+                winner=seat["winner"],
+                p_win=p_win,
+                share=ours,
+                margin=ours - best_other,
                 category=classify(p_win, seat.get("held") == party, safe, reach),
             )
         )

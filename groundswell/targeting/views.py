@@ -58,7 +58,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         initial = {}
         if projection:
             initial = {
-                "base": projection.base_year, "method": projection.method, "sims": projection.sims,
+                "base": projection.base_year,
+                "method": projection.method,
+                "sims": projection.sims,
                 "shares": ",".join(f"{p}={v:.3f}" for p, v in projection.inputs.get("gb", {}).items()),
                 "nation_shares": ";".join(
                     f"{n}:" + ",".join(f"{p}={v:.3f}" for p, v in shares.items())
@@ -78,8 +80,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "party_choices": [(p, LABELS[p]) for p in PARTIES if p not in ("OTH", "SPK")],
         "rows": [
             {"party": p, "label": LABELS[p], "colour": COLOURS[p], **projection.totals[p]}
-            for p in PARTIES if projection and (projection.totals[p]["p95"] or projection.totals[p]["point"])
-        ] if projection else [],
+            for p in PARTIES
+            if projection and (projection.totals[p]["p95"] or projection.totals[p]["point"])
+        ]
+        if projection
+        else [],
     }
     return render(request, "targeting/dashboard.html", context)
 
@@ -124,16 +129,31 @@ def targets(request: HttpRequest) -> HttpResponse:
         seats = [s for s in seats if s.category == category]
     sort = request.GET.get("sort", "closeness")
     seats.sort(key=SORTS.get(sort, SORTS["closeness"]))
-    categories = [services.Category.DEFEND, services.Category.ATTACK, services.Category.SAFE,
-                  services.Category.OUT_OF_REACH]
+    categories = [
+        services.Category.DEFEND,
+        services.Category.ATTACK,
+        services.Category.SAFE,
+        services.Category.OUT_OF_REACH,
+    ]
     every = services.target_list(projection, party, safe, reach) if projection else []
     counts = [(c, sum(1 for s in every if s.category == c)) for c in categories]
     query = request.GET.copy()
     query.pop("sort", None)
-    return render(request, "targeting/targets.html", {
-        "form": form, "projection": projection, "seats": seats, "party": party, "party_label": LABELS[party],
-        "counts": counts, "sort": sort, "category": category, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "targeting/targets.html",
+        {
+            "form": form,
+            "projection": projection,
+            "seats": seats,
+            "party": party,
+            "party_label": LABELS[party],
+            "counts": counts,
+            "sort": sort,
+            "category": category,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -150,7 +170,8 @@ def allocate(request: HttpRequest) -> HttpResponse:
         plan = allocation.plan(allocation.candidates(seats), d["budget"], d["effect"], d["decay"])
         rows = [
             {"seat": names[code], "organisers": n}
-            for code, n in zip(plan.allocation.codes, plan.allocation.organisers, strict=True) if n
+            for code, n in zip(plan.allocation.codes, plan.allocation.organisers, strict=True)
+            if n
         ]
         rows.sort(key=lambda r: -r["organisers"])
         result = {"plan": plan, "rows": rows, "party_label": LABELS[party], "candidates": len(plan.allocation.codes)}
@@ -164,10 +185,17 @@ def poll_tracker(request: HttpRequest) -> HttpResponse:
     if area not in AREAS:
         area = "GB"
     t = tracker(area)
-    return render(request, "targeting/polls.html", {
-        "tracker": t, "chart": poll_chart(t), "area": area, "areas": AREAS,
-        "latest": [(LABELS[p], v) for p, v in t.latest.items()],
-    })
+    return render(
+        request,
+        "targeting/polls.html",
+        {
+            "tracker": t,
+            "chart": poll_chart(t),
+            "area": area,
+            "areas": AREAS,
+            "latest": [(LABELS[p], v) for p, v in t.latest.items()],
+        },
+    )
 
 
 @login_required
@@ -184,15 +212,31 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
     if info is not None:
         picture = canvass.local_picture(constituency, info["shares"].get(party, 0.0))
         # Aggregates only, but built from the party's canvass returns: who looked is recorded.
-        record("viewed", request=request, object_type="geography.constituency", object_id=constituency.pk,
-               object_label=f"constituency {constituency.code}", detail={"page": "targeting local picture"})
-    shares = sorted(((LABELS[p], v, COLOURS[p]) for p, v in (info or {}).get("shares", {}).items()),
-                    key=lambda r: -r[1])
+        record(
+            "viewed",
+            request=request,
+            object_type="geography.constituency",
+            object_id=constituency.pk,
+            object_label=f"constituency {constituency.code}",
+            detail={"page": "targeting local picture"},
+        )
+    shares = sorted(
+        ((LABELS[p], v, COLOURS[p]) for p, v in (info or {}).get("shares", {}).items()), key=lambda r: -r[1]
+    )
     p_win = sorted(((LABELS[p], v) for p, v in (info or {}).get("p_win", {}).items()), key=lambda r: -r[1])
-    return render(request, "targeting/seat.html", {
-        "constituency": constituency, "info": info, "picture": picture, "party_label": LABELS[party],
-        "shares": shares, "p_win": p_win, "projection": projection,
-    })
+    return render(
+        request,
+        "targeting/seat.html",
+        {
+            "constituency": constituency,
+            "info": info,
+            "picture": picture,
+            "party_label": LABELS[party],
+            "shares": shares,
+            "p_win": p_win,
+            "projection": projection,
+        },
+    )
 
 
 def nearest(request: HttpRequest) -> HttpResponse:
@@ -208,6 +252,13 @@ def nearest(request: HttpRequest) -> HttpResponse:
                 postcode, results = nearest_targets(form.cleaned_data["postcode"], projection, services.our_party())
             except (InvalidPostcode, PostcodeNotFound, ValueError) as exc:
                 error = str(exc)
-    return render(request, "targeting/nearest.html", {
-        "form": form, "results": results, "postcode": postcode, "error": error,
-    })
+    return render(
+        request,
+        "targeting/nearest.html",
+        {
+            "form": form,
+            "results": results,
+            "postcode": postcode,
+            "error": error,
+        },
+    )

@@ -30,15 +30,25 @@ def make_projection(with_boundaries: bool = True) -> Projection:
             Constituency.objects.create(code=code, name=name, geometry=square(lon, lat), simplified=square(lon, lat))
         winner = "LAB" if lab > con else "CON"
         seats[code] = {
-            "name": name, "nation": "England", "held": held, "winner": winner,
+            "name": name,
+            "nation": "England",
+            "held": held,
+            "winner": winner,
             "shares": {"LAB": lab, "CON": con, "LD": round(1 - lab - con, 2)},
             "p_win": {"LAB": p_lab, "CON": round(1 - p_lab, 4)},
         }
-    totals = {p: {"point": 0, "mean": 0, "median": 0, "p5": 0, "p25": 0, "p75": 0, "p95": 0}
-              for p in ("CON", "LAB", "LD", "SNP", "PC", "GRN", "UKIP", "OTH", "SPK")}
+    totals = {
+        p: {"point": 0, "mean": 0, "median": 0, "p5": 0, "p25": 0, "p75": 0, "p95": 0}
+        for p in ("CON", "LAB", "LD", "SNP", "PC", "GRN", "UKIP", "OTH", "SPK")
+    }
     totals["LAB"] = {"point": 3, "mean": 3.0, "median": 3, "p5": 1, "p25": 2, "p75": 3, "p95": 4}
     totals["CON"] = {"point": 2, "mean": 2.0, "median": 2, "p5": 1, "p25": 2, "p75": 3, "p95": 4}
     return Projection.objects.create(
-        base_year=2019, method="model", sims=1000, seed=1, inputs={"gb": {"LAB": 0.4}, "nations": {}},
-        totals=totals, seats=seats,
+        base_year=2019,
+        method="model",
+        sims=1000,
+        seed=1,
+        inputs={"gb": {"LAB": 0.4}, "nations": {}},
+        totals=totals,
+        seats=seats,
     )

@@ -29,11 +29,13 @@ def table(seats: list[tuple[str, str, str, dict[str, int]]], year: int = 2015) -
 
 def small_gb() -> ElectionTable:
     """Six seats: four English (one the Speaker's), one Scottish, one Welsh."""
-    return table([
-        ("E1", "England", "London", {"CON": 400, "LAB": 450, "LD": 100, "GRN": 50}),
-        ("E2", "England", "London", {"CON": 550, "LAB": 300, "LD": 150}),
-        ("E3", "England", "South East", {"CON": 300, "LAB": 150, "LD": 500, "UKIP": 50}),
-        ("E4", "England", "South East", {"SPK": 600, "UKIP": 150, "GRN": 100, "OTH": 150}),
-        ("S1", "Scotland", "Scotland", {"CON": 200, "LAB": 400, "LD": 100, "SNP": 300}),
-        ("W1", "Wales", "Wales", {"CON": 300, "LAB": 450, "LD": 50, "PC": 200}),
-    ])
+    return table(
+        [
+            ("E1", "England", "London", {"CON": 400, "LAB": 450, "LD": 100, "GRN": 50}),
+            ("E2", "England", "London", {"CON": 550, "LAB": 300, "LD": 150}),
+            ("E3", "England", "South East", {"CON": 300, "LAB": 150, "LD": 500, "UKIP": 50}),
+            ("E4", "England", "South East", {"SPK": 600, "UKIP": 150, "GRN": 100, "OTH": 150}),
+            ("S1", "Scotland", "Scotland", {"CON": 200, "LAB": 400, "LD": 100, "SNP": 300}),
+            ("W1", "Wales", "Wales", {"CON": 300, "LAB": 450, "LD": 50, "PC": 200}),
+        ]
+    )

@@ -27,8 +27,24 @@ def run(*args: str) -> str:
 def test_project_loads_results_on_first_use_and_writes_the_seat_table(tmp_path):
     assert not Result.objects.exists()
     out_file = tmp_path / "seats.csv"
-    payload = json.loads(run("project", "--base", "2015", "--shares", SHARES, "--nation-shares", NATIONS,
-                             "--sims", "500", "--seed", "4", "--out", str(out_file), "--json"))
+    payload = json.loads(
+        run(
+            "project",
+            "--base",
+            "2015",
+            "--shares",
+            SHARES,
+            "--nation-shares",
+            NATIONS,
+            "--sims",
+            "500",
+            "--seed",
+            "4",
+            "--out",
+            str(out_file),
+            "--json",
+        )
+    )
     assert Result.objects.exists()
     assert payload["seats"] == 632 and payload["sims"] == 500
     totals = payload["totals"]

@@ -60,11 +60,15 @@ def test_the_tracker_removes_a_pollsters_house_effect():
     polls = []
     for day in range(40):
         high = day % 2 == 0
-        polls.append(Poll(
-            pollster="Highball" if high else "Level", fieldwork_start=start + dt.timedelta(days=day),
-            fieldwork_end=start + dt.timedelta(days=day), sample_size=1000,
-            shares={"LAB": 0.42 if high else 0.38, "CON": 0.30 if high else 0.34},
-        ))
+        polls.append(
+            Poll(
+                pollster="Highball" if high else "Level",
+                fieldwork_start=start + dt.timedelta(days=day),
+                fieldwork_end=start + dt.timedelta(days=day),
+                sample_size=1000,
+                shares={"LAB": 0.42 if high else 0.38, "CON": 0.30 if high else 0.34},
+            )
+        )
     t = tracker("GB", polls=polls)
     assert t.house_effects["Highball"]["LAB"] - t.house_effects["Level"]["LAB"] == pytest.approx(0.04, abs=0.005)
     assert t.latest["LAB"] == pytest.approx(0.40, abs=0.005)

@@ -23,7 +23,9 @@ ROWS = (
 def test_names_are_normalised_and_votes_pooled():
     assert load_results(HEADER + ROWS) == 6
     assert set(Result.objects.filter(ons_code="E14000001").values_list("party", "votes")) == {
-        ("CON", 26950), ("LAB", 15477), ("OTH", 500)
+        ("CON", 26950),
+        ("LAB", 15477),
+        ("OTH", 500),
     }
     assert Result.objects.get(ons_code="S14000001", party="SNP").votes == 15170
     table = election_table(2017)

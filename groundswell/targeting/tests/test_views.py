@@ -65,10 +65,17 @@ def test_dashboard_shows_totals_with_intervals_and_the_map(client, organiser):
 
 
 def test_running_a_projection_from_the_dashboard_saves_it(client, organiser, results):
-    response = client.post(reverse("targeting:dashboard"), {
-        "base": 2019, "shares": "CON=0.30,LAB=0.40,LD=0.12,UKIP=0.1,GRN=0.05,SNP=0.03",
-        "nation_shares": "", "method": "uniform", "sims": 200, "label": "test",
-    })
+    response = client.post(
+        reverse("targeting:dashboard"),
+        {
+            "base": 2019,
+            "shares": "CON=0.30,LAB=0.40,LD=0.12,UKIP=0.1,GRN=0.05,SNP=0.03",
+            "nation_shares": "",
+            "method": "uniform",
+            "sims": 200,
+            "label": "test",
+        },
+    )
     assert response.status_code == 302
     projection = Projection.objects.get()
     assert projection.label == "test" and len(projection.seats) == 632
@@ -76,9 +83,15 @@ def test_running_a_projection_from_the_dashboard_saves_it(client, organiser, res
 
 
 def test_bad_shares_are_explained_on_the_form(client, organiser):
-    response = client.post(reverse("targeting:dashboard"), {
-        "base": 2019, "shares": "CON=0.3,WHIG=0.2", "method": "model", "sims": 200,
-    })
+    response = client.post(
+        reverse("targeting:dashboard"),
+        {
+            "base": 2019,
+            "shares": "CON=0.3,WHIG=0.2",
+            "method": "model",
+            "sims": 200,
+        },
+    )
     assert response.status_code == 200
     assert "unknown party &#x27;WHIG&#x27;" in response.content.decode()
     assert not Projection.objects.exists()
@@ -96,8 +109,9 @@ def test_the_map_data_carries_probability_and_category(client, organiser):
 
 def test_target_thresholds_are_the_users_to_change(client, organiser):
     make_projection()
-    page = client.get(reverse("targeting:targets"), {"party": "LAB", "safe": 0.9, "reach": 0.35,
-                                                      "category": "out of reach"}).content.decode()
+    page = client.get(
+        reverse("targeting:targets"), {"party": "LAB", "safe": 0.9, "reach": 0.35, "category": "out of reach"}
+    ).content.decode()
     assert "Slough" in page and "Aldershot" in page  # 30% is out of reach with a 35% threshold
     sorted_page = client.get(reverse("targeting:targets"), {"sort": "p_win"}).content.decode()
     assert sorted_page.index("Oxford East") < sorted_page.index("Reading East") < sorted_page.index("Aldershot")
@@ -111,9 +125,17 @@ def test_impossible_thresholds_are_refused_with_a_message(client, organiser):
 
 def test_allocation_shows_the_gain_over_an_even_spread(client, organiser):
     make_projection()
-    response = client.get(reverse("targeting:allocation"), {
-        "party": "LAB", "safe": 0.9, "reach": 0.1, "budget": 6, "effect": 0.02, "decay": 0.7,
-    })
+    response = client.get(
+        reverse("targeting:allocation"),
+        {
+            "party": "LAB",
+            "safe": 0.9,
+            "reach": 0.1,
+            "budget": 6,
+            "effect": 0.02,
+            "decay": 0.7,
+        },
+    )
     result = response.context["result"]
     assert sum(result["plan"].allocation.organisers) == 6
     assert result["plan"].gain_over_even >= 0
