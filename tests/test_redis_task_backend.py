@@ -10,6 +10,7 @@ a lock for the run; only RQ's keys there are deleted. Skipped only when that Red
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import os
 import secrets
@@ -20,7 +21,10 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 import redis
+from django.core.exceptions import ImproperlyConfigured
 from psycopg import sql
+
+import groundswell.settings.base as base
 
 from .stack import BIN, REPO, groundswell, process_env, stop
 
@@ -45,6 +49,7 @@ print(json.dumps({{
     "now": now.id, "later": later.id, "due": due.isoformat(),
     "rq_queued": django_rq.get_queue("default").count,
     "rq_scheduled": django_rq.get_queue("default").scheduled_job_registry.count,
+    "timeout": django_rq.get_queue("default").fetch_job(now.id).timeout,
     "healthz": Client().get("/healthz", HTTP_HOST="localhost").json(),
     "depth_samples": [l for l in metrics.splitlines() if l.startswith("groundswell_task_queue_depth{{")],
 }}))
@@ -140,6 +145,7 @@ def test_a_task_queued_in_redis_is_run_by_a_separate_rq_worker(rq_redis, databas
     assert queued["backend"] == "RQBackend"
     # Queued in Redis, not in the database: one job waiting, one held by the scheduler until its run_after.
     assert (queued["rq_queued"], queued["rq_scheduled"]) == (1, 1)
+    assert queued["timeout"] == -1  # no time limit, as under db_worker
     assert queued["healthz"]["worker"] == "stale"  # no worker has run anything yet
     # The queue-depth gauges count django-tasks-db's table, so they cannot see Redis's queue.
     assert queued["depth_samples"] == []
@@ -176,3 +182,55 @@ def test_a_task_queued_in_redis_is_run_by_a_separate_rq_worker(rq_redis, databas
     assert checked["healthz"]["worker"] == "ok"
     assert checked["healthz"]["last_worker_seen"] == checked["heartbeat"]
     assert len(checked["worker_age"]) == 1 and float(checked["worker_age"][0].split()[-1]) < 60
+
+
+def reload_base(monkeypatch, **env: str):
+    """groundswell.settings.base as the environment `env` makes it (reloaded back by the caller's undo)."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return importlib.reload(base)
+
+
+@pytest.fixture
+def restore_base(monkeypatch):
+    yield
+    monkeypatch.undo()
+    importlib.reload(base)
+
+
+def test_the_database_queue_stays_the_default(monkeypatch, restore_base):
+    monkeypatch.delenv("TASKS_BACKEND", raising=False)
+    settings = reload_base(monkeypatch, REDIS_URL="redis://cache.example.org:6379/0")
+    assert settings.TASKS == {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert "django_rq" not in settings.INSTALLED_APPS and not hasattr(settings, "RQ_QUEUES")
+
+
+def test_tasks_backend_rq_switches_the_queue_to_redis(monkeypatch, restore_base):
+    settings = reload_base(monkeypatch, TASKS_BACKEND="rq", REDIS_URL="redis://cache.example.org:6379/0")
+    assert settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    assert "django_rq" in settings.INSTALLED_APPS
+    assert settings.RQ_QUEUES == {"default": {"URL": "redis://cache.example.org:6379/0", "DEFAULT_TIMEOUT": -1}}
+    assert settings.RQ == {"JOB_CLASS": "django_tasks_rq.Job"}
+    # Its own Redis database (or server) when TASKS_REDIS_URL names one.
+    settings = reload_base(monkeypatch, TASKS_REDIS_URL="redis://queue.example.org:6379/1")
+    assert settings.RQ_QUEUES["default"]["URL"] == "redis://queue.example.org:6379/1"
+
+
+def test_tasks_backend_rq_without_a_redis_url_is_refused(monkeypatch, restore_base):
+    monkeypatch.delenv("TASKS_REDIS_URL", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="TASKS_REDIS_URL or REDIS_URL"):
+        reload_base(monkeypatch, TASKS_BACKEND="rq", REDIS_URL="")
+
+
+def test_production_profile_with_the_redis_queue_passes_check_deploy():
+    env = process_env(
+        DJANGO_SETTINGS_MODULE="groundswell.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="campaign.example.org",
+        # Nothing connects during the check.
+        DATABASE_URL="postgres://groundswell@db.example.org:5432/groundswell",
+        REDIS_URL="redis://cache.example.org:6379/0",
+        TASKS_BACKEND="rq",
+        TASKS_REDIS_URL="redis://queue.example.org:6379/1",
+    )
+    assert "no issues" in groundswell(env, "check", "--deploy", "--fail-level", "WARNING")

@@ -225,7 +225,8 @@ if TASKS_BACKEND in {"rq", "django_tasks_rq.RQBackend"}:
     if not TASKS_REDIS_URL:
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs TASKS_REDIS_URL or REDIS_URL (redis://host:6379/1).")
     INSTALLED_APPS += ["django_rq"]
-    RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL}}
+    # No time limit (RQ's default kills a task after 180 s), as under db_worker: a throttled send is one long task.
+    RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": -1}}
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}  # the worker runs django-tasks' tasks, not plain functions
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
