@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the groundswell package
 REPO_DIR = BASE_DIR.parent
@@ -172,8 +173,6 @@ except ImportError:  # pragma: no cover - optional until a page needs a map
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Groundswell <noreply@groundswell.invalid>")
 
-TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
-
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -216,6 +215,22 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The task queue is a database table (django-tasks-db) unless TASKS_BACKEND says otherwise. TASKS_BACKEND=rq puts it
+# in Redis (django-tasks-rq, the `redis-tasks` extra) at TASKS_REDIS_URL, else REDIS_URL, worked by
+# `groundswell rqworker default --with-scheduler`: deploy/README.md, "Redis for tasks".
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND") or "django_tasks_db.DatabaseBackend"
+if TASKS_BACKEND in {"rq", "django_tasks_rq.RQBackend"}:
+    TASKS_REDIS_URL = os.environ.get("TASKS_REDIS_URL") or REDIS_URL
+    if not TASKS_REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs TASKS_REDIS_URL or REDIS_URL (redis://host:6379/1).")
+    INSTALLED_APPS += ["django_rq"]
+    # No time limit (RQ's default kills a task after 180 s), as under db_worker: a throttled send is one long task.
+    RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": -1}}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}  # the worker runs django-tasks' tasks, not plain functions
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 
 # LOG_FORMAT=json writes one JSON object a line (groundswell/core/jsonlog.py); production's default.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
