@@ -23,6 +23,7 @@ from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
 from groundswell.register.matching import link_elector
 from groundswell.register.models import Elector
+from groundswell.web import int_or_none
 
 from . import selectors, services, targets
 from .models import CanvassCampaign, Contact, Target, Walk
@@ -270,16 +271,6 @@ def paper_entry(request: HttpRequest, walk_pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- custom survey questions
 
 
-def _int_or_none(value: str) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a whole number") from None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_questions(request: HttpRequest, pk: int) -> HttpResponse:
@@ -296,8 +287,8 @@ def campaign_questions(request: HttpRequest, pk: int) -> HttpResponse:
                 request.POST.get("text", ""),
                 request.POST.get("kind", ""),
                 choices=question_services.parse_choice_lines(request.POST.get("choices", "")),
-                scale_min=_int_or_none(request.POST.get("scale_min", "")),
-                scale_max=_int_or_none(request.POST.get("scale_max", "")),
+                scale_min=int_or_none(request.POST.get("scale_min", "")),
+                scale_max=int_or_none(request.POST.get("scale_max", "")),
                 required=bool(request.POST.get("required")),
                 condition_key=request.POST.get("condition_key", ""),
                 condition_values=request.POST.get("condition_values", "").replace(",", "\n").splitlines(),

@@ -14,8 +14,6 @@ import io
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -35,7 +33,9 @@ from groundswell.accounts import access
 from groundswell.accounts.access import Perm
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
-from groundswell.canvassing.offline_sync import (
+from groundswell.audit.web import audited_json_view
+from groundswell.canvassing.services import support_codes_for
+from groundswell.offline_sync import (
     BadBatch,
     ItemError,
     Refusal,
@@ -45,7 +45,6 @@ from groundswell.canvassing.offline_sync import (
     read_items,
     text_field,
 )
-from groundswell.canvassing.services import support_codes_for
 from groundswell.register.models import Elector
 
 from . import assignments, knockup, packs, promises, services
@@ -79,20 +78,6 @@ def _round(request: HttpRequest, round_pk: int) -> KnockUpRound:
     )
     assignments.require_round(request.user, knock_round)
     return knock_round
-
-
-def _json_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return JsonResponse({"detail": "Sign in again.", "login": reverse("account_login")}, status=401)
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            record(AuditEntry.Action.DENIED, request=request, query=request.path)
-            return JsonResponse({"detail": str(exc) or "Not allowed."}, status=403)
-
-    return wrapper
 
 
 def _int(value: Any) -> int | None:
@@ -392,7 +377,7 @@ def knockup_sw(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-@_json_view
+@audited_json_view
 def knockup_round_data(request: HttpRequest, round_pk: int) -> HttpResponse:
     knock_round = _round(request, round_pk)
     payload = knockup.round_payload(knock_round)
@@ -408,7 +393,7 @@ def knockup_round_data(request: HttpRequest, round_pk: int) -> HttpResponse:
 
 @require_POST
 @never_cache
-@_json_view
+@audited_json_view
 def knockup_sync(request: HttpRequest) -> HttpResponse:
     """Store queued knock-up results: {"items": [{client_id, round_id, elector_id, outcome, notes?}, …]}.
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
-from groundswell.canvassing.offline_sync import parse_id
+from groundswell.offline_sync import parse_id
 from groundswell.register.selectors import live_electors
 
 from . import review

@@ -25,7 +25,8 @@ from django.utils import timezone
 from groundswell.accounts import access
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
-from groundswell.canvassing.offline_sync import (
+from groundswell.canvassing.selectors import parse_elector_number
+from groundswell.offline_sync import (
     ItemError,
     Refusal,
     client_id_field,
@@ -33,7 +34,6 @@ from groundswell.canvassing.offline_sync import (
     parse_id,
     text_field,
 )
-from groundswell.canvassing.selectors import parse_elector_number
 from groundswell.register.models import Elector
 from groundswell.register.selectors import live_electors
 

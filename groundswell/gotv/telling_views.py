@@ -7,9 +7,6 @@ which must tell "signed out" from "offline" and keep its queue either way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,27 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
-from groundswell.canvassing.offline_sync import BadBatch, read_items
+from groundswell.audit.web import audited_json_view
+from groundswell.offline_sync import BadBatch, read_items
 
 from . import assignments, caches, telling
 from .models import PollingDay
 from .offline import service_worker_response
 
 MAX_ITEMS = 500  # per sync request; the page sends longer queues in several requests
-
-
-def _json_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return JsonResponse({"detail": "Sign in again.", "login": reverse("account_login")}, status=401)
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            record(AuditEntry.Action.DENIED, request=request, query=request.path)
-            return JsonResponse({"detail": str(exc) or "Not allowed."}, status=403)
-
-    return wrapper
 
 
 def _day(request: HttpRequest, day_pk: int) -> PollingDay:
@@ -93,7 +77,7 @@ def telling_page(request: HttpRequest, day_pk: int) -> HttpResponse:
 
 @require_GET
 @never_cache
-@_json_view
+@audited_json_view
 def telling_station(request: HttpRequest, day_pk: int, station_pk: int) -> HttpResponse:
     polling_day = _day(request, day_pk)
     station = get_object_or_404(polling_day.stations, pk=station_pk)
@@ -111,7 +95,7 @@ def telling_station(request: HttpRequest, day_pk: int, station_pk: int) -> HttpR
 
 @require_POST
 @never_cache
-@_json_view
+@audited_json_view
 def telling_sync(request: HttpRequest, day_pk: int) -> HttpResponse:
     """Store queued entries and undos, in order. Per item status: recorded, already_voted, unknown,
     wrong_station, duplicate_client (already stored), undone, already_undone, not_found, forbidden (a station the

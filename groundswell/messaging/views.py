@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.accounts import access
 from groundswell.accounts.access import Perm
 from groundswell.audit.services import record
+from groundswell.web import error_dict, error_list
 
 from . import selectors, services
 from .forms import EmailSendForm, SegmentForm, SmsSendForm, TemplateForm, TestSendForm
@@ -105,12 +106,8 @@ def sms_status(request: HttpRequest) -> dict:
 SEND_MODELS = {"email": EmailSend, "sms": SmsSend}
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
-
-
 def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    for field, messages_ in _errors(exc).items():
+    for field, messages_ in error_dict(exc).items():
         for message in messages_:
             form.add_error(field if field in form.fields else None, message)
 
@@ -228,7 +225,7 @@ def template_preview(request: HttpRequest) -> HttpResponse:
             body_html=request.POST.get("body_html", ""),
         )
     except ValidationError as exc:
-        return render(request, "messaging/_preview.html", {"problems": [m for ms in _errors(exc).values() for m in ms]})
+        return render(request, "messaging/_preview.html", {"problems": error_list(exc)})
     return render(request, "messaging/_preview.html", {"preview": preview})
 
 
@@ -250,7 +247,7 @@ def template_test(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in _errors(exc).values() for m in ms))
+        messages.error(request, " ".join(error_list(exc)))
     else:
         messages.success(request, f"Test sent to {form.cleaned_data['to']}.")
     return redirect("messaging:template_edit", template.pk)

@@ -7,7 +7,6 @@ sibling unit gets 403, not a 404 that would hide the rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -22,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
-from groundswell.canvassing.views import _int_or_none
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
+from groundswell.web import attempt, error_list, int_or_none
 
 from . import campaigns, selectors
 from .forms import CampaignForm, SessionForm
@@ -38,24 +37,6 @@ def _campaign_for(request: HttpRequest, pk: int) -> CallCampaign:
     if not selectors.can_manage(request.user, campaign):
         raise PermissionDenied("You do not run phonebanks for this campaign's unit.")
     return campaign
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for messages_ in exc.message_dict.values() for m in messages_]
-    return list(exc.messages)
-
-
-def _attempt(request: HttpRequest, action: Callable[[], object], success: str = "") -> bool:
-    """Run a service call for a POST; flash its error (or `success`) for the page the view redirects to."""
-    try:
-        action()
-    except ValidationError as exc:
-        messages.error(request, " ".join(_errors(exc)))
-        return False
-    if success:
-        messages.success(request, success)
-    return True
 
 
 def _units(request: HttpRequest) -> Any:
@@ -136,7 +117,7 @@ def filter_count(request: HttpRequest) -> HttpResponse:
             {k: request.GET.getlist(k) for k in ("tags", "membership", "support", "wards")}
         )
     except ValidationError as exc:
-        return render(request, "phonebank/organiser/_filter_count.html", {"error": " ".join(_errors(exc))})
+        return render(request, "phonebank/organiser/_filter_count.html", {"error": " ".join(error_list(exc))})
     probe = CallCampaign(unit=unit, purpose=purpose, target_filter=target_filter)
     return render(
         request,
@@ -172,7 +153,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_for(request, pk)
-    if _attempt(request, lambda: campaigns.set_status(campaign, request.POST.get("status", ""), request.user)):
+    if attempt(request, lambda: campaigns.set_status(campaign, request.POST.get("status", ""), request.user)):
         messages.success(request, f"The campaign is now {campaign.get_status_display().lower()}.")
     return redirect("phonebank:campaign", pk=campaign.pk)
 
@@ -250,15 +231,15 @@ def script(request: HttpRequest, pk: int) -> HttpResponse:
                 text=request.POST.get("text", ""),
                 kind=request.POST.get("kind", ""),
                 choices_text=request.POST.get("choices", ""),
-                scale_min=_int_or_none(request.POST.get("scale_min", "")),
-                scale_max=_int_or_none(request.POST.get("scale_max", "")),
+                scale_min=int_or_none(request.POST.get("scale_min", "")),
+                scale_max=int_or_none(request.POST.get("scale_max", "")),
                 required=bool(request.POST.get("required")),
                 condition_key=request.POST.get("condition_key", ""),
                 condition_values=request.POST.get("condition_values", "").replace(",", "\n").splitlines(),
                 actor=request.user,
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_list(exc)
         else:
             messages.success(request, f"Question “{question.text}” added.")
             return redirect("phonebank:script", pk=campaign.pk)
@@ -276,7 +257,7 @@ def script(request: HttpRequest, pk: int) -> HttpResponse:
 def script_introduction(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_for(request, pk)
     text = request.POST.get("introduction", "")
-    _attempt(request, lambda: campaigns.set_introduction(campaign, text, request.user), "Introduction saved.")
+    attempt(request, lambda: campaigns.set_introduction(campaign, text, request.user), "Introduction saved.")
     return redirect("phonebank:script", pk=campaign.pk)
 
 
@@ -290,7 +271,7 @@ def _script_question(request: HttpRequest, pk: int, question_pk: int) -> tuple[C
 @require_POST
 def question_remove(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     campaign, question = _script_question(request, pk, question_pk)
-    _attempt(
+    attempt(
         request,
         lambda: campaigns.remove_script_question(campaign, question, request.user),
         "Question removed; answers already given to it are kept.",
@@ -303,7 +284,7 @@ def question_remove(request: HttpRequest, pk: int, question_pk: int) -> HttpResp
 def question_move(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     campaign, question = _script_question(request, pk, question_pk)
     direction = request.POST.get("direction", "")
-    _attempt(request, lambda: campaigns.move_script_question(campaign, question, direction, request.user))
+    attempt(request, lambda: campaigns.move_script_question(campaign, question, direction, request.user))
     return redirect("phonebank:script", pk=campaign.pk)
 
 
@@ -312,7 +293,7 @@ def question_move(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
 def question_branches(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     campaign, question = _script_question(request, pk, question_pk)
     branches = {k[len("branch_") :]: v for k, v in request.POST.items() if k.startswith("branch_")}
-    _attempt(
+    attempt(
         request,
         lambda: campaigns.set_branches(campaign, question, branches, request.user),
         f"Branches for “{question.text}” saved.",
@@ -348,7 +329,7 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             session = campaigns.create_session(campaign, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(_errors(exc)))
+            messages.error(request, " ".join(error_list(exc)))
         else:
             messages.success(request, "Session created: share its link with your callers.")
             return redirect("phonebank:session", pk=session.pk)
@@ -433,7 +414,7 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             campaigns.export_results_csv(campaign, response, actor=request.user, reason=request.POST.get("reason", ""))
         except ValidationError as exc:
-            error = " ".join(_errors(exc))
+            error = " ".join(error_list(exc))
         else:
             return response
     return render(

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
-from groundswell.canvassing.views import _int_or_none
 from groundswell.people.models import Membership, Person
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
+from groundswell.web import attempt, error_list, int_or_none
 
 from . import selectors, services
 from .forms import DiscussionForm, InviteForm, SurveyForm
@@ -39,23 +39,6 @@ def _survey_for(request: HttpRequest, pk: int) -> Survey:
     if not selectors.can_manage(request.user, survey):
         raise PermissionDenied("You do not run surveys for this survey's unit.")
     return survey
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for messages_ in exc.message_dict.values() for m in messages_]
-    return list(exc.messages)
-
-
-def _attempt(request: HttpRequest, action: Callable[[], object], success: str = "") -> bool:
-    try:
-        action()
-    except ValidationError as exc:
-        messages.error(request, " ".join(_errors(exc)))
-        return False
-    if success:
-        messages.success(request, success)
-    return True
 
 
 def _units(request: HttpRequest) -> Any:
@@ -138,8 +121,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 text=request.POST.get("text", ""),
                 kind=request.POST.get("kind", ""),
                 choices_text=request.POST.get("choices", ""),
-                scale_min=_int_or_none(request.POST.get("scale_min", "")),
-                scale_max=_int_or_none(request.POST.get("scale_max", "")),
+                scale_min=int_or_none(request.POST.get("scale_min", "")),
+                scale_max=int_or_none(request.POST.get("scale_max", "")),
                 required=bool(request.POST.get("required")),
                 condition_key=request.POST.get("condition_key", ""),
                 condition_values=request.POST.get("condition_values", "").replace(",", "\n").splitlines(),
@@ -147,7 +130,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_list(exc)
         else:
             messages.success(request, f"Question “{question.text}” added.")
             return redirect(reverse("surveys:detail", args=[survey.pk]) + "#add-question")
@@ -165,7 +148,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def survey_status(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey_for(request, pk)
     status = request.POST.get("status", "")
-    if _attempt(request, lambda: services.set_status(survey, status, request.user)):
+    if attempt(request, lambda: services.set_status(survey, status, request.user)):
         messages.success(request, f"The survey is now {survey.get_status_display().lower()}.")
     return redirect("surveys:detail", pk=survey.pk)
 
@@ -179,7 +162,7 @@ def _survey_question(request: HttpRequest, pk: int, question_pk: int) -> tuple[S
 @require_POST
 def question_remove(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     survey, question = _survey_question(request, pk, question_pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.remove_survey_question(survey, question, request.user),
         "Question removed; answers already given to it are kept.",
@@ -192,7 +175,7 @@ def question_remove(request: HttpRequest, pk: int, question_pk: int) -> HttpResp
 def question_move(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     survey, question = _survey_question(request, pk, question_pk)
     direction = request.POST.get("direction", "")
-    _attempt(request, lambda: services.move_survey_question(survey, question, direction, request.user))
+    attempt(request, lambda: services.move_survey_question(survey, question, direction, request.user))
     return redirect("surveys:detail", pk=survey.pk)
 
 
@@ -369,7 +352,7 @@ def text_answers(request: HttpRequest, pk: int) -> HttpResponse:
         question_keys=[key] if key else [q.key for q in questions],
         search=search,
         tag=tag,
-        page=_int_or_none(request.GET.get("page", "")) or 1,
+        page=int_or_none(request.GET.get("page", "")) or 1,
     )
     labels = {q.key: q.text for q in questions}
     for answer in page:
@@ -414,7 +397,7 @@ def answer_tag(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
         try:
             services.tag_answer(answer, request.POST.get("tag", ""), request.user)
         except ValidationError as exc:
-            error = " ".join(_errors(exc))
+            error = " ".join(error_list(exc))
     if request.htmx:
         return render(
             request,
@@ -437,7 +420,7 @@ def _export_page(
         try:
             write(response, request.POST.get("reason", ""))
         except ValidationError as exc:
-            error = " ".join(_errors(exc))
+            error = " ".join(error_list(exc))
         else:
             return response
     return render(
@@ -502,7 +485,7 @@ def discussion_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             discussion = services.create_discussion(survey, host=host, actor=request.user, **data)
         except ValidationError as exc:
-            messages.error(request, " ".join(_errors(exc)))
+            messages.error(request, " ".join(error_list(exc)))
         else:
             messages.success(request, "Discussion added: its host enters the room's answers on its page.")
             return redirect("surveys:discussion", pk=discussion.pk)

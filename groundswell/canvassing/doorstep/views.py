@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime
 import json
 from collections import defaultdict
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,11 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
-from groundswell.register.models import Elector
-
-from .. import selectors
-from ..models import Contact, DoorOutcome, Walk
-from ..offline_sync import (
+from groundswell.audit.web import audited_json_view
+from groundswell.offline_sync import (
     BadBatch,
     ItemError,
     Refusal,
@@ -39,24 +34,13 @@ from ..offline_sync import (
     read_items,
     text_field,
 )
+from groundswell.register.models import Elector
+
+from .. import selectors
+from ..models import Contact, DoorOutcome, Walk
 from ..services import check_occurred_at, record_contact
 
 MAX_ITEMS = 500  # one sync request; a queue longer than this is sent in several requests
-
-
-def _json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return JsonResponse({"detail": "Sign in again.", "login": reverse("account_login")}, status=401)
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            # Refusals are audited too: repeated attempts at someone else's walk should be visible.
-            record(AuditEntry.Action.DENIED, request=request, query=request.path)
-            return JsonResponse({"detail": str(exc) or "Not allowed."}, status=403)
-
-    return wrapper
 
 
 @ensure_csrf_cookie
@@ -115,7 +99,7 @@ def icon(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-@_json_login_required
+@audited_json_view
 def api_walks(request: HttpRequest) -> HttpResponse:
     walks = [
         {"id": w.pk, "name": w.name, "campaign": w.campaign.name, "doors": w.doors}
@@ -126,7 +110,7 @@ def api_walks(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-@_json_login_required
+@audited_json_view
 def api_walk(request: HttpRequest, pk: int) -> HttpResponse:
     walk = get_object_or_404(Walk.objects.select_related("campaign__unit", "campaign__question_set"), pk=pk)
     # The doorstep app is the canvasser's tool: assignment and running campaign are required, even for
@@ -276,7 +260,7 @@ def _sync_item(request: HttpRequest, item: dict[str, Any], walk: Walk) -> dict[s
 
 @require_POST
 @never_cache
-@_json_login_required
+@audited_json_view
 def api_sync(request: HttpRequest) -> HttpResponse:
     """Store queued results. Per-item status: created, duplicate (already stored), error, unknown_elector, forbidden;
     a refused item's answer has `error` (the reason) and `field` (what it concerns). Each item is stored or

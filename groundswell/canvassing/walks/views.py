@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from groundswell.accounts import access
 from groundswell.audit.services import record
 from groundswell.canvassing.models import CanvassCampaign, Walk
-from groundswell.canvassing.offline_sync import parse_id
+from groundswell.offline_sync import parse_id
 from groundswell.register.models import Property
 
 from . import selectors, services
