@@ -1,7 +1,8 @@
 """The one place that decides who may do what to whose data.
 
 Every view, export, API endpoint and command asks here. A role is held at an organisation unit and
-covers that unit and the units below it, never siblings or parents.
+covers that unit and the units below it, never siblings or parents: `within_units` is that rule, written
+once; `scope` applies it to a queryset for a user and permission.
 """
 
 from __future__ import annotations
@@ -164,16 +165,32 @@ def has_perm(user: Any, perm: Perm, unit: OrganisationUnit | None = None) -> boo
     return bool(unit.path) and any(unit.path.startswith(p) for p in paths)
 
 
-def _unit_q(paths: Iterable[str], field: str) -> Q:
+def within_units(units: Iterable[OrganisationUnit | str], path_field: str = "unit__path") -> Q:
+    """THE geographic scope rule: a Q matching the rows that lie within any of `units`.
+
+    A unit covers itself and every unit below it, never its siblings or its parents. Units carry a
+    materialised path ("/1/7/42/"), so "within" means the row's unit path starts with the unit's path.
+    `units` are OrganisationUnits or their paths; `path_field` is the lookup of the row's unit path
+    ("unit__path" by default, "path" for units themselves, "committee_room__polling_day__unit__path",
+    or a stored copy such as the audit log's "unit_path"). No units (or only empty paths, which would
+    prefix-match everything) gives a Q that matches nothing. Every scoped read goes through here.
+    """
     q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(**{f"{field}__startswith": p})
+    for unit in units:
+        path = unit if isinstance(unit, str) else unit.path
+        if path:
+            q |= Q(**{f"{path_field}__startswith": path})
     return q
+
+
+def scope(queryset: QuerySet, user: Any, perm: Perm, path_field: str = "unit__path") -> QuerySet:
+    """`queryset` narrowed to the rows within the units where `user` holds `perm` (see `within_units`)."""
+    return queryset.filter(within_units(unit_paths_with(user, perm), path_field))
 
 
 def units_for(user: Any, perm: Perm) -> QuerySet[OrganisationUnit]:
     """The units where `user` holds `perm`: those they are assigned to and everything below."""
-    return OrganisationUnit.objects.filter(_unit_q(unit_paths_with(user, perm), "path"))
+    return scope(OrganisationUnit.objects.all(), user, perm, "path")
 
 
 def people_for(user: Any, perm: Perm = Perm.VIEW_PEOPLE, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:
@@ -188,7 +205,7 @@ def people_for(user: Any, perm: Perm = Perm.VIEW_PEOPLE, queryset: QuerySet[Pers
         if not person_id or not unit_paths_with(user, perm):
             return qs.none()
         return qs.filter(pk=person_id, merged_into__isnull=True)
-    return qs.filter(_unit_q(unit_paths_with(user, perm), "unit__path")).filter(merged_into__isnull=True)
+    return scope(qs, user, perm).filter(merged_into__isnull=True)
 
 
 def can_access_person(user: Any, perm: Perm, person: Person) -> bool:

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,11 +45,7 @@ def visible_entries(user) -> QuerySet[AuditEntry]:
     """The entries `user` may read: those under the units where they hold VIEW_AUDIT (or all, see access)."""
     if access.sees_whole_audit_log(user):
         return AuditEntry.objects.all()
-    paths = access.unit_paths_with(user, Perm.VIEW_AUDIT)
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(unit_path__startswith=p)
-    return AuditEntry.objects.filter(q)
+    return access.scope(AuditEntry.objects.all(), user, Perm.VIEW_AUDIT, "unit_path")
 
 
 def _apply_filters(qs: QuerySet[AuditEntry], data: dict) -> QuerySet[AuditEntry]:

@@ -92,25 +92,20 @@ def visible_events(user: Any) -> QuerySet[Event]:
     if _is_member(user):
         allowed |= Q(visibility=Event.Visibility.MEMBERS)
         allowed |= Q(hosts=user)
-        paths = access.unit_paths_with(user, MANAGE)
-        for p in paths:
-            allowed |= Q(unit__path__startswith=p)
+        allowed |= access.within_units(access.unit_paths_with(user, MANAGE))
     return qs.filter(allowed).distinct()
 
 
 def managed_events(user: Any) -> QuerySet[Event]:
     """Events this user runs: hosted by them, or in units where they hold MANAGE_EVENTS."""
     q = Q(hosts=user) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
-    for p in access.unit_paths_with(user, MANAGE):
-        q |= Q(unit__path__startswith=p)
+    q |= access.within_units(access.unit_paths_with(user, MANAGE))
     return Event.objects.filter(q).distinct()
 
 
 def moderation_queue(user: Any) -> QuerySet[Event]:
-    q = Q(pk__in=[])
-    for p in access.unit_paths_with(user, MANAGE):
-        q |= Q(unit__path__startswith=p)
-    return Event.objects.filter(q, status=Event.Status.PENDING).select_related("unit", "proposed_by")
+    events = access.scope(Event.objects.filter(status=Event.Status.PENDING), user, MANAGE)
+    return events.select_related("unit", "proposed_by")
 
 
 # ------------------------------------------------------------------------------------------ search

@@ -30,7 +30,8 @@ def _active(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
-def manages(user: Any, day: PollingDay) -> bool:
+def can_manage(user: Any, day: PollingDay) -> bool:
+    """Does `user` run this polling day (MANAGE_POLLING_DAY at its unit or above)? The one polling-day check."""
     return access.has_perm(user, Perm.MANAGE_POLLING_DAY, day.unit)
 
 
@@ -41,7 +42,7 @@ def stations_for(user: Any, day: PollingDay) -> QuerySet[PollingStation]:
     """The day's stations `user` may tell at: every one for those who run the day, else those they are posted at
     (while they hold TELL for the day's unit)."""
     stations = day.stations.all()
-    if manages(user, day):
+    if can_manage(user, day):
         return stations
     if not _active(user) or not access.has_perm(user, Perm.TELL, day.unit):
         return stations.none()
@@ -52,7 +53,7 @@ def can_tell_at(user: Any, station: PollingStation, day: PollingDay | None = Non
     day = day or station.polling_day
     if station.polling_day_id != day.pk:
         return False
-    if manages(user, day):
+    if can_manage(user, day):
         return True
     return (
         _active(user)
@@ -94,7 +95,7 @@ def can_work_room(user: Any, room: CommitteeRoom) -> bool:
     if not _active(user):
         return False
     day = room.polling_day
-    if manages(user, day) or _coordinates(user, room):
+    if can_manage(user, day) or _coordinates(user, room):
         return True
     return (
         access.has_perm(user, Perm.KNOCK_UP, day.unit)

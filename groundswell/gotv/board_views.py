@@ -19,12 +19,12 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from groundswell.accounts import access
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 
 from . import board as selectors
 from . import services
+from .assignments import can_manage
 from .models import CommitteeRoom, PollingDay
 from .setup_views import day_links, room_links
 
@@ -35,7 +35,7 @@ REFRESH_SECONDS = 45
 def can_see_room(user: Any, room: CommitteeRoom) -> bool:
     """Those who run the day, and the room's own coordinator (while they still hold a role under the day's unit)."""
     day = room.polling_day
-    if access.has_perm(user, access.Perm.MANAGE_POLLING_DAY, day.unit):
+    if can_manage(user, day):
         return True
     return (
         room.coordinator_id is not None
@@ -47,7 +47,7 @@ def can_see_room(user: Any, room: CommitteeRoom) -> bool:
 
 def _day(request: HttpRequest, pk: int) -> PollingDay:
     day = get_object_or_404(PollingDay.objects.select_related("unit", "constituency"), pk=pk)
-    if not access.has_perm(request.user, access.Perm.MANAGE_POLLING_DAY, day.unit):
+    if not can_manage(request.user, day):
         raise PermissionDenied("You do not run this polling day.")
     return day
 
@@ -127,7 +127,7 @@ def room_board(request: HttpRequest, pk: int) -> HttpResponse:
     room = _room(request, pk)
     data = selectors.room_board(room)
     _audit(request, room.polling_day, room, "room board")
-    manager = access.has_perm(request.user, access.Perm.MANAGE_POLLING_DAY, room.polling_day.unit)
+    manager = can_manage(request.user, room.polling_day)
     return render(
         request,
         "gotv/board.html",

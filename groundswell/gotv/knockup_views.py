@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -48,6 +48,7 @@ from groundswell.offline_sync import (
 from groundswell.register.models import Elector
 
 from . import assignments, knockup, packs, promises, services
+from .assignments import can_manage
 from .models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, PollingDay
 from .offline import service_worker_response
 
@@ -306,9 +307,7 @@ def knockup_home(request: HttpRequest) -> HttpResponse:
     paths = access.unit_paths_with(request.user, Perm.KNOCK_UP)
     if not paths:
         raise PermissionDenied("You do not have 'knock_up' anywhere.")
-    where = Q(pk__in=[])
-    for p in paths:
-        where |= Q(committee_room__polling_day__unit__path__startswith=p)
+    where = access.within_units(paths, "committee_room__polling_day__unit__path")
     since = timezone.localdate() - datetime.timedelta(days=1)
     rooms = CommitteeRoom.objects.filter(
         pk__in=KnockUpRound.objects.filter(
@@ -327,7 +326,7 @@ def knockup_home(request: HttpRequest) -> HttpResponse:
     manageable = [
         room
         for room in CommitteeRoom.objects.filter(polling_day__date__gte=since).select_related("polling_day__unit")
-        if access.has_perm(request.user, Perm.MANAGE_POLLING_DAY, room.polling_day.unit)
+        if can_manage(request.user, room.polling_day)
     ]
     return render(request, "gotv/knockup_home.html", {"rounds": rounds, "rooms": manageable})
 

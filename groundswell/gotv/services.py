@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from groundswell.accounts import access
 from groundswell.accounts.models import User
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
@@ -45,7 +46,11 @@ def eligible_coordinators(unit: OrganisationUnit) -> QuerySet[User]:
     """Active users holding some role at `unit` or below it: those who may coordinate one of its committee rooms."""
     if not unit.path:
         return User.objects.none()
-    return User.objects.filter(is_active=True, roles__unit__path__startswith=unit.path).distinct().order_by("email")
+    return (
+        User.objects.filter(access.within_units([unit], "roles__unit__path"), is_active=True)
+        .distinct()
+        .order_by("email")
+    )
 
 
 def is_eligible_coordinator(user: Any, unit: OrganisationUnit) -> bool:
@@ -392,9 +397,8 @@ def days_related_to(user: Any) -> QuerySet[PollingDay]:
     paths = {p for p in RoleAssignment.objects.filter(user=user).values_list("unit__path", flat=True) if p}
     if not paths:
         return PollingDay.objects.none()
-    q = Q(pk__in=[])
+    q = access.within_units(paths)
     for p in paths:
-        q |= Q(unit__path__startswith=p)
         ancestors = [f"/{'/'.join(p.strip('/').split('/')[:i])}/" for i in range(1, p.strip("/").count("/") + 2)]
         q |= Q(unit__path__in=ancestors)
     return PollingDay.objects.filter(q).select_related("unit", "constituency").order_by("-date", "name")

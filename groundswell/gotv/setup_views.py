@@ -24,13 +24,10 @@ from groundswell.canvassing.models import CanvassCampaign
 from groundswell.canvassing.services import our_codes, support_codes_for
 
 from . import assignments, services
+from .assignments import can_manage
 from .models import CommitteeRoom, PollingDay, PollingStation, RoomVolunteer, StationTeller
 
 # ---------------------------------------------------------------- access and links
-
-
-def can_manage(user: Any, day: PollingDay) -> bool:
-    return access.has_perm(user, access.Perm.MANAGE_POLLING_DAY, day.unit)
 
 
 def managed_day(request: HttpRequest, pk: int) -> PollingDay:

@@ -38,6 +38,7 @@ from groundswell.register.models import Elector
 from groundswell.register.selectors import live_electors
 
 from . import assignments, caches
+from .assignments import can_manage
 from .models import PollingDay, PollingStation, TellingEntry
 
 # Match kinds (parse_and_match) and entry statuses (record_entry).
@@ -65,10 +66,6 @@ def can_tell(user: Any, polling_day: PollingDay) -> bool:
 
 def require_tell(user: Any, polling_day: PollingDay) -> None:
     access.require(user, access.Perm.TELL, polling_day.unit)
-
-
-def can_manage(user: Any, polling_day: PollingDay) -> bool:
-    return access.has_perm(user, access.Perm.MANAGE_POLLING_DAY, polling_day.unit)
 
 
 def can_undo(user: Any, entry: TellingEntry, polling_day: PollingDay | None = None) -> bool:

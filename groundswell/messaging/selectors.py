@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from groundswell.accounts import access
 from groundswell.accounts.access import Perm
@@ -15,23 +15,16 @@ from .models import EmailSend, EmailTemplate, Segment, SmsSend
 from .services import send_stats
 
 
-def _in_units(qs: QuerySet, user: Any, perm: Perm) -> QuerySet:
-    q = Q(pk__in=[])
-    for path in access.unit_paths_with(user, perm):
-        q |= Q(unit__path__startswith=path)
-    return qs.filter(q)
-
-
 def segments_for(user: Any) -> QuerySet[Segment]:
-    return _in_units(Segment.objects.select_related("unit"), user, Perm.MANAGE_MESSAGING)
+    return access.scope(Segment.objects.select_related("unit"), user, Perm.MANAGE_MESSAGING)
 
 
 def templates_for(user: Any) -> QuerySet[EmailTemplate]:
-    return _in_units(EmailTemplate.objects.select_related("unit"), user, Perm.MANAGE_MESSAGING)
+    return access.scope(EmailTemplate.objects.select_related("unit"), user, Perm.MANAGE_MESSAGING)
 
 
 def sends_for(user: Any, model: type = EmailSend) -> QuerySet:
-    return _in_units(model.objects.select_related("unit", "created_by"), user, Perm.VIEW_MESSAGING)
+    return access.scope(model.objects.select_related("unit", "created_by"), user, Perm.VIEW_MESSAGING)
 
 
 def can_manage(user: Any, obj: Any) -> bool:

@@ -82,11 +82,8 @@ def campaigns_for(user: Any) -> QuerySet[CallCampaign]:
     """Call campaigns in the units where `user` runs phonebanks (and below)."""
     from groundswell.accounts import access
 
-    paths = access.unit_paths_with(user, access.Perm.MANAGE_PHONEBANK)
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(unit__path__startswith=p)
-    return CallCampaign.objects.filter(q).select_related("unit").order_by("-created_at")
+    campaigns = access.scope(CallCampaign.objects.all(), user, access.Perm.MANAGE_PHONEBANK)
+    return campaigns.select_related("unit").order_by("-created_at")
 
 
 def campaign_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -117,14 +114,12 @@ def filter_preview(campaign: CallCampaign) -> dict[str, int]:
 def filter_options(units: list[Any]) -> dict[str, Any]:
     """What the target filter offers across `units` (each with its subtree): tags in use there, membership
     statuses, support codes, and the wards people live in."""
+    from groundswell.accounts import access
     from groundswell.canvassing.services import support_codes_for
     from groundswell.geography.models import Ward
     from groundswell.people.models import Membership, Person, Tag
 
-    q = Q(pk__in=[])
-    for unit in units:
-        q |= Q(unit__path__startswith=unit.path)
-    people = Person.objects.filter(q)
+    people = Person.objects.filter(access.within_units(units))
     ward_codes = people.exclude(ward_code="").values("ward_code").distinct()
     support: dict[str, str] = {}
     for unit in units:

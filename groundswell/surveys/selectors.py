@@ -56,11 +56,7 @@ def can_host(user: Any, discussion: Discussion) -> bool:
 
 
 def surveys_for(user: Any) -> QuerySet[Survey]:
-    paths = access.unit_paths_with(user, PERM)
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(unit__path__startswith=p)
-    return Survey.objects.filter(q).select_related("unit")
+    return access.scope(Survey.objects.all(), user, PERM).select_related("unit")
 
 
 def response_counts(survey_ids: list[int]) -> dict[int, int]:

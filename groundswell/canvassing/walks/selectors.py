@@ -10,6 +10,7 @@ from typing import IO, Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from groundswell.accounts import access
 from groundswell.canvassing.models import CanvassCampaign, Contact, SupportCode, Walk, WalkStop
 from groundswell.people.models import OrganisationUnit
 from groundswell.register.models import Elector
@@ -88,7 +89,7 @@ def assignable_users(campaign: CanvassCampaign) -> QuerySet:
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(roles__unit__path__startswith=unit.path) | Q(roles__unit_id__in=ancestors))
+        .filter(access.within_units([unit], "roles__unit__path") | Q(roles__unit_id__in=ancestors))
         .distinct()
         .order_by("email")
     )
