@@ -5,7 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from factory.django import DjangoModelFactory
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.people.models import (
@@ -147,3 +150,13 @@ class TimelineFactory(DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     kind = TimelineEntry.Kind.NOTE
     summary = "Spoke at the branch meeting"
+
+
+def api_client_as(role: str, unit: OrganisationUnit, *, totp: bool = True) -> tuple[APIClient, User]:
+    """An API client holding a fresh token of a new user with `role` at `unit` (two-factor set up unless not)."""
+    user = user_with_role(role, unit)
+    if totp:
+        TOTP.activate(user, generate_totp_secret())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client, user

@@ -6,11 +6,9 @@ import json
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
@@ -22,7 +20,7 @@ from groundswell.tests.factories import (
     Role,
     TagFactory,
     UnitTreeFactory,
-    user_with_role,
+    api_client_as,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,11 +40,7 @@ def tree():
 
 @pytest.fixture
 def client(tree) -> APIClient:
-    user = user_with_role(Role.ADMINISTRATOR, tree.national)
-    TOTP.activate(user, generate_totp_secret())
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return api_client_as(Role.ADMINISTRATOR, tree.national)[0]
 
 
 def post_json(client: APIClient, path: str, body: str | bytes, content_type: str = "application/json"):

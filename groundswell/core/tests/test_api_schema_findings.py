@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from groundswell.tests.factories import MembershipFactory, PersonFactory, Role, UnitTreeFactory, user_with_role
+from groundswell.tests.factories import (
+    MembershipFactory,
+    PersonFactory,
+    Role,
+    UnitTreeFactory,
+    api_client_as,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +31,7 @@ def tree():
 
 @pytest.fixture
 def client(tree) -> APIClient:
-    user = user_with_role(Role.ORGANISER, tree.clp_a)
-    TOTP.activate(user, generate_totp_secret())
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return api_client_as(Role.ORGANISER, tree.clp_a)[0]
 
 
 @pytest.fixture

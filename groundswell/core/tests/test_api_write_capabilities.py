@@ -18,9 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from groundswell.people.models import EmailAddress, Person, PhoneNumber, Tag, Tagging
@@ -31,7 +29,7 @@ from groundswell.tests.factories import (
     Role,
     TagFactory,
     UnitTreeFactory,
-    user_with_role,
+    api_client_as,
 )
 
 pytestmark = pytest.mark.django_db
@@ -137,11 +135,7 @@ def everything_writable() -> dict[str, Any]:
 
 
 def token_client(role: str, unit: Any) -> APIClient:
-    user = user_with_role(role, unit)
-    TOTP.activate(user, generate_totp_secret())
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return api_client_as(role, unit)[0]
 
 
 @pytest.mark.parametrize("actor", list(ACTORS))

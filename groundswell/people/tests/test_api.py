@@ -6,10 +6,8 @@ import datetime
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from groundswell.audit.models import AuditEntry
@@ -22,7 +20,7 @@ from groundswell.tests.factories import (
     Role,
     TagFactory,
     UnitTreeFactory,
-    user_with_role,
+    api_client_as,
 )
 
 pytestmark = pytest.mark.django_db
@@ -48,13 +46,7 @@ def people(tree):
     return {pos: PersonFactory(unit=getattr(tree, unit)) for pos, unit in POSITIONS.items()}
 
 
-def api_as(role: str, unit, *, totp: bool = True) -> tuple[APIClient, object]:
-    user = user_with_role(role, unit)
-    if totp:
-        TOTP.activate(user, generate_totp_secret())
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client, user
+api_as = api_client_as
 
 
 def ids(response) -> set[int]:
