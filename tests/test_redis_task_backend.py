@@ -41,7 +41,9 @@ from django_tasks import task_backends
 import django_rq
 
 now = worker_heartbeat.enqueue()
-due = timezone.now() + datetime.timedelta(seconds=2)
+# RQ keeps a scheduled time in whole seconds (truncated), so a due time with a fraction could start up to
+# that fraction early: queue it on a whole second.
+due = (timezone.now() + datetime.timedelta(seconds=2)).replace(microsecond=0)
 later = worker_heartbeat.using(run_after=due).enqueue()
 metrics = Client().get("/metrics", HTTP_HOST="localhost", HTTP_AUTHORIZATION="Bearer {token}").content.decode()
 print(json.dumps({{
