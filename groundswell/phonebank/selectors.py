@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
+from groundswell import charts
+
 from .models import CallAttempt, CallCampaign, CallSkip, Outcome, PhonebankSession
 
 REACHED = (Outcome.COMPLETED, Outcome.CALL_BACK, Outcome.REFUSED, Outcome.DO_NOT_CALL)
@@ -68,8 +70,8 @@ FLAG_REFUSAL_SHARE = 0.5
 FLAG_SHORT_SHARE = 0.25
 FLAG_NOT_HELD = 5  # results for contacts the caller did not hold
 
-CHART_W, CHART_H = 640, 180
-CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 36, 8, 10, 24
+# The dashboard's calls-per-minute chart: its SVG box and margins.
+PER_MINUTE_CHART = charts.Frame(width=640, height=180, left=36, right=8, top=10, bottom=24)
 
 
 def can_manage(user: Any, campaign: CallCampaign) -> bool:
@@ -197,50 +199,6 @@ def calls_per_minute(campaign: CallCampaign, now: datetime.datetime, minutes: in
         if 0 <= i < minutes:
             counts[i] += n
     return counts
-
-
-def column_chart(values: list[int], labels: dict[int, str]) -> dict[str, Any]:
-    """Geometry for an inline SVG column chart: one bar per value, y axis from 0 to a round maximum."""
-    width = CHART_W - CHART_LEFT - CHART_RIGHT
-    height = CHART_H - CHART_TOP - CHART_BOTTOM
-    top = max(values or [0])
-    step = max(1, _nice_step(top))
-    ceiling = max(step, -(-top // step) * step)
-    slot = width / max(1, len(values))
-    bars = []
-    for i, v in enumerate(values):
-        h = height * v / ceiling
-        bars.append(
-            {
-                "x": round(CHART_LEFT + i * slot + slot * 0.1, 1),
-                "y": round(CHART_TOP + height - h, 1),
-                "w": round(slot * 0.8, 1),
-                "h": round(h, 1),
-                "value": v,
-            }
-        )
-    grid = [
-        {"y": round(CHART_TOP + height * (1 - n / ceiling), 1), "label": str(n)} for n in range(0, ceiling + 1, step)
-    ]
-    ticks = [{"x": round(CHART_LEFT + i * slot + slot / 2, 1), "label": label} for i, label in labels.items()]
-    return {
-        "width": CHART_W,
-        "height": CHART_H,
-        "left": CHART_LEFT,
-        "right": CHART_W - CHART_RIGHT,
-        "top": CHART_TOP,
-        "bottom": CHART_H - CHART_BOTTOM,
-        "bars": bars,
-        "grid": grid,
-        "ticks": ticks,
-    }
-
-
-def _nice_step(top: int) -> int:
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if top / step <= 5:
-            return step
-    return 10 ** len(str(top))
 
 
 def bar_rows(counts: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
@@ -418,7 +376,7 @@ def dashboard(campaign: CallCampaign, now: datetime.datetime | None = None) -> d
         "as_of": now,
         "callers_online": callers_online(campaign, now),
         "calls_last_hour": sum(per_minute),
-        "per_minute_chart": column_chart(per_minute, labels),
+        "per_minute_chart": charts.column_chart(PER_MINUTE_CHART, per_minute, labels),
         "outcomes": outcome_counts(campaign),
         "answers": answer_counts(campaign),
         "remaining": left,

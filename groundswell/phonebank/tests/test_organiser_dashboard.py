@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from groundswell.accounts.models import Role
 from groundswell.audit.models import AuditEntry
+from groundswell.charts import column_chart
 from groundswell.phonebank import selectors, services
 from groundswell.phonebank.models import CallAttempt, CallTarget, PhonebankSession
 from groundswell.tests.factories import UnitFactory, user_with_role
@@ -280,6 +281,6 @@ def test_the_calls_per_minute_chart_is_drawn_exactly_as_pinned(busy_world):
     )
     svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
     labels = {0: "start", 30: "middle", 59: "now"}
-    charts = {name: selectors.column_chart(values, labels) for name, values in CHART_VALUES.items()}
+    charts = {name: column_chart(selectors.PER_MINUTE_CHART, values, labels) for name, values in CHART_VALUES.items()}
     pinned = json.loads((SNAPSHOTS / "per_minute_chart.json").read_text())
     assert json.loads(json.dumps({"svg": svg, "charts": charts})) == pinned
