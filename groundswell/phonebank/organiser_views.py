@@ -201,7 +201,7 @@ def _script_context(campaign: CallCampaign) -> dict[str, Any]:
                 "q": q,
                 "answers": [
                     {"value": v, "label": label, "target": (q.branches or {}).get(v, "")}
-                    for v, label in campaigns.answer_values(q, codes)
+                    for v, label in selectors.answer_values(q, codes)
                 ],
                 "later": questions[i + 1 :],
             }
