@@ -28,8 +28,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.questions.services import question_payload
 
-from . import seats, selectors, services, telephony
-from .models import Outcome, PhonebankSession, SessionCaller
+from .. import seats, selectors, services, telephony
+from ..models import Outcome, PhonebankSession, SessionCaller
 
 MAX_BODY = 64 * 1024
 

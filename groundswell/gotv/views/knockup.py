@@ -47,10 +47,10 @@ from groundswell.offline_sync import (
 )
 from groundswell.register.models import Elector
 
-from . import assignments, knockup, packs, promises, services
-from .assignments import can_manage
-from .models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, PollingDay
-from .offline import service_worker_response
+from .. import assignments, knockup, packs, promises, services
+from ..assignments import can_manage
+from ..models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, PollingDay
+from ..offline import service_worker_response
 
 MAX_ITEMS = 500  # results per sync request; the sheet sends longer queues in several requests
 

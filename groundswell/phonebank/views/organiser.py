@@ -25,9 +25,9 @@ from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
 from groundswell.web import attempt, error_list, int_or_none
 
-from . import campaigns, selectors
-from .forms import CampaignForm, SessionForm
-from .models import CallCampaign, PhonebankSession, Purpose
+from .. import campaigns, selectors
+from ..forms import CampaignForm, SessionForm
+from ..models import CallCampaign, PhonebankSession, Purpose
 
 PERM = access.Perm.MANAGE_PHONEBANK
 

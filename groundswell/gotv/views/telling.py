@@ -22,9 +22,9 @@ from groundswell.audit.services import record
 from groundswell.audit.web import audited_json_view
 from groundswell.offline_sync import BadBatch, read_items
 
-from . import assignments, caches, telling
-from .models import PollingDay
-from .offline import service_worker_response
+from .. import assignments, caches, telling
+from ..models import PollingDay
+from ..offline import service_worker_response
 
 MAX_ITEMS = 500  # per sync request; the page sends longer queues in several requests
 
