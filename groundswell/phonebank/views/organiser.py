@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
+from groundswell.canvassing.services import support_codes_for
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
 from groundswell.web import attempt, error_list, int_or_none
@@ -190,8 +192,6 @@ def build_status(request: HttpRequest, pk: int, result_id: str) -> HttpResponse:
 
 
 def _script_context(campaign: CallCampaign) -> dict[str, Any]:
-    from groundswell.canvassing.services import support_codes_for
-
     codes = list(support_codes_for(campaign.unit))
     questions = list(campaign.question_set.questions.all()) if campaign.question_set_id else []
     rows = []
@@ -305,8 +305,6 @@ def question_branches(request: HttpRequest, pk: int, question_pk: int) -> HttpRe
 @require_GET
 def script_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Walk the script as a caller would: one question at a time, following conditions and branches."""
-    from groundswell.canvassing.services import support_codes_for
-
     campaign = _campaign_for(request, pk)
     questions = list(campaign.question_set.questions.all()) if campaign.question_set_id else []
     walk = selectors.preview_walk(questions, request.GET, list(support_codes_for(campaign.unit)))
@@ -378,7 +376,6 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
 def _dashboard_figures(campaign: CallCampaign) -> dict[str, Any]:
     # Several organisers watching one campaign share a figure set for a few seconds (per app process), so the
     # grouped counts run about once per refresh period however many screens are open.
-    from django.core.cache import cache
 
     return cache.get_or_set(f"phonebank:dashboard:{campaign.pk}", lambda: selectors.dashboard(campaign), 5)
 
