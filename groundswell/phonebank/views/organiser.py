@@ -80,7 +80,7 @@ def _campaign_form_page(request: HttpRequest, campaign: CallCampaign | None) -> 
                 campaign, unit=form.cleaned_data["unit"], actor=request.user, **form.values()
             )
         except ValidationError as exc:
-            form._add_errors(exc)
+            form.add_errors(exc)
         else:
             messages.success(request, "Campaign saved." if campaign else "Campaign created: now write its script.")
             return redirect("phonebank:campaign", pk=saved.pk)
