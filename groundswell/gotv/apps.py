@@ -7,6 +7,7 @@ class GotvConfig(AppConfig):
     verbose_name = "Polling day"
 
     def ready(self) -> None:
-        from .caches import connect_signals
+        # caches imports models, which cannot load before the app registry is ready (this method).
+        from .caches import connect_signals  # noqa: PLC0415
 
         connect_signals()

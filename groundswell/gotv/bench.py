@@ -32,9 +32,26 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
+
+from django.conf import settings
+from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
+from django.core.wsgi import get_wsgi_application
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test import Client
+
+from groundswell.accounts.models import Role, RoleAssignment, User
+from groundswell.canvassing.selectors import parse_elector_number
+from groundswell.geography.models import Constituency
+from groundswell.people.models import OrganisationUnit
+from groundswell.register.models import Elector, Property
+
+from .knockup import regenerate
+from .models import CommitteeRoom, PollingDay, PollingStation, TellingEntry
 
 DEFAULT_ELECTORS = 75_000
 STATIONS = 40
@@ -75,15 +92,6 @@ def _districts() -> list[list[str]]:
 
 
 def build_day(n_electors: int) -> Day:
-    from django.db import transaction
-
-    from groundswell.accounts.models import Role, RoleAssignment, User
-    from groundswell.geography.models import Constituency
-    from groundswell.people.models import OrganisationUnit
-    from groundswell.register.models import Elector, Property
-
-    from .models import CommitteeRoom, PollingDay, PollingStation
-
     rng = random.Random(11)
     by_station = _districts()
     all_pds = [pd for pds in by_station for pd in pds]
@@ -184,7 +192,7 @@ def _free_port() -> int:
 def start_server() -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = dict(os.environ, DEBUG="0")  # DATABASE_URL is the scratch database `groundswell bench` chose
-    proc = subprocess.Popen([sys.executable, "-m", "groundswell.gotv.bench", "serve", str(port)], env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "groundswell.gotv.benchproc", "serve", str(port)], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -203,14 +211,6 @@ def start_server() -> tuple[subprocess.Popen, int]:
 
 def serve(port: int) -> None:
     """Run the WSGI app on 127.0.0.1:port with a fixed pool of worker threads (each keeping its connection)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groundswell.settings.development")
-    django.setup()
-    from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
-    from django.core.wsgi import get_wsgi_application
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -268,9 +268,6 @@ def _request(port: int, method: str, path: str, headers: dict, body: bytes | Non
 
 def sign_in(teller: Teller, user: Any, port: int, day_pk: int) -> None:
     """A real session (made with the test client's force_login) and the CSRF cookie the telling page sets."""
-    from django.conf import settings
-    from django.test import Client
-
     client = Client()
     client.force_login(user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -359,15 +356,7 @@ def run_teller(teller: Teller, port: int, day_pk: int, items: list, interval: fl
 def regenerate_rooms(room_ids: list[int], coordinator_id: int, begin: float, until: float) -> dict[str, Any]:
     """Coordinators regenerate the rooms' knock-up lists in turn, one every REGEN_EVERY_S from `begin` until
     `until` (time.monotonic() values, which every process on the machine shares). Runs in its own process
-    (see `python -m groundswell.gotv.bench regen`), so its Python work never delays the tellers' timing."""
-    from groundswell.accounts.models import User
-
-    from .models import CommitteeRoom
-
-    try:
-        from .knockup import regenerate
-    except ImportError:  # the knock-up module is another engineer's; time an equivalent query without it
-        regenerate = None
+    (see `python -m groundswell.gotv.benchproc regen`), so its Python work never delays the tellers' timing."""
     rooms = {r.pk: r for r in CommitteeRoom.objects.filter(pk__in=room_ids).select_related("polling_day__unit")}
     coordinator = User.objects.get(pk=coordinator_id)
     spans: list[tuple[float, float]] = []
@@ -379,44 +368,19 @@ def regenerate_rooms(room_ids: list[int], coordinator_id: int, begin: float, unt
         time.sleep(max(0.0, due - time.monotonic()))
         room = rooms[room_ids[i % len(room_ids)]]
         began = time.monotonic()
-        if regenerate is not None:
-            # As the committee room's page calls it: in no outer transaction, so the list is computed before
-            # any write lock is taken (an outer atomic() would hold SQLite's write lock for the whole of it).
-            regenerate(room, coordinator)
-        else:
-            _not_yet_voted(room.polling_day, room)
+        # As the committee room's page calls it: in no outer transaction, so the list is computed before any
+        # write lock is taken (an outer atomic() would hold SQLite's write lock for the whole of it).
+        regenerate(room, coordinator)
         spans.append((began, time.monotonic()))
         i += 1
-    how = "groundswell.gotv.knockup.regenerate" if regenerate else "fallback: promises-not-voted query (own code)"
-    return {"how": how, "spans": spans}
+    return {"how": "groundswell.gotv.knockup.regenerate", "spans": spans}
 
 
 def start_coordinators(day: Day, begin: float, until: float) -> subprocess.Popen:
     rooms = ",".join(str(r.pk) for r in day.rooms)
     args = ["regen", rooms, str(day.coordinator.pk), repr(begin), repr(until)]
-    return subprocess.Popen([sys.executable, "-m", "groundswell.gotv.bench", *args], stdout=subprocess.PIPE, text=True)
-
-
-def _not_yet_voted(polling_day: Any, room: Any) -> int:
-    from groundswell.register.models import Elector
-
-    from .models import TellingEntry
-
-    voted = TellingEntry.objects.filter(polling_day=polling_day, undone_at__isnull=True, elector__isnull=False)
-    rule = polling_day.promise_rule
-    return len(
-        list(
-            Elector.objects.filter(
-                constituency_id=polling_day.constituency_id,
-                deleted_at__isnull=True,
-                polling_district__in=room.polling_districts,
-                current_support__in=rule["support_codes"],
-                current_likelihood__gte=rule["min_likelihood"],
-            )
-            .exclude(pk__in=voted.values("elector_id"))
-            .order_by("household__register_order", "number", "suffix")
-            .values_list("pk", flat=True)
-        )
+    return subprocess.Popen(
+        [sys.executable, "-m", "groundswell.gotv.benchproc", *args], stdout=subprocess.PIPE, text=True
     )
 
 
@@ -426,12 +390,6 @@ def _not_yet_voted(polling_day: Any, room: Any) -> int:
 def check_store(day: Day, tellers: list[Teller]) -> dict[str, int]:
     """Lost: a distinct number sent (a voter, or an unknown number's client id) with nothing stored for it.
     Duplicate: an elector with more than one live entry."""
-    from django.db.models import Count
-
-    from groundswell.register.models import Elector
-
-    from .models import TellingEntry
-
     entries = TellingEntry.objects.filter(polling_day=day.polling_day)
     live = entries.filter(undone_at__isnull=True, elector__isnull=False)
     duplicates = live.values("elector_id").annotate(n=Count("pk")).filter(n__gt=1).count()
@@ -444,7 +402,6 @@ def check_store(day: Day, tellers: list[Teller]) -> dict[str, int]:
             "pk", "polling_district", "number", "suffix"
         )
     }
-    from groundswell.canvassing.selectors import parse_elector_number
 
     wanted: set[int] = set()
     unknown_clients: set[str] = set()
@@ -481,7 +438,6 @@ def run(size: int | None = None, progress: bool = True) -> dict:
     started = time.perf_counter()
     day = build_day(n)
     build_s = time.perf_counter() - started
-    from django.db import connection
 
     if connection.vendor == "sqlite":
         # The build leaves ~50 MB in the write-ahead log; on a real day the register was loaded long before
@@ -570,23 +526,3 @@ def run(size: int | None = None, progress: bool = True) -> dict:
         "server": f"127.0.0.1 subprocess, WSGI, {SERVER_WORKERS} worker threads",
         **check_store(day, tellers),
     }
-
-
-def _main(argv: list[str]) -> None:
-    """The bench's helper processes: `serve PORT` and `regen ROOM_IDS COORDINATOR_ID BEGIN UNTIL`."""
-    if argv[:1] == ["serve"]:
-        serve(int(argv[1]))
-        return
-    if argv[:1] == ["regen"]:
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groundswell.settings.development")
-        django.setup()
-        rooms = [int(pk) for pk in argv[1].split(",")]
-        print(json.dumps(regenerate_rooms(rooms, int(argv[2]), float(argv[3]), float(argv[4]))), flush=True)
-        return
-    raise SystemExit("usage: python -m groundswell.gotv.bench serve PORT | regen ROOMS COORDINATOR BEGIN UNTIL")
-
-
-if __name__ == "__main__":
-    _main(sys.argv[1:])

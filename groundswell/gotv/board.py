@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from groundswell import charts
 from groundswell.register.selectors import live_electors
 
 from .models import CommitteeRoom, KnockUpRound, Lift, PollingDay, TellingEntry
@@ -55,8 +56,8 @@ MIN_FRACTION_TO_PROJECT = 0.10
 Z95 = 1.96
 SERIES_STEP = datetime.timedelta(minutes=15)
 
-CHART_W, CHART_H = 640, 220
-CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 40, 24, 10, 24
+# The board's chart: its SVG box and margins.
+CHART = charts.Frame(width=640, height=220, left=40, right=24, top=10, bottom=24)
 
 METHOD = (
     "Promises voted so far (postal votes known returned count as voted) are projected to close of poll by "
@@ -493,15 +494,12 @@ def project(
 def chart_geometry(board: Board) -> dict[str, Any]:
     """Coordinates for the inline SVG: the cumulative share voted so far and, from now to close, the projected
     path with its range. Computed here so the page and its JSON refresh draw exactly the same chart."""
-    width = CHART_W - CHART_LEFT - CHART_RIGHT
-    height = CHART_H - CHART_TOP - CHART_BOTTOM
     span = (board.closes_at - board.opens_at).total_seconds()
 
     def x(at: datetime.datetime) -> float:
-        return round(CHART_LEFT + width * min(1.0, max(0.0, (at - board.opens_at).total_seconds() / span)), 1)
+        return CHART.x((at - board.opens_at).total_seconds() / span)
 
-    def y(share: float) -> float:
-        return round(CHART_TOP + height * (1 - min(1.0, max(0.0, share))), 1)
+    y = CHART.y
 
     total = board.promises or 1
     voted = " ".join(f"{x(at)},{y(n / total)}" for at, n in board.series)
@@ -530,17 +528,4 @@ def chart_geometry(board: Board) -> dict[str, Any]:
         projected = " ".join(mid_pts)
         band = " ".join(high_pts + list(reversed(low_pts)))
     now_x = x(min(board.as_of, board.closes_at)) if board.as_of >= board.opens_at else None
-    return {
-        "width": CHART_W,
-        "height": CHART_H,
-        "left": CHART_LEFT,
-        "right": CHART_W - CHART_RIGHT,
-        "top": CHART_TOP,
-        "bottom": CHART_H - CHART_BOTTOM,
-        "voted": voted,
-        "projected": projected,
-        "band": band,
-        "now_x": now_x,
-        "ticks": ticks,
-        "grid": grid,
-    }
+    return CHART.geometry(voted=voted, projected=projected, band=band, now_x=now_x, ticks=ticks, grid=grid)

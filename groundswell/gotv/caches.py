@@ -21,6 +21,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
+
+from groundswell.register.models import Elector, RegisterImport
+from groundswell.register.selectors import live_electors
+
+from .models import PollingDay, PollingStation
+
 RECHECK_S = 5.0  # how often the register version is re-read
 MAX_AGE_S = 600.0  # the longest anything is trusted without reloading
 
@@ -57,8 +64,6 @@ def clear(*args: Any, **kwargs: Any) -> None:
 
 
 def register_version(constituency_id: int) -> int | None:
-    from groundswell.register.models import RegisterImport
-
     return (
         RegisterImport.objects.filter(constituency_id=constituency_id)
         .order_by("-pk")
@@ -84,8 +89,6 @@ def _register(constituency_id: int) -> _Register:
 
 def district_numbers(constituency_id: int, district: str) -> dict[tuple[int, int], int]:
     """{(number, suffix): elector id} for the live electors of one polling district (one query, then cached)."""
-    from groundswell.register.selectors import live_electors
-
     district = district.upper()
     reg = _register(constituency_id)
     found = reg.districts.get(district)
@@ -101,8 +104,6 @@ def district_numbers(constituency_id: int, district: str) -> dict[tuple[int, int
 
 def day_context(day_pk: int) -> DayContext | None:
     """The polling day (unit loaded) and its stations, from the cache when younger than RECHECK_S."""
-    from .models import PollingDay
-
     now = time.monotonic()
     ctx = _days.get(day_pk)
     if ctx is not None and now - ctx.born < RECHECK_S:
@@ -119,12 +120,6 @@ def day_context(day_pk: int) -> DayContext | None:
 
 def connect_signals() -> None:
     """Clear the caches whenever this process saves or deletes what they hold (called from apps.py)."""
-    from django.db.models.signals import post_delete, post_save
-
-    from groundswell.register.models import Elector, RegisterImport
-
-    from .models import PollingDay, PollingStation
-
     for model in (Elector, RegisterImport, PollingDay, PollingStation):
         post_save.connect(clear, sender=model, dispatch_uid=f"gotv-caches-save-{model._meta.label}")
         post_delete.connect(clear, sender=model, dispatch_uid=f"gotv-caches-delete-{model._meta.label}")

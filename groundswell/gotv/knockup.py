@@ -20,6 +20,7 @@ from django.utils import timezone
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 from groundswell.canvassing.models import WalkStop
+from groundswell.canvassing.walks.sheets import short_address
 from groundswell.register.models import Elector, TurnoutRecord
 
 from .models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, TellingEntry
@@ -367,7 +368,6 @@ def round_rows(knock_round: KnockUpRound) -> list[dict[str, Any]]:
             .values_list("elector_id", "outcome")
         ):
             latest[elector_id] = outcome
-    from groundswell.canvassing.walks.sheets import short_address
 
     rows = []
     for item in items:

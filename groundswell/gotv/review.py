@@ -225,9 +225,9 @@ def resolve(entry: TellingEntry, elector: Elector, user: Any, *, request: Any = 
     ):
         where = station.name if station else "this station"
         raise ValidationError(f"{elector.elector_number} is not on the register at {where}.")
-    live = telling._live_vote(day, elector.pk)
+    live = telling.live_vote(day, elector.pk)
     if live is not None:
-        raise ValidationError(f"{telling._already_voted(live, elector.elector_number).message}: dismiss this entry.")
+        raise ValidationError(f"{telling.already_voted(live, elector.elector_number).message}: dismiss this entry.")
     now = timezone.now()
     try:
         with transaction.atomic():

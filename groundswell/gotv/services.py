@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from groundswell.accounts import access
-from groundswell.accounts.models import User
+from groundswell.accounts.models import RoleAssignment, User
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 from groundswell.canvassing.models import CanvassCampaign
@@ -24,6 +24,7 @@ from groundswell.canvassing.services import our_codes
 from groundswell.people.models import OrganisationUnit
 from groundswell.register.selectors import live_electors
 
+from . import promises
 from .models import CommitteeRoom, PollingDay, PollingStation
 
 DEFAULT_OPEN = datetime.time(7, 0)
@@ -92,8 +93,6 @@ def _clean_name(name: str, what: str) -> str:
 
 def _clean_rule(day: PollingDay, rule: Mapping[str, Any] | None) -> dict[str, Any]:
     """The promise rule, validated by the promises module; it must name (or default to) at least one code."""
-    from . import promises
-
     cleaned = promises.clean_rule(day, dict(rule or {}))
     if not cleaned.get("support_codes") and not our_codes(day.unit):
         raise ValidationError("Choose the support codes that count as a promise (the unit has no own-party code).")
@@ -390,8 +389,6 @@ def rooms_coordinated_by(user: Any) -> QuerySet[CommitteeRoom]:
 
 def days_related_to(user: Any) -> QuerySet[PollingDay]:
     """Polling days of the units `user` holds any role in: at, above (their constituency party) or below."""
-    from groundswell.accounts.models import RoleAssignment
-
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return PollingDay.objects.none()
     paths = {p for p in RoleAssignment.objects.filter(user=user).values_list("unit__path", flat=True) if p}

@@ -222,7 +222,8 @@ def _replayed(entry: TellingEntry) -> EntryResult:
     return EntryResult(DUPLICATE_CLIENT, entry, entry.elector_id, f"{number}: already received ({status})", number)
 
 
-def _live_vote(polling_day: PollingDay, elector_id: int) -> TellingEntry | None:
+def live_vote(polling_day: PollingDay, elector_id: int) -> TellingEntry | None:
+    """The elector's vote taken on this day and not undone, if any (telling and the review of flagged numbers)."""
     return (
         TellingEntry.objects.filter(polling_day=polling_day, elector_id=elector_id, undone_at__isnull=True)
         .select_related("station", "elector")
@@ -230,7 +231,8 @@ def _live_vote(polling_day: PollingDay, elector_id: int) -> TellingEntry | None:
     )
 
 
-def _already_voted(existing: TellingEntry, number: str) -> EntryResult:
+def already_voted(existing: TellingEntry, number: str) -> EntryResult:
+    """The answer for a number whose elector has voted already: when and where."""
     where = f" at {existing.station.name}" if existing.station else ""
     when = timezone.localtime(existing.entered_at).strftime("%H:%M")
     message = f"{number} already voted ({when}{where})"
@@ -315,9 +317,9 @@ def record_entry(
         existing = TellingEntry.objects.filter(client_id=client_id).select_related("elector", "station").first()
         if existing is not None:
             return _replayed(existing)
-        live = _live_vote(polling_day, match.elector_id) if match.elector_id is not None else None
+        live = live_vote(polling_day, match.elector_id) if match.elector_id is not None else None
         if live is not None:
-            return _already_voted(live, match.number)
+            return already_voted(live, match.number)
         # Neither: a real fault, never hidden.
         raise IntegrityError(f"Telling entry {client_id!r} was refused but no conflicting entry was found")
     if match.ok:

@@ -67,18 +67,20 @@ class RecordingBackend(BaseEmailBackend):
 def _seed(size: int) -> Any:
     from groundswell.people.fastinsert import allocate_ids
     from groundswell.people.models import Consent, EmailAddress, OrganisationUnit, Person
-    from groundswell.phonebank.bench import _insert  # fills the columns the raw insert does not name
+    from groundswell.phonebank.bench import insert_with_defaults  # fills the columns the raw insert does not name
 
     unit = OrganisationUnit.objects.create(code="BENCH-CLP", name="Bench CLP", kind="constituency")
     ids = allocate_ids(Person, size)
-    _insert(
+    insert_with_defaults(
         Person,
         ["id", "unit", "given_name", "family_name", "synthetic"],
         [(pk, unit.pk, f"Bench{pk}", "Person", True) for pk in ids],
     )
-    _insert(EmailAddress, ["person", "address", "primary"], [(pk, f"bench{pk}@example.invalid", True) for pk in ids])
+    insert_with_defaults(
+        EmailAddress, ["person", "address", "primary"], [(pk, f"bench{pk}@example.invalid", True) for pk in ids]
+    )
     now = timezone.now()
-    _insert(
+    insert_with_defaults(
         Consent,
         ["person", "channel", "status", "source", "recorded_at"],
         [(pk, "email", "granted", "bench", now) for pk in ids],

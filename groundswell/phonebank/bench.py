@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import http.client
+import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -37,12 +40,20 @@ from http.cookies import SimpleCookie
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, models
+from django.conf import settings
+from django.db import connection, connections, models
+from django.test import Client
 from django.utils import timezone
 
+from groundswell.accounts.models import User
 from groundswell.people.fastinsert import allocate_ids, insert_rows
+from groundswell.people.models import OrganisationUnit, Person, PhoneNumber, Suppression
+from groundswell.questions.models import Question, QuestionSet
 
+from . import queue, rules
+from . import seats as seat_tokens
 from .loadgen import HOST, Pool, RequestFailed, percentile
+from .models import CallAttempt, CallCampaign, CallTarget, PhonebankSession, SessionCaller
 
 DEFAULT_CALLERS = 20_000
 DEFAULT_CONTACTS = 500_000
@@ -105,7 +116,9 @@ def _defaults(model: type[models.Model], given: list[str]) -> tuple[list[str], l
     return names, values
 
 
-def _insert(model: type[models.Model], given: list[str], rows: list[tuple]) -> int:
+def insert_with_defaults(model: type[models.Model], given: list[str], rows: list[tuple]) -> int:
+    """Raw-insert `rows` (values for the `given` columns) with every other column at its model default: seeding
+    for the benchmarks (phonebank, messaging), which write far more rows than the ORM could in the time."""
     extra_names, extra_values = _defaults(model, given)
     return insert_rows(model, [*given, *extra_names], (tuple(r) + tuple(extra_values) for r in rows))
 
@@ -120,12 +133,6 @@ class World:
 
 
 def seed(contacts: int, callers: int, minutes: float, progress: bool) -> World:
-    from groundswell.accounts.models import User
-    from groundswell.people.models import OrganisationUnit, Person, PhoneNumber, Suppression
-    from groundswell.questions.models import Question, QuestionSet
-
-    from .models import CallCampaign, CallTarget, PhonebankSession, SessionCaller
-
     unit = OrganisationUnit.objects.create(code="BENCH-CLP", name="Bench CLP", kind="constituency")
     london = ZoneInfo("Europe/London")
     local = _now().astimezone(london)
@@ -161,21 +168,21 @@ def seed(contacts: int, callers: int, minutes: float, progress: bool) -> World:
     session = PhonebankSession.objects.create(campaign=campaign, title="Bench session")
 
     person_ids = allocate_ids(Person, contacts)
-    _insert(
+    insert_with_defaults(
         Person,
         ["id", "unit", "given_name", "family_name", "synthetic"],
         [(pk, unit.pk, f"Bench{pk}", "Person", True) for pk in person_ids],
     )
     # Ofcom's drama range has only 1,000 mobile numbers; the benchmark needs more, so it uses distinct
     # well-formed +447… numbers that are never dialled.
-    _insert(
+    insert_with_defaults(
         PhoneNumber,
         ["person", "number", "kind", "primary"],
         [(pk, f"+447{pk:09d}", "mobile", True) for pk in person_ids],
     )
     target_ids = allocate_ids(CallTarget, contacts)
     now = _now()
-    _insert(
+    insert_with_defaults(
         CallTarget,
         ["id", "campaign", "person", "phone", "priority", "state", "available_at"],
         [
@@ -200,16 +207,16 @@ def seed(contacts: int, callers: int, minutes: float, progress: bool) -> World:
             )
         )
         suppressed.add(target_ids[i])
-    _insert(Suppression, ["kind", "person", "phone", "reason", "source"], rows)
+    insert_with_defaults(Suppression, ["kind", "person", "phone", "reason", "source"], rows)
 
     user_ids = allocate_ids(User, callers)
-    _insert(
+    insert_with_defaults(
         User,
         ["id", "email", "password", "is_active"],
         [(uid, f"caller{uid}@bench.example", "!", True) for uid in user_ids],
     )
     seat_ids = allocate_ids(SessionCaller, callers)
-    _insert(
+    insert_with_defaults(
         SessionCaller,
         ["id", "session", "user"],
         [(sid, session.pk, uid) for sid, uid in zip(seat_ids, user_ids, strict=True)],
@@ -258,7 +265,6 @@ def start_server(workers: int, threads: int) -> tuple[subprocess.Popen, int]:
         "warning",
     ]
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
-    import http.client
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -291,15 +297,6 @@ def worker_pids(master: int) -> list[int]:
 
 def real_login_seats(world: World, port: int, count: int) -> dict[int, str]:
     """Seat tokens obtained the way a volunteer gets one: signed in, join form, call page."""
-    import http.client
-    import json
-    import re
-
-    from django.conf import settings
-    from django.test import Client
-
-    from groundswell.accounts.models import User
-
     seats = {}
     token = world.session.token
     for user_id, _seat in world.seats[:count]:
@@ -475,10 +472,6 @@ async def run_callers(
 
 def raw_claim_rate(campaign_id: int, max_attempts: int, caller_ids: list[int]) -> float:
     """Claims per second running the assignment SQL itself in a loop on RAW_THREADS connections."""
-    from django.db import connections
-
-    from . import queue
-
     stop = time.monotonic() + RAW_SECONDS
     counts = [0] * RAW_THREADS
 
@@ -514,9 +507,6 @@ def raw_claim_rate(campaign_id: int, max_attempts: int, caller_ids: list[int]) -
 
 
 def check_store(world: World, rec: Record) -> dict[str, int]:
-    from . import rules
-    from .models import CallAttempt, CallTarget
-
     campaign = world.campaign
     campaign.refresh_from_db()
     stored: dict[tuple[int, str], int] = defaultdict(int)
@@ -598,9 +588,6 @@ def run(
     threads: int = 4,
     db_restart_command: str | None = None,
 ) -> dict[str, Any]:
-    from groundswell.phonebank import seats as seat_tokens
-    from groundswell.phonebank.models import SessionCaller
-
     contacts = contacts or size or DEFAULT_CONTACTS
     callers = callers or (max(10, contacts // 25) if size else DEFAULT_CALLERS)
     minutes = minutes or DEFAULT_MINUTES
@@ -644,7 +631,6 @@ def run(
     finally:
         stop_server(proc)
     # This process's own connection may predate a database restart (commands get no per-request health check).
-    from django.db import connections
 
     connections.close_all()
     log("raw claim rate…")

@@ -1,31 +1,38 @@
-"""Organisers' writes: call campaigns (settings, target filter, priority order, building the list in the
-background), the script builder, phonebank sessions, and the audited results export.
+"""The organiser path: call campaigns (settings, target filter, priority order, building the call list, starting
+and pausing calling), the script builder, phonebank sessions, and the audited results export.
 
-The caller-side rules (claiming, results, suppression) are in services.py; this module only sets a campaign
-up and reports on it, so the hot path never waits on anything here.
+The caller path (a volunteer on the phone: handing out calls, storing results, skipping) is services.py; this
+module only sets a campaign up and reports on it, so the hot path never waits on anything here. Reads for both
+are in selectors.py.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_tasks import TaskResultStatus, default_task_backend, task
 from django_tasks.exceptions import TaskResultDoesNotExist
 
+from groundswell.accounts.models import User
 from groundswell.audit.services import record
+from groundswell.canvassing.models import Contact, DoorOutcome
+from groundswell.canvassing.services import our_codes, support_codes_for
+from groundswell.people import selectors as people_selectors
 from groundswell.people.exporting import _safe
-from groundswell.people.models import Membership, OrganisationUnit
+from groundswell.people.models import Membership, OrganisationUnit, PhoneNumber, Suppression
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question, QuestionSet
+from groundswell.register.models import Elector
 
-from . import rules, selectors, services
+from . import rules, selectors
 from .models import CallCampaign, CallTarget, Outcome, PhonebankSession, Purpose
 
 # ------------------------------------------------------------------------------------------ settings
@@ -168,13 +175,106 @@ def save_campaign(campaign: CallCampaign | None, *, unit: OrganisationUnit, acto
 
 
 def set_status(campaign: CallCampaign, status: str, actor: Any) -> None:
-    """Start calling, pause or finish (a campaign with no one on its list cannot start)."""
+    """Start calling, pause or finish (a campaign with no one on its list cannot start); audited."""
     if status == CallCampaign.Status.ACTIVE and not campaign.targets.exists():
         raise ValidationError({"status": "Build the call list before calling starts."})
-    services.set_status(campaign, status, actor=actor)
+    if status not in CallCampaign.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    campaign.status = status
+    campaign.save(update_fields=["status"])
+    record(
+        "changed",
+        actor=actor,
+        obj=campaign,
+        object_label=f"call campaign {campaign.name}",
+        detail={"status": status},
+        unit=campaign.unit,
+    )
 
 
 # ------------------------------------------------------------------------------------------ the call list
+
+
+def _blocked_elector_q() -> Q:
+    # Electors who left the register, or whom a canvasser reported moved or deceased (awaiting review or not).
+    reported = Contact.objects.filter(elector=OuterRef("pk"), outcome__in=[DoorOutcome.MOVED, DoorOutcome.DECEASED])
+    return Q(deleted_at__isnull=False) | Q(Exists(reported))
+
+
+@dataclass
+class BuildReport:
+    """What a list build did: people the filter matched, added to the list, already on it, not to be phoned
+    (no usable number, or the contact rules say no), and moved up the priority order."""
+
+    matched: int = 0
+    added: int = 0
+    already_listed: int = 0
+    not_contactable: int = 0
+    prioritised: int = 0
+
+
+def build_list(campaign: CallCampaign, actor: Any, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Add everyone the filter matches and the contact rules allow to the campaign's list (idempotent: people
+    already listed are left as they are, so re-running after an import only adds newcomers), then sort the open
+    part of the list by the campaign's priority order. The one way a list is built: the page's button (through
+    the background task `build_call_list`), the `phonebank build_targets` command, the demo and the tests.
+    `progress(done, total)` is called after each chunk of people."""
+    report = BuildReport()
+    purpose = selectors.people_purpose(campaign)
+    matched = selectors.people_for_filter(campaign)
+    report.matched = matched.count()
+    allowed = people_selectors.contactable(matched, "phone", purpose).values_list("pk", flat=True)
+    allowed_ids = list(allowed)
+    report.not_contactable = report.matched - len(allowed_ids)
+    listed = set(CallTarget.objects.filter(campaign=campaign).values_list("person_id", flat=True))
+    todo = [pk for pk in allowed_ids if pk not in listed]
+    report.already_listed = len(allowed_ids) - len(todo)
+    kinds = [Suppression.Kind.DO_NOT_CONTACT, Suppression.Kind.NO_PHONE]
+    if purpose == people_selectors.PROMOTION:
+        kinds.append(Suppression.Kind.TPS)
+    blocked_elector = Elector.objects.filter(_blocked_elector_q()).values("pk")
+    chunk = 2000
+    for start in range(0, len(todo), chunk):
+        ids = todo[start : start + chunk]
+        numbers: dict[int, str] = {}
+        usable = (
+            PhoneNumber.objects.filter(person_id__in=ids)
+            .exclude(number__in=Suppression.objects.filter(kind__in=kinds, phone__gt="").values("phone"))
+            .order_by("person_id", "-primary", "id")
+            .values_list("person_id", "number")
+        )
+        for person_id, number in usable:
+            numbers.setdefault(person_id, number)
+        electors: dict[int, int] = {}
+        for elector_id, person_id in (
+            Elector.objects.filter(person_id__in=ids, deleted_at__isnull=True)
+            .exclude(pk__in=blocked_elector)
+            .order_by("person_id", "id")
+            .values_list("pk", "person_id")
+        ):
+            electors.setdefault(person_id, elector_id)
+        # A person whose only elector record is gone (moved, deceased) is not called for a voter-ID campaign.
+        rows = [
+            CallTarget(campaign=campaign, person_id=pk, phone=numbers[pk], elector_id=electors.get(pk))
+            for pk in ids
+            if pk in numbers and not (campaign.target_filter.get("support") and pk not in electors)
+        ]
+        CallTarget.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        report.added += len(rows)
+        report.not_contactable += len(ids) - len(rows)
+        if progress:
+            progress(min(start + chunk, len(todo)), len(todo))
+    record(
+        "changed",
+        actor=actor,
+        obj=campaign,
+        object_label=f"call campaign {campaign.name}",
+        # The list's own counts (the priority order is applied next).
+        detail={"target_list": {k: v for k, v in asdict(report).items() if k != "prioritised"}},
+        unit=campaign.unit,
+    )
+    report.prioritised = apply_priority(campaign)
+    return report
 
 
 def apply_priority(campaign: CallCampaign) -> int:
@@ -191,9 +291,6 @@ def apply_priority(campaign: CallCampaign) -> int:
         members = Membership.objects.filter(person_id=OuterRef("person_id"), status__in=statuses)
         return targets.filter(Exists(members)).update(priority=50)
     if order == "support":
-        from groundswell.canvassing.services import our_codes, support_codes_for
-        from groundswell.register.models import Elector
-
         codes = list(support_codes_for(campaign.unit))
         ours = our_codes(campaign.unit)
         moved = 0
@@ -213,18 +310,14 @@ def apply_priority(campaign: CallCampaign) -> int:
 
 @task()
 def build_call_list(campaign_id: int, actor_id: int | None = None, listed_before: int = 0, expected: int = 0) -> dict:
-    """The background job behind 'Build the call list': add the matching contactable people, then sort them.
+    """The background job behind 'Build the call list' (see `build_list`).
 
     `listed_before` and `expected` are recorded with the job so any app server can show its progress from the
     list's own size, without the worker reporting anywhere else.
     """
-    from groundswell.accounts.models import User
-
     campaign = CallCampaign.objects.select_related("unit").get(pk=campaign_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    report = services.build_target_list(campaign, actor=actor)
-    moved = apply_priority(campaign)
-    return {**report.__dict__, "prioritised": moved}
+    return asdict(build_list(campaign, actor))
 
 
 def start_build(campaign: CallCampaign, actor: Any) -> Any:
@@ -310,8 +403,6 @@ def add_script_question(
 ) -> Question:
     """Append a question. The party support question (kind 'support', key 'support') is the one built-in kind a
     script may carry: its answer counts like a doorstep answer for voter ID."""
-    from groundswell.canvassing.services import support_codes_for
-
     qs = ensure_script(campaign)
     codes = list(support_codes_for(campaign.unit))
     if kind == SUPPORT_KIND:
@@ -379,25 +470,9 @@ def move_script_question(campaign: CallCampaign, question: Question, direction: 
     record("changed", actor=actor, obj=question, unit=campaign.unit, detail={"moved": direction})
 
 
-def answer_values(question: Question, support_codes: Iterable[str] = ()) -> list[tuple[str, str]]:
-    """The answers a branch can hang on, as (value, label): choices, yes/no, a scale's numbers, support codes."""
-    if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
-        return [(str(c["value"]), str(c.get("label", c["value"]))) for c in question.choices or []]
-    if question.kind == Question.Kind.YES_NO:
-        return [("yes", "Yes"), ("no", "No")]
-    if question.kind in (Question.Kind.SCALE, Question.Kind.LIKELIHOOD):
-        scale = question.scale or {"min": 0, "max": 10}
-        return [(str(n), str(n)) for n in range(int(scale.get("min", 0)), int(scale.get("max", 10)) + 1)]
-    if question.kind == Question.Kind.SUPPORT:
-        return [(c, c) for c in support_codes]
-    return []
-
-
 def set_branches(campaign: CallCampaign, question: Question, branches: Mapping[str, str], actor: Any) -> None:
     """Set where each answer leads ('' = the next question, a later question's key, or 'end')."""
-    from groundswell.canvassing.services import support_codes_for
-
-    allowed = {v for v, _ in answer_values(question, support_codes_for(campaign.unit))}
+    allowed = {v for v, _ in selectors.answer_values(question, support_codes_for(campaign.unit))}
     cleaned: dict[str, str] = {}
     for value, target in branches.items():
         target = (target or "").strip()

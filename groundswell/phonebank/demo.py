@@ -12,7 +12,7 @@ from groundswell.accounts.models import User
 from groundswell.people.models import OrganisationUnit
 from groundswell.questions.models import Question, QuestionSet
 
-from . import seats, services
+from . import campaigns, seats, services
 from .models import CallCampaign, Outcome, PhonebankSession
 
 DEMO_CAMPAIGN = "Members' call round: Saturday action day"
@@ -108,7 +108,7 @@ def build_demo_phonebank(say: Callable[[str], None] = lambda m: None) -> None:
         ),
         created_by=organiser,
     )
-    report = services.build_target_list(campaign, actor=organiser)
+    report = campaigns.build_list(campaign, actor=organiser)
     campaign.status = CallCampaign.Status.ACTIVE
     campaign.save(update_fields=["status"])
     session = PhonebankSession.objects.create(

@@ -113,10 +113,11 @@ class CampaignForm(forms.Form):
                 {k: data.get(k) or [] for k in FILTER_KEYS}, data["priority"]
             )
         except ValidationError as exc:
-            self._add_errors(exc)
+            self.add_errors(exc)
         return data
 
-    def _add_errors(self, exc: ValidationError) -> None:
+    def add_errors(self, exc: ValidationError) -> None:
+        """Put a campaign rule's errors on the fields they name (a day's window on that day's row)."""
         for field, messages in exc.message_dict.items():
             if field == "window_by_day":
                 # The message names the day ("window_by_day[sat]: …"); put it on that day's row.

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from . import sql
+from groundswell.db import sql
+
 from .models import CallTarget
 
 _OPEN = CallTarget.State.OPEN

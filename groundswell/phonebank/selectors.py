@@ -1,13 +1,31 @@
-"""Phonebank reads: a caller's tally, the session's team and leaderboard, campaign statistics."""
+"""Phonebank reads, for both paths: a caller's tally and the session's team and leaderboard (the caller path,
+see services.py), and for organisers (see campaigns.py) who a campaign's filter matches, the filter preview,
+campaign statistics, the live dashboard, the export rows and the script preview. Nothing here writes.
+"""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMinute
+from django.utils import timezone
 
-from .models import CallAttempt, CallCampaign, CallSkip, Outcome, PhonebankSession
+from groundswell import charts
+from groundswell.accounts import access
+from groundswell.accounts.models import User
+from groundswell.canvassing.services import support_codes_for
+from groundswell.geography.models import Ward
+from groundswell.people import selectors as people_selectors
+from groundswell.people.models import Membership, Person, Tag
+from groundswell.questions.models import Question
+from groundswell.questions.services import asked_path, branch_target, validate_answer
+
+from .models import CallAttempt, CallCampaign, CallSkip, CallTarget, Outcome, PhonebankSession, Purpose
 
 REACHED = (Outcome.COMPLETED, Outcome.CALL_BACK, Outcome.REFUSED, Outcome.DO_NOT_CALL)
 
@@ -33,8 +51,6 @@ def caller_label(user: Any) -> str:
 
 def leaderboard(session: PhonebankSession, limit: int = 10) -> dict[str, Any]:
     """The session's team: total calls and the callers with most calls (first names only)."""
-    from groundswell.accounts.models import User
-
     rows = list(
         CallAttempt.objects.filter(session=session, applied=True)
         .values("caller_id")
@@ -68,28 +84,22 @@ FLAG_REFUSAL_SHARE = 0.5
 FLAG_SHORT_SHARE = 0.25
 FLAG_NOT_HELD = 5  # results for contacts the caller did not hold
 
-CHART_W, CHART_H = 640, 180
-CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 36, 8, 10, 24
+# The dashboard's calls-per-minute chart: its SVG box and margins.
+PER_MINUTE_CHART = charts.Frame(width=640, height=180, left=36, right=8, top=10, bottom=24)
 
 
 def can_manage(user: Any, campaign: CallCampaign) -> bool:
-    from groundswell.accounts import access
-
     return access.has_perm(user, access.Perm.MANAGE_PHONEBANK, campaign.unit)
 
 
 def campaigns_for(user: Any) -> QuerySet[CallCampaign]:
     """Call campaigns in the units where `user` runs phonebanks (and below)."""
-    from groundswell.accounts import access
-
     campaigns = access.scope(CallCampaign.objects.all(), user, access.Perm.MANAGE_PHONEBANK)
     return campaigns.select_related("unit").order_by("-created_at")
 
 
 def campaign_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
     """Contacts listed and calls made per campaign (two grouped counts, not a join of the two)."""
-    from .models import CallTarget
-
     counts: dict[int, dict[str, int]] = {pk: {"listed": 0, "calls": 0} for pk in campaign_ids}
     for model, name in ((CallTarget, "listed"), (CallAttempt, "calls")):
         grouped = model.objects.filter(campaign_id__in=campaign_ids).values_list("campaign_id").annotate(n=Count("id"))
@@ -98,27 +108,41 @@ def campaign_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
+# ------------------------------------------------------------------------------------------ who a campaign calls
+
+
+def people_purpose(campaign: CallCampaign) -> str:
+    """The contact rules' purpose: party promotion is direct marketing (TPS-screened); the rest is not."""
+    return people_selectors.PROMOTION if campaign.purpose == Purpose.PROMOTION else people_selectors.SERVICE
+
+
+def people_for_filter(campaign: CallCampaign) -> QuerySet[Person]:
+    """People in the campaign's unit (and below) matching its saved filter, before contact rules."""
+    f = campaign.target_filter or {}
+    qs = Person.objects.filter(unit__path__startswith=campaign.unit.path)
+    if f.get("tags"):
+        qs = qs.filter(tags__name__in=f["tags"])
+    if f.get("membership"):
+        qs = qs.filter(memberships__status__in=f["membership"])
+    if f.get("support"):
+        qs = qs.filter(electors__current_support__in=f["support"], electors__deleted_at__isnull=True)
+    if f.get("wards"):
+        qs = qs.filter(ward_code__in=f["wards"])
+    return qs.distinct()
+
+
 def filter_preview(campaign: CallCampaign) -> dict[str, int]:
     """How many people the campaign's filter matches, and how many of them may be phoned for its purpose."""
-    from groundswell.people.selectors import contactable
-
-    from .services import people_for_filter, people_purpose
-
     matched = people_for_filter(campaign)
     return {
         "matched": matched.count(),
-        "contactable": contactable(matched, "phone", people_purpose(campaign)).count(),
+        "contactable": people_selectors.contactable(matched, "phone", people_purpose(campaign)).count(),
     }
 
 
 def filter_options(units: list[Any]) -> dict[str, Any]:
     """What the target filter offers across `units` (each with its subtree): tags in use there, membership
     statuses, support codes, and the wards people live in."""
-    from groundswell.accounts import access
-    from groundswell.canvassing.services import support_codes_for
-    from groundswell.geography.models import Ward
-    from groundswell.people.models import Membership, Person, Tag
-
     people = Person.objects.filter(access.within_units(units))
     ward_codes = people.exclude(ward_code="").values("ward_code").distinct()
     support: dict[str, str] = {}
@@ -135,8 +159,6 @@ def filter_options(units: list[Any]) -> dict[str, Any]:
 
 def stored_answer_keys(campaign: CallCampaign) -> set[str]:
     """Keys under which this script's answers are stored (removed questions' too), so no new question reuses one."""
-    from django.db import connection
-
     if campaign.question_set_id is None:
         return set()
     each = (
@@ -158,8 +180,6 @@ def stored_answer_keys(campaign: CallCampaign) -> set[str]:
 
 def callers_online(campaign: CallCampaign, now: datetime.datetime) -> int:
     """Callers holding a live lease or who sent a result in the last five minutes (read, never written)."""
-    from .models import CallTarget
-
     holding = set(
         CallTarget.objects.filter(
             campaign=campaign, state=CallTarget.State.OPEN, lease_owner__isnull=False, available_at__gt=now
@@ -180,8 +200,6 @@ def calls_per_minute(campaign: CallCampaign, now: datetime.datetime, minutes: in
 
     Grouped by minute in the database: at a thousand calls a minute, an hour is 60,000 rows that should never
     travel to Python on each refresh."""
-    from django.db.models.functions import TruncMinute
-
     current = now.astimezone(datetime.UTC).replace(second=0, microsecond=0)
     start = current - datetime.timedelta(minutes=minutes - 1)
     counts = [0] * minutes
@@ -197,50 +215,6 @@ def calls_per_minute(campaign: CallCampaign, now: datetime.datetime, minutes: in
         if 0 <= i < minutes:
             counts[i] += n
     return counts
-
-
-def column_chart(values: list[int], labels: dict[int, str]) -> dict[str, Any]:
-    """Geometry for an inline SVG column chart: one bar per value, y axis from 0 to a round maximum."""
-    width = CHART_W - CHART_LEFT - CHART_RIGHT
-    height = CHART_H - CHART_TOP - CHART_BOTTOM
-    top = max(values or [0])
-    step = max(1, _nice_step(top))
-    ceiling = max(step, -(-top // step) * step)
-    slot = width / max(1, len(values))
-    bars = []
-    for i, v in enumerate(values):
-        h = height * v / ceiling
-        bars.append(
-            {
-                "x": round(CHART_LEFT + i * slot + slot * 0.1, 1),
-                "y": round(CHART_TOP + height - h, 1),
-                "w": round(slot * 0.8, 1),
-                "h": round(h, 1),
-                "value": v,
-            }
-        )
-    grid = [
-        {"y": round(CHART_TOP + height * (1 - n / ceiling), 1), "label": str(n)} for n in range(0, ceiling + 1, step)
-    ]
-    ticks = [{"x": round(CHART_LEFT + i * slot + slot / 2, 1), "label": label} for i, label in labels.items()]
-    return {
-        "width": CHART_W,
-        "height": CHART_H,
-        "left": CHART_LEFT,
-        "right": CHART_W - CHART_RIGHT,
-        "top": CHART_TOP,
-        "bottom": CHART_H - CHART_BOTTOM,
-        "bars": bars,
-        "grid": grid,
-        "ticks": ticks,
-    }
-
-
-def _nice_step(top: int) -> int:
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if top / step <= 5:
-            return step
-    return 10 ** len(str(top))
 
 
 def bar_rows(counts: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
@@ -272,8 +246,6 @@ def answer_text(value: Any) -> str:
 
 def answer_counts(campaign: CallCampaign) -> list[dict[str, Any]]:
     """Per script question: how completed calls answered it (one grouped query per question)."""
-    from groundswell.questions.models import Question
-
     if campaign.question_set_id is None:
         return []
     completed = CallAttempt.objects.filter(campaign=campaign, outcome=Outcome.COMPLETED, applied=True)
@@ -300,8 +272,6 @@ def answer_counts(campaign: CallCampaign) -> list[dict[str, Any]]:
 
 def remaining(campaign: CallCampaign, now: datetime.datetime) -> dict[str, Any]:
     """The list by state: open and callable now, being called, waiting for a retry, done, and excluded (why)."""
-    from .models import CallTarget
-
     targets = CallTarget.objects.filter(campaign=campaign)
     open_ = Q(state=CallTarget.State.OPEN, attempts__lt=campaign.max_attempts)
     row = targets.aggregate(
@@ -341,8 +311,6 @@ FLAG_SKIP_SHARE = 0.5
 def quality_flags(campaign: CallCampaign, has_script: bool) -> list[dict[str, Any]]:
     """Callers whose calls look wrong: very short completed calls, a high refusal rate, completed calls with no
     answers recorded. A flag is a prompt for a friendly word, not a verdict."""
-    from groundswell.accounts.models import User
-
     short = Q(outcome=Outcome.COMPLETED, assigned_at__isnull=False, submitted_at__lt=F("assigned_at") + SHORT_CALL)
     rows = (
         CallAttempt.objects.filter(campaign=campaign)
@@ -403,8 +371,6 @@ def quality_flags(campaign: CallCampaign, has_script: bool) -> list[dict[str, An
 
 def dashboard(campaign: CallCampaign, now: datetime.datetime | None = None) -> dict[str, Any]:
     """Everything on the live dashboard, in one place for the page and its 10-second refresh."""
-    from django.utils import timezone
-
     now = now or timezone.now()
     per_minute = calls_per_minute(campaign, now)
     left = remaining(campaign, now)
@@ -418,7 +384,7 @@ def dashboard(campaign: CallCampaign, now: datetime.datetime | None = None) -> d
         "as_of": now,
         "callers_online": callers_online(campaign, now),
         "calls_last_hour": sum(per_minute),
-        "per_minute_chart": column_chart(per_minute, labels),
+        "per_minute_chart": charts.column_chart(PER_MINUTE_CHART, per_minute, labels),
         "outcomes": outcome_counts(campaign),
         "answers": answer_counts(campaign),
         "remaining": left,
@@ -429,8 +395,6 @@ def dashboard(campaign: CallCampaign, now: datetime.datetime | None = None) -> d
 
 def session_calls(session: PhonebankSession, limit: int = 50) -> list[dict[str, Any]]:
     """The team's latest calls in a session: when, who called (first name), the outcome. No callee details."""
-    from groundswell.accounts.models import User
-
     rows = list(
         CallAttempt.objects.filter(session=session)
         .order_by("-submitted_at", "-id")
@@ -462,8 +426,6 @@ def export_columns(campaign: CallCampaign) -> tuple[list[str], list[str]]:
 
 def export_rows(campaign: CallCampaign) -> Any:
     """Every call attempt of the campaign, oldest first, with what the export needs (streamed in chunks)."""
-    from groundswell.accounts.models import User
-
     caller_ids = CallAttempt.objects.filter(campaign=campaign, caller__isnull=False).values_list("caller_id")
     labels: dict[int | None, str] = {None: ""}
     for user in User.objects.filter(pk__in=caller_ids.distinct()).only("pk", "email", "display_name").iterator():
@@ -502,8 +464,6 @@ def export_rows(campaign: CallCampaign) -> Any:
 
 
 def _form_answer(question: Any, params: Any) -> Any:
-    from groundswell.questions.models import Question
-
     name = f"a_{question.key}"
     if question.kind in (Question.Kind.MULTIPLE, Question.Kind.RANKING):
         return [v for v in params.getlist(name) if v]
@@ -514,10 +474,6 @@ def preview_walk(questions: list[Any], params: Any, support_codes: list[str]) ->
     """One step of walking the script as a caller would. `params` (the preview form) carries the answers so far
     (`a_<key>`) and which questions were already shown (`seen`). Returns the answered steps, the question to
     ask now (None when the call ends), and an error for the current answer if it does not validate."""
-    from django.core.exceptions import ValidationError
-
-    from groundswell.questions.services import asked_path, branch_target, validate_answer
-
     by_key = {q.key: q for q in questions}
     seen = [k for k in params.getlist("seen") if k in by_key]
     # The walk follows the answers as the caller's page sends them ("yes", not True), as submit_result does.
@@ -528,7 +484,7 @@ def preview_walk(questions: list[Any], params: Any, support_codes: list[str]) ->
         value = _form_answer(by_key[key], params)
         try:
             cleaned = validate_answer(by_key[key], value, support_codes)
-            labels = dict(_preview_choices(by_key[key], support_codes))
+            labels = dict(answer_values(by_key[key], support_codes))
             shown_values = cleaned if isinstance(cleaned, list) else [cleaned]
             shown[key] = "; ".join(labels.get(answer_text(v), answer_text(v)) for v in shown_values if v is not None)
             shown[key] = shown[key] or "(no answer)"
@@ -560,11 +516,19 @@ def preview_walk(questions: list[Any], params: Any, support_codes: list[str]) ->
         "carried": [
             (f"a_{k}", v) for k, value in raw_values.items() for v in (value if isinstance(value, list) else [value])
         ],
-        "choices": _preview_choices(current, support_codes) if current else [],
+        "choices": answer_values(current, support_codes) if current else [],
     }
 
 
-def _preview_choices(question: Any, support_codes: list[str]) -> list[tuple[str, str]]:
-    from .campaigns import answer_values
-
-    return answer_values(question, support_codes)
+def answer_values(question: Question, support_codes: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The answers a branch can hang on, as (value, label): choices, yes/no, a scale's numbers, support codes."""
+    if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+        return [(str(c["value"]), str(c.get("label", c["value"]))) for c in question.choices or []]
+    if question.kind == Question.Kind.YES_NO:
+        return [("yes", "Yes"), ("no", "No")]
+    if question.kind in (Question.Kind.SCALE, Question.Kind.LIKELIHOOD):
+        scale = question.scale or {"min": 0, "max": 10}
+        return [(str(n), str(n)) for n in range(int(scale.get("min", 0)), int(scale.get("max", 10)) + 1)]
+    if question.kind == Question.Kind.SUPPORT:
+        return [(c, c) for c in support_codes]
+    return []

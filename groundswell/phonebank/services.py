@@ -1,4 +1,6 @@
-"""Phonebank rules that change state: building a target list, handing out the next call, storing results.
+"""The caller path: the rules a volunteer on the phone goes through — handing out the next call, storing results,
+skipping a contact. The organiser path (setting a campaign up, building its list, starting and pausing it) is
+campaigns.py; reads for both are in selectors.py.
 
 Every entry point (caller page, API, demo, benchmark) goes through `next_call`, `submit_result` and
 `skip_call`, so the rules below hold whichever way a call is made:
@@ -16,126 +18,27 @@ Every entry point (caller page, API, demo, benchmark) goes through `next_call`, 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from groundswell.audit.services import record
-from groundswell.people import selectors as people_selectors
-from groundswell.people.models import Consent, Person, PhoneNumber, Suppression, TimelineEntry
+from groundswell.accounts.models import User
+from groundswell.canvassing.models import Contact
+from groundswell.canvassing.services import record_contact, support_codes_for
+from groundswell.db import sql
+from groundswell.people.models import Consent, Person, Suppression, TimelineEntry
 from groundswell.people.services import add_suppression, add_timeline_entry, set_consent
 from groundswell.questions.models import Question
-from groundswell.register.models import Elector
+from groundswell.questions.services import validate_script_answers
 
-from . import queue, rules, sql
+from . import queue, rules
 from .models import CallAttempt, CallCampaign, CallSkip, CallTarget, Outcome, PhonebankSession, Purpose
-
-# ------------------------------------------------------------------------------------------ target lists
-
-
-def people_purpose(campaign: CallCampaign) -> str:
-    """The contact rules' purpose: party promotion is direct marketing (TPS-screened); the rest is not."""
-    return people_selectors.PROMOTION if campaign.purpose == Purpose.PROMOTION else people_selectors.SERVICE
-
-
-def people_for_filter(campaign: CallCampaign) -> QuerySet[Person]:
-    """People in the campaign's unit (and below) matching its saved filter, before contact rules."""
-    f = campaign.target_filter or {}
-    qs = Person.objects.filter(unit__path__startswith=campaign.unit.path)
-    if f.get("tags"):
-        qs = qs.filter(tags__name__in=f["tags"])
-    if f.get("membership"):
-        qs = qs.filter(memberships__status__in=f["membership"])
-    if f.get("support"):
-        qs = qs.filter(electors__current_support__in=f["support"], electors__deleted_at__isnull=True)
-    if f.get("wards"):
-        qs = qs.filter(ward_code__in=f["wards"])
-    return qs.distinct()
-
-
-def _blocked_elector_q() -> Q:
-    # Electors who left the register, or whom a canvasser reported moved or deceased (awaiting review or not).
-    from groundswell.canvassing.models import Contact, DoorOutcome
-
-    reported = Contact.objects.filter(elector=OuterRef("pk"), outcome__in=[DoorOutcome.MOVED, DoorOutcome.DECEASED])
-    return Q(deleted_at__isnull=False) | Q(Exists(reported))
-
-
-@dataclass
-class BuildReport:
-    matched: int = 0
-    added: int = 0
-    already_listed: int = 0
-    not_contactable: int = 0
-
-
-def build_target_list(
-    campaign: CallCampaign, *, actor: Any = None, progress: Callable[[int, int], None] | None = None
-) -> BuildReport:
-    """Add everyone the filter matches and the contact rules allow to the campaign's queue (idempotent:
-    people already listed are left as they are, so re-running after an import only adds newcomers)."""
-    report = BuildReport()
-    purpose = people_purpose(campaign)
-    matched = people_for_filter(campaign)
-    report.matched = matched.count()
-    allowed = people_selectors.contactable(matched, "phone", purpose).values_list("pk", flat=True)
-    allowed_ids = list(allowed)
-    report.not_contactable = report.matched - len(allowed_ids)
-    listed = set(CallTarget.objects.filter(campaign=campaign).values_list("person_id", flat=True))
-    todo = [pk for pk in allowed_ids if pk not in listed]
-    report.already_listed = len(allowed_ids) - len(todo)
-    kinds = [Suppression.Kind.DO_NOT_CONTACT, Suppression.Kind.NO_PHONE]
-    if purpose == people_selectors.PROMOTION:
-        kinds.append(Suppression.Kind.TPS)
-    blocked_elector = Elector.objects.filter(_blocked_elector_q()).values("pk")
-    chunk = 2000
-    for start in range(0, len(todo), chunk):
-        ids = todo[start : start + chunk]
-        numbers: dict[int, str] = {}
-        usable = (
-            PhoneNumber.objects.filter(person_id__in=ids)
-            .exclude(number__in=Suppression.objects.filter(kind__in=kinds, phone__gt="").values("phone"))
-            .order_by("person_id", "-primary", "id")
-            .values_list("person_id", "number")
-        )
-        for person_id, number in usable:
-            numbers.setdefault(person_id, number)
-        electors: dict[int, int] = {}
-        for elector_id, person_id in (
-            Elector.objects.filter(person_id__in=ids, deleted_at__isnull=True)
-            .exclude(pk__in=blocked_elector)
-            .order_by("person_id", "id")
-            .values_list("pk", "person_id")
-        ):
-            electors.setdefault(person_id, elector_id)
-        # A person whose only elector record is gone (moved, deceased) is not called for a voter-ID campaign.
-        rows = [
-            CallTarget(campaign=campaign, person_id=pk, phone=numbers[pk], elector_id=electors.get(pk))
-            for pk in ids
-            if pk in numbers and not (campaign.target_filter.get("support") and pk not in electors)
-        ]
-        CallTarget.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-        report.added += len(rows)
-        report.not_contactable += len(ids) - len(rows)
-        if progress:
-            progress(min(start + chunk, len(todo)), len(todo))
-    record(
-        "changed",
-        actor=actor,
-        obj=campaign,
-        object_label=f"call campaign {campaign.name}",
-        detail={"target_list": report.__dict__},
-        unit=campaign.unit,
-    )
-    return report
-
 
 # ------------------------------------------------------------------------------------------ assignment
 
@@ -348,14 +251,10 @@ def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: s
     """Answers checked against the script (only for a completed call; other outcomes carry none)."""
     if outcome != Outcome.COMPLETED or not answers:
         return {}
-    from groundswell.questions.services import validate_script_answers
-
     if campaign.question_set_id is None:
         raise ValidationError({"answers": "This campaign has no script, so a call cannot carry answers."})
     codes: Any = ()
     if any(q.kind == Question.Kind.SUPPORT for q in campaign.question_set.questions.all()):
-        from groundswell.canvassing.services import support_codes_for
-
         codes = support_codes_for(campaign.unit)
     try:
         return validate_script_answers(campaign.question_set, dict(answers), codes)
@@ -372,8 +271,6 @@ _RECORD_CHANGING = frozenset({Outcome.DO_NOT_CALL, Outcome.DECEASED, Outcome.WRO
 def _side_effects(campaign: CallCampaign, attempt: StoredCall, caller: Any) -> None:
     if attempt.outcome in (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL):
         return  # not reached: kept in the campaign's results, not on the person's timeline
-    from groundswell.accounts.models import User
-
     feeds_canvass = (
         attempt.outcome == Outcome.COMPLETED and campaign.canvass_campaign_id and "support" in attempt.answers
     )
@@ -428,9 +325,6 @@ def _side_effects(campaign: CallCampaign, attempt: StoredCall, caller: Any) -> N
     ):
         # A support answer from a call counts like one from the doorstep for voter ID and polling day. The
         # rest of the script's answers stay with the call (the canvass campaign has its own questions).
-        from groundswell.canvassing.models import Contact
-        from groundswell.canvassing.services import record_contact
-
         record_contact(
             target.elector,
             campaign=campaign.canvass_campaign,
@@ -605,19 +499,4 @@ def leased_number(campaign: CallCampaign, caller_id: int, target_id: int, lease_
         )
         .values_list("phone", flat=True)
         .first()
-    )
-
-
-def set_status(campaign: CallCampaign, status: str, actor: Any = None) -> None:
-    if status not in CallCampaign.Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
-    campaign.status = status
-    campaign.save(update_fields=["status"])
-    record(
-        "changed",
-        actor=actor,
-        obj=campaign,
-        object_label=f"call campaign {campaign.name}",
-        detail={"status": status},
-        unit=campaign.unit,
     )

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -240,3 +245,26 @@ def test_the_room_coordinator_sees_their_room_only(client, world):
     client.logout()
     client.force_login(world.coordinator)
     assert client.get(reverse("gotv:room_board", args=[world.room_a.pk])).status_code == 403
+
+
+# ---------------------------------------------------------------- the chart as drawn (pinned)
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def _board_svg(b: board.Board, user: Any) -> str:
+    request = RequestFactory().get("/")
+    request.user = user
+    context = {"b": b, "day": b.polling_day, "room": None, "method": board.METHOD, "refresh_seconds": 45}
+    html = render_to_string("gotv/board.html", context, request=request)
+    return html[html.index('<svg id="board-chart"') : html.index("</svg>") + len("</svg>")]
+
+
+@pytest.mark.parametrize("hour", [7, 14, 23])
+def test_the_board_chart_is_drawn_exactly_as_pinned(world, hour):
+    """The chart's SVG before the polls open, mid-day with a projection, and after close: byte for byte."""
+    now = at(hour, 30) if hour < 23 else at(22, 30)
+    b = board.day_board(world.day, now=now)
+    drawn = {"svg": _board_svg(b, world.organiser), "chart": b.chart}
+    pinned = json.loads((SNAPSHOTS / f"board_chart_{hour}.json").read_text())
+    assert json.loads(json.dumps(drawn)) == pinned

@@ -232,7 +232,7 @@ def test_the_constraint_decides_and_a_fault_is_never_hidden(world, monkeypatch):
     winner = _enter(world, "3", "a-1")
     loser = _enter(world, "3", "b-1", user=world.teller2)
     assert loser.status == telling.ALREADY_VOTED and loser.entry.pk == winner.entry.pk
-    monkeypatch.setattr(telling, "_live_vote", lambda day, elector: None)
+    monkeypatch.setattr(telling, "live_vote", lambda day, elector: None)
     with pytest.raises(IntegrityError):
         _enter(world, "3", "b-2", user=world.teller2)
     assert TellingEntry.objects.filter(elector=world.electors["AB1-3"]).count() == 1

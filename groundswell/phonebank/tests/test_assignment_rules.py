@@ -13,7 +13,7 @@ from django.utils import timezone
 from groundswell.canvassing.models import Contact, DoorOutcome
 from groundswell.people.models import Consent, Suppression
 from groundswell.people.services import add_suppression, set_consent
-from groundswell.phonebank import rules, services
+from groundswell.phonebank import campaigns, rules, services
 from groundswell.phonebank.models import CallAttempt, CallTarget, Outcome
 from groundswell.register.models import Elector
 from groundswell.tests.factories import PersonFactory, PhoneFactory
@@ -212,7 +212,7 @@ def test_the_target_list_applies_the_contact_rules_and_is_idempotent():
     PhoneFactory(person=blocked, number="+447700900999")
     add_suppression(Suppression.Kind.TPS, phone="+447700900999", reason="TPS")
     PersonFactory(unit=world.clp)  # no number
-    report = services.build_target_list(world.campaign)
+    report = campaigns.build_list(world.campaign, actor=None)
     assert report.added == 0 and report.already_listed == 2 and report.not_contactable == 2
     assert CallTarget.objects.filter(campaign=world.campaign).count() == 2
 
@@ -225,7 +225,7 @@ def test_do_not_call_withdraws_phone_consent_everywhere():
     assert person.consents.get(channel="phone").status == Consent.Status.WITHDRAWN
     assert person.timeline.filter(kind="call").exists()
     # Rebuilding any campaign's list leaves them out.
-    report = services.build_target_list(world.campaign)
+    report = campaigns.build_list(world.campaign, actor=None)
     assert report.not_contactable == 1
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 import uuid
+from pathlib import Path
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
 from groundswell.accounts.models import Role
 from groundswell.audit.models import AuditEntry
+from groundswell.charts import column_chart
 from groundswell.phonebank import selectors, services
 from groundswell.phonebank.models import CallAttempt, CallTarget, PhonebankSession
 from groundswell.tests.factories import UnitFactory, user_with_role
@@ -255,3 +259,28 @@ def test_a_caller_who_skips_most_contacts_is_flagged():
     call(world, world.caller, "no_answer", NOON + datetime.timedelta(minutes=3))
     flags = selectors.quality_flags(world.campaign, has_script=True)
     assert flags[0]["flags"] == ["skipped 7 of 10 contacts"]
+
+
+# ------------------------------------------------------------------ the chart as drawn (pinned)
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+CHART_VALUES = {
+    "empty": [],
+    "zeros": [0] * 60,
+    "small": [0, 1, 3, 2, 0, 5],
+    "busy": [n * 37 % 1013 for n in range(60)],
+    "huge": [123_456, 7, 99_999],
+}
+
+
+def test_the_calls_per_minute_chart_is_drawn_exactly_as_pinned(busy_world):
+    """The dashboard's SVG and the chart geometry for a spread of value ranges: byte for byte."""
+    html = render_to_string(
+        "phonebank/organiser/_dashboard_body.html",
+        {"campaign": busy_world.campaign, "d": selectors.dashboard(busy_world.campaign, busy_world.now)},
+    )
+    svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+    labels = {0: "start", 30: "middle", 59: "now"}
+    charts = {name: column_chart(selectors.PER_MINUTE_CHART, values, labels) for name, values in CHART_VALUES.items()}
+    pinned = json.loads((SNAPSHOTS / "per_minute_chart.json").read_text())
+    assert json.loads(json.dumps({"svg": svg, "charts": charts})) == pinned

@@ -18,7 +18,7 @@ from groundswell.accounts.models import Role
 from groundswell.audit.models import AuditEntry
 from groundswell.canvassing.models import Contact
 from groundswell.people.models import Consent, Person, Suppression, Tagging, TimelineEntry
-from groundswell.phonebank import services
+from groundswell.phonebank import campaigns
 from groundswell.phonebank.models import CallCampaign, CallSkip, CallTarget, PhonebankSession
 from groundswell.questions.models import Question, QuestionSet
 from groundswell.register.models import Elector
@@ -87,7 +87,7 @@ def build_world(people: int = 5, purpose: str = "promotion", **campaign_kwargs) 
         PhoneFactory(person=person, number=f"+44770090{i:04d}")
         persons.append(person)
     campaign = CampaignFactory(unit=clp, purpose=purpose, question_set=script(clp), **campaign_kwargs)
-    services.build_target_list(campaign)
+    campaigns.build_list(campaign, actor=None)
     # The list is built "now" (the real clock), but the tests call at NOON, a fixed afternoon: make the contacts
     # callable from before it, as they were when NOON was in the future (the tests failed once it was past).
     campaign.targets.update(available_at=NOON - datetime.timedelta(days=1))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from groundswell.phonebank import campaigns, services
+from groundswell.phonebank import campaigns
 from groundswell.phonebank.models import CallCampaign
 
 
@@ -37,16 +38,14 @@ class Command(BaseCommand):
             bar.total = total
             bar.update(done - bar.n)
 
-        report = services.build_target_list(campaign, progress=progress)
+        report = campaigns.build_list(campaign, actor=None, progress=progress)
         bar.close()
-        prioritised = campaigns.apply_priority(campaign)
-        result = {**report.__dict__, "prioritised": prioritised}
         if options["json"]:
-            self.stdout.write(json.dumps(result))
+            self.stdout.write(json.dumps(asdict(report)))
         else:
             self.stdout.write(
                 f"{campaign.name}: {report.matched} matched, {report.added} added, "
                 f"{report.already_listed} already listed, {report.not_contactable} not contactable by phone"
-                + (f", {prioritised} moved up the order" if prioritised else "")
+                + (f", {report.prioritised} moved up the order" if report.prioritised else "")
                 + "."
             )

@@ -20,16 +20,16 @@ from groundswell.audit.services import record
 from groundswell.offline_sync import parse_id
 from groundswell.register.selectors import live_electors
 
-from . import review
-from .board_views import _day  # those who run the day (MANAGE_POLLING_DAY at its unit)
-from .models import PollingDay, PollingStation, TellingEntry
+from .. import review
+from ..models import PollingDay, PollingStation, TellingEntry
+from .setup import managed_day  # those who run the day (MANAGE_POLLING_DAY at its unit)
 
 
 @login_required
 @require_GET
 @never_cache
 def review_day(request: HttpRequest, pk: int) -> HttpResponse:
-    day = _day(request, pk)
+    day = managed_day(request, pk)
     counts = review.flagged_counts(day)
     stations = [(s, counts.get(s.pk, 0)) for s in day.stations.all()]
     return render(request, "gotv/review_day.html", {"day": day, "stations": stations, "waiting": sum(counts.values())})
@@ -68,7 +68,7 @@ def _act(request: HttpRequest, day: PollingDay, station: PollingStation) -> None
 @require_http_methods(["GET", "POST"])
 @never_cache
 def review_station(request: HttpRequest, pk: int, station_pk: int) -> HttpResponse:
-    day = _day(request, pk)
+    day = managed_day(request, pk)
     station = get_object_or_404(PollingStation, pk=station_pk, polling_day=day)
     if request.method == "POST":
         try:

@@ -26,10 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groundswell.people.normalise import InvalidValue, normalise_phone
 from groundswell.questions.services import question_payload
 
-from . import seats, selectors, services, telephony
-from .models import Outcome, PhonebankSession, SessionCaller
+from .. import seats, selectors, services, telephony
+from ..models import Outcome, PhonebankSession, SessionCaller
 
 MAX_BODY = 64 * 1024
 
@@ -47,8 +48,6 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         phone = (request.POST.get("phone") or "").strip()
         seat = seats.join(session, request.user)
         if phone and phone != seat.phone:
-            from groundswell.people.normalise import InvalidValue, normalise_phone
-
             try:
                 seat.phone = normalise_phone(phone)
                 seat.save(update_fields=["phone"])

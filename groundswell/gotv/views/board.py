@@ -22,11 +22,11 @@ from django.views.decorators.cache import never_cache
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 
-from . import board as selectors
-from . import services
-from .assignments import can_manage
-from .models import CommitteeRoom, PollingDay
-from .setup_views import day_links, room_links
+from .. import board as selectors
+from .. import services
+from ..assignments import can_manage
+from ..models import CommitteeRoom, PollingDay
+from .setup import day_links, managed_day, room_links
 
 JSON_AUDIT_EVERY = 600  # seconds
 REFRESH_SECONDS = 45
@@ -43,13 +43,6 @@ def can_see_room(user: Any, room: CommitteeRoom) -> bool:
         and getattr(user, "is_active", False)
         and services.is_eligible_coordinator(user, day.unit)
     )
-
-
-def _day(request: HttpRequest, pk: int) -> PollingDay:
-    day = get_object_or_404(PollingDay.objects.select_related("unit", "constituency"), pk=pk)
-    if not can_manage(request.user, day):
-        raise PermissionDenied("You do not run this polling day.")
-    return day
 
 
 def _room(request: HttpRequest, pk: int) -> CommitteeRoom:
@@ -105,7 +98,7 @@ def _payload(board: selectors.Board) -> dict[str, Any]:
 @login_required
 @never_cache
 def day_board(request: HttpRequest, pk: int) -> HttpResponse:
-    day = _day(request, pk)
+    day = managed_day(request, pk)
     data = selectors.day_board(day)
     _audit(request, day, None, "board")
     links = [(label, url) for label, url in day_links(day) if label != "Board"]
@@ -115,7 +108,7 @@ def day_board(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @never_cache
 def day_board_json(request: HttpRequest, pk: int) -> JsonResponse:
-    day = _day(request, pk)
+    day = managed_day(request, pk)
     data = selectors.day_board(day)
     _audit_json(request, day, None)
     return JsonResponse(_payload(data))

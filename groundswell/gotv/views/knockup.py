@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -47,10 +48,10 @@ from groundswell.offline_sync import (
 )
 from groundswell.register.models import Elector
 
-from . import assignments, knockup, packs, promises, services
-from .assignments import can_manage
-from .models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, PollingDay
-from .offline import service_worker_response
+from .. import assignments, knockup, packs, promises, services
+from ..assignments import can_manage
+from ..models import CommitteeRoom, KnockUpItem, KnockUpResult, KnockUpRound, Lift, PollingDay
+from ..offline import service_worker_response
 
 MAX_ITEMS = 500  # results per sync request; the sheet sends longer queues in several requests
 
@@ -337,8 +338,6 @@ def knockup_sheet(request: HttpRequest, round_pk: int) -> HttpResponse:
     """The knock-up sheet's shell. It holds no personal data (that comes from `knockup_round_data`), so the
     service worker may keep it for offline use."""
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     knock_round = _round(request, round_pk)
     return render(

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,13 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
+from groundswell.canvassing.services import support_codes_for
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
 from groundswell.web import attempt, error_list, int_or_none
 
-from . import campaigns, selectors
-from .forms import CampaignForm, SessionForm
-from .models import CallCampaign, PhonebankSession, Purpose
+from .. import campaigns, selectors
+from ..forms import CampaignForm, SessionForm
+from ..models import CallCampaign, PhonebankSession, Purpose
 
 PERM = access.Perm.MANAGE_PHONEBANK
 
@@ -78,7 +80,7 @@ def _campaign_form_page(request: HttpRequest, campaign: CallCampaign | None) -> 
                 campaign, unit=form.cleaned_data["unit"], actor=request.user, **form.values()
             )
         except ValidationError as exc:
-            form._add_errors(exc)
+            form.add_errors(exc)
         else:
             messages.success(request, "Campaign saved." if campaign else "Campaign created: now write its script.")
             return redirect("phonebank:campaign", pk=saved.pk)
@@ -190,8 +192,6 @@ def build_status(request: HttpRequest, pk: int, result_id: str) -> HttpResponse:
 
 
 def _script_context(campaign: CallCampaign) -> dict[str, Any]:
-    from groundswell.canvassing.services import support_codes_for
-
     codes = list(support_codes_for(campaign.unit))
     questions = list(campaign.question_set.questions.all()) if campaign.question_set_id else []
     rows = []
@@ -201,7 +201,7 @@ def _script_context(campaign: CallCampaign) -> dict[str, Any]:
                 "q": q,
                 "answers": [
                     {"value": v, "label": label, "target": (q.branches or {}).get(v, "")}
-                    for v, label in campaigns.answer_values(q, codes)
+                    for v, label in selectors.answer_values(q, codes)
                 ],
                 "later": questions[i + 1 :],
             }
@@ -305,8 +305,6 @@ def question_branches(request: HttpRequest, pk: int, question_pk: int) -> HttpRe
 @require_GET
 def script_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Walk the script as a caller would: one question at a time, following conditions and branches."""
-    from groundswell.canvassing.services import support_codes_for
-
     campaign = _campaign_for(request, pk)
     questions = list(campaign.question_set.questions.all()) if campaign.question_set_id else []
     walk = selectors.preview_walk(questions, request.GET, list(support_codes_for(campaign.unit)))
@@ -378,7 +376,6 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
 def _dashboard_figures(campaign: CallCampaign) -> dict[str, Any]:
     # Several organisers watching one campaign share a figure set for a few seconds (per app process), so the
     # grouped counts run about once per refresh period however many screens are open.
-    from django.core.cache import cache
 
     return cache.get_or_set(f"phonebank:dashboard:{campaign.pk}", lambda: selectors.dashboard(campaign), 5)
 

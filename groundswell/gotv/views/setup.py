@@ -23,14 +23,15 @@ from groundswell.audit.services import record
 from groundswell.canvassing.models import CanvassCampaign
 from groundswell.canvassing.services import our_codes, support_codes_for
 
-from . import assignments, services
-from .assignments import can_manage
-from .models import CommitteeRoom, PollingDay, PollingStation, RoomVolunteer, StationTeller
+from .. import assignments, services
+from ..assignments import can_manage
+from ..models import CommitteeRoom, PollingDay, PollingStation, RoomVolunteer, StationTeller
 
 # ---------------------------------------------------------------- access and links
 
 
 def managed_day(request: HttpRequest, pk: int) -> PollingDay:
+    """The polling day, for those who run it (MANAGE_POLLING_DAY at its unit): set-up, board and review pages."""
     day = get_object_or_404(PollingDay.objects.select_related("unit", "constituency", "campaign"), pk=pk)
     if not can_manage(request.user, day):
         raise PermissionDenied("You do not run this polling day.")

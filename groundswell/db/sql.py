@@ -1,4 +1,4 @@
-"""Hand-written SQL on the phonebank's hot path, run the same way on both databases.
+"""Prepared SQL: hand-written statements on a hot path (the phonebank's queue), run the same way on both databases.
 
 PostgreSQL: a server-side-bound, prepared statement (psycopg prepares it once per connection; planning the claim
 each time would cost more than running it). SQLite: Django's cursor, with datetimes turned into the naive UTC
@@ -13,7 +13,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from django.db import connections
+from psycopg.types.json import Jsonb
 
 
 def _sqlite_params(conn: Any, values: Sequence[Any]) -> list[Any]:
@@ -28,10 +30,9 @@ def _sqlite_params(conn: Any, values: Sequence[Any]) -> list[Any]:
 
 
 def fetchone(sql: str, values: Sequence[Any], using: str = "default") -> tuple | None:
+    """Run `sql` with `values` (prepared once per connection on PostgreSQL); the first row, or None."""
     conn = connections[using]
     if conn.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
         values = [Jsonb(v) if isinstance(v, dict | list) else v for v in values]
         with _pg_cursor(conn) as cursor:
             cursor.execute(sql, values, prepare=True)
@@ -42,6 +43,7 @@ def fetchone(sql: str, values: Sequence[Any], using: str = "default") -> tuple |
 
 
 def fetchall(sql: str, values: Sequence[Any], using: str = "default") -> list[tuple]:
+    """Run `sql` with `values` (prepared once per connection on PostgreSQL); every row."""
     conn = connections[using]
     if conn.vendor == "postgresql":
         with _pg_cursor(conn) as cursor:
@@ -54,8 +56,6 @@ def fetchall(sql: str, values: Sequence[Any], using: str = "default") -> list[tu
 
 @contextmanager
 def _pg_cursor(conn: Any) -> Iterator[Any]:
-    import psycopg
-
     conn.ensure_connection()
     with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
         yield cursor

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +23,9 @@ from groundswell.audit.services import record
 from groundswell.audit.web import audited_json_view
 from groundswell.offline_sync import BadBatch, read_items
 
-from . import assignments, caches, telling
-from .models import PollingDay
-from .offline import service_worker_response
+from .. import assignments, caches, telling
+from ..models import PollingDay
+from ..offline import service_worker_response
 
 MAX_ITEMS = 500  # per sync request; the page sends longer queues in several requests
 
@@ -39,8 +40,6 @@ def _day(request: HttpRequest, day_pk: int) -> PollingDay:
 def telling_days(request: HttpRequest) -> HttpResponse:
     """Which polling day to tell for; straight to the page when there is only one."""
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     days = list(telling.days_for(request.user))
     if not days:
@@ -55,8 +54,6 @@ def telling_days(request: HttpRequest) -> HttpResponse:
 def telling_page(request: HttpRequest, day_pk: int) -> HttpResponse:
     """The page itself holds no register data: the chosen station's numbers come from telling_station."""
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     polling_day = _day(request, day_pk)
     boot = {
