@@ -23,9 +23,10 @@ from groundswell.audit.services import record
 from groundswell.people.models import OrganisationUnit
 from groundswell.surveys.selectors import event_surveys
 
-from . import ical, selectors, services
+from . import ical, selectors
 from .forms import EventForm, FollowUpForm, InviteForm, MessageForm, RSVPForm, WalkInForm
 from .models import RSVP, Event
+from .services import lifecycle, meetups, rsvps
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 MANAGE = access.Perm.MANAGE_EVENTS
@@ -135,7 +136,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            result = services.rsvp(
+            result = rsvps.rsvp(
                 event,
                 given_name=d["given_name"],
                 family_name=d["family_name"],
@@ -187,7 +188,7 @@ def rsvp_status(request: HttpRequest, token: str) -> HttpResponse:
 def rsvp_cancel(request: HttpRequest, token: str) -> HttpResponse:
     booking = get_object_or_404(RSVP.objects.select_related("event", "person"), token=token)
     if request.method == "POST":
-        services.cancel_rsvp(booking)
+        rsvps.cancel_rsvp(booking)
         messages.success(request, "Your place is cancelled. Thank you for letting us know.")
         return redirect("events:rsvp_status", token=token)
     return render(request, "events/rsvp_cancel.html", {"rsvp": booking, "event": booking.event})
@@ -248,9 +249,9 @@ def propose(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            event = services.propose_event(request.user, d["unit"], **form.event_fields())
+            event = lifecycle.propose_event(request.user, d["unit"], **form.event_fields())
             if d.get("repeat"):
-                services.make_recurring(event, d["repeat"], d["occurrences"], actor=request.user)
+                lifecycle.make_recurring(event, d["repeat"], d["occurrences"], actor=request.user)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -273,7 +274,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event, pk=pk)
     try:
-        services.moderate(event, request.user, request.POST.get("decision") == "approve", request.POST.get("note", ""))
+        lifecycle.moderate(event, request.user, request.POST.get("decision") == "approve", request.POST.get("note", ""))
     except ValidationError as exc:
         messages.error(request, _messages(exc))
     else:
@@ -310,7 +311,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     message_form = MessageForm(request.POST or None)
     if request.method == "POST" and message_form.is_valid():
         try:
-            sent = services.message_attendees(
+            sent = rsvps.message_attendees(
                 event, message_form.cleaned_data["subject"], message_form.cleaned_data["body"], request.user
             )
         except ValidationError as exc:
@@ -363,10 +364,10 @@ def manage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     event = _runnable(request, pk)
     try:
         if action == "close":
-            n = services.close_event(event, request.user)
+            n = rsvps.close_event(event, request.user)
             messages.success(request, f"Event closed: {n} marked as not coming.")
         elif action == "cancel":
-            services.cancel_event(event, request.user)
+            lifecycle.cancel_event(event, request.user)
             messages.success(request, "Event cancelled; everyone coming has been told.")
         elif action == "capacity":
             raw = request.POST.get("capacity", "").strip()
@@ -374,7 +375,7 @@ def manage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 capacity = int(raw) if raw else None
             except ValueError:
                 raise ValidationError({"capacity": "Capacity must be a whole number."}) from None
-            promoted = services.set_capacity(event, capacity, request.user)
+            promoted = rsvps.set_capacity(event, capacity, request.user)
             messages.success(request, f"Capacity changed; {len(promoted)} moved off the waiting list.")
         else:
             raise Http404("Unknown action")
@@ -400,7 +401,7 @@ def check_in_page(request: HttpRequest, pk: int) -> HttpResponse:
 def check_in(request: HttpRequest, pk: int, rsvp_pk: int) -> HttpResponse:
     event = _runnable(request, pk)
     booking = get_object_or_404(RSVP, pk=rsvp_pk, event=event)
-    booking = services.check_in(booking, request.user)
+    booking = rsvps.check_in(booking, request.user)
     if request.htmx:
         return render(request, "events/_checkin_row.html", {"r": booking, "event": event})
     messages.success(request, f"{booking.person.display_name} checked in.")
@@ -414,7 +415,7 @@ def walk_in(request: HttpRequest, pk: int) -> HttpResponse:
     form = WalkInForm(request.POST)
     if form.is_valid():
         try:
-            booking = services.walk_in(event, actor=request.user, **form.cleaned_data)
+            booking = rsvps.walk_in(event, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, _messages(exc))
         else:
@@ -454,7 +455,7 @@ def meetup(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.create_follow_up(
+            meetups.create_follow_up(
                 event,
                 unit=d["unit"],
                 actor=request.user,
@@ -552,7 +553,7 @@ def publish_session(request: HttpRequest, session_pk: int) -> HttpResponse:
     session = get_object_or_404(PhonebankSession.objects.select_related("campaign__unit"), pk=session_pk)
     join_url = request.build_absolute_uri(reverse("phonebank:join", args=[session.token]))
     try:
-        event = services.publish_phonebank_session(
+        event = meetups.publish_phonebank_session(
             session,
             request.user,
             postcode=request.POST.get("postcode", "").strip(),
