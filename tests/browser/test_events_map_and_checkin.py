@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from groundswell.events.services import rsvps
 from groundswell.events.models import RSVP
+from groundswell.events.services import rsvps
 from groundswell.events.tests.world import READING, EventFactory, add_postcode, north_of
 from groundswell.people.models import Consent, TimelineEntry
 from groundswell.tests.factories import Role, UnitTreeFactory, user_with_role
