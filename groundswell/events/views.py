@@ -21,9 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 from groundswell.accounts import access
 from groundswell.audit.services import record
 from groundswell.people.models import OrganisationUnit
-from groundswell.surveys.selectors import event_surveys
 
-from . import ical, selectors
+from . import ical, pages, selectors
 from .forms import EventForm, FollowUpForm, InviteForm, MessageForm, RSVPForm, WalkInForm
 from .models import RSVP, Event
 from .services import lifecycle, meetups, rsvps
@@ -164,7 +163,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open": event.status == Event.Status.PUBLISHED and event.ends_at >= timezone.now(),
             "can_run": selectors.can_see_attendees(request.user, event),
             "token": request.GET.get("k", ""),
-            "surveys": event_surveys(event, request.user),
+            "sections": pages.event_page_sections(request, event),
         },
     )
 

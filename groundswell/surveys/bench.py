@@ -108,7 +108,8 @@ def _answers(rng: random.Random) -> dict[str, Any]:
 
 def _insert_responses(survey: Any, count: int, progress: bool) -> int:
     from groundswell.surveys.models import Response, ResponseAnswer
-    from groundswell.surveys.services import answer_rows, survey_questions
+    from groundswell.surveys.selectors import survey_questions
+    from groundswell.surveys.services import answer_rows
 
     rng = random.Random(7)
     questions = {q.key: q for q in survey_questions(survey)}
