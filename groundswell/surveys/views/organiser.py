@@ -26,10 +26,11 @@ from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
 from groundswell.web import attempt, error_list, int_or_none
 
-from . import selectors, services
-from .forms import DiscussionForm, InviteForm, SurveyForm
-from .models import NOT_A_MEMBER, Discussion, Invitation, Response, ResponseAnswer, Survey
-from .public_views import form_errors, question_blocks
+from .. import selectors, services
+from ..forms import DiscussionForm, InviteForm, SurveyForm
+from ..messaging import email_invitations, invitees_to_email
+from ..models import NOT_A_MEMBER, Discussion, Invitation, Response, ResponseAnswer, Survey
+from .public import form_errors, question_blocks
 
 PERM = access.Perm.MANAGE_SURVEYS
 
@@ -262,8 +263,6 @@ def invitations_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitations_email(request: HttpRequest, pk: int) -> HttpResponse:
     """Email each invitee still to answer their own link, through messaging (consent and suppression apply)."""
-    from .messaging import email_invitations, invitees_to_email
-
     survey = _survey_for(request, pk)
     access.require(request.user, access.Perm.MANAGE_MESSAGING, survey.unit)
     errors: dict[str, str] = {}

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from groundswell.questions.models import Question
 
-from . import ratelimit, selectors, services
-from .models import Invitation, Response, Survey
+from .. import ratelimit, selectors, services
+from ..models import Invitation, Response, Survey
 
 HONEYPOT = "website"  # a name bots like to fill
 
