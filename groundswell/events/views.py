@@ -20,9 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
-from groundswell.people.models import OrganisationUnit
+from groundswell.canvassing.models import CanvassCampaign
+from groundswell.people.models import OrganisationUnit, Person
+from groundswell.phonebank.models import CallCampaign, PhonebankSession
+from groundswell.targeting import services as targeting
+from groundswell.targeting.nearest import nearest_targets
 
-from . import ical, pages, selectors
+from . import ical, pages, reach, selectors
 from .forms import EventForm, FollowUpForm, InviteForm, MessageForm, RSVPForm, WalkInForm
 from .models import RSVP, Event
 from .services import lifecycle, meetups, rsvps
@@ -220,11 +224,6 @@ def near_me(request: HttpRequest) -> HttpResponse:
 
 
 def _nearest_seats(postcode: str) -> list[Any]:
-    try:
-        from groundswell.targeting import services as targeting
-        from groundswell.targeting.nearest import nearest_targets
-    except ImportError:
-        return []
     projection = targeting.latest_projection()
     if projection is None:
         return []
@@ -429,10 +428,6 @@ def walk_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def meetup(request: HttpRequest, pk: int) -> HttpResponse:
-    from groundswell.canvassing.models import CanvassCampaign
-    from groundswell.people.models import Person
-    from groundswell.phonebank.models import CallCampaign
-
     event = get_object_or_404(Event.objects.select_related("unit"), pk=pk, kind=Event.Kind.MEETUP)
     if not selectors.can_see_attendees(request.user, event):
         raise PermissionDenied("Only the meetup's hosts and organisers can run its follow-ups.")
@@ -508,7 +503,6 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if request.method == "POST":
                 return _send_invite(request, event, people, d, count)
-    from . import reach
 
     invites = [(row, reach.invite_stats(row)) for row in event.invites.order_by("-created_at")]
     context = {
@@ -517,7 +511,6 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         "count": count,
         "error": error,
         "invites": invites,
-        "can_send": reach.messaging_available(),
     }
     if request.htmx:
         return render(request, "events/_invite_count.html", context)
@@ -525,8 +518,6 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _send_invite(request: HttpRequest, event: Event, people: Any, d: dict, count: int) -> HttpResponse:
-    from . import reach
-
     try:
         invite_row = reach.send_invite(
             event,
@@ -547,8 +538,6 @@ def _send_invite(request: HttpRequest, event: Event, people: Any, d: dict, count
 @require_POST
 def publish_session(request: HttpRequest, session_pk: int) -> HttpResponse:
     """'Also put this phonebank session on the events map' (offered on the phonebank session page)."""
-    from groundswell.phonebank.models import PhonebankSession
-
     session = get_object_or_404(PhonebankSession.objects.select_related("campaign__unit"), pk=session_pk)
     join_url = request.build_absolute_uri(reverse("phonebank:join", args=[session.token]))
     try:
