@@ -6,4 +6,5 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deploy checks; needs the app registry ready)
+        # Registers the deploy checks when the app loads, from ready() as Django's system-check docs advise.
+        from . import checks  # noqa: F401, PLC0415

@@ -7,18 +7,41 @@ postcodes are syntactically valid but invented, placed at random points inside t
 
 from __future__ import annotations
 
+import json
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
+from django.test.utils import override_settings
 from django.utils import timezone
+from faker import Faker
+from shapely.geometry import shape
 
 from groundswell.accounts.models import Role, RoleAssignment, User
+from groundswell.accounts.totp import current_code
+from groundswell.canvassing.models import CanvassCampaign, Contact
+from groundswell.canvassing.services import create_campaign, our_codes, record_contact, set_our_party, support_codes_for
+from groundswell.canvassing.targets import save_target, target_households
+from groundswell.canvassing.walks.services import assign_walk, cut_walks
+from groundswell.events.demo import build_events_demo
+from groundswell.geography.boundaries import import_boundaries
 from groundswell.geography.models import Constituency, Postcode, Ward
+from groundswell.geography.points import random_point_in
+from groundswell.gotv import services as gotv
+from groundswell.gotv.assignments import set_room_volunteers, set_station_tellers
+from groundswell.gotv.board import TURNOUT_CURVE, polling_hours
+from groundswell.gotv.knockup import complete_round, regenerate
+from groundswell.gotv.models import Lift, PollingDay, TellingEntry
+from groundswell.gotv.promises import promise_queryset
+from groundswell.messaging.demo import build_messaging_demo
 from groundswell.people.models import (
     Consent,
     EmailAddress,
@@ -31,7 +54,12 @@ from groundswell.people.models import (
     Tagging,
     TimelineEntry,
 )
+from groundswell.phonebank.demo import build_demo_phonebank
+from groundswell.register.importing import import_register
 from groundswell.register.models import Elector
+from groundswell.register.synthetic import write_synthetic_register
+from groundswell.surveys.demo import build_surveys_demo
+from groundswell.targeting.demo import build_targeting
 
 DEMO_PASSWORD = "groundswell-demo"
 # A fixed TOTP secret for the demo's privileged accounts, so a newcomer can add it to an authenticator app
@@ -92,24 +120,13 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     _ensure_users(say)
     if not Elector.objects.filter(constituency__code=READING_EAST).exists():
         _build_register_and_canvass(say)
-    from groundswell.phonebank.demo import build_demo_phonebank
-    from groundswell.targeting.demo import build_targeting
-
+    # Each app builds its own part, lowest layer first (the events demo needs the phonebank and canvass ones).
     build_demo_phonebank(say)
-
     build_targeting(say)
-    from groundswell.messaging.demo import build_messaging_demo
-
     build_messaging_demo(say)
-    from django.test.utils import override_settings
-
-    from groundswell.events.demo import build_events_demo
-
     # The meetup's sign-ups are confirmed by email to synthetic addresses: keep those out of the console.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_events_demo(say)
-    from groundswell.surveys.demo import build_surveys_demo
-
     build_surveys_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
@@ -120,8 +137,6 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
 
 
 def _import_boundaries(say: Callable[[str], None]) -> None:
-    from groundswell.geography.boundaries import import_boundaries
-
     data_dir = Path(settings.DATA_DIR) / "boundaries"
     if Constituency.objects.count() >= 632 and Ward.objects.filter(constituency__code=READING_EAST).exists():
         say("Boundaries already loaded.")
@@ -173,24 +188,7 @@ def _ensure_units() -> dict[str, OrganisationUnit]:
     return units
 
 
-def _random_point_in(geometry, rng: random.Random) -> tuple[float, float]:
-    min_x, min_y, max_x, max_y = geometry.bounds
-    from shapely.geometry import Point
-
-    for _ in range(200):
-        x, y = rng.uniform(min_x, max_x), rng.uniform(min_y, max_y)
-        if geometry.contains(Point(x, y)):
-            return y, x
-    point = geometry.representative_point()
-    return point.y, point.x
-
-
 def _build_people(total: int, say: Callable[[str], None]) -> None:
-    import json
-
-    from faker import Faker
-    from shapely.geometry import shape
-
     rng = random.Random(2017)
     fake = Faker("en_GB")
     fake.seed_instance(2017)
@@ -215,7 +213,7 @@ def _build_people(total: int, say: Callable[[str], None]) -> None:
                 if code not in used_postcodes:
                     used_postcodes.add(code)
                     break
-            lat, lon = _random_point_in(geometry, rng)
+            lat, lon = random_point_in(geometry, rng)
             postcode = Postcode(
                 postcode=code,
                 latitude=round(lat, 6),
@@ -391,9 +389,6 @@ def _add_duplicates(originals: list[Person], rng: random.Random) -> None:
 
 
 def _ensure_users(say: Callable[[str], None]) -> None:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
     units = _ensure_units()
     first_branch = (
         OrganisationUnit.objects.filter(parent=units[f"CLP-{READING_EAST}"]).order_by("name").first()
@@ -422,8 +417,6 @@ def _ensure_users(say: Callable[[str], None]) -> None:
 
 def current_demo_code(email: str) -> str:
     """The TOTP code a demo account needs right now (demo accounts only)."""
-    from groundswell.accounts.totp import current_code
-
     if email not in {e for e, _, role, _ in DEMO_USERS if role in PRIVILEGED}:
         raise ValueError(f"{email} is not a privileged demo account")
     return current_code(DEMO_TOTP_SECRET)
@@ -447,11 +440,6 @@ def _polling_district_codes(branches: list[OrganisationUnit]) -> dict[int, str]:
 def _build_register_and_canvass(say: Callable[[str], None], households_per_ward: int = 350) -> None:
     """A synthetic register at the demo's addresses (in Xpress's full layout, through the real importer),
     then a canvass campaign with walks and some returns."""
-    import tempfile
-
-    from groundswell.register.importing import import_register
-    from groundswell.register.synthetic import write_synthetic_register
-
     rng = random.Random(1945)
     constituency = Constituency.objects.get(code=READING_EAST)
     branches = list(
@@ -499,10 +487,6 @@ def _build_register_and_canvass(say: Callable[[str], None], households_per_ward:
 
 
 def _build_canvass(constituency: Constituency, rng: random.Random, say: Callable[[str], None]) -> None:
-    from groundswell.canvassing.services import create_campaign, record_contact, support_codes_for
-    from groundswell.canvassing.targets import save_target, target_households
-    from groundswell.canvassing.walks.services import assign_walk, cut_walks
-
     clp = OrganisationUnit.objects.get(code=f"CLP-{READING_EAST}")
     campaign = create_campaign(
         unit=clp,
@@ -545,16 +529,6 @@ def _build_polling_day(say: Callable[[str], None]) -> None:
     """A polling day for Reading East today, part-way through: stations, committee rooms, promises from a
     synthetic eve-of-poll canvass, tellers' numbers spread over the hours since polls opened, postal votes known
     returned, knock-up rounds and lifts. Everything is synthetic and named so. Does nothing if it exists."""
-    from django.db.models import Count
-
-    from groundswell.canvassing.models import CanvassCampaign, Contact
-    from groundswell.canvassing.services import our_codes, set_our_party
-    from groundswell.gotv import services as gotv
-    from groundswell.gotv.assignments import set_room_volunteers, set_station_tellers
-    from groundswell.gotv.board import TURNOUT_CURVE, polling_hours
-    from groundswell.gotv.models import Lift, PollingDay, TellingEntry
-    from groundswell.gotv.promises import promise_queryset
-
     clp = OrganisationUnit.objects.get(code=f"CLP-{READING_EAST}")
     if PollingDay.objects.filter(unit=clp, name=DEMO_POLLING_DAY).exists():
         return
@@ -725,14 +699,9 @@ def _build_polling_day(say: Callable[[str], None]) -> None:
     say(f"Demo polling day: {len(promise_ids)} promises, {len(entries)} tellers' numbers so far.")
 
     if now > opens:
-        try:
-            from groundswell.gotv.knockup import complete_round, regenerate
-        except ImportError:
-            regenerate = None
-        if regenerate is not None:
-            first = regenerate(rooms[0], coordinator, round_size=60)
-            complete_round(first, coordinator)
-            regenerate(rooms[0], coordinator, round_size=60)
+        first = regenerate(rooms[0], coordinator, round_size=60)
+        complete_round(first, coordinator)
+        regenerate(rooms[0], coordinator, round_size=60)
         not_voted = sorted(promise_ids - {e.elector_id for e in entries})
         waiting = Elector.objects.filter(pk__in=not_voted, polling_district__in=rooms[0].polling_districts)
         for n, elector_id in enumerate(waiting.order_by("pk").values_list("pk", flat=True)[:3]):

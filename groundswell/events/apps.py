@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 
 
 class EventsConfig(AppConfig):
@@ -7,7 +7,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
-        if apps.is_installed("groundswell.messaging"):
-            from .segments import register
+        # Local: segments imports models, which cannot be imported before the app registry is ready.
+        from .segments import register  # noqa: PLC0415
 
-            register()
+        register()

@@ -22,9 +22,15 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.utils import timezone
+from tqdm import tqdm
 
+from groundswell.geography.models import Postcode
+from groundswell.people.models import OrganisationUnit
 from groundswell.phonebank.bench import start_server, stop_server
 from groundswell.phonebank.loadgen import Pool, RequestFailed, percentile
+
+from . import geo
+from .models import Event, new_token
 
 DEFAULT_EVENTS = 100_000
 DEFAULT_RATE = 200.0
@@ -86,14 +92,6 @@ def _point(rng: random.Random) -> tuple[float, float]:
 
 
 def seed(events: int, rng: random.Random, progress: bool) -> list[str]:
-    from tqdm import tqdm
-
-    from groundswell.geography.models import Postcode
-    from groundswell.people.models import OrganisationUnit
-
-    from . import geo
-    from .models import Event, new_token
-
     unit = OrganisationUnit.objects.create(code="BENCH-NAT", name="Bench national", kind="national")
     now = timezone.now()
     batch: list[Event] = []

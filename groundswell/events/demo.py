@@ -9,15 +9,21 @@ import datetime
 import json
 import random
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from shapely.geometry import shape
 
 from groundswell.accounts.models import User
+from groundswell.canvassing.models import CanvassCampaign
 from groundswell.geography.models import Constituency
+from groundswell.geography.points import random_point_in
 from groundswell.people.models import OrganisationUnit, Person
+from groundswell.phonebank.models import CallCampaign, PhonebankSession
 
-from . import geo, services
+from . import geo
 from .models import RSVP, Event
+from .services import lifecycle, meetups
 
 SOCIAL_CARE = "Social care: what do you want?"
 READING_EAST = "E14000889"
@@ -47,11 +53,7 @@ VENUES = ["Community centre", "Library meeting room", "Methodist hall", "The Red
 
 
 def _random_point(constituency: Constituency, rng: random.Random) -> tuple[float, float]:
-    from shapely.geometry import shape
-
-    from groundswell.core.demo import _random_point_in
-
-    return _random_point_in(shape(json.loads(constituency.simplified or constituency.geometry)), rng)
+    return random_point_in(shape(json.loads(constituency.simplified or constituency.geometry)), rng)
 
 
 def _unit_for(constituency: Constituency, national: OrganisationUnit) -> OrganisationUnit:
@@ -68,9 +70,9 @@ def _unit_for(constituency: Constituency, national: OrganisationUnit) -> Organis
 
 
 def _when(rng: random.Random, now: datetime.datetime) -> datetime.datetime:
-    day = (now + datetime.timedelta(days=rng.randint(0, 60))).astimezone(services.ZoneInfo("Europe/London")).date()
+    day = (now + datetime.timedelta(days=rng.randint(0, 60))).astimezone(ZoneInfo("Europe/London")).date()
     hour = rng.choice([10, 11, 14, 18, 19])
-    return services.local_datetime(day, datetime.time(hour, rng.choice([0, 30])))
+    return lifecycle.local_datetime(day, datetime.time(hour, rng.choice([0, 30])))
 
 
 def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
@@ -93,7 +95,7 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
             kind = rng.choice(list(TITLES))
             lat, lon = _random_point(seat, rng)
             starts = _when(rng, now)
-            services.create_event(
+            lifecycle.create_event(
                 unit,
                 actor=organiser,
                 hosts=[organiser] if organiser else [],
@@ -117,9 +119,9 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
     lat, lon = _random_point(reading, rng)
     # Held three days ago: the surveys demo files the room's answers against it, and its page now points those
     # who could not come to the online survey.
-    held_on = (now - datetime.timedelta(days=3)).astimezone(services.ZoneInfo("Europe/London")).date()
-    starts = services.local_datetime(held_on, datetime.time(18, 30))
-    services.create_event(
+    held_on = (now - datetime.timedelta(days=3)).astimezone(ZoneInfo("Europe/London")).date()
+    starts = lifecycle.local_datetime(held_on, datetime.time(18, 30))
+    lifecycle.create_event(
         clp,
         actor=organiser,
         hosts=[organiser] if organiser else [],
@@ -142,11 +144,8 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
 
 
 def _build_meetup(clp, reading, organiser, volunteer, rng, now) -> None:
-    from groundswell.canvassing.models import CanvassCampaign
-    from groundswell.phonebank.models import CallCampaign, PhonebankSession
-
     lat, lon = _random_point(reading, rng)
-    meetup = services.create_event(
+    meetup = lifecycle.create_event(
         clp,
         actor=organiser,
         hosts=[h for h in (organiser, volunteer) if h],
@@ -161,7 +160,7 @@ def _build_meetup(clp, reading, organiser, volunteer, rng, now) -> None:
     )
     people = list(Person.objects.filter(unit__path__startswith=clp.path, synthetic=True).order_by("id")[:24])
     for person in people:
-        services.sign_up(meetup, person, "demo", organiser)
+        meetups.sign_up(meetup, person, "demo", organiser)
     branches = list(OrganisationUnit.objects.filter(parent=clp).order_by("name")[:3])
     call_campaign = CallCampaign.objects.filter(unit__path__startswith=clp.path).order_by("id").first()
     session = PhonebankSession.objects.filter(campaign=call_campaign).order_by("id").first() if call_campaign else None

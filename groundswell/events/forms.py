@@ -1,4 +1,4 @@
-"""Forms for events: only parsing and labels; the rules are in services.py."""
+"""Forms for events: only parsing and labels; the rules are in the services package."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import Event, EventSeries
-from .services import CONSENT_WORDING, local_datetime
+from .services.lifecycle import local_datetime
+from .services.rsvps import CONSENT_WORDING
 
 REPEAT_CHOICES = [("", "Does not repeat"), *EventSeries.Frequency.choices]
 

@@ -1,21 +1,18 @@
 """Inviting people near an event. The selection is selectors.invite_candidates; sending goes through the
-messaging app (its create_email_send / create_sms_send, queue_send and send_stats) when it is installed."""
+messaging app (its create_email_send / create_sms_send, queue_send and send_stats), a layer below events."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from groundswell.audit.services import record
+from groundswell.messaging import services as messaging
+from groundswell.messaging.models import EmailSend, SmsSend
 
 from .models import Event, EventInvite
-
-
-def messaging_available() -> bool:
-    return apps.is_installed("groundswell.messaging")
 
 
 def send_invite(
@@ -31,16 +28,10 @@ def send_invite(
     count: int = 0,
     event_url: str = "",
 ) -> EventInvite:
-    """Record the invitation and hand the people to messaging. Without messaging, nothing is sent (an error)."""
-    if not messaging_available():
-        raise ValidationError(
-            "Sending is not available yet: it needs the messaging app. The count above is who would be invited."
-        )
+    """Record the invitation and hand the people to messaging."""
     if channel == "email" and not subject.strip():
         raise ValidationError({"subject": "An email invitation needs a subject."})
     text = (body.strip() or f"You're invited: {event.title}") + (f"\n\n{event_url}" if event_url else "")
-    from groundswell.messaging import services as messaging  # type: ignore[import-not-found]
-
     with transaction.atomic():
         if channel == "email":
             send = messaging.create_email_send(
@@ -85,10 +76,8 @@ def send_invite(
 
 def invite_stats(invite: EventInvite) -> dict[str, Any] | None:
     """Sent/opened/clicked/unsubscribed figures from messaging, where it tracks them."""
-    if not invite.send_id or not messaging_available():
+    if not invite.send_id:
         return None
-    from groundswell.messaging import services as messaging  # type: ignore[import-not-found]
-
-    model = apps.get_model("messaging", "EmailSend" if invite.channel == "email" else "SmsSend")
+    model = EmailSend if invite.channel == "email" else SmsSend
     send = model.objects.filter(pk=invite.send_id).first()
     return messaging.send_stats(send) if send else None

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from groundswell.messaging.segments import register_segment_filter
 from groundswell.people.models import OrganisationUnit, Person, TimelineEntry
 
 from .models import RSVP
@@ -33,8 +34,7 @@ def _attended(qs: QuerySet[Person], value: int, unit: OrganisationUnit) -> Query
 
 
 def register() -> None:
-    from groundswell.messaging.segments import register_segment_filter
-
+    """Add these filters to messaging's segment form (called from EventsConfig.ready)."""
     register_segment_filter(
         "event_attended",
         "Attended event (id)",

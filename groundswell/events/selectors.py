@@ -13,21 +13,27 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
+import shapely
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from shapely.geometry import shape
 
 from groundswell.accounts import access
+from groundswell.canvassing.models import Contact
 from groundswell.geography.models import Constituency, Postcode, Ward
 from groundswell.geography.postcodes import InvalidPostcode, normalise_postcode
+from groundswell.messaging.services import last_contacted
 from groundswell.people.models import Person, TimelineEntry
+from groundswell.people.selectors import contactable
+from groundswell.phonebank.models import CallAttempt
 
 from . import geo
 from .models import RSVP, Event
@@ -133,9 +139,6 @@ _place_cache: dict[str, Centre | None] = {}
 
 
 def _area_centre(model: type, text: str) -> Centre | None:
-    import shapely
-    from shapely.geometry import shape
-
     qs = model.objects.exclude(geometry="")
     row = (
         qs.filter(name__iexact=text).first()
@@ -355,8 +358,6 @@ def _soonest_per_cell(params: SearchParams, cells: list[int], box: tuple[float, 
 def _soonest_query(
     params: SearchParams, cells: list[int], box: tuple[float, float, float, float]
 ) -> tuple[str, dict[str, Any]]:
-    import math
-
     centre = params.centre
     assert centre is not None and params.starts is not None
     sql = _SOONEST_SQL.format(
@@ -534,9 +535,6 @@ def meetup_outcomes(meetup: Event) -> dict[str, Any]:
     """What a meetup produced: its follow-up events by group, people signed up, and calls made and doors knocked
     at them (calls: CallAttempts in the linked call campaign's sessions during the event; doors: doorstep
     contacts in the linked canvass campaign during the event)."""
-    from groundswell.canvassing.models import Contact
-    from groundswell.phonebank.models import CallAttempt
-
     rows = []
     for ev in meetup.follow_ups.exclude(status=Event.Status.REJECTED).order_by("meetup_group", "starts_at"):
         c = counts(ev)
@@ -592,9 +590,7 @@ def invite_candidates(
 ) -> QuerySet[Person]:
     """People an organiser may invite to `event`: in units they cover, living within the radius, contactable on
     the channel for promotion (consent granted, not suppressed), not already coming, and not contacted by email
-    or text in the last N days (the messaging layer's record when installed, else the timeline)."""
-    from groundswell.people.selectors import contactable
-
+    or text in the last N days (the messaging layer's record, and the timeline)."""
     if event.latitude is None:
         raise ValidationError("This event has no location, so there is nobody 'nearby' to invite.")
     if channel not in ("email", "sms"):
@@ -610,8 +606,5 @@ def invite_candidates(
     # Emails recorded on the timeline (hosts' messages, other apps' emails) count as contact too.
     touched = TimelineEntry.objects.filter(person=OuterRef("pk"), kind=TimelineEntry.Kind.EMAIL, occurred_at__gte=since)
     qs = qs.exclude(Exists(touched))
-    if apps.is_installed("groundswell.messaging"):
-        from groundswell.messaging.services import last_contacted
-
-        qs = qs.exclude(pk__in=last_contacted(Person.objects.filter(pk__in=ids), since).values("pk"))
+    qs = qs.exclude(pk__in=last_contacted(Person.objects.filter(pk__in=ids), since).values("pk"))
     return qs

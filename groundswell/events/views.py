@@ -20,12 +20,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
-from groundswell.people.models import OrganisationUnit
-from groundswell.surveys.selectors import event_surveys
+from groundswell.canvassing.models import CanvassCampaign
+from groundswell.people.models import OrganisationUnit, Person
+from groundswell.phonebank.models import CallCampaign, PhonebankSession
+from groundswell.targeting import services as targeting
+from groundswell.targeting.nearest import nearest_targets
 
-from . import ical, selectors, services
+from . import ical, pages, reach, selectors
 from .forms import EventForm, FollowUpForm, InviteForm, MessageForm, RSVPForm, WalkInForm
 from .models import RSVP, Event
+from .services import lifecycle, meetups, rsvps
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 MANAGE = access.Perm.MANAGE_EVENTS
@@ -135,7 +139,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            result = services.rsvp(
+            result = rsvps.rsvp(
                 event,
                 given_name=d["given_name"],
                 family_name=d["family_name"],
@@ -163,7 +167,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open": event.status == Event.Status.PUBLISHED and event.ends_at >= timezone.now(),
             "can_run": selectors.can_see_attendees(request.user, event),
             "token": request.GET.get("k", ""),
-            "surveys": event_surveys(event, request.user),
+            "sections": pages.event_page_sections(request, event),
         },
     )
 
@@ -187,7 +191,7 @@ def rsvp_status(request: HttpRequest, token: str) -> HttpResponse:
 def rsvp_cancel(request: HttpRequest, token: str) -> HttpResponse:
     booking = get_object_or_404(RSVP.objects.select_related("event", "person"), token=token)
     if request.method == "POST":
-        services.cancel_rsvp(booking)
+        rsvps.cancel_rsvp(booking)
         messages.success(request, "Your place is cancelled. Thank you for letting us know.")
         return redirect("events:rsvp_status", token=token)
     return render(request, "events/rsvp_cancel.html", {"rsvp": booking, "event": booking.event})
@@ -220,11 +224,6 @@ def near_me(request: HttpRequest) -> HttpResponse:
 
 
 def _nearest_seats(postcode: str) -> list[Any]:
-    try:
-        from groundswell.targeting import services as targeting
-        from groundswell.targeting.nearest import nearest_targets
-    except ImportError:
-        return []
     projection = targeting.latest_projection()
     if projection is None:
         return []
@@ -248,9 +247,9 @@ def propose(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            event = services.propose_event(request.user, d["unit"], **form.event_fields())
+            event = lifecycle.propose_event(request.user, d["unit"], **form.event_fields())
             if d.get("repeat"):
-                services.make_recurring(event, d["repeat"], d["occurrences"], actor=request.user)
+                lifecycle.make_recurring(event, d["repeat"], d["occurrences"], actor=request.user)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -273,7 +272,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event, pk=pk)
     try:
-        services.moderate(event, request.user, request.POST.get("decision") == "approve", request.POST.get("note", ""))
+        lifecycle.moderate(event, request.user, request.POST.get("decision") == "approve", request.POST.get("note", ""))
     except ValidationError as exc:
         messages.error(request, _messages(exc))
     else:
@@ -310,7 +309,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     message_form = MessageForm(request.POST or None)
     if request.method == "POST" and message_form.is_valid():
         try:
-            sent = services.message_attendees(
+            sent = rsvps.message_attendees(
                 event, message_form.cleaned_data["subject"], message_form.cleaned_data["body"], request.user
             )
         except ValidationError as exc:
@@ -363,10 +362,10 @@ def manage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     event = _runnable(request, pk)
     try:
         if action == "close":
-            n = services.close_event(event, request.user)
+            n = rsvps.close_event(event, request.user)
             messages.success(request, f"Event closed: {n} marked as not coming.")
         elif action == "cancel":
-            services.cancel_event(event, request.user)
+            lifecycle.cancel_event(event, request.user)
             messages.success(request, "Event cancelled; everyone coming has been told.")
         elif action == "capacity":
             raw = request.POST.get("capacity", "").strip()
@@ -374,7 +373,7 @@ def manage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 capacity = int(raw) if raw else None
             except ValueError:
                 raise ValidationError({"capacity": "Capacity must be a whole number."}) from None
-            promoted = services.set_capacity(event, capacity, request.user)
+            promoted = rsvps.set_capacity(event, capacity, request.user)
             messages.success(request, f"Capacity changed; {len(promoted)} moved off the waiting list.")
         else:
             raise Http404("Unknown action")
@@ -400,7 +399,7 @@ def check_in_page(request: HttpRequest, pk: int) -> HttpResponse:
 def check_in(request: HttpRequest, pk: int, rsvp_pk: int) -> HttpResponse:
     event = _runnable(request, pk)
     booking = get_object_or_404(RSVP, pk=rsvp_pk, event=event)
-    booking = services.check_in(booking, request.user)
+    booking = rsvps.check_in(booking, request.user)
     if request.htmx:
         return render(request, "events/_checkin_row.html", {"r": booking, "event": event})
     messages.success(request, f"{booking.person.display_name} checked in.")
@@ -414,7 +413,7 @@ def walk_in(request: HttpRequest, pk: int) -> HttpResponse:
     form = WalkInForm(request.POST)
     if form.is_valid():
         try:
-            booking = services.walk_in(event, actor=request.user, **form.cleaned_data)
+            booking = rsvps.walk_in(event, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, _messages(exc))
         else:
@@ -429,10 +428,6 @@ def walk_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def meetup(request: HttpRequest, pk: int) -> HttpResponse:
-    from groundswell.canvassing.models import CanvassCampaign
-    from groundswell.people.models import Person
-    from groundswell.phonebank.models import CallCampaign
-
     event = get_object_or_404(Event.objects.select_related("unit"), pk=pk, kind=Event.Kind.MEETUP)
     if not selectors.can_see_attendees(request.user, event):
         raise PermissionDenied("Only the meetup's hosts and organisers can run its follow-ups.")
@@ -454,7 +449,7 @@ def meetup(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.create_follow_up(
+            meetups.create_follow_up(
                 event,
                 unit=d["unit"],
                 actor=request.user,
@@ -508,7 +503,6 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if request.method == "POST":
                 return _send_invite(request, event, people, d, count)
-    from . import reach
 
     invites = [(row, reach.invite_stats(row)) for row in event.invites.order_by("-created_at")]
     context = {
@@ -517,7 +511,6 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         "count": count,
         "error": error,
         "invites": invites,
-        "can_send": reach.messaging_available(),
     }
     if request.htmx:
         return render(request, "events/_invite_count.html", context)
@@ -525,8 +518,6 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _send_invite(request: HttpRequest, event: Event, people: Any, d: dict, count: int) -> HttpResponse:
-    from . import reach
-
     try:
         invite_row = reach.send_invite(
             event,
@@ -547,12 +538,10 @@ def _send_invite(request: HttpRequest, event: Event, people: Any, d: dict, count
 @require_POST
 def publish_session(request: HttpRequest, session_pk: int) -> HttpResponse:
     """'Also put this phonebank session on the events map' (offered on the phonebank session page)."""
-    from groundswell.phonebank.models import PhonebankSession
-
     session = get_object_or_404(PhonebankSession.objects.select_related("campaign__unit"), pk=session_pk)
     join_url = request.build_absolute_uri(reverse("phonebank:join", args=[session.token]))
     try:
-        event = services.publish_phonebank_session(
+        event = meetups.publish_phonebank_session(
             session,
             request.user,
             postcode=request.POST.get("postcode", "").strip(),

@@ -7,5 +7,6 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self) -> None:
-        # Connects the anymail tracking-signal receiver (bounces, complaints, opens, clicks, deliveries).
-        from . import webhooks  # noqa: F401
+        # Connects the anymail tracking-signal receiver (bounces, complaints, opens, clicks, deliveries). Local:
+        # webhooks imports models, which cannot be imported before the app registry is ready.
+        from . import webhooks  # noqa: F401, PLC0415

@@ -29,6 +29,14 @@ from typing import Any
 
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
+from tqdm import tqdm
+
+from groundswell.people.fastinsert import allocate_ids
+from groundswell.people.models import Consent, EmailAddress, OrganisationUnit, Person, Suppression, TimelineEntry
+from groundswell.phonebank.bench import insert_with_defaults  # fills the columns the raw insert does not name
+
+from . import services
+from .models import EmailRecipient
 
 DEFAULT_SIZE = 100_000
 DEFAULT_WORKERS = 2
@@ -65,10 +73,6 @@ class RecordingBackend(BaseEmailBackend):
 
 
 def _seed(size: int) -> Any:
-    from groundswell.people.fastinsert import allocate_ids
-    from groundswell.people.models import Consent, EmailAddress, OrganisationUnit, Person
-    from groundswell.phonebank.bench import insert_with_defaults  # fills the columns the raw insert does not name
-
     unit = OrganisationUnit.objects.create(code="BENCH-CLP", name="Bench CLP", kind="constituency")
     ids = allocate_ids(Person, size)
     insert_with_defaults(
@@ -76,9 +80,7 @@ def _seed(size: int) -> Any:
         ["id", "unit", "given_name", "family_name", "synthetic"],
         [(pk, unit.pk, f"Bench{pk}", "Person", True) for pk in ids],
     )
-    insert_with_defaults(
-        EmailAddress, ["person", "address", "primary"], [(pk, f"bench{pk}@example.invalid", True) for pk in ids]
-    )
+    insert_with_defaults(EmailAddress, ["person", "address", "primary"], [(pk, f"bench{pk}@example.invalid", True) for pk in ids])
     now = timezone.now()
     insert_with_defaults(
         Consent,
@@ -95,13 +97,6 @@ def _start_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
 
 
 def run(size: int | None = None, progress: bool = True, workers: int | None = None, **_: Any) -> dict[str, Any]:
-    from tqdm import tqdm
-
-    from groundswell.people.models import Person, Suppression, TimelineEntry
-
-    from . import services
-    from .models import EmailRecipient
-
     size = size or DEFAULT_SIZE
     workers = workers or DEFAULT_WORKERS
     t0 = time.perf_counter()

@@ -107,6 +107,7 @@ class RecipientBase(models.Model):
 
     class Meta:
         abstract = True
+        indexes = [models.Index(fields=["send", "status"])]  # the sending task's claim query
 
 
 class EmailSend(SendBase):
@@ -130,9 +131,8 @@ class EmailRecipient(RecipientBase):
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(RecipientBase.Meta):
         constraints = [models.UniqueConstraint(fields=["send", "person"], name="unique_email_recipient")]
-        indexes = [models.Index(fields=["send", "status"])]
 
 
 class SmsSend(SendBase):
@@ -149,9 +149,8 @@ class SmsRecipient(RecipientBase):
     send = models.ForeignKey(SmsSend, on_delete=models.CASCADE, related_name="recipients")
     number = models.CharField(max_length=20, db_index=True)
 
-    class Meta:
+    class Meta(RecipientBase.Meta):
         constraints = [models.UniqueConstraint(fields=["send", "person"], name="unique_sms_recipient")]
-        indexes = [models.Index(fields=["send", "status"])]
 
 
 class InboundSms(models.Model):

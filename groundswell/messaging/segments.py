@@ -37,8 +37,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, FloatField, OuterRef, QuerySet
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
+from groundswell.geography.lookup import PostcodeNotFound, lookup_postcode
+from groundswell.geography.postcodes import InvalidPostcode
 from groundswell.people.models import Consent, Membership, OrganisationUnit, Person, Tagging, TimelineEntry
 from groundswell.people.selectors import contactable, live_people
+from groundswell.register.models import Elector
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -165,7 +168,6 @@ def _survey(qs: QuerySet[Person], value: dict[str, Any], unit: OrganisationUnit)
 def _support(qs: QuerySet[Person], value: list[str], unit: OrganisationUnit) -> QuerySet[Person]:
     # Canvassing keeps each elector's latest support code in Elector.current_support (recomputed from contacts);
     # a person is linked to their elector records.
-    from groundswell.register.models import Elector
 
     electors = Elector.objects.filter(person=OuterRef("pk"), deleted_at__isnull=True, current_support__in=value)
     return qs.filter(Exists(electors))
@@ -184,9 +186,6 @@ class DistanceField(forms.CharField):
     """'RG1 1AA, 5' → {"postcode", "lat", "lon", "km"}: looked up once, when the segment is saved."""
 
     def clean(self, value: Any) -> dict[str, Any] | None:
-        from groundswell.geography.lookup import PostcodeNotFound, lookup_postcode
-        from groundswell.geography.postcodes import InvalidPostcode
-
         text = (super().clean(value) or "").strip()
         if not text:
             return None

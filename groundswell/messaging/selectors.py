@@ -12,7 +12,7 @@ from groundswell.people.models import OrganisationUnit
 
 from . import segments
 from .models import EmailSend, EmailTemplate, Segment, SmsSend
-from .services import send_stats
+from .services import email_recipients, send_stats, sms_recipients
 
 
 def segments_for(user: Any) -> QuerySet[Segment]:
@@ -38,8 +38,6 @@ def can_view(user: Any, obj: Any) -> bool:
 
 def segment_counts(unit: OrganisationUnit, filters: list[dict[str, Any]]) -> dict[str, int]:
     """The live count for the segment form: everyone matching, and how many of them may be emailed / texted."""
-    from .services import email_recipients, sms_recipients
-
     people = segments.people_matching(unit, filters)
     return {
         "people": people.count(),

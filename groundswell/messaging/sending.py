@@ -479,8 +479,8 @@ def run_send(
         write_timeline(channel, send, token, ids)
 
     _adopt_orphaned_timeline(channel, send, f"{worker}:adopt")
-    if not _finish_if_done(channel, send_id):
-        _schedule_follow_up(channel, send_id)
+    # Rows left open but not claimable for a while are the task's to follow up (messaging.tasks).
+    _finish_if_done(channel, send_id)
     return report.as_dict()
 
 
@@ -626,20 +626,6 @@ def _wait_for_open_rows(model: type[Model], send_id: int) -> bool:
         return False
     time.sleep(max(wait, 0) + 0.05)
     return True
-
-
-def _schedule_follow_up(channel: Channel, send_id: int) -> None:
-    """Rows still open but not claimable for a while (a long retry delay, or leases held by a worker that may
-    have died): queue this task again for when they fall due, where the task backend can defer."""
-    from django_tasks import default_task_backend
-
-    from .tasks import send_email_task, send_sms_task
-
-    due = next_due(channel.recipient_model, send_id)
-    if due is None or not default_task_backend.supports_defer:
-        return  # `groundswell resume_sends` (run it from cron) picks such sends up
-    task = send_email_task if channel.name == "email" else send_sms_task
-    task.using(run_after=due + datetime.timedelta(seconds=1)).enqueue(send_id)
 
 
 def unfinished(model: type[Model], send_id: int) -> int:

@@ -33,6 +33,7 @@ from groundswell.people.models import (
     Suppression,
     TimelineEntry,
 )
+from groundswell.people.normalise import InvalidValue, normalise_email, normalise_phone
 from groundswell.people.selectors import PURPOSES, UNUSABLE_EMAIL_STATUSES, contactable
 from groundswell.people.services import add_suppression, add_timeline_entry, set_consent
 
@@ -49,6 +50,7 @@ from .models import (
     SmsSend,
 )
 from .segments import get_segment_filter
+from .tasks import send_email_task, send_sms_task
 
 MAX_SUBJECT = 250
 _OPEN = [RecipientStatus.QUEUED, RecipientStatus.SENDING]
@@ -125,8 +127,6 @@ def create_sms_send(
 def queue_send(send: EmailSend | SmsSend) -> None:
     """Hand the send to the background workers. Calling it again is harmless: rows are claimed atomically, so
     an extra task finds nothing to do or shares the work; it also restarts a send whose worker died."""
-    from .tasks import send_email_task, send_sms_task
-
     channel = sending.channel_for(send)
     model = channel.send_model
     model.objects.filter(pk=send.pk, status=SendStatus.DRAFT).update(status=SendStatus.QUEUED, queued_at=timezone.now())
@@ -383,8 +383,6 @@ def send_test_email(
     *, unit: OrganisationUnit, subject: str, body_text: str, body_html: str = "", to: str, actor: Any
 ) -> None:
     """Send one '[Test]' copy to a staff address (merge fields filled with sample values). Audited."""
-    from groundswell.people.normalise import InvalidValue, normalise_email
-
     try:
         address = normalise_email(to)
     except InvalidValue as exc:
@@ -478,8 +476,6 @@ def record_email_event(
 
 def receive_sms(number: str, body: str) -> InboundSms:
     """An incoming text. STOP (and the other opt-out words) withdraws SMS consent for everyone with the number."""
-    from groundswell.people.normalise import InvalidValue, normalise_phone
-
     try:
         number = normalise_phone(number)
     except InvalidValue as exc:

@@ -7,6 +7,9 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys"
 
     def ready(self) -> None:
-        from .messaging import register_segment_filters
+        # Local: these modules import models, which cannot be imported before the app registry is ready.
+        from .events import register_event_page_sections  # noqa: PLC0415
+        from .messaging import register_segment_filters  # noqa: PLC0415
 
         register_segment_filters()
+        register_event_page_sections()

@@ -16,10 +16,20 @@ import statistics
 import time
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import override_settings
 from django.utils import timezone
 from tqdm import tqdm
 
+from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.people.fastinsert import allocate_ids, insert_rows
+from groundswell.people.models import OrganisationUnit
+from groundswell.surveys import services
+from groundswell.surveys.models import Response, ResponseAnswer, Survey
+from groundswell.surveys.selectors import survey_questions
+from groundswell.surveys.services import answer_rows
 
 DEFAULT_RESPONSES = 100_000
 RUNS = 7
@@ -37,9 +47,6 @@ COMMENTS = [
 
 
 def _build_survey(organiser: Any, unit: Any) -> Any:
-    from groundswell.surveys import services
-    from groundswell.surveys.models import Survey
-
     survey = services.create_survey(unit=unit, title="Bench: social care", actor=organiser)
     add = services.add_survey_question
     add(
@@ -107,9 +114,6 @@ def _answers(rng: random.Random) -> dict[str, Any]:
 
 
 def _insert_responses(survey: Any, count: int, progress: bool) -> int:
-    from groundswell.surveys.models import Response, ResponseAnswer
-    from groundswell.surveys.services import answer_rows, survey_questions
-
     rng = random.Random(7)
     questions = {q.key: q for q in survey_questions(survey)}
     now = timezone.now()
@@ -162,14 +166,6 @@ def _timed(client: Any, url: str, runs: int) -> list[float]:
 
 
 def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
-    from allauth.mfa.totp.internal.auth import TOTP
-    from django.db import connection, transaction
-    from django.test import Client
-    from django.test.utils import override_settings
-
-    from groundswell.accounts.models import Role, RoleAssignment, User
-    from groundswell.people.models import OrganisationUnit
-
     count = DEFAULT_RESPONSES if size is None else max(10, size)
     started = time.perf_counter()
     unit = OrganisationUnit.objects.create(code="BENCH-CLP", name="Bench CLP", kind="constituency")

@@ -16,7 +16,7 @@ from groundswell.events.demo import SOCIAL_CARE
 from groundswell.events.models import Event
 from groundswell.people.models import OrganisationUnit, Person
 
-from . import services
+from . import selectors, services
 from .models import Discussion, Invitation, ResponseAnswer, Survey
 
 DEMO_TITLE = "Social care: what should we fight for?"
@@ -89,7 +89,7 @@ def _questions(survey: Survey, organiser: Any) -> list[str]:
         section="Getting involved",
     )
     add(survey, text="Anything else you want us to know?", kind="text", actor=organiser)
-    return [q.key for q in services.survey_questions(survey)]
+    return [q.key for q in selectors.survey_questions(survey)]
 
 
 def _answers(rng: random.Random, keys: list[str], comment_index: list[int]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from groundswell.accounts.models import User
+from groundswell.events.models import Event
 from groundswell.people.models import Membership, Tag
 
 from .models import Survey
@@ -78,7 +79,6 @@ class DiscussionForm(forms.Form):
 
     def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from groundswell.events.models import Event
 
         # Events of the survey's unit and below, newest first.
         self.fields["event"].queryset = (

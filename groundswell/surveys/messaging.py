@@ -10,6 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 
+from groundswell.messaging import segments
+from groundswell.messaging.services import create_email_send, email_recipients, queue_send
 from groundswell.people.models import OrganisationUnit, Person
 
 from .models import Invitation, Response, ResponseAnswer, Survey
@@ -23,8 +25,6 @@ SEGMENT_KEY = "survey_response"
 
 def invitees_to_email(survey: Survey) -> QuerySet[Person]:
     """Invited people who have not answered yet and may be emailed (consent granted, not suppressed)."""
-    from groundswell.messaging.services import email_recipients
-
     waiting = Person.objects.filter(
         Exists(Invitation.objects.filter(survey=survey, person=OuterRef("pk"), responded=False))
     )
@@ -39,8 +39,6 @@ def email_invitations(
     Returns the messaging EmailSend (its page shows the progress). Bad input raises ValidationError naming the
     field, before anything is written.
     """
-    from groundswell.messaging.services import create_email_send, queue_send
-
     if not LINK_FIELD.search(body_text or ""):
         raise ValidationError({"body_text": "Put {{ survey_link }} in the message: it becomes each person's own link."})
     if not survey.is_open():
@@ -97,10 +95,6 @@ def answered_survey(qs: QuerySet[Person], value: dict[str, Any], unit: Organisat
 
 
 def register_segment_filters() -> None:
-    try:
-        from groundswell.messaging import segments
-    except ImportError:  # messaging not installed
-        return
     # Beside messaging's own "survey_answer" (which reads JSON on the timeline and so cannot match a ticked
     # multiple choice or a yes/no stored as true/false), this one reads the indexed answer rows.
     segments.register_segment_filter(

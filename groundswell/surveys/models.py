@@ -103,6 +103,10 @@ class Invitation(models.Model):
         indexes = [models.Index(fields=["survey", "responded"])]
 
 
+# Response.membership_status of someone with no membership record (or of an unidentified respondent).
+NOT_A_MEMBER = "none"
+
+
 class Response(models.Model):
     class Channel(models.TextChoices):
         PUBLIC = "public", "Public link"

@@ -22,8 +22,7 @@ from groundswell.geography.models import Constituency, Ward
 from groundswell.people.models import Membership
 from groundswell.questions.models import Question
 
-from .models import AnswerTag, Discussion, Invitation, Response, ResponseAnswer, Survey
-from .services import NOT_A_MEMBER, survey_questions
+from .models import NOT_A_MEMBER, AnswerTag, Discussion, Invitation, Response, ResponseAnswer, Survey
 
 PERM = access.Perm.MANAGE_SURVEYS
 CHART_WIDTH = 300  # SVG user units: bars scale with the page (viewBox), labels sit above them
@@ -64,6 +63,11 @@ def response_counts(survey_ids: list[int]) -> dict[int, int]:
     rows = Response.objects.filter(survey_id__in=survey_ids).values("survey_id").annotate(n=Count("*")).order_by()
     counts.update({r["survey_id"]: r["n"] for r in rows})
     return counts
+
+
+def survey_questions(survey: Survey) -> list[Question]:
+    """The survey's questions in order."""
+    return list(survey.question_set.questions.all())
 
 
 def answer_text(value: Any) -> str:

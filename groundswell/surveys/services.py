@@ -23,10 +23,10 @@ from groundswell.people.services import add_timeline_entry
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question, QuestionSet
 
-from .models import AnswerTag, Discussion, Invitation, Response, ResponseAnswer, Survey
+from .models import NOT_A_MEMBER, AnswerTag, Discussion, Invitation, Response, ResponseAnswer, Survey
+from .selectors import answer_text, survey_questions
 
 MAX_TAG_LENGTH = 50
-NOT_A_MEMBER = "none"
 
 
 class AlreadyResponded(ValidationError):
@@ -219,10 +219,6 @@ def parse_person_ids(text: str) -> list[int]:
 
 
 # ------------------------------------------------------------------------------------------ answering
-
-
-def survey_questions(survey: Survey) -> list[Question]:
-    return list(survey.question_set.questions.all())
 
 
 def field_name(question: Question) -> str:
@@ -496,8 +492,6 @@ def export_responses_csv(survey: Survey, file: IO[str], *, actor: Any, reason: s
     `person_ids`: a queryset of the people the exporter may view; their person_id is filled in, nobody else's
     (an organiser of one branch exporting a region's survey sees aggregates, not who said what). Audited.
     """
-    from .selectors import answer_text
-
     reason = _require_reason(reason)
     questions = survey_questions(survey)
     keys = [q.key for q in questions]

@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from groundswell.events import services
 from groundswell.events.models import RSVP
+from groundswell.events.services import rsvps
 from groundswell.events.tests.world import READING, EventFactory, add_postcode, north_of
 from groundswell.people.models import Consent, TimelineEntry
 from groundswell.tests.factories import Role, UnitTreeFactory, user_with_role
@@ -48,7 +48,7 @@ def test_a_newcomer_searches_by_postcode_and_rsvps(live_server, page, settings):
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
     page.get_by_label("Email", exact=True).fill("ada@example.org")
-    page.get_by_label(services.CONSENT_WORDING["email"]).check()
+    page.get_by_label(rsvps.CONSENT_WORDING["email"]).check()
     page.get_by_role("button", name="RSVP").click()
     expect(page.locator("#rsvp-status")).to_contain_text("You're coming, Ada.")
 
@@ -63,8 +63,8 @@ def test_a_host_checks_someone_in(live_server, browser):
     host = user_with_role(Role.VOLUNTEER, tree.branch_a1)
     event = EventFactory(unit=tree.branch_a1, title="Stall", starts_at=timezone.now() - datetime.timedelta(minutes=10))
     event.hosts.add(host)
-    ada = services.rsvp(event, given_name="Ada", family_name="Lovelace", email="ada@example.org").rsvp
-    services.rsvp(event, given_name="Charles", family_name="Babbage", email="cb@example.org")
+    ada = rsvps.rsvp(event, given_name="Ada", family_name="Lovelace", email="ada@example.org").rsvp
+    rsvps.rsvp(event, given_name="Charles", family_name="Babbage", email="cb@example.org")
     client = Client()
     client.force_login(host)
     context = browser.new_context(viewport={"width": 390, "height": 844})

@@ -19,8 +19,8 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groundswell.events import services
 from groundswell.events.models import RSVP, Event
+from groundswell.events.services import rsvps
 from groundswell.people.models import Consent, EmailAddress, Person, PhoneNumber, TimelineEntry
 from groundswell.tests.factories import EmailFactory, PersonFactory, PhoneFactory
 
@@ -47,10 +47,10 @@ def world():
     w.grace = PersonFactory(unit=w.open.unit)
     EmailFactory(person=w.grace, address="grace@example.org")
     PhoneFactory(person=w.grace, number="+447700900111")
-    w.graces = services.rsvp(w.other, given_name="Grace", email="grace@example.org").rsvp
-    w.alan = services.rsvp(w.full, given_name="Alan", email="alan@example.org").rsvp
-    w.gone = services.rsvp(w.open, given_name="Ada", email="ada@example.org").rsvp
-    services.cancel_rsvp(w.gone)
+    w.graces = rsvps.rsvp(w.other, given_name="Grace", email="grace@example.org").rsvp
+    w.alan = rsvps.rsvp(w.full, given_name="Alan", email="alan@example.org").rsvp
+    w.gone = rsvps.rsvp(w.open, given_name="Ada", email="ada@example.org").rsvp
+    rsvps.cancel_rsvp(w.gone)
     w.events = [w.open, w.full, w.other, w.pending, w.past]
     w.valid = {"given_name": "Kit", "email": "kit@example.org", "postcode": "RG1 1AA", "consent_email": "on"}
     return w

@@ -11,8 +11,9 @@ from django.core import mail
 from django.utils import timezone
 
 from groundswell.audit.models import AuditEntry
-from groundswell.events import selectors, services
+from groundswell.events import selectors
 from groundswell.events.models import RSVP, Event
+from groundswell.events.services import meetups, rsvps
 from groundswell.geography.models import Constituency, Postcode
 from groundswell.people.models import Consent, Person
 from groundswell.tests.factories import Role, UnitTreeFactory, user_with_role
@@ -42,7 +43,7 @@ def test_hosts_see_only_their_own_events_attendees(client, tree):
     mine = EventFactory(unit=tree.branch_a1)
     mine.hosts.add(host)
     other = EventFactory(unit=tree.branch_a1)
-    services.rsvp(mine, given_name="Ada", family_name="Lovelace", email="ada@example.org", phone="07700900222")
+    rsvps.rsvp(mine, given_name="Ada", family_name="Lovelace", email="ada@example.org", phone="07700900222")
     _login(client, host)
     page = client.get(f"/events/{mine.pk}/manage/")
     assert page.status_code == 200
@@ -69,8 +70,8 @@ def test_host_messages_attendees_honouring_suppression(client, tree):
     host = user_with_role(Role.VOLUNTEER, tree.branch_a1)
     event = EventFactory(unit=tree.branch_a1)
     event.hosts.add(host)
-    services.rsvp(event, given_name="Ada", email="ada@example.org", notify_person=False)
-    blocked = services.rsvp(event, given_name="Bob", email="bob@example.org", notify_person=False).rsvp
+    rsvps.rsvp(event, given_name="Ada", email="ada@example.org", notify_person=False)
+    blocked = rsvps.rsvp(event, given_name="Bob", email="bob@example.org", notify_person=False).rsvp
     add_suppression("do_not_contact", person=blocked.person)
     mail.outbox.clear()
     _login(client, host).post(f"/events/{event.pk}/manage/", {"subject": "Bring a coat", "body": "Rain forecast."})
@@ -82,8 +83,8 @@ def test_check_in_search_and_walk_in(client, tree):
     host = user_with_role(Role.VOLUNTEER, tree.branch_a1)
     event = EventFactory(unit=tree.branch_a1)
     event.hosts.add(host)
-    ada = services.rsvp(event, given_name="Ada", family_name="Lovelace", email="ada@example.org").rsvp
-    services.rsvp(event, given_name="Charles", family_name="Babbage", email="cb@example.org")
+    ada = rsvps.rsvp(event, given_name="Ada", family_name="Lovelace", email="ada@example.org").rsvp
+    rsvps.rsvp(event, given_name="Charles", family_name="Babbage", email="cb@example.org")
     _login(client, host)
     found = client.get(f"/events/{event.pk}/check-in/", {"q": "love"}, HTTP_HX_REQUEST="true").content.decode()
     assert "Ada Lovelace" in found and "Babbage" not in found
@@ -102,7 +103,7 @@ def test_meetup_follow_ups_and_their_results(client, tree):
     start = timezone.now() - datetime.timedelta(days=1)
     meetup = EventFactory(unit=tree.clp_a, kind=Event.Kind.MEETUP, title="Big meeting", starts_at=start)
     at_table = [
-        services.sign_up(meetup, p, "test", None).person
+        meetups.sign_up(meetup, p, "test", None).person
         for p in [Person.objects.create(unit=tree.branch_a1, given_name=n) for n in ("Ann", "Ben")]
     ]
     campaign = CallCampaign.objects.create(unit=tree.branch_a1, name="Calls")
@@ -173,7 +174,7 @@ def test_invite_preview_counts_consented_nearby_people_not_coming(client, tree):
         p.email_addresses.create(address=f"{p.given_name}@example.org", primary=True)
         Consent.objects.create(person=p, channel="email", status="granted", source="test")
     no_consent.email_addresses.create(address="nc@example.org", primary=True)
-    services.sign_up(event, coming, "test", None)
+    meetups.sign_up(event, coming, "test", None)
     people = selectors.invite_candidates(event, organiser, radius_km=5)
     assert list(people) == [near]
     _login(client, organiser)

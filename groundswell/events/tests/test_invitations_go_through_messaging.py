@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from groundswell.events import selectors, services
+from groundswell.events import selectors
 from groundswell.events.models import EventInvite
+from groundswell.events.services import meetups, rsvps
 from groundswell.messaging.models import EmailSend
 from groundswell.messaging.segments import get_segment_filter
 from groundswell.people.models import Consent, Person
@@ -74,10 +75,10 @@ def test_an_email_invitation_needs_a_subject(client, world):
 
 def test_segment_filters_read_rsvps(world):
     tree, organiser, event, people = world
-    came = services.sign_up(event, people[0], "test", None)
-    services.sign_up(event, people[1], "test", None)
-    services.check_in(came, organiser)
-    services.close_event(event, organiser)  # people[1] becomes a no-show
+    came = meetups.sign_up(event, people[0], "test", None)
+    meetups.sign_up(event, people[1], "test", None)
+    rsvps.check_in(came, organiser)
+    rsvps.close_event(event, organiser)  # people[1] becomes a no-show
     everyone = Person.objects.all()
     attended = get_segment_filter("event_attended").apply(everyone, event.pk, tree.clp_a)
     assert list(attended) == [people[0]]

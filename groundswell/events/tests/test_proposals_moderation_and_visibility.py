@@ -10,8 +10,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from groundswell.events import selectors, services
+from groundswell.events import selectors
 from groundswell.events.models import Event, EventSeries
+from groundswell.events.services import lifecycle
 from groundswell.geography.models import Postcode
 from groundswell.tests.factories import Role, UnitTreeFactory, UserFactory, user_with_role
 
@@ -35,55 +36,55 @@ def _fields(**kw):
 def test_a_volunteers_proposal_waits_and_an_organisers_publishes(tree):
     volunteer = user_with_role(Role.VOLUNTEER, tree.branch_a1)
     organiser = user_with_role(Role.ORGANISER, tree.clp_a)
-    proposal = services.propose_event(volunteer, tree.branch_a1, **_fields())
+    proposal = lifecycle.propose_event(volunteer, tree.branch_a1, **_fields())
     assert proposal.status == Event.Status.PENDING
     assert list(proposal.hosts.all()) == [volunteer]
     assert proposal.latitude == READING[0] and proposal.grid_cell is not None
     assert proposal.constituency_code == "E1"
-    assert services.propose_event(organiser, tree.branch_a1, **_fields()).status == Event.Status.PUBLISHED
+    assert lifecycle.propose_event(organiser, tree.branch_a1, **_fields()).status == Event.Status.PUBLISHED
     assert list(selectors.moderation_queue(organiser)) == [proposal]
 
 
 def test_volunteers_are_trusted_after_two_approved_proposals(tree):
     volunteer = user_with_role(Role.VOLUNTEER, tree.branch_a1)
     organiser = user_with_role(Role.ORGANISER, tree.clp_a)
-    for _ in range(services.TRUSTED_AFTER_APPROVED):
-        services.moderate(services.propose_event(volunteer, tree.branch_a1, **_fields()), organiser, approve=True)
-    assert services.propose_event(volunteer, tree.branch_a1, **_fields()).status == Event.Status.PUBLISHED
+    for _ in range(lifecycle.TRUSTED_AFTER_APPROVED):
+        lifecycle.moderate(lifecycle.propose_event(volunteer, tree.branch_a1, **_fields()), organiser, approve=True)
+    assert lifecycle.propose_event(volunteer, tree.branch_a1, **_fields()).status == Event.Status.PUBLISHED
 
 
 def test_moderation_rules(tree):
     volunteer = user_with_role(Role.VOLUNTEER, tree.branch_a1)
     other_clp = user_with_role(Role.ORGANISER, tree.clp_b)
     organiser = user_with_role(Role.ORGANISER, tree.clp_a)
-    proposal = services.propose_event(volunteer, tree.branch_a1, **_fields())
+    proposal = lifecycle.propose_event(volunteer, tree.branch_a1, **_fields())
     with pytest.raises(PermissionDenied):
-        services.moderate(proposal, other_clp, approve=True)
+        lifecycle.moderate(proposal, other_clp, approve=True)
     with pytest.raises(PermissionDenied):
-        services.moderate(proposal, volunteer, approve=True)
+        lifecycle.moderate(proposal, volunteer, approve=True)
     with pytest.raises(ValidationError) as exc:
-        services.moderate(proposal, organiser, approve=False)
+        lifecycle.moderate(proposal, organiser, approve=False)
     assert "note" in exc.value.message_dict
-    services.moderate(proposal, organiser, approve=False, note="Clashes with the AGM")
+    lifecycle.moderate(proposal, organiser, approve=False, note="Clashes with the AGM")
     assert proposal.status == Event.Status.REJECTED
     with pytest.raises(ValidationError):
-        services.moderate(proposal, organiser, approve=True)
+        lifecycle.moderate(proposal, organiser, approve=True)
 
 
 def test_no_role_no_proposal_and_bad_fields_are_named(tree):
     with pytest.raises(PermissionDenied):
-        services.propose_event(UserFactory(), tree.branch_a1, **_fields())
+        lifecycle.propose_event(UserFactory(), tree.branch_a1, **_fields())
     volunteer = user_with_role(Role.VOLUNTEER, tree.branch_a1)
     with pytest.raises(PermissionDenied):
-        services.propose_event(volunteer, tree.branch_b1, **_fields())
+        lifecycle.propose_event(volunteer, tree.branch_b1, **_fields())
     with pytest.raises(ValidationError) as exc:
-        services.propose_event(volunteer, tree.branch_a1, **_fields(title="", postcode="", capacity=0))
+        lifecycle.propose_event(volunteer, tree.branch_a1, **_fields(title="", postcode="", capacity=0))
     assert {"title", "postcode", "capacity"} <= set(exc.value.message_dict)
     with pytest.raises(ValidationError) as exc:
-        services.propose_event(volunteer, tree.branch_a1, **_fields(postcode="RG9 9ZZ"))
+        lifecycle.propose_event(volunteer, tree.branch_a1, **_fields(postcode="RG9 9ZZ"))
     assert "postcode table" in exc.value.message_dict["postcode"][0]
     with pytest.raises(ValidationError) as exc:
-        services.propose_event(volunteer, tree.branch_a1, **_fields(kind="online", postcode=""))
+        lifecycle.propose_event(volunteer, tree.branch_a1, **_fields(kind="online", postcode=""))
     assert "online_url" in exc.value.message_dict
     assert not Event.objects.exists()
 
@@ -122,9 +123,9 @@ def test_pages_follow_visibility(client, tree):
 
 def test_weekly_repeats_keep_the_local_time_across_the_clock_change(tree):
     organiser = user_with_role(Role.ORGANISER, tree.clp_a)
-    first_start = services.local_datetime(datetime.date(2026, 10, 14), datetime.time(19, 0))
-    event = services.propose_event(organiser, tree.branch_a1, **_fields(starts_at=first_start))
-    made = services.make_recurring(event, EventSeries.Frequency.WEEKLY, 3, actor=organiser)
+    first_start = lifecycle.local_datetime(datetime.date(2026, 10, 14), datetime.time(19, 0))
+    event = lifecycle.propose_event(organiser, tree.branch_a1, **_fields(starts_at=first_start))
+    made = lifecycle.make_recurring(event, EventSeries.Frequency.WEEKLY, 3, actor=organiser)
     local = [e.starts_at.astimezone(LONDON) for e in made]
     assert [d.date() for d in local] == [
         datetime.date(2026, 10, 14),
@@ -139,19 +140,19 @@ def test_weekly_repeats_keep_the_local_time_across_the_clock_change(tree):
 
 def test_monthly_repeats_keep_the_weekday_of_the_month(tree):
     organiser = user_with_role(Role.ORGANISER, tree.clp_a)
-    second_tuesday = services.local_datetime(datetime.date(2027, 1, 12), datetime.time(18, 30))
-    event = services.propose_event(organiser, tree.branch_a1, **_fields(starts_at=second_tuesday))
-    made = services.make_recurring(event, EventSeries.Frequency.MONTHLY, 3, actor=organiser)
+    second_tuesday = lifecycle.local_datetime(datetime.date(2027, 1, 12), datetime.time(18, 30))
+    event = lifecycle.propose_event(organiser, tree.branch_a1, **_fields(starts_at=second_tuesday))
+    made = lifecycle.make_recurring(event, EventSeries.Frequency.MONTHLY, 3, actor=organiser)
     days = [e.starts_at.astimezone(LONDON).date() for e in made]
     assert days == [datetime.date(2027, 1, 12), datetime.date(2027, 2, 9), datetime.date(2027, 3, 9)]
 
 
 def test_times_that_do_not_exist_at_the_spring_clock_change_are_refused():
     with pytest.raises(ValidationError) as exc:
-        services.local_datetime(datetime.date(2027, 3, 28), datetime.time(1, 30))
+        lifecycle.local_datetime(datetime.date(2027, 3, 28), datetime.time(1, 30))
     assert "clocks go forward" in exc.value.message_dict["starts_at"][0]
     # 01:30 on the autumn change day is the first (BST) one.
-    ambiguous = services.local_datetime(datetime.date(2026, 10, 25), datetime.time(1, 30))
+    ambiguous = lifecycle.local_datetime(datetime.date(2026, 10, 25), datetime.time(1, 30))
     assert ambiguous.utcoffset() == datetime.timedelta(hours=1)
 
 
@@ -178,7 +179,7 @@ def test_propose_page_queues_a_volunteers_weekly_event_and_names_bad_fields(clie
     bad = client.post("/events/new/", {**form, "postcode": "", "title": "No place"}).content.decode()
     assert "id_postcode-error" in bad and not Event.objects.filter(title="No place").exists()
     organiser = user_with_role(Role.ORGANISER, tree.clp_a)
-    services.moderate(events[0], organiser, approve=True)
+    lifecycle.moderate(events[0], organiser, approve=True)
     assert set(Event.objects.filter(title="Quiz night").values_list("status", flat=True)) == {Event.Status.PUBLISHED}
     # One approved series is one decision towards trust, not four.
-    assert not services.is_trusted(volunteer, tree.branch_a1)
+    assert not lifecycle.is_trusted(volunteer, tree.branch_a1)

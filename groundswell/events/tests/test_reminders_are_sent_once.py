@@ -11,8 +11,9 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from groundswell.events import services, tasks
+from groundswell.events import tasks
 from groundswell.events.models import RSVP, ReminderDelivery
+from groundswell.events.services import reminders, rsvps
 
 from .world import EventFactory
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _booking(starts_in: datetime.timedelta) -> RSVP:
     event = EventFactory(starts_at=timezone.now() + starts_in)
-    return services.rsvp(event, given_name="Ada", email=f"ada{event.pk}@example.org", notify_person=False).rsvp
+    return rsvps.rsvp(event, given_name="Ada", email=f"ada{event.pk}@example.org", notify_person=False).rsvp
 
 
 def test_sweep_sends_each_due_reminder_once():
@@ -29,9 +30,9 @@ def test_sweep_sends_each_due_reminder_once():
     soon = _booking(datetime.timedelta(hours=1))
     later = _booking(datetime.timedelta(days=3))
     mail.outbox.clear()
-    first = services.send_due_reminders()
+    first = reminders.send_due_reminders()
     assert first == {"24h": 2, "2h": 1}
-    assert services.send_due_reminders() == {"24h": 0, "2h": 0}
+    assert reminders.send_due_reminders() == {"24h": 0, "2h": 0}
     assert len(mail.outbox) == 3
     kinds = set(ReminderDelivery.objects.values_list("rsvp_id", "kind"))
     assert kinds == {(day.pk, "24h"), (soon.pk, "24h"), (soon.pk, "2h")}
@@ -44,16 +45,16 @@ def test_a_task_run_again_after_a_restart_does_not_resend():
     mail.outbox.clear()
     assert tasks.send_reminder.call(booking.pk, "2h") is True
     assert tasks.send_reminder.call(booking.pk, "2h") is False  # the same task delivered twice
-    services.send_due_reminders()
+    reminders.send_due_reminders()
     assert sum("Reminder" in m.subject and "soon" in m.subject for m in mail.outbox) == 1
 
 
 def test_not_due_yet_or_cancelled_gets_nothing():
     booking = _booking(datetime.timedelta(hours=30))
-    assert services.deliver_reminder(booking.pk, "24h") is False
-    services.cancel_rsvp(booking)
+    assert reminders.deliver_reminder(booking.pk, "24h") is False
+    rsvps.cancel_rsvp(booking)
     now = booking.event.starts_at - datetime.timedelta(hours=1)
-    assert services.deliver_reminder(booking.pk, "2h", now=now) is False
+    assert reminders.deliver_reminder(booking.pk, "2h", now=now) is False
     assert not ReminderDelivery.objects.exists()
 
 
@@ -61,9 +62,9 @@ def test_a_failed_send_releases_its_claim_for_a_retry():
     booking = _booking(datetime.timedelta(hours=1))
     with mock.patch("groundswell.events.notify.reminder", side_effect=OSError("smtp down")):
         with pytest.raises(OSError):
-            services.deliver_reminder(booking.pk, "2h")
+            reminders.deliver_reminder(booking.pk, "2h")
     assert not ReminderDelivery.objects.exists()
-    assert services.deliver_reminder(booking.pk, "2h") is True
+    assert reminders.deliver_reminder(booking.pk, "2h") is True
 
 
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})

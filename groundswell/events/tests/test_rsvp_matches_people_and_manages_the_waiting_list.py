@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from groundswell.audit.models import AuditEntry
-from groundswell.events import services
 from groundswell.events.models import RSVP
+from groundswell.events.services import rsvps
 from groundswell.people.models import Consent, Person, TimelineEntry
 from groundswell.tests.factories import EmailFactory, PersonFactory, PhoneFactory
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _rsvp(event, **kw):
     kw.setdefault("given_name", "Ada")
     kw.setdefault("family_name", "Lovelace")
-    return services.rsvp(event, **kw)
+    return rsvps.rsvp(event, **kw)
 
 
 def test_a_newcomer_becomes_a_supporter_with_consent_and_a_timeline_entry():
@@ -102,7 +102,7 @@ def test_full_event_waitlists_and_a_cancellation_promotes_the_longest_waiting(dj
     assert (c.status, d.status) == (RSVP.Status.WAITLIST, RSVP.Status.WAITLIST)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        promoted = services.cancel_rsvp(a)
+        promoted = rsvps.cancel_rsvp(a)
     assert promoted.pk == c.pk
     c.refresh_from_db()
     d.refresh_from_db()
@@ -110,14 +110,14 @@ def test_full_event_waitlists_and_a_cancellation_promotes_the_longest_waiting(dj
     assert d.status == RSVP.Status.WAITLIST
     assert [m.to for m in mail.outbox] == [["c@example.org"]]
     # Cancelling twice is harmless.
-    assert services.cancel_rsvp(a) is None
+    assert rsvps.cancel_rsvp(a) is None
 
 
 def test_raising_capacity_promotes_in_order():
     event = EventFactory(capacity=1)
     _rsvp(event, email="a@example.org")
     waiting = [_rsvp(event, email=f"w{i}@example.org").rsvp for i in range(3)]
-    promoted = services.set_capacity(event, 3, actor=None)
+    promoted = rsvps.set_capacity(event, 3, actor=None)
     assert [r.pk for r in promoted] == [waiting[0].pk, waiting[1].pk]
 
 
@@ -125,11 +125,11 @@ def test_check_in_walk_in_and_no_shows_reach_the_timeline():
     event = EventFactory()
     came = _rsvp(event, email="came@example.org").rsvp
     absent = _rsvp(event, email="absent@example.org").rsvp
-    services.check_in(came, actor=None)
-    services.check_in(came, actor=None)  # a second tap changes nothing
-    walk = services.walk_in(event, given_name="Walk", family_name="In")
+    rsvps.check_in(came, actor=None)
+    rsvps.check_in(came, actor=None)  # a second tap changes nothing
+    walk = rsvps.walk_in(event, given_name="Walk", family_name="In")
     assert walk.status == RSVP.Status.ATTENDED
-    assert services.close_event(event, actor=None) == 1
+    assert rsvps.close_event(event, actor=None) == 1
     absent.refresh_from_db()
     assert absent.status == RSVP.Status.NO_SHOW
 

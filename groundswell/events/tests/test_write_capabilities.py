@@ -16,8 +16,9 @@ from django.test import Client
 from django.utils import timezone
 
 from groundswell.audit.models import AuditEntry
-from groundswell.events import selectors, services
+from groundswell.events import selectors
 from groundswell.events.models import RSVP, Event, EventInvite
+from groundswell.events.services import meetups, rsvps
 from groundswell.geography.models import Postcode
 from groundswell.people.models import Person
 from groundswell.phonebank.models import CallCampaign, PhonebankSession
@@ -37,12 +38,12 @@ def w() -> SimpleNamespace:
     w.host = user_with_role(Role.VOLUNTEER, w.tree.branch_a1)
     w.event = EventFactory(unit=w.tree.branch_a1, capacity=5)
     w.event.hosts.add(w.host)
-    w.booking = services.rsvp(w.event, given_name="Ada", email="ada@example.org").rsvp
+    w.booking = rsvps.rsvp(w.event, given_name="Ada", email="ada@example.org").rsvp
     w.pending = EventFactory(unit=w.tree.branch_a1, status=Event.Status.PENDING)
     start = timezone.now() - datetime.timedelta(days=1)
     w.meetup = EventFactory(unit=w.tree.clp_a, kind=Event.Kind.MEETUP, starts_at=start)
     w.meetup.hosts.add(w.host)
-    w.at_table = services.sign_up(w.meetup, Person.objects.create(unit=w.tree.branch_a1, given_name="Ann"), "t", None)
+    w.at_table = meetups.sign_up(w.meetup, Person.objects.create(unit=w.tree.branch_a1, given_name="Ann"), "t", None)
     w.campaign = CallCampaign.objects.create(unit=w.tree.branch_a1, name="Calls")
     w.session = PhonebankSession.objects.create(
         campaign=w.campaign, title="Thursday calls", starts_at=timezone.now() + datetime.timedelta(days=1)
@@ -51,7 +52,7 @@ def w() -> SimpleNamespace:
     w.other_host = user_with_role(Role.VOLUNTEER, w.tree.branch_a1)
     w.other_event = EventFactory(unit=w.tree.branch_a1)
     w.other_event.hosts.add(w.other_host)
-    w.other_booking = services.rsvp(w.other_event, given_name="Bo", email="bo@example.org").rsvp
+    w.other_booking = rsvps.rsvp(w.other_event, given_name="Bo", email="bo@example.org").rsvp
     w.sibling_organiser = user_with_role(Role.ORGANISER, w.tree.clp_b)
     mail.outbox.clear()
     return w

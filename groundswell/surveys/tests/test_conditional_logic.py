@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from groundswell.surveys import services
+from groundswell.surveys import selectors, services
 from groundswell.surveys.models import Response
 
 from .world import ELSE, FIGHT, QUALITY, RANK, USES, build_world, form_data
@@ -46,7 +46,7 @@ def test_errors_name_each_wrong_question(world):
 
 
 def test_ranking_from_the_form_is_ordered_by_rank_and_checked(world):
-    questions = services.survey_questions(world.survey)
+    questions = selectors.survey_questions(world.survey)
     raw = services.answers_from_form(questions, form_data(**{USES: "no", RANK: {"pay": 2, "funding": 1}}))
     assert raw[RANK] == ["funding", "pay"]
     raw = services.answers_from_form(questions, form_data(**{USES: "no", RANK: {"pay": 1, "funding": 1}}))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from groundswell.accounts import access
 from groundswell.accounts.models import Role
 from groundswell.people.models import TimelineEntry
-from groundswell.surveys import services
+from groundswell.surveys import selectors, services
 from groundswell.surveys.models import Discussion, Invitation, Response, ResponseAnswer, Survey
 from groundswell.tests.factories import PersonFactory, user_with_role
 
@@ -51,7 +51,7 @@ def world():
     w.discussion = Discussion.objects.create(survey=w.survey, title="Hall", host=w.host)
     w.host_client = login(w.host)
     w.person_ids = [str(p.pk) for p in (*w.people, outsider)]
-    questions = services.survey_questions(w.survey)
+    questions = selectors.survey_questions(w.survey)
     w.fields = [services.field_name(q) for q in questions]
     w.fields += [f"{services.field_name(w.q[RANK])}__{c['value']}" for c in w.q[RANK].choices]
     w.values = [str(c["value"]) for q in (*questions, *other_questions.values()) for c in (q.choices or [])]
@@ -131,7 +131,7 @@ def _check(w, before: dict, response, *, stored_ok: bool = True) -> Response | N
     assert len(new) == 1 and set(before["responses"]) <= set(after["responses"])
     stored = Response.objects.get(pk=new[0][0])
     assert stored.survey_id == w.survey.pk
-    expected_rows = services.answer_rows({q.key: q for q in services.survey_questions(w.survey)}, stored.answers)
+    expected_rows = services.answer_rows({q.key: q for q in selectors.survey_questions(w.survey)}, stored.answers)
     assert stored.rows.count() == len(expected_rows) == after["answers"] - before["answers"]
     assert all(len(r.text) <= 2000 and "\x00" not in r.text + r.value for r in stored.rows.all())
     return stored

@@ -26,10 +26,11 @@ from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
 from groundswell.web import attempt, error_list, int_or_none
 
-from . import selectors, services
-from .forms import DiscussionForm, InviteForm, SurveyForm
-from .models import Discussion, Invitation, Response, ResponseAnswer, Survey
-from .public_views import form_errors, question_blocks
+from .. import selectors, services
+from ..forms import DiscussionForm, InviteForm, SurveyForm
+from ..messaging import email_invitations, invitees_to_email
+from ..models import NOT_A_MEMBER, Discussion, Invitation, Response, ResponseAnswer, Survey
+from .public import form_errors, question_blocks
 
 PERM = access.Perm.MANAGE_SURVEYS
 
@@ -93,7 +94,7 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _builder_context(survey: Survey) -> dict[str, Any]:
-    questions = services.survey_questions(survey)
+    questions = selectors.survey_questions(survey)
     return {
         "survey": survey,
         "questions": questions,
@@ -197,7 +198,7 @@ def _invite_queryset(request: HttpRequest, survey: Survey, form: InviteForm) -> 
     if form.cleaned_data.get("tag"):
         people = people.filter(taggings__tag=form.cleaned_data["tag"])
     status = form.cleaned_data.get("membership")
-    if status == services.NOT_A_MEMBER:
+    if status == NOT_A_MEMBER:
         people = people.exclude(Exists(Membership.objects.filter(person=OuterRef("pk"))))
     elif status:
         people = people.filter(memberships__status=status)
@@ -262,8 +263,6 @@ def invitations_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitations_email(request: HttpRequest, pk: int) -> HttpResponse:
     """Email each invitee still to answer their own link, through messaging (consent and suppression apply)."""
-    from .messaging import email_invitations, invitees_to_email
-
     survey = _survey_for(request, pk)
     access.require(request.user, access.Perm.MANAGE_MESSAGING, survey.unit)
     errors: dict[str, str] = {}
@@ -458,7 +457,7 @@ def identified(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, access.Perm.VIEW_PEOPLE)
     rows, count = selectors.identified_responses(survey, request.user)
     record("viewed", request=request, obj=survey, object_label=f"survey #{survey.pk} identified responses")
-    questions = services.survey_questions(survey)
+    questions = selectors.survey_questions(survey)
     return render(
         request,
         "surveys/identified.html",
@@ -502,7 +501,7 @@ def discussion(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.can_host(request.user, item):
         raise PermissionDenied("Only the discussion's host or the survey's organisers enter its responses.")
     survey = item.survey
-    questions = services.survey_questions(survey)
+    questions = selectors.survey_questions(survey)
     errors: dict[str, str] = {}
     if request.method == "POST":
         raw = services.answers_from_form(questions, request.POST)

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from groundswell.questions.models import Question
 
-from . import ratelimit, services
-from .models import Invitation, Response, Survey
+from .. import ratelimit, selectors, services
+from ..models import Invitation, Response, Survey
 
 HONEYPOT = "website"  # a name bots like to fill
 
@@ -73,7 +73,7 @@ def form_errors(errors: dict[str, str] | None) -> list[str]:
 def _form_page(
     request: HttpRequest, survey: Survey, *, errors: dict[str, str] | None = None, status: int = 200
 ) -> HttpResponse:
-    questions = services.survey_questions(survey)
+    questions = selectors.survey_questions(survey)
     return render(
         request,
         "surveys/respond.html",
@@ -95,7 +95,7 @@ def _closed(request: HttpRequest, survey: Survey) -> HttpResponse:
 def _submit(request: HttpRequest, survey: Survey, **how: Any) -> HttpResponse:
     if request.POST.get(HONEYPOT):
         return redirect("surveys:thanks", slug=survey.slug)  # a bot: thanked, nothing stored
-    raw = services.answers_from_form(services.survey_questions(survey), request.POST)
+    raw = services.answers_from_form(selectors.survey_questions(survey), request.POST)
     try:
         services.submit_response(survey, raw, **how)
     except services.SurveyClosed:
