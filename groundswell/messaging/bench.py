@@ -65,7 +65,7 @@ class RecordingBackend(BaseEmailBackend):
 
 
 def _seed(size: int) -> Any:
-    from groundswell.people.fastinsert import allocate_ids
+    from groundswell.db.bulk import allocate_ids
     from groundswell.people.models import Consent, EmailAddress, OrganisationUnit, Person
     from groundswell.phonebank.bench import _insert  # fills the columns the raw insert does not name
 

@@ -43,9 +43,9 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from groundswell.audit.services import record
+from groundswell.db.bulk import CHUNK, allocate_ids, chunked, insert_rows
 
 from .columns import COLUMNS, FULL_NAME, field_for_header
-from .fastinsert import allocate_ids, insert_rows
 from .models import (
     Consent,
     EmailAddress,
@@ -57,10 +57,8 @@ from .models import (
     TimelineEntry,
 )
 from .normalise import (
-    LOOKUP_CHUNK,
     InvalidValue,
     apply_geography,
-    chunked,
     lookup_postcodes,
     normalise_email,
     normalise_name,
@@ -853,7 +851,7 @@ def _write(
         existing_tags: set[tuple[int, int]] = set()
         current_consent: dict[tuple[int, str], str] = {}
         own_memberships: dict[str, Membership] = {}
-        for batch in chunked(old_rows, LOOKUP_CHUNK):
+        for batch in chunked(old_rows, CHUNK):
             people_by_id = Person.objects.in_bulk([r.match_id for r in batch])
             changed_people = []
             for r in batch:

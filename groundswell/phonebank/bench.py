@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, models
 from django.utils import timezone
 
-from groundswell.people.fastinsert import allocate_ids, insert_rows
+from groundswell.db.bulk import allocate_ids, insert_rows
 
 from .loadgen import HOST, Pool, RequestFailed, percentile
 

@@ -20,7 +20,7 @@ from django_tasks import TaskResultStatus, default_task_backend, task
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from groundswell.audit.services import record
-from groundswell.people.exporting import _safe
+from groundswell.people.exporting import spreadsheet_safe
 from groundswell.people.models import Membership, OrganisationUnit
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question, QuestionSet
@@ -480,7 +480,7 @@ def export_results_csv(campaign: CallCampaign, file: IO[str], *, actor: Any, rea
             row["notes"],
             *(selectors.answer_text(answers.get(k)) for k in keys),
         ]
-        writer.writerow([_safe(c) for c in cells])
+        writer.writerow([spreadsheet_safe(c) for c in cells])
         count += 1
     record(
         "exported",

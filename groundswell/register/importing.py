@@ -4,7 +4,7 @@
 
 1. decode (UTF-8, else windows-1252) and parse every row (formats.py); any bad row → nothing is written;
 2. load the constituency's existing electors and properties once (no per-row queries);
-3. plan creates / amends / deletes in Python; write with COPY / executemany (fastinsert, bulk.update_rows).
+3. plan creates / amends / deletes in Python; write with COPY / executemany (groundswell.db.bulk).
 
 Rules (documented in docs for organisers as well):
 
@@ -48,13 +48,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from groundswell.audit.services import record
+from groundswell.db.bulk import allocate_ids, chunked, insert_rows, update_rows
 from groundswell.geography.lookup import geocode_postcodes
 from groundswell.geography.models import Constituency, PollingDistrict, Postcode, Ward
-from groundswell.people.fastinsert import allocate_ids, insert_rows
 
 from . import formats
 from .addresses import address_key, split_street
-from .bulk import chunked, update_rows
 from .formats import AMEND, CREATE, DELETE, DROP, RegisterFileError, RegisterRow
 from .models import Elector, Property, RegisterImport
 

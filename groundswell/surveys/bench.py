@@ -19,7 +19,7 @@ from typing import Any
 from django.utils import timezone
 from tqdm import tqdm
 
-from groundswell.people.fastinsert import allocate_ids, insert_rows
+from groundswell.db.bulk import allocate_ids, insert_rows
 
 DEFAULT_RESPONSES = 100_000
 RUNS = 7
