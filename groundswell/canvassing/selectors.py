@@ -160,6 +160,15 @@ def find_walk_elector(walk: Walk, text: str) -> Elector | None:
 # ---------------------------------------------------------------- dashboards
 
 
+def whole_percent(part: float, whole: float) -> int:
+    """`part` as a whole percentage of `whole` (of 1 when `whole` is 0), rounded half to even.
+
+    The dashboard's figures and bar widths: the same arithmetic as the template's former
+    {% widthratio part whole|default:1 100 %}, so the page shows the same numbers.
+    """
+    return round(float(part) / float(whole or 1) * 100)
+
+
 @dataclass
 class GroupRate:
     label: str
@@ -169,6 +178,11 @@ class GroupRate:
     @property
     def rate(self) -> float:
         return self.reached / self.electors if self.electors else 0.0
+
+    @property
+    def percent(self) -> int:
+        """Reached as a whole percentage of the group, for the bar."""
+        return whole_percent(self.reached, self.electors)
 
 
 @dataclass
@@ -200,8 +214,22 @@ class Dashboard:
         return (self.never_contacted + self.stale) / self.electors if self.electors else 0.0
 
     @property
+    def contact_rate_percent(self) -> int:
+        return whole_percent(self.electors_reached, self.electors_attempted)
+
+    @property
+    def coverage_gap_percent(self) -> int:
+        return whole_percent(self.never_contacted + self.stale, self.electors)
+
+    @property
     def max_support(self) -> int:
         return max((row["count"] for row in self.support), default=0)
+
+    @property
+    def support_bars(self) -> list[dict[str, Any]]:
+        """The support rows, each with `percent`: its bar's width against the largest count."""
+        largest = self.max_support
+        return [{**row, "percent": whole_percent(row["count"], largest)} for row in self.support]
 
 
 def _age_band(birth: datetime.date, today: datetime.date) -> str:
