@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from groundswell.accounts import access
+from groundswell.people.models import OrganisationUnit
+from groundswell.people.search import PeopleFilter, search_people
 from groundswell.questions.services import question_payload
 from groundswell.register.models import Elector
 
@@ -349,7 +352,6 @@ def stored_answer_keys(campaign: CanvassCampaign) -> set[str]:
     """Keys under which answers are stored for the campaign's question set (including removed questions')."""
     if campaign.question_set_id is None:
         return set()
-    from django.db import connection
 
     table = Contact._meta.db_table
     campaigns = CanvassCampaign._meta.db_table
@@ -379,8 +381,6 @@ def review_contacts(campaign: CanvassCampaign) -> QuerySet[Contact]:
 
 def elector_unit(user: Any, elector: Elector) -> Any:
     """A unit for the elector's constituency at which `user` may run canvassing (held there or above), or None."""
-    from groundswell.people.models import OrganisationUnit
-
     for unit in OrganisationUnit.objects.filter(constituency_id=elector.constituency_id).order_by("path"):
         if access.has_perm(user, access.Perm.MANAGE_CANVASS, unit):
             return unit
@@ -401,8 +401,6 @@ def elector_contacts(elector: Elector) -> QuerySet[Contact]:
 
 def linkable_people(user: Any, text: str, limit: int = 20) -> list[Any]:
     """People `user` may see (their own access, as the people search) matching `text`, to link an elector to."""
-    from groundswell.people.search import PeopleFilter, search_people
-
     text = (text or "").strip()[:200]
     if not text:
         return []
@@ -411,8 +409,6 @@ def linkable_people(user: Any, text: str, limit: int = 20) -> list[Any]:
 
 def linkable_person(user: Any, pk: Any) -> Any:
     """The person `pk` if `user` may see them (else None)."""
-    from groundswell.people.search import PeopleFilter, search_people
-
     try:
         pk = int(pk)
     except (TypeError, ValueError):

@@ -13,7 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from groundswell.people.models import OrganisationUnit, TimelineEntry
+from groundswell.audit.models import AuditEntry
+from groundswell.audit.services import record
+from groundswell.people.models import OrganisationUnit, Person, TimelineEntry
+from groundswell.people.services import add_timeline_entry
 from groundswell.questions import services as questions
 from groundswell.register.models import Elector
 
@@ -143,9 +146,6 @@ def create_campaign(
     actor: Any = None,
 ) -> CanvassCampaign:
     """A campaign with its own copy of the default canvass questions; the unit gets default codes if it has none."""
-    from groundswell.audit.models import AuditEntry
-    from groundswell.audit.services import record
-
     if ends_on and starts_on and ends_on < starts_on:
         raise ValidationError("The campaign ends before it starts")
     if not support_codes_for(unit):
@@ -405,9 +405,6 @@ def _replayed(existing: Contact, elector: Elector) -> Contact:
 
 
 def _timeline(elector: Elector, contact: Contact, canvasser: Any) -> None:
-    from groundswell.people.models import Person
-    from groundswell.people.services import add_timeline_entry
-
     person = Person.objects.filter(pk=elector.person_id).first()
     if person is None:
         return

@@ -42,6 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from groundswell.accounts.access import Perm, has_perm
 from groundswell.audit.services import record
 from groundswell.db.bulk import CHUNK, allocate_ids, chunked, insert_rows
 
@@ -759,8 +760,6 @@ class _Permitted:
         if self.actor is None:
             return True
         if unit.pk not in self.cache:
-            from groundswell.accounts.access import Perm, has_perm  # accounts imports people: import late
-
             self.cache[unit.pk] = has_perm(self.actor, Perm.IMPORT_PEOPLE, unit)
         return self.cache[unit.pk]
 

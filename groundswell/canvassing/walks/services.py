@@ -16,7 +16,7 @@ from groundswell.canvassing.models import CanvassCampaign, Target, Walk, WalkAss
 from groundswell.db.bulk import chunked
 from groundswell.register.models import Property
 
-from .cutting import Household, normalise_street, plan_walks, to_doors
+from .cutting import Household, building_key, normalise_street, plan_walks, to_doors
 from .routing import order_doors, path_length
 
 _HOUSEHOLD_FIELDS = (
@@ -203,8 +203,6 @@ def move_households(
 
 def _same_buildings(household_ids: set[int], campaign_id: int) -> set[int]:
     """Households of the campaign's walks that share a building with any of these."""
-    from .cutting import building_key
-
     chosen = _households(list(household_ids))
     keys = {building_key(h) for h in chosen if building_key(h)[0] != "door"}
     if not keys:
