@@ -15,11 +15,13 @@ from django.utils import timezone
 from groundswell.accounts import access
 from groundswell.people.models import OrganisationUnit
 from groundswell.people.search import PeopleFilter, search_people
+from groundswell.questions.models import SupportCode
 from groundswell.questions.services import question_payload
+from groundswell.questions.support_codes import support_codes_for
 from groundswell.register.models import Elector
 
-from .models import CanvassCampaign, Contact, DoorOutcome, SupportCode, Walk, WalkStop
-from .services import REACHED_OUTCOMES, is_running, support_codes_for
+from .models import CanvassCampaign, Contact, DoorOutcome, Walk, WalkStop
+from .services import REACHED_OUTCOMES, is_running
 
 # ---------------------------------------------------------------- access
 

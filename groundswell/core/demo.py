@@ -499,9 +499,10 @@ def _build_register_and_canvass(say: Callable[[str], None], households_per_ward:
 
 
 def _build_canvass(constituency: Constituency, rng: random.Random, say: Callable[[str], None]) -> None:
-    from groundswell.canvassing.services import create_campaign, record_contact, support_codes_for
+    from groundswell.canvassing.services import create_campaign, record_contact
     from groundswell.canvassing.targets import save_target, target_households
     from groundswell.canvassing.walks.services import assign_walk, cut_walks
+    from groundswell.questions.support_codes import support_codes_for
 
     clp = OrganisationUnit.objects.get(code=f"CLP-{READING_EAST}")
     campaign = create_campaign(
@@ -548,12 +549,12 @@ def _build_polling_day(say: Callable[[str], None]) -> None:
     from django.db.models import Count
 
     from groundswell.canvassing.models import CanvassCampaign, Contact
-    from groundswell.canvassing.services import our_codes, set_our_party
     from groundswell.gotv import services as gotv
     from groundswell.gotv.assignments import set_room_volunteers, set_station_tellers
     from groundswell.gotv.board import TURNOUT_CURVE, polling_hours
     from groundswell.gotv.models import Lift, PollingDay, TellingEntry
     from groundswell.gotv.promises import promise_queryset
+    from groundswell.questions.support_codes import our_codes, set_our_party
 
     clp = OrganisationUnit.objects.get(code=f"CLP-{READING_EAST}")
     if PollingDay.objects.filter(unit=clp, name=DEMO_POLLING_DAY).exists():

@@ -191,7 +191,7 @@ def apply_priority(campaign: CallCampaign) -> int:
         members = Membership.objects.filter(person_id=OuterRef("person_id"), status__in=statuses)
         return targets.filter(Exists(members)).update(priority=50)
     if order == "support":
-        from groundswell.canvassing.services import our_codes, support_codes_for
+        from groundswell.questions.support_codes import our_codes, support_codes_for
         from groundswell.register.models import Elector
 
         codes = list(support_codes_for(campaign.unit))
@@ -310,7 +310,7 @@ def add_script_question(
 ) -> Question:
     """Append a question. The party support question (kind 'support', key 'support') is the one built-in kind a
     script may carry: its answer counts like a doorstep answer for voter ID."""
-    from groundswell.canvassing.services import support_codes_for
+    from groundswell.questions.support_codes import support_codes_for
 
     qs = ensure_script(campaign)
     codes = list(support_codes_for(campaign.unit))
@@ -395,7 +395,7 @@ def answer_values(question: Question, support_codes: Iterable[str] = ()) -> list
 
 def set_branches(campaign: CallCampaign, question: Question, branches: Mapping[str, str], actor: Any) -> None:
     """Set where each answer leads ('' = the next question, a later question's key, or 'end')."""
-    from groundswell.canvassing.services import support_codes_for
+    from groundswell.questions.support_codes import support_codes_for
 
     allowed = {v for v, _ in answer_values(question, support_codes_for(campaign.unit))}
     cleaned: dict[str, str] = {}

@@ -190,7 +190,7 @@ def build_status(request: HttpRequest, pk: int, result_id: str) -> HttpResponse:
 
 
 def _script_context(campaign: CallCampaign) -> dict[str, Any]:
-    from groundswell.canvassing.services import support_codes_for
+    from groundswell.questions.support_codes import support_codes_for
 
     codes = list(support_codes_for(campaign.unit))
     questions = list(campaign.question_set.questions.all()) if campaign.question_set_id else []
@@ -305,7 +305,7 @@ def question_branches(request: HttpRequest, pk: int, question_pk: int) -> HttpRe
 @require_GET
 def script_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Walk the script as a caller would: one question at a time, following conditions and branches."""
-    from groundswell.canvassing.services import support_codes_for
+    from groundswell.questions.support_codes import support_codes_for
 
     campaign = _campaign_for(request, pk)
     questions = list(campaign.question_set.questions.all()) if campaign.question_set_id else []

@@ -115,9 +115,9 @@ def filter_options(units: list[Any]) -> dict[str, Any]:
     """What the target filter offers across `units` (each with its subtree): tags in use there, membership
     statuses, support codes, and the wards people live in."""
     from groundswell.accounts import access
-    from groundswell.canvassing.services import support_codes_for
     from groundswell.geography.models import Ward
     from groundswell.people.models import Membership, Person, Tag
+    from groundswell.questions.support_codes import support_codes_for
 
     people = Person.objects.filter(access.within_units(units))
     ward_codes = people.exclude(ward_code="").values("ward_code").distinct()

@@ -354,7 +354,7 @@ def clean_answers(campaign: CallCampaign, answers: Mapping[str, Any], outcome: s
         raise ValidationError({"answers": "This campaign has no script, so a call cannot carry answers."})
     codes: Any = ()
     if any(q.kind == Question.Kind.SUPPORT for q in campaign.question_set.questions.all()):
-        from groundswell.canvassing.services import support_codes_for
+        from groundswell.questions.support_codes import support_codes_for
 
         codes = support_codes_for(campaign.unit)
     try:

@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from groundswell.accounts import access
-from groundswell.canvassing.models import CanvassCampaign, Contact, SupportCode, Walk, WalkStop
+from groundswell.canvassing.models import CanvassCampaign, Contact, Walk, WalkStop
 from groundswell.people.models import OrganisationUnit
+from groundswell.questions.models import SupportCode
 from groundswell.register.models import Elector
 
 # Used when no unit above the campaign has configured its own codes.
