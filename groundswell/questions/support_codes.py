@@ -85,15 +85,9 @@ def set_our_party(unit: OrganisationUnit, code: str) -> SupportCode:
     return own
 
 
-def _ancestor_ids(unit: OrganisationUnit) -> list[int]:
-    """Root first, `unit` last, from the materialised path ('/1/4/17/')."""
-    ids = [int(p) for p in (unit.path or "").strip("/").split("/") if p]
-    return ids or [unit.pk]
-
-
 def support_codes_for(unit: OrganisationUnit) -> dict[str, SupportCode]:
     """The codes in force at `unit`: its ancestors' codes, each overridden by a nearer unit's code of that name."""
-    chain = _ancestor_ids(unit)
+    chain = unit.ancestor_ids() or [unit.pk]  # root first, `unit` last
     depth = {uid: i for i, uid in enumerate(chain)}
     best: dict[str, SupportCode] = {}
     for sc in SupportCode.objects.filter(unit_id__in=chain):
