@@ -6,5 +6,6 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        # Imported for its side effect: connects the login/logout signals to the audit log.
-        from . import signals  # noqa: F401
+        # Imported for its side effect: connects the login/logout signals to the audit log. Local because
+        # signals imports models, which Django allows only once the app registry is ready (here).
+        from . import signals  # noqa: F401, PLC0415

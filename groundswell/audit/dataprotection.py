@@ -34,12 +34,15 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from groundswell.accounts import access
-from groundswell.people.models import Person
+from groundswell.people.models import Person, Suppression
 
 from .models import AuditEntry
 from .services import record
@@ -126,7 +129,6 @@ def collect(person: Person) -> dict:
         suppression_match |= Q(email__in=addresses)
     if numbers:
         suppression_match |= Q(phone__in=numbers)
-    from groundswell.people.models import Suppression
 
     about_them = Q(object_type="people.person", object_id=str(person.pk))
     if user is not None:
@@ -291,10 +293,6 @@ def _erase_one(person: Person, now: datetime.datetime) -> dict[str, int]:
 
 
 def _erase_login(user: Any) -> None:
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from rest_framework.authtoken.models import Token
-
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()

@@ -9,6 +9,9 @@ import tempfile
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
+from django.db import connections
+
 
 def prepare_scratch_database(url: str | None) -> str:
     """Return the URL of a new, empty database on the same server as `url` (SQLite when None)."""
@@ -18,7 +21,6 @@ def prepare_scratch_database(url: str | None) -> str:
         return f"sqlite:///{os.path.join(directory, 'bench.sqlite3')}"
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit(f"--database-url must be sqlite:///… or postgres://…, not {url!r}")
-    import psycopg
 
     parts = urlsplit(url)
     name = f"gsbench_{uuid.uuid4().hex[:10]}"
@@ -27,8 +29,6 @@ def prepare_scratch_database(url: str | None) -> str:
         conn.execute(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
-        from django.db import connections
-
         connections.close_all()
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

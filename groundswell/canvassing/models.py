@@ -1,36 +1,10 @@
-"""Canvass campaigns, support codes, contacts, targets and walks, over the electoral register."""
+"""Canvass campaigns, contacts, targets and walks, over the electoral register (support codes: questions)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-
-class SupportCode(models.Model):
-    """A party-support code. Configurable per organisation unit; the national unit's set is the default."""
-
-    class Category(models.TextChoices):
-        OURS = "ours", "Supports us"
-        OTHER_PARTY = "party", "Supports another party"
-        UNDECIDED = "undecided", "Undecided"
-        AGAINST = "against", "Against us"
-        WONT_SAY = "wont_say", "Won't say"
-        NOT_VOTING = "not_voting", "Not voting"
-
-    unit = models.ForeignKey("people.OrganisationUnit", on_delete=models.CASCADE, related_name="support_codes")
-    code = models.CharField(max_length=10)
-    label = models.CharField(max_length=100)
-    category = models.CharField(max_length=12, choices=Category.choices)
-    colour = models.CharField(max_length=7, default="#777777")
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "code"]
-        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="unique_support_code")]
-
-    def __str__(self) -> str:
-        return f"{self.code} — {self.label}"
 
 
 class CanvassCampaign(models.Model):

@@ -8,15 +8,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from groundswell.accounts import access
+from groundswell.people.models import OrganisationUnit
+from groundswell.people.search import PeopleFilter, search_people
+from groundswell.questions.models import SupportCode
 from groundswell.questions.services import question_payload
+from groundswell.questions.support_codes import support_codes_for
 from groundswell.register.models import Elector
 
-from .models import CanvassCampaign, Contact, DoorOutcome, SupportCode, Walk, WalkStop
-from .services import REACHED_OUTCOMES, is_running, support_codes_for
+from .models import CanvassCampaign, Contact, DoorOutcome, Walk, WalkStop
+from .services import REACHED_OUTCOMES, is_running
 
 # ---------------------------------------------------------------- access
 
@@ -160,6 +165,15 @@ def find_walk_elector(walk: Walk, text: str) -> Elector | None:
 # ---------------------------------------------------------------- dashboards
 
 
+def whole_percent(part: float, whole: float) -> int:
+    """`part` as a whole percentage of `whole` (of 1 when `whole` is 0), rounded half to even.
+
+    The dashboard's figures and bar widths: the same arithmetic as the template's former
+    {% widthratio part whole|default:1 100 %}, so the page shows the same numbers.
+    """
+    return round(float(part) / float(whole or 1) * 100)
+
+
 @dataclass
 class GroupRate:
     label: str
@@ -169,6 +183,11 @@ class GroupRate:
     @property
     def rate(self) -> float:
         return self.reached / self.electors if self.electors else 0.0
+
+    @property
+    def percent(self) -> int:
+        """Reached as a whole percentage of the group, for the bar."""
+        return whole_percent(self.reached, self.electors)
 
 
 @dataclass
@@ -200,8 +219,22 @@ class Dashboard:
         return (self.never_contacted + self.stale) / self.electors if self.electors else 0.0
 
     @property
+    def contact_rate_percent(self) -> int:
+        return whole_percent(self.electors_reached, self.electors_attempted)
+
+    @property
+    def coverage_gap_percent(self) -> int:
+        return whole_percent(self.never_contacted + self.stale, self.electors)
+
+    @property
     def max_support(self) -> int:
         return max((row["count"] for row in self.support), default=0)
+
+    @property
+    def support_bars(self) -> list[dict[str, Any]]:
+        """The support rows, each with `percent`: its bar's width against the largest count."""
+        largest = self.max_support
+        return [{**row, "percent": whole_percent(row["count"], largest)} for row in self.support]
 
 
 def _age_band(birth: datetime.date, today: datetime.date) -> str:
@@ -321,7 +354,6 @@ def stored_answer_keys(campaign: CanvassCampaign) -> set[str]:
     """Keys under which answers are stored for the campaign's question set (including removed questions')."""
     if campaign.question_set_id is None:
         return set()
-    from django.db import connection
 
     table = Contact._meta.db_table
     campaigns = CanvassCampaign._meta.db_table
@@ -351,8 +383,6 @@ def review_contacts(campaign: CanvassCampaign) -> QuerySet[Contact]:
 
 def elector_unit(user: Any, elector: Elector) -> Any:
     """A unit for the elector's constituency at which `user` may run canvassing (held there or above), or None."""
-    from groundswell.people.models import OrganisationUnit
-
     for unit in OrganisationUnit.objects.filter(constituency_id=elector.constituency_id).order_by("path"):
         if access.has_perm(user, access.Perm.MANAGE_CANVASS, unit):
             return unit
@@ -373,8 +403,6 @@ def elector_contacts(elector: Elector) -> QuerySet[Contact]:
 
 def linkable_people(user: Any, text: str, limit: int = 20) -> list[Any]:
     """People `user` may see (their own access, as the people search) matching `text`, to link an elector to."""
-    from groundswell.people.search import PeopleFilter, search_people
-
     text = (text or "").strip()[:200]
     if not text:
         return []
@@ -383,8 +411,6 @@ def linkable_people(user: Any, text: str, limit: int = 20) -> list[Any]:
 
 def linkable_person(user: Any, pk: Any) -> Any:
     """The person `pk` if `user` may see them (else None)."""
-    from groundswell.people.search import PeopleFilter, search_people
-
     try:
         pk = int(pk)
     except (TypeError, ValueError):

@@ -1,4 +1,4 @@
-"""Canvassing business rules: support codes, campaigns and recording contacts.
+"""Canvassing business rules: campaigns and recording contacts (support codes: questions.support_codes).
 
 Views, the doorstep sync endpoint, keyboard entry and commands all record through `record_contact`.
 """
@@ -13,29 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from groundswell.people.models import OrganisationUnit, TimelineEntry
+from groundswell.audit.models import AuditEntry
+from groundswell.audit.services import record
+from groundswell.people.models import OrganisationUnit, Person, TimelineEntry
+from groundswell.people.services import add_timeline_entry
 from groundswell.questions import services as questions
+from groundswell.questions.support_codes import ensure_default_support_codes, support_codes_for
 from groundswell.register.models import Elector
 
-from .models import CanvassCampaign, Contact, DoorOutcome, SupportCode
-
-Category = SupportCode.Category
-
-# (code, label, category, colour). Parties start as "another party"; the unit says which one is ours.
-DEFAULT_SUPPORT_CODES: list[tuple[str, str, str, str]] = [
-    ("L", "Labour", Category.OTHER_PARTY, "#d50000"),
-    ("C", "Conservative", Category.OTHER_PARTY, "#0087dc"),
-    ("D", "Liberal Democrat", Category.OTHER_PARTY, "#fdbb30"),
-    ("G", "Green", Category.OTHER_PARTY, "#02a95b"),
-    ("R", "Reform UK", Category.OTHER_PARTY, "#12b6cf"),
-    ("S", "SNP", Category.OTHER_PARTY, "#b8a200"),
-    ("P", "Plaid Cymru", Category.OTHER_PARTY, "#005b54"),
-    ("O", "Other party", Category.OTHER_PARTY, "#999999"),
-    ("U", "Undecided", Category.UNDECIDED, "#7b4fa0"),
-    ("A", "Against", Category.AGAINST, "#333333"),
-    ("W", "Won't say", Category.WONT_SAY, "#bbbbbb"),
-    ("N", "Not voting", Category.NOT_VOTING, "#666666"),
-]
+from .models import CanvassCampaign, Contact, DoorOutcome
 
 # Outcomes where we learned something from (or about) the elector themselves; "not in" is only an attempt,
 # and moved / deceased / wrong address say the register is wrong, not that we reached anyone.
@@ -49,84 +35,6 @@ REACHED_OUTCOMES = frozenset(
     }
 )
 REVIEW_OUTCOMES = frozenset({DoorOutcome.MOVED, DoorOutcome.DECEASED, DoorOutcome.WRONG_ADDRESS})
-
-
-# ---------------------------------------------------------------- support codes
-
-
-@transaction.atomic
-def ensure_default_support_codes(unit: OrganisationUnit, ours: str | None = None) -> list[SupportCode]:
-    """Give `unit` the default UK code set (idempotent: existing codes are kept as they are).
-
-    `ours` names the party code that is this unit's own party (category OURS); without it every party is
-    "another party" until `set_our_party` is called. Returns the unit's codes.
-    """
-    existing = set(SupportCode.objects.filter(unit=unit).values_list("code", flat=True))
-    SupportCode.objects.bulk_create(
-        [
-            SupportCode(unit=unit, code=code, label=label, category=category, colour=colour, order=i)
-            for i, (code, label, category, colour) in enumerate(DEFAULT_SUPPORT_CODES)
-            if code not in existing
-        ]
-    )
-    if ours:
-        set_our_party(unit, ours)
-    return list(SupportCode.objects.filter(unit=unit))
-
-
-@transaction.atomic
-def set_our_party(unit: OrganisationUnit, code: str) -> SupportCode:
-    """Make `code` the unit's own party (OURS); any other OURS code at this unit becomes another party."""
-    codes = support_codes_for(unit)
-    if code not in codes:
-        raise ValidationError(f"Unknown support code {code!r}")
-    chosen = codes[code]
-    if chosen.category not in (Category.OURS, Category.OTHER_PARTY):
-        raise ValidationError(f"{code} is not a party")
-    SupportCode.objects.filter(unit=unit, category=Category.OURS).exclude(code=code).update(
-        category=Category.OTHER_PARTY
-    )
-    # An ancestor's code is copied down so the choice stays this unit's own, not the ancestor's.
-    own, _ = SupportCode.objects.update_or_create(
-        unit=unit,
-        code=code,
-        defaults={"label": chosen.label, "colour": chosen.colour, "order": chosen.order, "category": Category.OURS},
-    )
-    for other in codes.values():
-        if other.code != code and other.category == Category.OURS and other.unit_id != unit.pk:
-            SupportCode.objects.update_or_create(
-                unit=unit,
-                code=other.code,
-                defaults={
-                    "label": other.label,
-                    "colour": other.colour,
-                    "order": other.order,
-                    "category": Category.OTHER_PARTY,
-                },
-            )
-    return own
-
-
-def _ancestor_ids(unit: OrganisationUnit) -> list[int]:
-    """Root first, `unit` last, from the materialised path ('/1/4/17/')."""
-    ids = [int(p) for p in (unit.path or "").strip("/").split("/") if p]
-    return ids or [unit.pk]
-
-
-def support_codes_for(unit: OrganisationUnit) -> dict[str, SupportCode]:
-    """The codes in force at `unit`: its ancestors' codes, each overridden by a nearer unit's code of that name."""
-    chain = _ancestor_ids(unit)
-    depth = {uid: i for i, uid in enumerate(chain)}
-    best: dict[str, SupportCode] = {}
-    for sc in SupportCode.objects.filter(unit_id__in=chain):
-        current = best.get(sc.code)
-        if current is None or depth[sc.unit_id] > depth[current.unit_id]:
-            best[sc.code] = sc
-    return dict(sorted(best.items(), key=lambda kv: (kv[1].order, kv[0])))
-
-
-def our_codes(unit: OrganisationUnit) -> set[str]:
-    return {c for c, sc in support_codes_for(unit).items() if sc.category == Category.OURS}
 
 
 # ---------------------------------------------------------------- campaigns
@@ -143,9 +51,6 @@ def create_campaign(
     actor: Any = None,
 ) -> CanvassCampaign:
     """A campaign with its own copy of the default canvass questions; the unit gets default codes if it has none."""
-    from groundswell.audit.models import AuditEntry
-    from groundswell.audit.services import record
-
     if ends_on and starts_on and ends_on < starts_on:
         raise ValidationError("The campaign ends before it starts")
     if not support_codes_for(unit):
@@ -405,9 +310,6 @@ def _replayed(existing: Contact, elector: Elector) -> Contact:
 
 
 def _timeline(elector: Elector, contact: Contact, canvasser: Any) -> None:
-    from groundswell.people.models import Person
-    from groundswell.people.services import add_timeline_entry
-
     person = Person.objects.filter(pk=elector.person_id).first()
     if person is None:
         return

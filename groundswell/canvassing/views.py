@@ -21,6 +21,7 @@ from groundswell.audit.services import record
 from groundswell.geography.models import Constituency
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
+from groundswell.questions.support_codes import support_codes_for
 from groundswell.register.matching import link_elector
 from groundswell.register.models import Elector
 from groundswell.web import int_or_none
@@ -148,7 +149,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "running": services.is_running(campaign),
             "options": targets.filter_options(campaign),
-            "codes": services.support_codes_for(campaign.unit).values(),
+            "codes": support_codes_for(campaign.unit).values(),
             "targets": _target_rows(campaign),
             "walks": campaign.walks.prefetch_related("assignments__user").order_by("name"),
             "can_cut": _cut_walks_function() is not None,
@@ -257,7 +258,7 @@ def paper_entry(request: HttpRequest, walk_pk: int) -> HttpResponse:
         unit=walk.campaign.unit,
         detail={"what": "paper entry page", "electors": len(electors)},
     )
-    codes = [sc.code for sc in services.support_codes_for(walk.campaign.unit).values()]
+    codes = [sc.code for sc in support_codes_for(walk.campaign.unit).values()]
     return render(
         request,
         "canvassing/paper_entry.html",
@@ -292,7 +293,7 @@ def campaign_questions(request: HttpRequest, pk: int) -> HttpResponse:
                 required=bool(request.POST.get("required")),
                 condition_key=request.POST.get("condition_key", ""),
                 condition_values=request.POST.get("condition_values", "").replace(",", "\n").splitlines(),
-                support_codes=services.support_codes_for(campaign.unit),
+                support_codes=support_codes_for(campaign.unit),
                 reserved_keys=selectors.stored_answer_keys(campaign),
             )
         except ValidationError as exc:
@@ -446,7 +447,7 @@ def elector_detail(request: HttpRequest, pk: int) -> HttpResponse:
             detail={"purpose": "link elector", "elector": elector.pk, "shown": len(found)},
         )
     person = elector.person
-    codes = services.support_codes_for(unit)
+    codes = support_codes_for(unit)
     return render(
         request,
         "canvassing/elector.html",

@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.accounts.totp import current_code
 from groundswell.canvassing.models import CanvassCampaign, Contact
-from groundswell.canvassing.services import create_campaign, our_codes, record_contact, set_our_party, support_codes_for
+from groundswell.canvassing.services import create_campaign, record_contact
 from groundswell.canvassing.targets import save_target, target_households
 from groundswell.canvassing.walks.services import assign_walk, cut_walks
 from groundswell.events.demo import build_events_demo
@@ -55,6 +55,7 @@ from groundswell.people.models import (
     TimelineEntry,
 )
 from groundswell.phonebank.demo import build_demo_phonebank
+from groundswell.questions.support_codes import our_codes, set_our_party, support_codes_for
 from groundswell.register.importing import import_register
 from groundswell.register.models import Elector
 from groundswell.register.synthetic import write_synthetic_register

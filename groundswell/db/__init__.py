@@ -1,1 +1,1 @@
-"""Database plumbing shared by every app: raw bulk inserts and prepared SQL (Django-free callers see only these functions)."""
+"""Database plumbing shared by every app: raw bulk inserts (`bulk`) and prepared SQL (`sql`)."""

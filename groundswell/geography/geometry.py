@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from pyproj import Transformer
 from shapely.errors import UnsupportedGEOSVersionError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -26,7 +27,6 @@ def to_wgs84(features: list[dict[str, Any]], crs_name: str) -> list[dict[str, An
             is_bng = abs(x) > 180 or abs(y) > 90  # metres, not degrees
     if not is_bng:
         return features
-    from pyproj import Transformer
 
     transformer = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 

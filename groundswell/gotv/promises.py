@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from groundswell.canvassing.services import our_codes, support_codes_for
+from groundswell.questions.support_codes import our_codes, support_codes_for
 from groundswell.register.models import Elector
 from groundswell.register.selectors import live_electors
 

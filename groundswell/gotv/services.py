@@ -20,8 +20,8 @@ from groundswell.accounts.models import RoleAssignment, User
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 from groundswell.canvassing.models import CanvassCampaign
-from groundswell.canvassing.services import our_codes
 from groundswell.people.models import OrganisationUnit
+from groundswell.questions.support_codes import our_codes
 from groundswell.register.selectors import live_electors
 
 from . import promises

@@ -31,7 +31,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 from tqdm import tqdm
 
-from groundswell.people.fastinsert import allocate_ids
+from groundswell.db.bulk import allocate_ids
 from groundswell.people.models import Consent, EmailAddress, OrganisationUnit, Person, Suppression, TimelineEntry
 from groundswell.phonebank.bench import insert_with_defaults  # fills the columns the raw insert does not name
 
@@ -80,7 +80,9 @@ def _seed(size: int) -> Any:
         ["id", "unit", "given_name", "family_name", "synthetic"],
         [(pk, unit.pk, f"Bench{pk}", "Person", True) for pk in ids],
     )
-    insert_with_defaults(EmailAddress, ["person", "address", "primary"], [(pk, f"bench{pk}@example.invalid", True) for pk in ids])
+    insert_with_defaults(
+        EmailAddress, ["person", "address", "primary"], [(pk, f"bench{pk}@example.invalid", True) for pk in ids]
+    )
     now = timezone.now()
     insert_with_defaults(
         Consent,

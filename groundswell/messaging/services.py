@@ -23,7 +23,7 @@ from django.template import TemplateSyntaxError
 from django.utils import timezone
 
 from groundswell.audit.services import record
-from groundswell.people.fastinsert import insert_rows
+from groundswell.db.bulk import insert_rows
 from groundswell.people.models import (
     Consent,
     EmailAddress,

@@ -19,9 +19,10 @@ from django.db.models.functions import Lower, Trim
 from django.dispatch import Signal
 
 from groundswell.audit.services import record
+from groundswell.db.bulk import chunked
 
 from .models import Consent, EmailAddress, Membership, Person, PhoneNumber, Suppression, Tagging, TimelineEntry
-from .normalise import chunked, normalise_name
+from .normalise import normalise_name
 from .selectors import UNUSABLE_EMAIL_STATUSES
 from .services import add_timeline_entry
 

@@ -19,7 +19,8 @@ from .models import Consent, Membership, Person
 _FORMULA_START = re.compile(r"^(?:[=@\t\r]|[+\-](?![\d ]*$))")
 
 
-def _safe(value: Any) -> str:
+def spreadsheet_safe(value: Any) -> str:
+    """A CSV cell for `value` that a spreadsheet shows as text rather than runs as a formula ('' for None)."""
     if value is None:
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
@@ -102,7 +103,7 @@ def export_people_csv(
         for key in custom_order:
             value = custom.get(key, "")
             extra.append(json.dumps(value) if isinstance(value, dict | list) else value)
-        writer.writerow([_safe(values[c]) for c in COLUMNS] + [_safe(v) for v in extra])
+        writer.writerow([spreadsheet_safe(values[c]) for c in COLUMNS] + [spreadsheet_safe(v) for v in extra])
         count += 1
     record(
         "exported",

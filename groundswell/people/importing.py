@@ -42,10 +42,11 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from groundswell.accounts.access import Perm, has_perm
 from groundswell.audit.services import record
+from groundswell.db.bulk import CHUNK, allocate_ids, chunked, insert_rows
 
 from .columns import COLUMNS, FULL_NAME, field_for_header
-from .fastinsert import allocate_ids, insert_rows
 from .models import (
     Consent,
     EmailAddress,
@@ -57,10 +58,8 @@ from .models import (
     TimelineEntry,
 )
 from .normalise import (
-    LOOKUP_CHUNK,
     InvalidValue,
     apply_geography,
-    chunked,
     lookup_postcodes,
     normalise_email,
     normalise_name,
@@ -439,8 +438,45 @@ def _resolve_unit(unit: OrganisationUnit | str | None) -> OrganisationUnit | Non
 def _check_rows(
     text: str, report: ImportReport, forced_unit: OrganisationUnit | None, permitted: _Permitted, progress: bool
 ) -> list[_Row]:
+    """Check every row of the file; errors go to report.errors. Raises ImportFileError for a bad file."""
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    header = _read_header(reader)
+    columns = _map_columns(header, reader.line_num, report, forced_unit)
+    checker = _RowChecker(columns, report, forced_unit, permitted)
+    rows: list[_Row] = []
+    # Physical lines, an upper bound on rows (quoted cells may span lines): good enough for a progress bar.
+    bar = tqdm(
+        total=text.count("\n"), desc="Checking", unit=" rows", file=sys.stderr, disable=not progress, mininterval=0.5
+    )
+    previous_end = reader.line_num
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ImportFileError(f"Line {reader.line_num} is not valid CSV ({exc})") from exc
+        line = previous_end + 1
+        previous_end = reader.line_num
+        bar.update(1)
+        if not any(c.strip() for c in cells):
+            continue  # blank lines (often at the end of spreadsheet exports) are not rows
+        report.rows += 1
+        row = checker.check(line, cells)
+        if row is not None:
+            rows.append(row)
+    bar.close()
+    if report.rows == 0:
+        raise ImportFileError("The file has a header row but no data rows")
+
+    _match_existing(rows, report, permitted, columns.label)
+    report.errors.sort(key=lambda e: e[0])
+    return rows
+
+
+def _read_header(reader: Any) -> list[str]:
+    """The first non-blank row."""
     try:
         header = next(reader)
         while not any(cell.strip() for cell in header):
@@ -449,8 +485,24 @@ def _check_rows(
         raise ImportFileError("The file is empty") from exc
     except csv.Error as exc:
         raise ImportFileError(f"Line {reader.line_num}: the header row is not valid CSV ({exc})") from exc
+    return header
 
-    mapping: dict[int, str] = {}  # column index → canonical name, or "custom:<header>"
+
+@dataclass
+class _Columns:
+    """What each column of the file means."""
+
+    mapping: dict[int, str]  # column index → canonical name, "phone:<index>" or "custom:<header>"
+    phone_keys: list[str]  # "phone" then any further phone columns, in file order
+    label: dict[str, str]  # column key → the header as the file spells it, for messages
+    width: int  # cells in the header
+
+
+def _map_columns(
+    header: list[str], line_num: int, report: ImportReport, forced_unit: OrganisationUnit | None
+) -> _Columns:
+    """Map each header to a field (report.columns says how); refuse a header that cannot be imported."""
+    mapping: dict[int, str] = {}
     seen_fields: dict[str, str] = {}
     phone_keys = ["phone"]
     extra_labels: dict[str, str] = {}
@@ -460,7 +512,7 @@ def _check_rows(
             continue
         if "\x00" in name:
             raise ImportFileError(
-                f"Line {reader.line_num}: column {index + 1} of the header contains a NUL character (byte 0): "
+                f"Line {line_num}: column {index + 1} of the header contains a NUL character (byte 0): "
                 "the file is damaged; remove it and try again"
             )
         canonical = field_for_header(name)
@@ -494,179 +546,200 @@ def _check_rows(
         raise ImportFileError(
             "No unit to import into: choose one (--unit CODE) or add a Unit code or Branch code column"
         )
-    label = {**seen_fields, **extra_labels}  # column key → the header as the file spells it, for messages
+    return _Columns(mapping, phone_keys, {**seen_fields, **extra_labels}, len(header))
 
-    units = _units_by_code()
-    today = timezone.localdate()
-    rows: list[_Row] = []
-    errors = report.errors
-    seen_rows: dict[tuple, int] = {}
-    seen_emails: dict[str, int] = {}
-    seen_numbers: dict[str, int] = {}
-    phone_cache: dict[str, tuple[str, str] | InvalidValue] = {}
-    width = len(header)
-    # Physical lines, an upper bound on rows (quoted cells may span lines): good enough for a progress bar.
-    bar = tqdm(
-        total=text.count("\n"), desc="Checking", unit=" rows", file=sys.stderr, disable=not progress, mininterval=0.5
-    )
-    previous_end = reader.line_num
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ImportFileError(f"Line {reader.line_num} is not valid CSV ({exc})") from exc
-        line = previous_end + 1
-        previous_end = reader.line_num
-        bar.update(1)
-        if not any(c.strip() for c in cells):
-            continue  # blank lines (often at the end of spreadsheet exports) are not rows
-        report.rows += 1
+
+class _RowChecker:
+    """Checks one data row at a time, remembering what earlier rows held to catch duplicates within the file.
+
+    Each step appends its problems to report.errors and leaves the row's good values on the _Row; the order of
+    the steps is the order of a row's messages in the report.
+    """
+
+    def __init__(
+        self,
+        columns: _Columns,
+        report: ImportReport,
+        forced_unit: OrganisationUnit | None,
+        permitted: _Permitted,
+    ):
+        self.columns = columns
+        self.errors = report.errors
+        self.forced_unit = forced_unit
+        self.permitted = permitted
+        self.units = _units_by_code()
+        self.today = timezone.localdate()
+        self.seen_rows: dict[str, int] = {}
+        self.seen_emails: dict[str, int] = {}
+        self.seen_numbers: dict[str, int] = {}
+        self.phone_cache: dict[str, tuple[str, str] | InvalidValue] = {}
+        self.line = 0
+
+    def err(self, column: str, message: str) -> None:
+        self.errors.append((self.line, self.columns.label.get(column, column), message))
+
+    def check(self, line: int, cells: list[str]) -> _Row | None:
+        """The checked row, or None when it cannot be read at all (its error is already reported)."""
+        self.line = line
+        get = self._cells(cells)
+        if get is None:
+            return None
         row = _Row(line)
+        self._names(get, row)
+        self._contacts(get, row)
+        self._dates(get, row)
+        self._membership(get, row)
+        self._unit(get, row)
+        self._tags_consents_custom(get, row)
+        return row
 
-        def err(column: str, message: str, line: int = line) -> None:
-            errors.append((line, label.get(column, column), message))
-
+    def _cells(self, cells: list[str]) -> dict[str, str] | None:
+        """{column key: non-blank value}; None for a row too wide, damaged, or repeating an earlier row."""
+        width = self.columns.width
         if len(cells) > width and any(c.strip() for c in cells[width:]):
-            err("", f"has {len(cells)} cells but the header has {width} columns")
-            continue
+            self.err("", f"has {len(cells)} cells but the header has {width} columns")
+            return None
         get: dict[str, str] = {}
-        for index, canonical in mapping.items():
+        for index, canonical in self.columns.mapping.items():
             value = cells[index].strip() if index < len(cells) else ""
             if value:
                 get[canonical] = _FORMULA_GUARD.sub("", value)
         nul = [canonical for canonical, value in get.items() if "\x00" in value]
         if nul:
             for canonical in nul:
-                err(canonical, "contains a NUL character (byte 0): the file is damaged here; remove it")
-            continue
+                self.err(canonical, "contains a NUL character (byte 0): the file is damaged here; remove it")
+            return None
 
         # Case-insensitive identity of the row's non-blank cells (column order is fixed, so repr is stable and,
         # being C code, much cheaper than building a tuple per row).
         key = repr(get).casefold()
-        if key in seen_rows:
-            err("", f"duplicate of line {seen_rows[key]}")
-            continue
-        seen_rows[key] = line
+        if key in self.seen_rows:
+            self.err("", f"duplicate of line {self.seen_rows[key]}")
+            return None
+        self.seen_rows[key] = self.line
+        return get
 
+    def _names(self, get: dict[str, str], row: _Row) -> None:
+        """Name and address parts; a single Name column is split at its last space."""
         values = row.values
         for name in ("given_name", "family_name", "additional_name", "address_line1", "address_line2", "locality"):
             value = get.get(name, "")
             if len(value) > _MAX[name]:
-                err(name, f"longer than {_MAX[name]} characters")
+                self.err(name, f"longer than {_MAX[name]} characters")
             values[name] = value
         if not values["given_name"] and not values["family_name"] and get.get(FULL_NAME):
             given, _sep, family = get[FULL_NAME].rpartition(" ")
             values["given_name"], values["family_name"] = (given, family) if given else (family, "")
         if not values["given_name"] and not values["family_name"]:
-            err("given_name" if "given_name" in label else FULL_NAME, "no name given")
+            self.err("given_name" if "given_name" in self.columns.label else FULL_NAME, "no name given")
 
+    def _contacts(self, get: dict[str, str], row: _Row) -> None:
+        """Email (unique within the file), every phone column (repeats allowed: households share) and postcode."""
         if "email" in get:
             try:
                 row.email = normalise_email(get["email"])
             except InvalidValue as exc:
-                err("email", str(exc))
+                self.err("email", str(exc))
             else:
-                if row.email in seen_emails:
-                    err("email", f"same email address as line {seen_emails[row.email]}")
+                if row.email in self.seen_emails:
+                    self.err("email", f"same email address as line {self.seen_emails[row.email]}")
                 else:
-                    seen_emails[row.email] = line
-        for key in phone_keys:
+                    self.seen_emails[row.email] = self.line
+        for key in self.columns.phone_keys:
             raw_phone = get.get(key)
             if not raw_phone:
                 continue
-            parsed = phone_cache.get(raw_phone)
+            parsed = self.phone_cache.get(raw_phone)
             if parsed is None:
                 try:
-                    parsed = phone_cache[raw_phone] = normalise_phone_with_kind(raw_phone)
+                    parsed = self.phone_cache[raw_phone] = normalise_phone_with_kind(raw_phone)
                 except InvalidValue as exc:
-                    parsed = phone_cache[raw_phone] = exc
+                    parsed = self.phone_cache[raw_phone] = exc
             if isinstance(parsed, InvalidValue):
-                err(key, str(parsed))
+                self.err(key, str(parsed))
             elif parsed not in row.phones:
                 row.phones.append(parsed)
-        values["postcode"] = ""
+        row.values["postcode"] = ""
         if "postcode" in get:
             try:
-                values["postcode"] = normalise_postcode(get["postcode"])
+                row.values["postcode"] = normalise_postcode(get["postcode"])
             except InvalidValue as exc:
-                err("postcode", str(exc))
+                self.err("postcode", str(exc))
 
+    def _dates(self, get: dict[str, str], row: _Row) -> None:
+        """Date of birth and membership dates, none in the future."""
         for name in ("date_of_birth", "joined_on", "lapsed_on"):
             if name not in get:
                 continue
             try:
                 parsed_date = _parse_date(get[name])
             except InvalidValue as exc:
-                err(name, str(exc))
+                self.err(name, str(exc))
                 continue
-            if parsed_date > today:
-                err(name, f"{get[name]!r} is in the future")
+            if parsed_date > self.today:
+                self.err(name, f"{get[name]!r} is in the future")
             elif name == "date_of_birth":
-                values[name] = parsed_date
+                row.values[name] = parsed_date
             else:
                 setattr(row, name, parsed_date)
 
+    def _membership(self, get: dict[str, str], row: _Row) -> None:
+        """Membership number (unique within the file) and status (only with a number)."""
         if "membership_number" in get:
             number = get["membership_number"]
             if len(number) > _MAX["membership_number"]:
-                err("membership_number", "longer than 40 characters")
-            elif number in seen_numbers:
-                err("membership_number", f"membership number {number} is also on line {seen_numbers[number]}")
+                self.err("membership_number", "longer than 40 characters")
+            elif number in self.seen_numbers:
+                self.err("membership_number", f"membership number {number} is also on line {self.seen_numbers[number]}")
             else:
-                seen_numbers[number] = line
+                self.seen_numbers[number] = self.line
                 row.membership_number = number
         if "membership_status" in get:
             status = _STATUS_VALUES.get(re.sub(r"[^a-z]", "", get["membership_status"].lower()))
             if status is None:
                 allowed = ", ".join(Membership.Status.values)
-                err("membership_status", f"unknown membership status {get['membership_status']!r} ({allowed})")
+                self.err("membership_status", f"unknown membership status {get['membership_status']!r} ({allowed})")
             elif not row.membership_number:
-                err("membership_status", "membership status given without a membership number")
+                self.err("membership_status", "membership status given without a membership number")
             else:
                 row.membership_status = status
 
+    def _unit(self, get: dict[str, str], row: _Row) -> None:
+        """Branch and unit: the forced unit, else the unit code, else the branch; one the importer may use."""
         if "branch_code" in get:
-            row.branch = units.get(get["branch_code"].lower())
+            row.branch = self.units.get(get["branch_code"].lower())
             if row.branch is None:
-                err("branch_code", f"no unit has code {get['branch_code']!r}")
-        if forced_unit is not None:
-            row.unit = forced_unit
+                self.err("branch_code", f"no unit has code {get['branch_code']!r}")
+        if self.forced_unit is not None:
+            row.unit = self.forced_unit
         elif "unit_code" in get:
-            row.unit = units.get(get["unit_code"].lower())
+            row.unit = self.units.get(get["unit_code"].lower())
             if row.unit is None:
-                err("unit_code", f"no unit has code {get['unit_code']!r}")
+                self.err("unit_code", f"no unit has code {get['unit_code']!r}")
         elif row.branch is not None:
             row.unit = row.branch
         elif "branch_code" not in get:
-            err("unit_code" if "unit_code" in label else "branch_code", "no unit or branch code")
-        if row.unit is not None and not permitted(row.unit):
-            err("unit_code", f"you may not import people into {row.unit.code}")
+            self.err("unit_code" if "unit_code" in self.columns.label else "branch_code", "no unit or branch code")
+        if row.unit is not None and not self.permitted(row.unit):
+            self.err("unit_code", f"you may not import people into {row.unit.code}")
 
+    def _tags_consents_custom(self, get: dict[str, str], row: _Row) -> None:
+        """Tags (split on ; or ,), consent answers per channel, and unknown columns as custom fields."""
         if "tags" in get:
             row.tags = sorted({t.strip() for t in re.split(r"[;,]", get["tags"]) if t.strip()})
             if any(len(t) > 100 for t in row.tags):
-                err("tags", "a tag is longer than 100 characters")
+                self.err("tags", "a tag is longer than 100 characters")
         for column, channel in CONSENT_COLUMNS.items():
             if column not in get:
                 continue
             token = re.sub(r"[^a-z0-9]", "", get[column].lower())
             if token not in _CONSENT_VALUES:
-                err(column, f"{get[column]!r} is not a consent answer (yes/no, true/false, granted/withdrawn)")
+                self.err(column, f"{get[column]!r} is not a consent answer (yes/no, true/false, granted/withdrawn)")
             elif _CONSENT_VALUES[token]:
                 row.consents[channel] = _CONSENT_VALUES[token]
         for canonical, value in get.items():
             if canonical.startswith("custom:"):
                 row.custom[canonical[7:]] = value
-        rows.append(row)
-    bar.close()
-    if report.rows == 0:
-        raise ImportFileError("The file has a header row but no data rows")
-
-    _match_existing(rows, report, permitted, label)
-    report.errors.sort(key=lambda e: e[0])
-    return rows
 
 
 class _Permitted:
@@ -687,8 +760,6 @@ class _Permitted:
         if self.actor is None:
             return True
         if unit.pk not in self.cache:
-            from groundswell.accounts.access import Perm, has_perm  # accounts imports people: import late
-
             self.cache[unit.pk] = has_perm(self.actor, Perm.IMPORT_PEOPLE, unit)
         return self.cache[unit.pk]
 
@@ -853,7 +924,7 @@ def _write(
         existing_tags: set[tuple[int, int]] = set()
         current_consent: dict[tuple[int, str], str] = {}
         own_memberships: dict[str, Membership] = {}
-        for batch in chunked(old_rows, LOOKUP_CHUNK):
+        for batch in chunked(old_rows, CHUNK):
             people_by_id = Person.objects.in_bulk([r.match_id for r in batch])
             changed_people = []
             for r in batch:

@@ -50,8 +50,12 @@ class OrganisationUnit(models.Model):
     def subtree(self) -> models.QuerySet[OrganisationUnit]:
         return OrganisationUnit.objects.filter(path__startswith=self.path)
 
+    def ancestor_ids(self) -> list[int]:
+        """Primary keys from the root down to this unit, read from the path ('/1/4/17/'); [] before it is saved."""
+        return [int(p) for p in (self.path or "").strip("/").split("/") if p]
+
     def ancestors(self) -> list[OrganisationUnit]:
-        ids = [int(p) for p in self.path.strip("/").split("/") if p]
+        ids = self.ancestor_ids()
         by_id = OrganisationUnit.objects.in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from groundswell.db.bulk import CHUNK, chunked
 from groundswell.geography.models import Postcode
 from groundswell.geography.postcodes import InvalidPostcode
 from groundswell.geography.postcodes import normalise_postcode as _normalise_postcode
@@ -21,8 +22,6 @@ from groundswell.geography.postcodes import normalise_postcode as _normalise_pos
 from .models import Person
 
 DEFAULT_PHONE_REGION = "GB"
-# Chunk size for IN (...) lookups: comfortably under SQLite's bound-parameter limit on every build.
-LOOKUP_CHUNK = 900
 
 
 class InvalidValue(ValueError):
@@ -123,11 +122,6 @@ def normalise_postcode(raw: str) -> str:
         raise InvalidValue(str(exc), field="postcode") from exc
 
 
-def chunked(items: Sequence, size: int = LOOKUP_CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 GeoFields = tuple[float | None, float | None, str, str]
 
 
@@ -162,6 +156,6 @@ def geocode_people(people: Iterable[Person], save: bool = True) -> int:
         apply_geography(person, found.get(person.postcode))
     if save and people:
         Person.objects.bulk_update(
-            people, ["latitude", "longitude", "constituency_code", "ward_code"], batch_size=LOOKUP_CHUNK
+            people, ["latitude", "longitude", "constituency_code", "ward_code"], batch_size=CHUNK
         )
     return sum(1 for p in people if p.postcode in found)

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from groundswell.accounts import access
 from groundswell.geography.postcodes import InvalidPostcode, normalise_postcode
 
-from .models import Consent, EmailAddress, Membership, Person, PhoneNumber
+from .models import Consent, EmailAddress, Membership, OrganisationUnit, Person, PhoneNumber
 
 
 @dataclass
@@ -68,7 +68,5 @@ def search_people(user, flt: PeopleFilter, perm: access.Perm = access.Perm.VIEW_
 
 
 def _unit_path(code: str) -> str:
-    from .models import OrganisationUnit
-
     unit = OrganisationUnit.objects.filter(code=code).only("path").first()
     return unit.path if unit else "/nonexistent/"

@@ -11,10 +11,17 @@ from django.views.decorators.http import require_http_methods
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
+from groundswell.geography.models import Constituency, Ward
 
-from .dedupe import MERGE_FIELDS
+from . import import_uploads
+from .dedupe import MERGE_FIELDS, MergeError, find_duplicate_candidates, merge_people
+from .exporting import export_people_csv
+from .importing import import_people_csv
 from .models import Consent, Membership, Person, Tag
+from .normalise import InvalidValue
 from .search import PeopleFilter, search_people
+from .selectors import current_consents
+from .services import set_consent, update_person
 
 PAGE_SIZE = 50
 
@@ -46,10 +53,6 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 
 def _person_context(person: Person) -> dict:
-    from groundswell.geography.models import Constituency, Ward
-
-    from .selectors import current_consents
-
     return {
         "person": person,
         "constituency": Constituency.objects.filter(code=person.constituency_code).only("name").first()
@@ -98,9 +101,6 @@ SELF_SERVICE_FIELDS = ["given_name", "family_name", "address_line1", "address_li
 @require_http_methods(["GET", "POST"])
 def my_record(request: HttpRequest) -> HttpResponse:
     """A member's own record: see it, correct it, manage their consents."""
-    from .normalise import InvalidValue
-    from .services import set_consent, update_person
-
     person = request.user.person
     if person is None:
         messages.info(request, "Your login is not linked to a person record yet.")
@@ -143,8 +143,6 @@ def my_record(request: HttpRequest) -> HttpResponse:
 
 
 def current_consents_status(person: Person) -> dict[str, str]:
-    from .selectors import current_consents
-
     return {channel: (c.status if c else "") for channel, c in current_consents(person).items()}
 
 
@@ -152,8 +150,6 @@ def current_consents_status(person: Person) -> dict[str, str]:
 @require_http_methods(["GET", "POST"])
 def export_people(request: HttpRequest) -> HttpResponse:
     """Export the current search as CSV. Asks for a reason, which goes in the audit log."""
-    from .exporting import export_people_csv
-
     access.require(request.user, access.Perm.EXPORT_PEOPLE)
     flt = PeopleFilter.from_params(request.GET if request.method == "GET" else request.POST)
     people = search_people(request.user, flt, perm=access.Perm.EXPORT_PEOPLE)
@@ -180,9 +176,6 @@ def export_people(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_people(request: HttpRequest) -> HttpResponse:
     """Upload → preview (a dry run listing every problem) → confirm. Nothing is written before confirming."""
-    from . import import_uploads
-    from .importing import import_people_csv
-
     access.require(request.user, access.Perm.IMPORT_PEOPLE)
     units = access.units_for(request.user, access.Perm.IMPORT_PEOPLE)
     context: dict = {"units": units}
@@ -228,8 +221,6 @@ def import_people(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def duplicates(request: HttpRequest) -> HttpResponse:
-    from .dedupe import find_duplicate_candidates
-
     access.require(request.user, access.Perm.MERGE_PEOPLE)
     pairs = find_duplicate_candidates(access.people_for(request.user, access.Perm.MERGE_PEOPLE))[:200]
     people = Person.objects.in_bulk({pk for c in pairs for pk in (c.person_a_id, c.person_b_id)})
@@ -251,8 +242,6 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def merge(request: HttpRequest, keep: int, other: int) -> HttpResponse:
-    from .dedupe import MergeError, merge_people
-
     allowed = access.people_for(request.user, access.Perm.MERGE_PEOPLE)
     keep_person = get_object_or_404(allowed, pk=keep)
     other_person = get_object_or_404(allowed, pk=other)

@@ -46,7 +46,7 @@ from django.test import Client
 from django.utils import timezone
 
 from groundswell.accounts.models import User
-from groundswell.people.fastinsert import allocate_ids, insert_rows
+from groundswell.db.bulk import allocate_ids, insert_rows
 from groundswell.people.models import OrganisationUnit, Person, PhoneNumber, Suppression
 from groundswell.questions.models import Question, QuestionSet
 

@@ -24,12 +24,12 @@ from django_tasks.exceptions import TaskResultDoesNotExist
 from groundswell.accounts.models import User
 from groundswell.audit.services import record
 from groundswell.canvassing.models import Contact, DoorOutcome
-from groundswell.canvassing.services import our_codes, support_codes_for
 from groundswell.people import selectors as people_selectors
-from groundswell.people.exporting import _safe
+from groundswell.people.exporting import spreadsheet_safe
 from groundswell.people.models import Membership, OrganisationUnit, PhoneNumber, Suppression
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question, QuestionSet
+from groundswell.questions.support_codes import our_codes, support_codes_for
 from groundswell.register.models import Elector
 
 from . import rules, selectors
@@ -555,7 +555,7 @@ def export_results_csv(campaign: CallCampaign, file: IO[str], *, actor: Any, rea
             row["notes"],
             *(selectors.answer_text(answers.get(k)) for k in keys),
         ]
-        writer.writerow([_safe(c) for c in cells])
+        writer.writerow([spreadsheet_safe(c) for c in cells])
         count += 1
     record(
         "exported",

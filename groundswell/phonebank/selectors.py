@@ -18,12 +18,12 @@ from django.utils import timezone
 from groundswell import charts
 from groundswell.accounts import access
 from groundswell.accounts.models import User
-from groundswell.canvassing.services import support_codes_for
 from groundswell.geography.models import Ward
 from groundswell.people import selectors as people_selectors
 from groundswell.people.models import Membership, Person, Tag
 from groundswell.questions.models import Question
 from groundswell.questions.services import asked_path, branch_target, validate_answer
+from groundswell.questions.support_codes import support_codes_for
 
 from .models import CallAttempt, CallCampaign, CallSkip, CallTarget, Outcome, PhonebankSession, Purpose
 

@@ -30,12 +30,13 @@ from django.utils.dateparse import parse_datetime
 
 from groundswell.accounts.models import User
 from groundswell.canvassing.models import Contact
-from groundswell.canvassing.services import record_contact, support_codes_for
+from groundswell.canvassing.services import record_contact
 from groundswell.db import sql
 from groundswell.people.models import Consent, Person, Suppression, TimelineEntry
 from groundswell.people.services import add_suppression, add_timeline_entry, set_consent
 from groundswell.questions.models import Question
 from groundswell.questions.services import validate_script_answers
+from groundswell.questions.support_codes import support_codes_for
 
 from . import queue, rules
 from .models import CallAttempt, CallCampaign, CallSkip, CallTarget, Outcome, PhonebankSession, Purpose

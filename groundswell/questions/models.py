@@ -1,7 +1,8 @@
 """Questions, shared by canvass question sets, phonebank scripts and surveys.
 
 A question set is an ordered list of questions. A question may be shown only when an earlier answer matches
-(`condition`), and an answer may skip ahead or end the conversation (`branches`).
+(`condition`), and an answer may skip ahead or end the conversation (`branches`). Support codes are the answers
+to the party-support question, configured per organisation unit.
 """
 
 from __future__ import annotations
@@ -57,3 +58,32 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SupportCode(models.Model):
+    """A party-support code, the answer to a SUPPORT question. Configurable per organisation unit; the national
+    unit's set is the default. Canvassing, phonebank, GOTV and targeting all read them."""
+
+    class Category(models.TextChoices):
+        OURS = "ours", "Supports us"
+        OTHER_PARTY = "party", "Supports another party"
+        UNDECIDED = "undecided", "Undecided"
+        AGAINST = "against", "Against us"
+        WONT_SAY = "wont_say", "Won't say"
+        NOT_VOTING = "not_voting", "Not voting"
+
+    unit = models.ForeignKey("people.OrganisationUnit", on_delete=models.CASCADE, related_name="support_codes")
+    code = models.CharField(max_length=10)
+    label = models.CharField(max_length=100)
+    category = models.CharField(max_length=12, choices=Category.choices)
+    colour = models.CharField(max_length=7, default="#777777")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        # The table keeps the name it had when support codes lived in canvassing (moved without copying rows).
+        db_table = "canvassing_supportcode"
+        ordering = ["order", "code"]
+        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="unique_support_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"

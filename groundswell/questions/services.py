@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
 from groundswell.people.models import OrganisationUnit
 
@@ -324,8 +325,6 @@ def is_default_question(question: Question) -> bool:
 
 
 def _slug(text: str, max_length: int) -> str:
-    from django.utils.text import slugify
-
     return slugify(text).replace("-", "_")[:max_length].strip("_")
 
 

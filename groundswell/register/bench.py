@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import random
 import tempfile
@@ -11,7 +12,7 @@ from groundswell.geography.models import Constituency
 
 from .importing import import_register
 from .models import Elector
-from .synthetic import synthetic_electors, synthetic_properties, write_synthetic_update, xpress_full_row
+from .synthetic import XPRESS_FULL_14, synthetic_electors, synthetic_properties, write_synthetic_update, xpress_full_row
 
 DEFAULT_ELECTORS = 75_000
 UPDATE_CHANGES = 2_000
@@ -19,10 +20,6 @@ BENCH_CONSTITUENCY = ("E14000889", "Reading East")
 
 
 def _write_full(path: str, electors: list[dict]) -> None:
-    import csv
-
-    from .synthetic import XPRESS_FULL_14
-
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\r\n")
         writer.writerow(XPRESS_FULL_14)

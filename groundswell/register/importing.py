@@ -4,7 +4,7 @@
 
 1. decode (UTF-8, else windows-1252) and parse every row (formats.py); any bad row → nothing is written;
 2. load the constituency's existing electors and properties once (no per-row queries);
-3. plan creates / amends / deletes in Python; write with COPY / executemany (fastinsert, bulk.update_rows).
+3. plan creates / amends / deletes in Python; write with COPY / executemany (groundswell.db.bulk).
 
 Rules (documented in docs for organisers as well):
 
@@ -39,6 +39,7 @@ import os
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,13 +49,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from groundswell.audit.services import record
+from groundswell.db.bulk import allocate_ids, chunked, insert_rows, update_rows
 from groundswell.geography.lookup import geocode_postcodes
 from groundswell.geography.models import Constituency, PollingDistrict, Postcode, Ward
-from groundswell.people.fastinsert import allocate_ids, insert_rows
 
 from . import formats
 from .addresses import address_key, split_street
-from .bulk import chunked, update_rows
 from .formats import AMEND, CREATE, DELETE, DROP, RegisterFileError, RegisterRow
 from .models import Elector, Property, RegisterImport
 
@@ -351,6 +351,32 @@ def _check_area(parsed: formats.ParsedFile, constituency: Constituency, live: di
         parsed.warnings.append((0, f"Polling district {pd} is new to {constituency.code}"))
 
 
+@dataclass
+class _HouseholdPlan:
+    """Households the file names: new ones to insert, existing ones whose details changed."""
+
+    file_households: dict[str, int | None] = field(default_factory=dict)  # address key → property id
+    new_props: list[list] = field(default_factory=list)  # _PROPERTY_INSERT values, id None until allocated
+    changed_props: list[tuple] = field(default_factory=list)  # (id, *_PROPERTY_UPDATE values)
+    postcodes: set[str] = field(default_factory=set)  # postcodes of the new households
+    row_household: dict[int, str] = field(default_factory=dict)  # file line → address key
+
+    def household_of(self, row: RegisterRow) -> int | None:
+        """The property id of a row's address (None for a row without one)."""
+        key = self.row_household.get(row.line)
+        return self.file_households.get(key) if key is not None else None
+
+
+@dataclass
+class _ElectorPlan:
+    """What happens to each elector: (existing, row, "same"|"reactivate"|"renumber") updates, inserts, deletes."""
+
+    updates: list[tuple[_Existing, RegisterRow, str]] = field(default_factory=list)
+    inserts: list[RegisterRow] = field(default_factory=list)
+    delete_ids: list[int] = field(default_factory=list)
+    seen_ids: set[int] = field(default_factory=set)  # live electors the file keeps
+
+
 def _apply(
     parsed: formats.ParsedFile,
     keys: dict[int, str],
@@ -361,6 +387,7 @@ def _apply(
     synthetic: bool,
     allow_shrink: bool = False,
 ) -> None:
+    """Plan every household and elector change in Python, check it, then write it in a few bulk statements."""
     now = timezone.now()
     live, deleted = _load_electors(constituency)
     report.live_before = len(live)
@@ -369,7 +396,34 @@ def _apply(
     report.warnings += parsed.warnings[warnings_before:]
     full = parsed.kind == "full"
 
-    # ---- households ------------------------------------------------------------------------------------------
+    households = _plan_households(parsed, keys, constituency, live, full, synthetic)
+    _locate_new_households(parsed, households, constituency, report)
+    electors = _plan_electors(parsed, live, deleted, households, full, report)
+    if full:
+        _delete_missing(live, electors, report)
+        if not allow_shrink:
+            _check_shrink(report)
+
+    bar = tqdm(
+        total=len(parsed.rows), desc="Writing", unit=" electors", file=sys.stderr, disable=not progress, mininterval=0.5
+    )
+    # Households first, so electors can point at them.
+    _write_households(households)
+    report.households_created = len(households.new_props)
+    _write_electors(parsed, constituency, households, electors, report, synthetic, now, bar)
+    bar.close()
+    _record_import(parsed, constituency, report, actor, full)
+
+
+def _plan_households(
+    parsed: formats.ParsedFile,
+    keys: dict[int, str],
+    constituency: Constituency,
+    live: dict[tuple[str, int, int], _Existing],
+    full: bool,
+    synthetic: bool,
+) -> _HouseholdPlan:
+    """Match each address in the file to a household of the constituency, or plan a new one, in register order."""
     props: dict[str, list] = {}
     for pid, key, pd, order, street, number, label, uprn in Property.objects.filter(
         constituency=constituency
@@ -388,19 +442,15 @@ def _apply(
             rows.sort()
     pd_counter: dict[str, int] = defaultdict(int)
     pd_extra: dict[str, int] = defaultdict(int)
-    file_households: dict[str, int | None] = {}  # address key → property id (None until allocated)
-    new_props: list[list] = []
-    changed_props: list[tuple] = []
-    postcodes: set[str] = set()
-    row_household: dict[int, str] = {}
+    plan = _HouseholdPlan()
     for row in parsed.rows:
         if not (row.lines or row.postcode) or row.op in (DELETE, DROP):
             continue
         key = keys[row.line]
-        row_household[row.line] = key
-        if key in file_households:
+        plan.row_household[row.line] = key
+        if key in plan.file_households:
             continue
-        file_households[key] = None
+        plan.file_households[key] = None
         parts = split_street(row.lines)
         street = row.street or parts.street
         number = parts.house_number
@@ -414,8 +464,8 @@ def _apply(
             order = _slot(neighbours.get(row.pd, []), row, pd_extra)
         existing = props.get(key)
         if existing is None:
-            postcodes.add(row.postcode)
-            new_props.append(
+            plan.postcodes.add(row.postcode)
+            plan.new_props.append(
                 [
                     None,
                     constituency.pk,
@@ -439,16 +489,23 @@ def _apply(
                 order = old_order  # an update does not reorder the households already placed
             new = (row.pd, street[:200], number, parts.house_label, row.uprn or old_uprn, order)
             if new != (old_pd, old_street, old_number, old_label, old_uprn, old_order):
-                changed_props.append((pid, *new))
-            file_households[key] = pid
-    geo = geocode_postcodes(p for p in postcodes if p)
+                plan.changed_props.append((pid, *new))
+            plan.file_households[key] = pid
+    return plan
+
+
+def _locate_new_households(
+    parsed: formats.ParsedFile, plan: _HouseholdPlan, constituency: Constituency, report: RegisterReport
+) -> None:
+    """Give new households a location from the postcode table; refuse a file whose households lie elsewhere."""
+    geo = geocode_postcodes(p for p in plan.postcodes if p)
     first_line: dict[str, int] = {}
     for row in parsed.rows:
         first_line.setdefault(row.postcode, row.line)
     unmapped: list[tuple[int, str]] = []
     elsewhere: dict[str, list[str]] = defaultdict(list)  # other constituency → postcodes
     located = 0
-    for values in new_props:
+    for values in plan.new_props:
         info = geo.get(values[5])
         if info is not None:
             values[10], values[11] = info.lat, info.lon
@@ -475,17 +532,32 @@ def _apply(
             (0, f"{len(codes)} households have postcodes in {code}, not {constituency.code}: {sample}")
         )
 
-    # ---- electors --------------------------------------------------------------------------------------------
-    inserts: list[tuple] = []
-    updates: list[tuple] = []
-    delete_ids: list[int] = []
-    seen_ids: set[int] = set()
 
-    def data_of(row: RegisterRow) -> tuple:
-        return (row.title, row.forenames, row.initials, row.surname, row.markers, row.optout, row.attainer)
+def _plan_electors(
+    parsed: formats.ParsedFile,
+    live: dict[tuple[str, int, int], _Existing],
+    deleted: dict[tuple[str, int, int], list[_Existing]],
+    households: _HouseholdPlan,
+    full: bool,
+    report: RegisterReport,
+) -> _ElectorPlan:
+    """Decide for each row which elector it is: by number, then (full register) renumbered, then new or back."""
+    plan = _ElectorPlan()
+    pending = _match_by_number(parsed, live, full, plan, report)
+    home_of = {row.line: households.household_of(row) for row in pending}
+    pending = _match_renumbered(pending, live, home_of, full, plan, report)
+    _match_remaining(pending, live, deleted, home_of, plan, report)
+    return plan
 
-    planned_updates: list[tuple[_Existing, RegisterRow, str]] = []  # (existing, row, "same"|"reactivate"|"renumber")
-    planned_inserts: list[RegisterRow] = []
+
+def _match_by_number(
+    parsed: formats.ParsedFile,
+    live: dict[tuple[str, int, int], _Existing],
+    full: bool,
+    plan: _ElectorPlan,
+    report: RegisterReport,
+) -> list[RegisterRow]:
+    """Drops, deletes, and rows whose number a live entry of the same person holds. Returns the rows left over."""
     pending: list[RegisterRow] = []  # rows whose number no live entry of the same person holds
     for row in parsed.rows:
         current = live.get(row.key)
@@ -497,93 +569,127 @@ def _apply(
                 report.warnings.append((row.line, f"{row.elector_number} is not on the register; nothing to delete"))
                 report.unchanged += 1
             else:
-                delete_ids.append(current.id)
+                plan.delete_ids.append(current.id)
                 report.deleted += 1
             continue
         # An update row names its elector by number, so a different name there is a change of name. In a full
         # register the number may have passed to someone else: that is decided after renumbering, below.
         if current is not None and (not full or _same_name(current, row)):
-            seen_ids.add(current.id)
-            planned_updates.append((current, row, "same"))
+            plan.seen_ids.add(current.id)
+            plan.updates.append((current, row, "same"))
         else:
             pending.append(row)
+    return pending
 
-    # Full registers are renumbered each year (uk-rules.md §1.1: numbers run consecutively in street order), so a
-    # live elector of the same name at the same address under a new number is the same person: move their number
-    # rather than delete them and lose their canvass history.
+
+def _match_renumbered(
+    pending: list[RegisterRow],
+    live: dict[tuple[str, int, int], _Existing],
+    home_of: dict[int, int | None],
+    full: bool,
+    plan: _ElectorPlan,
+    report: RegisterReport,
+) -> list[RegisterRow]:
+    """Full registers are renumbered each year (uk-rules.md §1.1: numbers run consecutively in street order), so a
+    live elector of the same name at the same address under a new number is the same person: move their number
+    rather than delete them and lose their canvass history. Returns the rows still unmatched."""
     movable: dict[tuple[str, int], list[_Existing]] = defaultdict(list)
     if full and pending:
         for entry in live.values():
-            if entry.id not in seen_ids and entry.household_id is not None:
+            if entry.id not in plan.seen_ids and entry.household_id is not None:
                 movable[(_name_key(entry.data[1], entry.data[3]), entry.household_id)].append(entry)
-    home_of: dict[int, int | None] = {}
     still_pending: list[RegisterRow] = []
     for row in pending:
-        household_key = row_household.get(row.line)
-        hid = file_households.get(household_key) if household_key is not None else None
-        home_of[row.line] = hid
+        hid = home_of[row.line]
         candidates = movable.get((_name_key(row.forenames, row.surname), hid)) if hid is not None else None
         if candidates:
             entry = candidates.pop(0)
-            seen_ids.add(entry.id)
-            planned_updates.append((entry, row, "renumber"))
+            plan.seen_ids.add(entry.id)
+            plan.updates.append((entry, row, "renumber"))
             report.renumbered += 1
         else:
             still_pending.append(row)
-    for row in still_pending:
+    return still_pending
+
+
+def _match_remaining(
+    pending: list[RegisterRow],
+    live: dict[tuple[str, int, int], _Existing],
+    deleted: dict[tuple[str, int, int], list[_Existing]],
+    home_of: dict[int, int | None],
+    plan: _ElectorPlan,
+    report: RegisterReport,
+) -> None:
+    """The rest: a change of name at the same number and address, a deleted elector back, or a new elector."""
+    for row in pending:
         hid = home_of[row.line]
         current = live.get(row.key)
         if (
             current is not None
-            and current.id not in seen_ids
+            and current.id not in plan.seen_ids
             and current.household_id is not None
             and hid == current.household_id
         ):
             # Same number, same address, new name (marriage, correction): the same elector.
-            seen_ids.add(current.id)
-            planned_updates.append((current, row, "same"))
+            plan.seen_ids.add(current.id)
+            plan.updates.append((current, row, "same"))
             continue
         old = _pick_deleted(deleted.get(row.key, ()), row)
         if old is not None:
             if row.op == AMEND:
                 report.warnings.append((row.line, f"{row.elector_number} was deleted; the amendment re-adds them"))
-            planned_updates.append((old, row, "reactivate"))
+            plan.updates.append((old, row, "reactivate"))
             report.reactivated += 1
             continue
         if row.op == AMEND:
             report.warnings.append((row.line, f"{row.elector_number} is not on the register; added"))
-        planned_inserts.append(row)
+        plan.inserts.append(row)
         report.created += 1
 
-    if full:
-        gone = set(delete_ids)
-        for entry in live.values():
-            if entry.id not in seen_ids and entry.id not in gone:
-                delete_ids.append(entry.id)
-                report.deleted += 1
-        if not allow_shrink:
-            _check_shrink(report)
 
-    bar = tqdm(
-        total=len(parsed.rows), desc="Writing", unit=" electors", file=sys.stderr, disable=not progress, mininterval=0.5
-    )
-    # Households first, so electors can point at them.
-    ids = allocate_ids(Property, len(new_props))
-    for values, pid in zip(new_props, ids, strict=True):
+def _delete_missing(live: dict[tuple[str, int, int], _Existing], plan: _ElectorPlan, report: RegisterReport) -> None:
+    """Full register: live electors the file does not list are marked deleted."""
+    gone = set(plan.delete_ids)
+    for entry in live.values():
+        if entry.id not in plan.seen_ids and entry.id not in gone:
+            plan.delete_ids.append(entry.id)
+            report.deleted += 1
+
+
+def _write_households(plan: _HouseholdPlan) -> None:
+    """Insert the new households (ids allocated first, so electors can point at them) and update changed ones."""
+    ids = allocate_ids(Property, len(plan.new_props))
+    for values, pid in zip(plan.new_props, ids, strict=True):
         values[0] = pid
-        file_households[values[3]] = pid
-    insert_rows(Property, _PROPERTY_INSERT, (tuple(v) for v in new_props))
-    update_rows(Property, _PROPERTY_UPDATE, changed_props)
-    report.households_created = len(new_props)
-    household_ids = file_households
+        plan.file_households[values[3]] = pid
+    insert_rows(Property, _PROPERTY_INSERT, (tuple(v) for v in plan.new_props))
+    update_rows(Property, _PROPERTY_UPDATE, plan.changed_props)
 
+
+def _elector_data(row: RegisterRow) -> tuple:
+    """A row's values in _ELECTOR_DATA order."""
+    return (row.title, row.forenames, row.initials, row.surname, row.markers, row.optout, row.attainer)
+
+
+def _write_electors(
+    parsed: formats.ParsedFile,
+    constituency: Constituency,
+    households: _HouseholdPlan,
+    plan: _ElectorPlan,
+    report: RegisterReport,
+    synthetic: bool,
+    now: datetime,
+    bar: tqdm,
+) -> None:
+    """Write the planned deletes, updates (renumbers parked first) and inserts; count amended and unchanged."""
+    updates: list[tuple] = []
     renumbered: list[tuple[int, str]] = []
-    for existing, row, how in planned_updates:
-        key = row_household.get(row.line)
-        hid = household_ids.get(key) if key is not None else None
+    for existing, row, how in plan.updates:
+        key = households.row_household.get(row.line)
+        hid = households.file_households.get(key) if key is not None else None
         if row.op in (AMEND, CREATE) and key is None:
             hid = existing.household_id  # an update row without an address keeps the old one
-        data = data_of(row)
+        data = _elector_data(row)
         if how != "same" or data != existing.data or hid != existing.household_id:
             updates.append((existing.id, row.pd, row.number, row.suffix, *data, hid, None, now))
             if how == "renumber":
@@ -593,17 +699,16 @@ def _apply(
                 report.amended += 1
         else:
             report.unchanged += 1
-    for row in planned_inserts:
-        key = row_household.get(row.line)
-        hid = household_ids.get(key) if key is not None else None
+    inserts: list[tuple] = []
+    for row in plan.inserts:
         inserts.append(
             (
                 constituency.pk,
                 row.pd,
                 row.number,
                 row.suffix,
-                *data_of(row),
-                hid,
+                *_elector_data(row),
+                households.household_of(row),
                 "",
                 False,
                 False,
@@ -616,15 +721,19 @@ def _apply(
             )
         )
     # Deletes first: they free numbers that new entries take (the unique constraint covers live entries only).
-    for chunk in chunked(delete_ids):
+    for chunk in chunked(plan.delete_ids):
         Elector.objects.filter(pk__in=chunk).update(deleted_at=now, updated_at=now)
     update_rows(Elector, ("polling_district",), renumbered)
     update_rows(Elector, _ELECTOR_UPDATE, updates)
-    bar.update(len(updates) + len(delete_ids))
+    bar.update(len(updates) + len(plan.delete_ids))
     insert_rows(Elector, _ELECTOR_INSERT, inserts)
     bar.update(len(inserts))
-    bar.close()
 
+
+def _record_import(
+    parsed: formats.ParsedFile, constituency: Constituency, report: RegisterReport, actor: Any, full: bool
+) -> None:
+    """The RegisterImport row (what was applied, for "already applied" and the history) and its audit entry."""
     register_import = RegisterImport.objects.create(
         constituency=constituency,
         kind=RegisterImport.Kind.FULL if full else RegisterImport.Kind.UPDATE,

@@ -28,11 +28,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from groundswell.audit.services import record
+from groundswell.db.bulk import insert_rows, update_rows
 from groundswell.geography.models import Constituency
-from groundswell.people.fastinsert import insert_rows
 
 from . import formats
-from .bulk import update_rows
 from .formats import (
     RegisterFileError,
     TailCheck,

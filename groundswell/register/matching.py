@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from groundswell.audit.services import record
+from groundswell.db.bulk import chunked, update_rows
 from groundswell.geography.models import Constituency
 from groundswell.people.models import Person
 from groundswell.people.normalise import normalise_name
 
 from .addresses import normalise_line
-from .bulk import chunked, update_rows
 from .importing import resolve_constituency
 from .models import Elector
 from .selectors import live_electors

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from groundswell.geography.models import Constituency
 
+from .formats import parse_elector_number
 from .models import Elector, Property
 
 
@@ -29,8 +30,6 @@ def live_households(constituency: Constituency | str | int) -> QuerySet[Property
 
 def find_elector(constituency: Constituency | str | int, elector_number: str) -> Elector | None:
     """The live elector with this number ('AB1-12' or 'AB1-12/1'), or None."""
-    from .formats import parse_elector_number
-
     try:
         pd, number, suffix = parse_elector_number(elector_number)
     except ValueError:

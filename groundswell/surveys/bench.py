@@ -24,7 +24,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from groundswell.accounts.models import Role, RoleAssignment, User
-from groundswell.people.fastinsert import allocate_ids, insert_rows
+from groundswell.db.bulk import allocate_ids, insert_rows
 from groundswell.people.models import OrganisationUnit
 from groundswell.surveys import services
 from groundswell.surveys.models import Response, ResponseAnswer, Survey

@@ -17,7 +17,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from groundswell.audit.services import record
-from groundswell.people.exporting import _safe
+from groundswell.people.exporting import spreadsheet_safe
 from groundswell.people.models import Membership, OrganisationUnit, Person, TimelineEntry
 from groundswell.people.services import add_timeline_entry
 from groundswell.questions import services as question_services
@@ -525,7 +525,7 @@ def export_responses_csv(survey: Survey, file: IO[str], *, actor: Any, reason: s
             status,
             *(answer_text(answers.get(k)) for k in [*keys, *retired]),
         ]
-        writer.writerow([_safe(c) for c in cells])
+        writer.writerow([spreadsheet_safe(c) for c in cells])
         count += 1
     record(
         "exported",
@@ -556,7 +556,7 @@ def export_invitation_links_csv(
     for inv in invitations.iterator(chunk_size=1000):
         p = inv.person
         cells = [p.pk, p.given_name, p.family_name, p.primary_email, link_for(inv), "yes" if inv.responded else "no"]
-        writer.writerow([_safe(c) for c in cells])
+        writer.writerow([spreadsheet_safe(c) for c in cells])
         count += 1
     record(
         "exported",

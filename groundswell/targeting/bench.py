@@ -12,14 +12,14 @@ import time
 
 from tqdm import tqdm
 
+from .engine import Inputs, fit_model, prepare, simulate
+from .results import election_table, load_results
+
 SHARES = {"CON": 0.30, "LAB": 0.38, "LD": 0.12, "UKIP": 0.10, "GRN": 0.05, "SNP": 0.03, "PC": 0.01}
 
 
 def run(size: int | None = None, progress: bool = True) -> dict:
     """Simulate `size` (default 10,000) elections."""
-    from .engine import Inputs, fit_model, prepare, simulate
-    from .results import election_table, load_results
-
     sims = size or 10_000
     started = time.perf_counter()
     load_results()

@@ -13,9 +13,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from groundswell.canvassing.models import CanvassCampaign, Contact, SupportCode
-from groundswell.canvassing.services import support_codes_for
+from groundswell.canvassing.models import CanvassCampaign, Contact
 from groundswell.geography.models import Constituency, PollingDistrict
+from groundswell.questions.models import SupportCode
+from groundswell.questions.support_codes import support_codes_for
 from groundswell.register.models import Elector, TurnoutRecord
 
 PRIOR_STRENGTH = 20.0

@@ -14,7 +14,8 @@ def upcoming_events(codes: list[str], limit: int = 3) -> dict[str, list[dict]]:
     if not apps.is_installed("groundswell.events"):
         return {}
     try:
-        from groundswell.events import selectors  # type: ignore[import-not-found]
+        # Local: events is an optional, higher-layer app; targeting must work (and import) without it.
+        from groundswell.events import selectors  # type: ignore[import-not-found]  # noqa: PLC0415
 
         lookup = selectors.upcoming_public_events_by_constituency
     except (ImportError, AttributeError):

@@ -13,7 +13,7 @@ from django.conf import settings
 from .covariates import covariate_values
 from .engine import METHODS, Inputs, Simulation, fit_model, prepare, simulate
 from .models import Projection
-from .parties import PARTIES
+from .parties import PARTIES, parse_nation_shares, parse_shares
 from .results import GB_NATIONS, election_table, ensure_results
 
 DEFAULT_SAFE = 0.9
@@ -152,8 +152,6 @@ def target_list(
 
 
 def parse_inputs(shares: str, nation_shares: str = "") -> Inputs:
-    from .parties import parse_nation_shares, parse_shares
-
     return Inputs(gb=parse_shares(shares), nations=parse_nation_shares(nation_shares) if nation_shares else {})
 
 

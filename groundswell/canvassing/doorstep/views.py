@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -47,8 +48,6 @@ MAX_ITEMS = 500  # one sync request; a queue longer than this is sent in several
 def app(request: HttpRequest) -> HttpResponse:
     """The app shell. It holds no personal data (that comes from the API), so the service worker may cache it."""
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     return render(request, "canvassing/doorstep/app.html")
 

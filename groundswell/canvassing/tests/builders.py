@@ -16,6 +16,7 @@ from groundswell.canvassing import services
 from groundswell.canvassing.models import CanvassCampaign, Walk, WalkAssignment, WalkStop
 from groundswell.geography.models import Constituency
 from groundswell.people.models import OrganisationUnit
+from groundswell.questions.support_codes import ensure_default_support_codes
 from groundswell.register.models import Elector, Property
 from groundswell.tests.factories import UnitFactory, user_with_role
 
@@ -78,7 +79,7 @@ def build_world(ends_on: datetime.date | None = None) -> World:
     clp = UnitFactory(code="CLP-RE", name="Reading East CLP", kind=OrganisationUnit.Kind.CONSTITUENCY, parent=national)
     clp.constituency = constituency
     clp.save()
-    services.ensure_default_support_codes(national, ours="L")
+    ensure_default_support_codes(national, ours="L")
     organiser = user_with_role(Role.ORGANISER, clp, email="organiser@example.org")
     canvasser = user_with_role(Role.CANVASSER, clp, email="canvasser@example.org")
     other = user_with_role(Role.CANVASSER, clp, email="other@example.org")

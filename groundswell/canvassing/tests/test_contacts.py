@@ -9,9 +9,10 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from groundswell.canvassing import services
-from groundswell.canvassing.models import Contact, SupportCode
+from groundswell.canvassing.models import Contact
 from groundswell.people.models import TimelineEntry
-from groundswell.questions.models import Question
+from groundswell.questions import support_codes
+from groundswell.questions.models import Question, SupportCode
 from groundswell.questions.services import add_question
 from groundswell.register.models import Elector
 from groundswell.tests.factories import PersonFactory, UnitFactory
@@ -33,22 +34,22 @@ def _record(world, elector, **kw):
 
 
 def test_default_codes_and_our_party_are_per_unit(world):
-    codes = services.support_codes_for(world.clp)
+    codes = support_codes.support_codes_for(world.clp)
     assert list(codes)[:8] == ["L", "C", "D", "G", "R", "S", "P", "O"]
     assert {c for c, sc in codes.items() if sc.category == SupportCode.Category.OURS} == {"L"}
     assert codes["U"].category == SupportCode.Category.UNDECIDED
     # The constituency party overrides its ancestor: here it is a Green party's local unit.
-    services.set_our_party(world.clp, "G")
-    assert services.our_codes(world.clp) == {"G"}
-    assert services.our_codes(world.national) == {"L"}
+    support_codes.set_our_party(world.clp, "G")
+    assert support_codes.our_codes(world.clp) == {"G"}
+    assert support_codes.our_codes(world.national) == {"L"}
     # A sibling unit still inherits the national choice.
     sibling = UnitFactory(code="CLP-X", parent=world.national)
-    assert services.our_codes(sibling) == {"L"}
+    assert support_codes.our_codes(sibling) == {"L"}
     # Idempotent: running again creates nothing new and keeps the choice.
     before = SupportCode.objects.count()
-    services.ensure_default_support_codes(world.national)
+    support_codes.ensure_default_support_codes(world.national)
     assert SupportCode.objects.count() == before
-    assert services.our_codes(world.national) == {"L"}
+    assert support_codes.our_codes(world.national) == {"L"}
 
 
 def test_same_client_id_twice_stores_one_contact(world):

@@ -14,7 +14,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import transaction
+from tqdm import tqdm
+
+from groundswell.canvassing.models import CanvassCampaign, WalkStop
+from groundswell.geography.models import Constituency
+from groundswell.people.models import OrganisationUnit
+from groundswell.register.models import Property
+
 from .routing import Door, distance_matrix, order_doors, path_length
+from .services import cut_walks
 
 BBOX = (51.43, 51.49, -1.02, -0.92)  # lat_min, lat_max, lon_min, lon_max around Reading
 DEFAULT_ADDRESSES = 30_000
@@ -101,7 +110,8 @@ _SUFFIXES = ["Road", "Street", "Avenue", "Close", "Gardens", "Lane", "Terrace", 
 def solve_reference(doors: list[Door], seconds: float) -> float | None:
     """OR-Tools' open-path TSP length (metres) for these doors, or None if OR-Tools is missing or fails."""
     try:
-        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+        # Local: ortools is an optional (dev/bench) dependency; without it the comparison is skipped.
+        from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # noqa: PLC0415
     except ImportError:  # pragma: no cover - ortools is a dev/bench dependency
         return None
     n = len(doors)
@@ -139,22 +149,12 @@ def solve_reference(doors: list[Door], seconds: float) -> float | None:
 def _progress(items: list, enabled: bool, desc: str) -> Iterator:
     if not enabled:
         return iter(items)
-    from tqdm import tqdm
 
     return iter(tqdm(items, desc=desc))
 
 
 def run(size: int | None = None, progress: bool = True) -> dict:
     """Generate, load, cut (timed) and compare route lengths with OR-Tools."""
-    from django.db import transaction
-
-    from groundswell.canvassing.models import CanvassCampaign, WalkStop
-    from groundswell.geography.models import Constituency
-    from groundswell.people.models import OrganisationUnit
-    from groundswell.register.models import Property
-
-    from .services import cut_walks
-
     count = size or DEFAULT_ADDRESSES
     started = time.perf_counter()
     addresses = synthetic_addresses(count)

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from groundswell.accounts import access
-from groundswell.canvassing.models import CanvassCampaign, Contact, SupportCode, Walk, WalkStop
-from groundswell.people.models import OrganisationUnit
+from groundswell.canvassing.models import CanvassCampaign, Contact, Walk, WalkStop
+from groundswell.questions.models import SupportCode
 from groundswell.register.models import Elector
 
 # Used when no unit above the campaign has configured its own codes.
@@ -63,14 +63,10 @@ def walk_streets(walk: Walk) -> list[tuple[str, int]]:
     return [(street, counts[street]) for street in sorted(counts, key=lambda s: first[s])]
 
 
-def _ancestor_ids(unit: OrganisationUnit) -> list[int]:
-    return [int(part) for part in (unit.path or "").strip("/").split("/") if part]
-
-
 def support_key(campaign: CanvassCampaign) -> list[tuple[str, str]]:
     """Support codes for the campaign: the nearest unit (the campaign's own, else its closest ancestor)
     that configured codes wins, so a local party can override the national set; else the default key."""
-    ids = _ancestor_ids(campaign.unit) or [campaign.unit_id]
+    ids = campaign.unit.ancestor_ids() or [campaign.unit_id]
     by_unit: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for unit_id, code, label in SupportCode.objects.filter(unit_id__in=ids).values_list("unit_id", "code", "label"):
         by_unit[unit_id].append((code, label))
@@ -83,7 +79,7 @@ def support_key(campaign: CanvassCampaign) -> list[tuple[str, str]]:
 def assignable_users(campaign: CanvassCampaign) -> QuerySet:
     """Users with a role in the campaign's unit, below it or above it (people who may work its walks)."""
     unit = campaign.unit
-    ancestors = _ancestor_ids(unit)
+    ancestors = unit.ancestor_ids()
     if not unit.path:  # an unsaved path would prefix-match every unit
         return get_user_model().objects.none()
     return (

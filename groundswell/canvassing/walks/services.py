@@ -13,9 +13,10 @@ from django.db.models import QuerySet
 
 from groundswell.audit.services import record
 from groundswell.canvassing.models import CanvassCampaign, Target, Walk, WalkAssignment, WalkStop
+from groundswell.db.bulk import chunked
 from groundswell.register.models import Property
 
-from .cutting import Household, normalise_street, plan_walks, to_doors
+from .cutting import Household, building_key, normalise_street, plan_walks, to_doors
 from .routing import order_doors, path_length
 
 _HOUSEHOLD_FIELDS = (
@@ -31,9 +32,6 @@ _HOUSEHOLD_FIELDS = (
 )
 
 
-_CHUNK = 900
-
-
 class WalkError(ValueError):
     """A walk change that would break the rules (doors on two walks, walks of another campaign…)."""
 
@@ -46,8 +44,8 @@ def _households(households: QuerySet[Property] | Iterable[Property] | Iterable[i
         ids = [h if isinstance(h, int) else h.pk for h in households]
         rows = []
         # Chunked: SQLite caps the parameters of one statement.
-        for start in range(0, len(ids), _CHUNK):
-            rows.extend(Property.objects.filter(pk__in=ids[start : start + _CHUNK]).values_list(*_HOUSEHOLD_FIELDS))
+        for chunk in chunked(ids):
+            rows.extend(Property.objects.filter(pk__in=chunk).values_list(*_HOUSEHOLD_FIELDS))
     return [
         Household(
             id=pk,
@@ -100,8 +98,8 @@ def cut_walks(
             )
         old_walks = {walk_id for _, walk_id in taken}
         stop_ids = [stop_id for stop_id, _ in taken]
-        for start in range(0, len(stop_ids), _CHUNK):
-            WalkStop.objects.filter(pk__in=stop_ids[start : start + _CHUNK]).delete()
+        for chunk in chunked(stop_ids):
+            WalkStop.objects.filter(pk__in=chunk).delete()
         # A walk that lost only some doors keeps a sensible route; one that lost them all goes.
         Walk.objects.filter(pk__in=old_walks, stops__isnull=True).delete()
         for walk in Walk.objects.filter(pk__in=old_walks):
@@ -205,8 +203,6 @@ def move_households(
 
 def _same_buildings(household_ids: set[int], campaign_id: int) -> set[int]:
     """Households of the campaign's walks that share a building with any of these."""
-    from .cutting import building_key
-
     chosen = _households(list(household_ids))
     keys = {building_key(h) for h in chosen if building_key(h)[0] != "door"}
     if not keys:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import reportlab
 from django.utils import timezone
 from reportlab.graphics.shapes import Circle, Drawing, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -41,8 +42,6 @@ NUMBER_FONT = "Courier"
 def _fonts() -> tuple[str, str]:
     """A Unicode TrueType font (names on the register are not all Latin-1): DejaVu if the system has it,
     else the Vera font reportlab ships with."""
-    import reportlab
-
     candidates = [
         (
             Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),

@@ -21,6 +21,7 @@ from groundswell.offline_sync import parse_id
 from groundswell.register.models import Property
 
 from . import selectors, services
+from .sheets import walk_sheet_pdf
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 WALK_PERM = access.Perm.MANAGE_CANVASS
@@ -186,8 +187,6 @@ def _walk_action(request: HttpRequest, walk: Walk) -> None:
 @require_GET
 def walk_sheet(request: HttpRequest, walk_id: int) -> HttpResponse:
     """The printable walk sheet. It lists electors, so it is an export of personal data and audited."""
-    from .sheets import walk_sheet_pdf
-
     walk = _walk(request, walk_id)
     pdf = walk_sheet_pdf(walk)
     record(

@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from groundswell.accounts.models import Role
 from groundswell.canvassing.models import CanvassCampaign
-from groundswell.canvassing.services import ensure_default_support_codes
 from groundswell.canvassing.tests.builders import make_elector, make_household
 from groundswell.geography.models import Constituency
 from groundswell.gotv import services
 from groundswell.gotv.models import CommitteeRoom, PollingDay, PollingStation, TellingEntry
 from groundswell.people.models import OrganisationUnit
+from groundswell.questions.support_codes import ensure_default_support_codes
 from groundswell.register.models import Elector
 from groundswell.tests.factories import UnitFactory, user_with_role
 

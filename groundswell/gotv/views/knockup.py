@@ -35,7 +35,6 @@ from groundswell.accounts.access import Perm
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 from groundswell.audit.web import audited_json_view
-from groundswell.canvassing.services import support_codes_for
 from groundswell.offline_sync import (
     BadBatch,
     ItemError,
@@ -46,6 +45,7 @@ from groundswell.offline_sync import (
     read_items,
     text_field,
 )
+from groundswell.questions.support_codes import support_codes_for
 from groundswell.register.models import Elector
 
 from .. import assignments, knockup, packs, promises, services

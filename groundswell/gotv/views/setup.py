@@ -21,7 +21,7 @@ from groundswell.accounts import access
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
 from groundswell.canvassing.models import CanvassCampaign
-from groundswell.canvassing.services import our_codes, support_codes_for
+from groundswell.questions.support_codes import our_codes, support_codes_for
 
 from .. import assignments, services
 from ..assignments import can_manage

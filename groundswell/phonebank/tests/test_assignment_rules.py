@@ -262,9 +262,9 @@ def test_retry_times_hold_in_summer_time(method):
 
 def test_a_support_answer_on_the_phone_counts_for_voter_id():
     from groundswell.canvassing.models import CanvassCampaign
-    from groundswell.canvassing.services import ensure_default_support_codes
     from groundswell.geography.models import Constituency
     from groundswell.questions.models import Question
+    from groundswell.questions.support_codes import ensure_default_support_codes
 
     # A canvass contact cannot be dated in the future, so this call happens now (calling hours all day).
     world = build_world(people=1, window_start=datetime.time(0, 0), window_end=datetime.time(0, 0))
@@ -296,6 +296,6 @@ def test_a_support_answer_on_the_phone_counts_for_voter_id():
 
 
 def services_codes(unit):
-    from groundswell.canvassing.services import support_codes_for
+    from groundswell.questions.support_codes import support_codes_for
 
     return set(support_codes_for(unit))

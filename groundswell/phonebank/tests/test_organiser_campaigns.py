@@ -173,8 +173,8 @@ def test_building_the_call_list_runs_as_a_task_and_applies_the_priority_order(wo
 
 
 def test_support_priority_puts_our_supporters_first_then_the_codes_order():
-    from groundswell.canvassing.models import SupportCode
     from groundswell.geography.models import Constituency
+    from groundswell.questions.models import SupportCode
     from groundswell.register.models import Elector
 
     world = build_world(people=3)

@@ -13,12 +13,12 @@ import pytest
 from django.utils import timezone
 
 from groundswell.canvassing.models import CanvassCampaign, Contact
-from groundswell.canvassing.services import ensure_default_support_codes, support_codes_for
 from groundswell.geography.models import Constituency
 from groundswell.people.models import Consent, Suppression
 from groundswell.phonebank import seats, selectors
 from groundswell.phonebank.models import CallAttempt, CallTarget
 from groundswell.questions.models import Question
+from groundswell.questions.support_codes import ensure_default_support_codes, support_codes_for
 from groundswell.register.models import Elector
 
 from .world import build_world, held_by, joined, post, records

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
-from groundswell.canvassing.services import support_codes_for
 from groundswell.questions import services as question_services
 from groundswell.questions.models import Question
+from groundswell.questions.support_codes import support_codes_for
 from groundswell.web import attempt, error_list, int_or_none
 
 from .. import campaigns, selectors

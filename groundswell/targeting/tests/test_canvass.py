@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from groundswell.canvassing.models import CanvassCampaign, Contact
-from groundswell.canvassing.services import ensure_default_support_codes
 from groundswell.canvassing.tests.builders import make_elector, make_household
 from groundswell.geography.models import Constituency
+from groundswell.questions.support_codes import ensure_default_support_codes
 from groundswell.register.models import TurnoutRecord
 from groundswell.targeting.canvass import age_band, local_picture
 from groundswell.tests.factories import PersonFactory, UnitFactory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -50,8 +51,6 @@ class Command(BaseCommand):
         user.save()
         # The person running this vouches for the address; marking it verified lets allauth's MFA
         # set-up proceed (it refuses users with unverified addresses).
-        from allauth.account.models import EmailAddress
-
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         self.stdout.write(f"Created user {email}.")
         return user

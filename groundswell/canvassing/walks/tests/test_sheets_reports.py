@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from groundswell.canvassing.models import Contact, SupportCode, WalkStop
+from groundswell.canvassing.models import Contact, WalkStop
 from groundswell.canvassing.walks import services
 from groundswell.canvassing.walks.selectors import (
     DEFAULT_SUPPORT_KEY,
@@ -17,6 +17,7 @@ from groundswell.canvassing.walks.selectors import (
     write_board_report_csv,
 )
 from groundswell.canvassing.walks.sheets import walk_sheet_pdf
+from groundswell.questions.models import SupportCode
 from groundswell.register.models import Elector, Property
 
 pytestmark = pytest.mark.django_db

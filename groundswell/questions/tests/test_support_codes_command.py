@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from groundswell.canvassing.services import our_codes, support_codes_for
+from groundswell.questions.support_codes import our_codes, support_codes_for
 from groundswell.tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db

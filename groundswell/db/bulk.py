@@ -1,29 +1,38 @@
-"""Bulk inserts for the importer that skip the ORM's per-value SQL compilation.
+"""Raw bulk writes for imports: INSERT and UPDATE many rows without the ORM's per-value SQL compilation.
 
 bulk_create spends most of its time preparing each value of each object (~4 µs a value); an import of 100,000
 people writes about a million rows, so that alone would blow the 60-second budget. Here rows are plain tuples,
 values are converted once per column type, and the database's fast path does the rest: COPY on PostgreSQL,
-executemany of one prepared INSERT on SQLite.
+executemany of one prepared statement on SQLite.
+
+Django's bulk_update builds one CASE WHEN per field per batch, which costs seconds for tens of thousands of
+rows; a full re-import can touch every elector (register order, markers). update_rows instead runs one prepared
+UPDATE with executemany on SQLite, and COPY into a temporary table + one UPDATE … FROM on PostgreSQL.
 
 Only for simple column types (text, numbers, booleans, dates, datetimes, JSON) on models without save()
-side effects — the same contract as bulk_create, which also skips save() and signals.
+side effects — the same contract as bulk_create / bulk_update, which also skip save() and signals.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
 
-
-def _column(model: type[models.Model], name: str) -> models.Field:
-    return model._meta.get_field(name)
+CHUNK = 900  # ids per IN (...) list: under SQLite's bound-parameter limit on every build
 
 
-def _converter(field: models.Field):
-    """Python value → what the driver expects, decided once per column."""
+def chunked(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """Slices of at most `size` items, to keep IN (...) lists under the database's parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def value_converter(field: models.Field) -> Callable[[Any], Any] | None:
+    """Python value → what the driver expects, decided once per column (None: pass values through)."""
     if connection.vendor == "postgresql":
         if isinstance(field, models.JSONField):
             return lambda v: None if v is None else json.dumps(v)
@@ -67,8 +76,8 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """INSERT rows (tuples in `fields` order; ForeignKeys by id under their field name). Returns the count."""
-    columns = [_column(model, name) for name in fields]
-    converters = [(i, c) for i, c in enumerate(_converter(f) for f in columns) if c is not None]
+    columns = [model._meta.get_field(name) for name in fields]
+    converters = [(i, c) for i, c in enumerate(value_converter(f) for f in columns) if c is not None]
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
 
@@ -103,3 +112,43 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
                 cursor.executemany(sql, batch)
                 count += len(batch)
     return count
+
+
+def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """UPDATE rows given as (pk, value1, value2, …) tuples in `fields` order. Returns the number of rows."""
+    if not rows:
+        return 0
+    columns = [model._meta.get_field(name) for name in fields]
+    converters = [(i + 1, c) for i, c in enumerate(value_converter(f) for f in columns) if c is not None]
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    quoted = [connection.ops.quote_name(f.column) for f in columns]
+
+    def converted() -> Iterable[Sequence[Any]]:
+        for row in rows:
+            if converters:
+                row = list(row)
+                for i, convert in converters:
+                    row[i] = convert(row[i])
+            yield row
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            temp = f"_upd_{uuid.uuid4().hex[:12]}"
+            types = ", ".join(
+                f"{q} {f.db_type(connection).replace('serial', 'integer')}"
+                for q, f in zip(quoted, columns, strict=True)
+            )
+            pk_type = "bigint"
+            cursor.execute(f"CREATE TEMP TABLE {temp} (_pk {pk_type}, {types})")
+            with cursor.copy(f"COPY {temp} (_pk, {', '.join(quoted)}) FROM STDIN") as copy:
+                for row in converted():
+                    copy.write_row(row)
+            assignments = ", ".join(f"{q} = u.{q}" for q in quoted)
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM {temp} u WHERE {table}.{pk} = u._pk")  # noqa: S608
+            cursor.execute(f"DROP TABLE {temp}")
+        else:
+            assignments = ", ".join(f"{q} = %s" for q in quoted)
+            sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - names from model meta
+            cursor.executemany(sql, [(*row[1:], row[0]) for row in converted()])
+    return len(rows)

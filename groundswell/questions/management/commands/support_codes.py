@@ -7,8 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from groundswell.canvassing import services
 from groundswell.people.models import OrganisationUnit
+from groundswell.questions.support_codes import ensure_default_support_codes, support_codes_for
 
 
 class Command(BaseCommand):
@@ -23,8 +23,8 @@ class Command(BaseCommand):
         if unit is None:
             raise CommandError(f"No unit with code {options['unit']!r}")
         try:
-            services.ensure_default_support_codes(unit, ours=options["ours"] or None)
+            ensure_default_support_codes(unit, ours=options["ours"] or None)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        for code, sc in services.support_codes_for(unit).items():
+        for code, sc in support_codes_for(unit).items():
             self.stdout.write(f"{code}\t{sc.get_category_display()}\t{sc.label}")
