@@ -1,23 +1,28 @@
-"""Upcoming events near target seats, from the events app when it is installed; nothing otherwise."""
+"""Upcoming events near target seats, from the events app when it is installed; nothing otherwise.
+
+Events sits above targeting in the layers (docs/architecture.md), so targeting never imports it: the events
+app hands its lookup to `register_events_lookup` from its AppConfig.ready(). Without it the nearest-marginal
+page simply shows no events.
+"""
 
 from __future__ import annotations
 
-from django.apps import apps
+from collections.abc import Callable
+
+# lookup(codes, limit=…) -> ONS code → [{"title", "starts_at", "url"}, …]
+EventsLookup = Callable[..., dict[str, list[dict]]]
+
+_lookup: EventsLookup | None = None
+
+
+def register_events_lookup(lookup: EventsLookup | None) -> None:
+    """Set (or, with None, clear) the function that finds upcoming public events by constituency."""
+    global _lookup
+    _lookup = lookup
 
 
 def upcoming_events(codes: list[str], limit: int = 3) -> dict[str, list[dict]]:
-    """ONS code → up to `limit` upcoming public events ({"title", "starts_at", "url"}); {} without the app.
-
-    The events app is optional: the nearest-marginal page must work without it, so any failure to find its
-    lookup (not installed, or an older version without one) reads as "no events".
-    """
-    if not apps.is_installed("groundswell.events"):
+    """ONS code → up to `limit` upcoming public events ({"title", "starts_at", "url"}); {} with no provider."""
+    if _lookup is None:
         return {}
-    try:
-        # Local: events is an optional, higher-layer app; targeting must work (and import) without it.
-        from groundswell.events import selectors  # type: ignore[import-not-found]  # noqa: PLC0415
-
-        lookup = selectors.upcoming_public_events_by_constituency
-    except (ImportError, AttributeError):
-        return {}
-    return lookup(codes, limit=limit)
+    return _lookup(codes, limit=limit)
