@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
+from groundswell.bench.scratch import prepare_scratch_database
+
 
 def _take_option(argv: list[str], name: str) -> str | None:
     """Remove `--name VALUE` / `--name=VALUE` from argv and return VALUE."""
@@ -25,15 +29,11 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) > 1 and argv[1] == "bench":
         # Benchmarks choose their database before Django reads settings, and always run in a
         # scratch database so they never touch real data.
-        from groundswell.bench.scratch import prepare_scratch_database
-
         url = _take_option(argv, "--database-url")
         os.environ["DATABASE_URL"] = prepare_scratch_database(url or os.environ.get("DATABASE_URL"))
         # A scratch database's audit entries are anchored nowhere: not in the real checkpoint file, nor its sink.
         os.environ["AUDIT_CHECKPOINT_FILE"] = ""
         os.environ["AUDIT_CHECKPOINT_SINK"] = ""
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(argv)
 
 
