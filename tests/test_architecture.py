@@ -113,6 +113,64 @@ def test_apps_within_a_layer_do_not_import_in_a_loop():
     assert not loops, "\n".join(loops)
 
 
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def module_imports() -> dict[str, set[str]]:
+    """Project module → the project modules it imports (relative imports resolved; `from pkg import mod` counts mod)."""
+    paths = {module_name(p): p for p in PACKAGE.rglob("*.py") if is_project_code(p)}
+    graph: dict[str, set[str]] = {name: set() for name in paths}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                module = ".".join(base + ([node.module] if node.module else []))
+                candidates = [module] + [f"{module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                candidates = [alias.name for alias in node.names]
+            else:
+                continue
+            graph[name] |= {c for c in candidates if c in paths and c != name}
+    return graph
+
+
+def test_no_module_imports_itself_round_a_loop():
+    """A loop between modules (a.py imports b.py imports a.py) hides which one is the rule; break it by moving
+    the shared piece down. Counts imports inside functions too, so a loop cannot hide behind a local import."""
+    graph = module_imports()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    loops: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                loops.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    assert not loops, "modules that import each other in a loop:\n" + "\n".join(" <-> ".join(c) for c in loops)
+
+
 def readmes() -> list[Path]:
     """Every README in the repository, without walking the virtualenv, var/ or .git."""
     found = []
