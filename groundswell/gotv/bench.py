@@ -51,7 +51,7 @@ from groundswell.people.models import OrganisationUnit
 from groundswell.register.models import Elector, Property
 
 from .knockup import regenerate
-from .models import CommitteeRoom, PollingDay, PollingStation, TellingEntry
+from .models import CommitteeRoom, PollingDay, PollingStation, StationTeller, TellingEntry
 
 DEFAULT_ELECTORS = 75_000
 STATIONS = 40
@@ -166,6 +166,13 @@ def build_day(n_electors: int) -> Day:
             teller = User.objects.create(email=f"bench-teller-{t}@example.invalid")
             RoleAssignment.objects.create(user=teller, role=Role.TELLER, unit=clp)
             tellers.append(teller)
+        # Tellers read and take numbers only where they are posted: each at their own station and the next one,
+        # whose voters they also take (the duplicates the bench sends on purpose).
+        StationTeller.objects.bulk_create(
+            StationTeller(station=stations[(t + k) % len(stations)], user=teller)
+            for t, teller in enumerate(tellers)
+            for k in (0, 1)
+        )
     numbers: dict[int, list[str]] = {}
     for station, pds in zip(stations, by_station, strict=True):
         typed = []
