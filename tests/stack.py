@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,12 +19,6 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "correct-horse-battery"  # groundswell/tests/factories.py's UserFactory password
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def process_env(**overrides: str) -> dict[str, str]:

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from .stack import BIN, REPO, Browser, free_port, groundswell, process_env, stop, wait_for
+from groundswell.loadgen import free_port
+
+from .stack import BIN, REPO, Browser, groundswell, process_env, stop, wait_for
 
 SET_UP = """
 import json

@@ -22,7 +22,9 @@ import redis
 from django.urls import reverse
 from psycopg import sql
 
-from .stack import BIN, REPO, Browser, free_port, groundswell, process_env, stop, wait_for
+from groundswell.loadgen import free_port
+
+from .stack import BIN, REPO, Browser, groundswell, process_env, stop, wait_for
 
 pytestmark = pytest.mark.postgres
 

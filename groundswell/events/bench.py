@@ -3,7 +3,7 @@
 1. Seeds a scratch database with N public events (default 100,000) across Great Britain: most clustered round
    towns and cities in proportion to their size, the rest scattered; starting over the next 90 days. Plus a
    few thousand postcodes near those places to search from.
-2. Starts the app under gunicorn (the phonebank benchmark's server helpers) on 127.0.0.1.
+2. Starts the app under gunicorn (`groundswell/loadgen.py`, shared by the HTTP benchmarks) on 127.0.0.1.
 3. Sends map searches at a fixed rate (default 200 requests a second; open loop, so a slow answer does not
    slow the sender and hide its own delay) for T minutes after a short warm-up: mostly postcode + radius
    through the JSON feed, some by point, some with a type filter or 'this weekend'.
@@ -25,9 +25,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from groundswell.geography.models import Postcode
+from groundswell.loadgen import Pool, RequestFailed, percentile, start_gunicorn, stop_server
 from groundswell.people.models import OrganisationUnit
-from groundswell.phonebank.bench import start_server, stop_server
-from groundswell.phonebank.loadgen import Pool, RequestFailed, percentile
 
 from . import geo
 from .models import Event, new_token
@@ -219,7 +218,7 @@ def run(
     codes = seed(events, rng, progress)
     seed_s = time.perf_counter() - t0
     paths = [_query(rng, codes) for _ in range(5000)]
-    proc, port = start_server(workers, threads)
+    proc, port = start_gunicorn(workers, threads)
     try:
         log(f"gunicorn on port {port} ({workers} workers × {threads} threads); warming up…")
         asyncio.run(_drive(port, paths[::-1], rate, min(WARMUP_SECONDS, seconds / 2)))

@@ -25,7 +25,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from django.test import Client
 from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.canvassing.selectors import parse_elector_number
 from groundswell.geography.models import Constituency
+from groundswell.loadgen import HOST, free_port, wait_until_serving
 from groundswell.people.models import OrganisationUnit
 from groundswell.register.models import Elector, Property
 
@@ -64,7 +64,6 @@ REGEN_EVERY_S = 7.5  # the 8 rooms each regenerate once a minute (a real room: e
 SERVER_WORKERS = 16
 DUPLICATE_SHARE = 0.05
 UNKNOWN_SHARE = 0.01
-HOST = "127.0.0.1"
 
 
 # ---------------------------------------------------------------- the synthetic day
@@ -190,30 +189,12 @@ def build_day(n_electors: int) -> Day:
 # ---------------------------------------------------------------- the server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def start_server() -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, DEBUG="0")  # DATABASE_URL is the scratch database `groundswell bench` chose
     proc = subprocess.Popen([sys.executable, "-m", "groundswell.gotv.benchproc", "serve", str(port)], env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"bench server exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            conn.close()
-            return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("bench server did not start within 60 s")
+    wait_until_serving(proc, port, "bench server")
+    return proc, port
 
 
 def serve(port: int) -> None:

@@ -29,7 +29,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -47,12 +46,12 @@ from django.utils import timezone
 
 from groundswell.accounts.models import User
 from groundswell.db.bulk import allocate_ids, insert_rows
+from groundswell.loadgen import HOST, Pool, RequestFailed, percentile, start_gunicorn, stop_server
 from groundswell.people.models import OrganisationUnit, Person, PhoneNumber, Suppression
 from groundswell.questions.models import Question, QuestionSet
 
 from . import queue, rules
 from . import seats as seat_tokens
-from .loadgen import HOST, Pool, RequestFailed, percentile
 from .models import CallAttempt, CallCampaign, CallTarget, PhonebankSession, SessionCaller
 
 DEFAULT_CALLERS = 20_000
@@ -228,66 +227,6 @@ def seed(contacts: int, callers: int, minutes: float, progress: bool) -> World:
 
 
 # ------------------------------------------------------------------------------------------ server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(workers: int, threads: int) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SETTINGS_MODULE="groundswell.settings.development",
-    )
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "groundswell.wsgi:application",
-        "--bind",
-        f"{HOST}:{port}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "75",
-        "--backlog",
-        "2048",
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            conn.close()
-            return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start within 60 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def worker_pids(master: int) -> list[int]:
@@ -596,7 +535,7 @@ def run(
     log(f"seeding {contacts:,} contacts and {callers:,} callers…")
     world = seed(contacts, callers, minutes, progress)
     seed_s = time.perf_counter() - t0
-    proc, port = start_server(workers, threads)
+    proc, port = start_gunicorn(workers, threads)
     faults = []
     try:
         log(f"gunicorn on {HOST}:{port} ({workers} workers × {threads} threads); signing in {REAL_LOGINS} callers…")

@@ -1,4 +1,5 @@
-"""A small asyncio HTTP/1.1 load generator for the phonebank benchmark.
+"""Load for the HTTP benchmarks (phonebank, events, telling): the app server they start, and a small asyncio
+HTTP/1.1 load generator.
 
 Tens of thousands of simulated callers share a pool of keep-alive connections to the app server, as they would
 share a load balancer's. A hand-written client keeps the generator's own CPU use low (it shares the two cores
@@ -8,12 +9,93 @@ with the server and the database), so the figures describe the app, not the clie
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 HOST = "127.0.0.1"
+
+
+# ------------------------------------------------------------------------------------------ the server
+
+
+def free_port() -> int:
+    """A TCP port on HOST that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(proc: subprocess.Popen, port: int, what: str, timeout: float = 60) -> None:
+    """Return once `proc` answers GET /healthz on `port`; kill it and raise if it exits or stays silent."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{what} did not start within {timeout:g} s")
+
+
+def start_gunicorn(workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+    """The project under gunicorn (gthread, as deployed) on a free port, in its own process group, on the
+    database `groundswell bench` chose (DATABASE_URL is inherited)."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SETTINGS_MODULE="groundswell.settings.development",
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "groundswell.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "75",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    wait_until_serving(proc, port, "gunicorn")
+    return proc, port
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group; SIGKILL it if it has not gone in 20 s."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------------------------------ the load
 
 
 class RequestFailed(Exception):
