@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from groundswell.people.exporting import spreadsheet_safe
 from groundswell.questions.support_codes import our_codes, support_codes_for
 from groundswell.register.models import Elector
 from groundswell.register.selectors import live_electors
@@ -181,12 +182,6 @@ def write_postal_csv(polling_day: PollingDay, out: IO[str]) -> int:
         address = ", ".join(line for line in (e.household.address_lines if e.household else []) if line)
         postcode = e.household.postcode if e.household else ""
         row = [e.elector_number, e.title, e.forenames, e.surname, address, postcode, e.current_support]
-        writer.writerow([_csv_safe(v) for v in row] + ["yes" if e.pk in voted else ""])
+        writer.writerow([spreadsheet_safe(v) for v in row] + ["yes" if e.pk in voted else ""])
         n += 1
     return n
-
-
-def _csv_safe(value: Any) -> str:
-    """Register text opened in a spreadsheet must not run as a formula."""
-    text = str(value or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

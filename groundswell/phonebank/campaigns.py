@@ -445,7 +445,7 @@ def remove_script_question(campaign: CallCampaign, question: Question, actor: An
         # A script's support question is optional (unlike the canvass default), so it may go.
         with transaction.atomic():
             users = sorted(
-                q.key for q in question.question_set.questions.exclude(pk=pk) if key in question_services._depends_on(q)
+                q.key for q in question.question_set.questions.exclude(pk=pk) if key in question_services.depends_on(q)
             )
             if users:
                 raise ValidationError(f"Remove {', '.join(users)} first: it depends on '{key}'")

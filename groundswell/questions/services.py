@@ -472,7 +472,7 @@ def add_custom_question(
     return question
 
 
-def _depends_on(question: Question) -> set[str]:
+def depends_on(question: Question) -> set[str]:
     """Keys `question` points at: the question its condition tests and its branch targets."""
     keys = {str(t) for t in (question.branches or {}).values() if t != END}
     if (question.condition or {}).get("question"):
@@ -486,7 +486,7 @@ def remove_question(question: Question) -> None:
     if is_default_question(question):
         raise ValidationError(f"'{question.key}' is a default question and cannot be removed")
     others = question.question_set.questions.exclude(pk=question.pk)
-    users = sorted(q.key for q in others if question.key in _depends_on(q))
+    users = sorted(q.key for q in others if question.key in depends_on(q))
     if users:
         raise ValidationError(f"Remove {', '.join(users)} first: it depends on '{question.key}'")
     question.delete()

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from groundswell.accounts import access
 from groundswell.canvassing.models import CanvassCampaign, Contact, Walk, WalkStop
+from groundswell.people.exporting import spreadsheet_safe
 from groundswell.questions.models import SupportCode
 from groundswell.register.models import Elector
 
@@ -184,17 +185,12 @@ def write_board_report_csv(report: BoardReport, out: IO[str] | Any) -> None:
             writer.writerow(
                 [
                     level,
-                    _safe(row.label),
+                    spreadsheet_safe(row.label),
                     row.polling_district,
-                    _safe("; ".join(row.walks)),
+                    spreadsheet_safe("; ".join(row.walks)),
                     row.doors,
                     row.electors,
                     row.contacts,
                     *[row.support.get(code, 0) for code in report.codes],
                 ]
             )
-
-
-def _safe(value: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ would be run by Excel.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
