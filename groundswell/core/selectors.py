@@ -60,9 +60,7 @@ def dashboard_figures(user) -> DashboardFigures:
         shown.append(unit)
         shown.extend(unit.children.all().order_by("name"))
     for unit in shown:
-        in_unit = Person.objects.filter(
-            unit__path__startswith=unit.path, merged_into__isnull=True, erased_at__isnull=True
-        )
+        in_unit = Person.objects.filter(access.within_units([unit]), merged_into__isnull=True, erased_at__isnull=True)
         counts = in_unit.aggregate(
             people=Count("id", distinct=True),
             members=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE), distinct=True),

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from shapely.geometry import shape
 
+from groundswell.accounts.access import within_units
 from groundswell.accounts.models import User
 from groundswell.canvassing.models import CanvassCampaign
 from groundswell.geography.models import Constituency
@@ -158,13 +159,13 @@ def _build_meetup(clp, reading, organiser, volunteer, rng, now) -> None:
         longitude=lon,
         description="Our big autumn meeting: small groups by branch plan what comes next.",
     )
-    people = list(Person.objects.filter(unit__path__startswith=clp.path, synthetic=True).order_by("id")[:24])
+    people = list(Person.objects.filter(within_units([clp]), synthetic=True).order_by("id")[:24])
     for person in people:
         meetups.sign_up(meetup, person, "demo", organiser)
     branches = list(OrganisationUnit.objects.filter(parent=clp).order_by("name")[:3])
-    call_campaign = CallCampaign.objects.filter(unit__path__startswith=clp.path).order_by("id").first()
+    call_campaign = CallCampaign.objects.filter(within_units([clp])).order_by("id").first()
     session = PhonebankSession.objects.filter(campaign=call_campaign).order_by("id").first() if call_campaign else None
-    canvass = CanvassCampaign.objects.filter(unit__path__startswith=clp.path).order_by("id").first()
+    canvass = CanvassCampaign.objects.filter(within_units([clp])).order_by("id").first()
     # Times chosen to cover the demo's calls (the last hour) and one day of its canvass contacts.
     plans = [
         (

@@ -285,7 +285,7 @@ def search_events(params: SearchParams) -> SearchResult:
     if params.kinds:
         qs = qs.filter(kind__in=params.kinds)
     if params.unit_path:
-        qs = qs.filter(unit__path__startswith=params.unit_path)
+        qs = qs.filter(access.within_units([params.unit_path]))
     centre = params.centre
     if centre is None:
         rows = list(qs.order_by("starts_at", "id").values(*SEARCH_FIELDS)[: params.limit + 1])

@@ -436,8 +436,8 @@ def meetup(request: HttpRequest, pk: int) -> HttpResponse:
     form = FollowUpForm(
         request.POST or None,
         units=units,
-        call_campaigns=CallCampaign.objects.filter(unit__path__startswith=event.unit.path),
-        canvass_campaigns=CanvassCampaign.objects.filter(unit__path__startswith=event.unit.path),
+        call_campaigns=CallCampaign.objects.filter(access.within_units([event.unit])),
+        canvass_campaigns=CanvassCampaign.objects.filter(access.within_units([event.unit])),
         people=table.distinct(),
         initial={
             "title": f"Follow-up from {event.title}",

@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, FloatField, OuterRef, QuerySet
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
+from groundswell.accounts.access import within_units
 from groundswell.geography.lookup import PostcodeNotFound, lookup_postcode
 from groundswell.geography.postcodes import InvalidPostcode
 from groundswell.people.models import Consent, Membership, OrganisationUnit, Person, Tagging, TimelineEntry
@@ -94,7 +95,7 @@ def apply_filters(
 
 def people_matching(unit: OrganisationUnit, filters: list[dict[str, Any]]) -> QuerySet[Person]:
     """Live people in `unit` and below who match every filter."""
-    base = live_people(Person.objects.filter(unit__path__startswith=unit.path))
+    base = live_people(Person.objects.filter(within_units([unit])))
     return apply_filters(base, filters, unit)
 
 
@@ -126,7 +127,7 @@ def _unit(qs: QuerySet[Person], value: int, unit: OrganisationUnit) -> QuerySet[
     if chosen is None or not chosen.is_within(unit):
         # A unit outside the segment's own subtree matches nobody (never widens the segment).
         return qs.none()
-    return qs.filter(unit__path__startswith=chosen.path)
+    return qs.filter(within_units([chosen]))
 
 
 def _membership(qs: QuerySet[Person], value: list[str], unit: OrganisationUnit) -> QuerySet[Person]:

@@ -22,6 +22,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template import TemplateSyntaxError
 from django.utils import timezone
 
+from groundswell.accounts.access import within_units
 from groundswell.audit.services import record
 from groundswell.db.bulk import insert_rows
 from groundswell.people.models import (
@@ -251,7 +252,7 @@ def _create_send(
             rate_per_second=rate_per_second,
         )
         # Never beyond the send's unit and the units below it, whatever queryset the caller passed.
-        within = people.filter(unit__path__startswith=unit.path)
+        within = people.filter(within_units([unit]))
         chosen = _chosen_contacts(channel, contactable(within, channel, purpose))
         # Raw bulk insert (COPY on PostgreSQL): bulk_create spends most of its time preparing each value, and a
         # send to a whole membership is hundreds of thousands of rows.

@@ -293,7 +293,7 @@ class PersonFilter(filters.FilterSet):
         unit = OrganisationUnit.objects.filter(code=value).first()
         if unit is None:
             raise ValidationError({"unit": [f"No unit with code {value!r}."]})
-        return qs.filter(unit__path__startswith=unit.path)
+        return qs.filter(access.within_units([unit]))
 
     def filter_queryset(self, queryset: QuerySet[Person]) -> QuerySet[Person]:
         # Joins through emails/tags/memberships can repeat a person.

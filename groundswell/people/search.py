@@ -60,7 +60,7 @@ def search_people(user, flt: PeopleFilter, perm: access.Perm = access.Perm.VIEW_
     if flt.membership_status:
         qs = qs.filter(Exists(Membership.objects.filter(person=OuterRef("pk"), status=flt.membership_status)))
     if flt.unit:
-        qs = qs.filter(unit__path__startswith=_unit_path(flt.unit))
+        qs = qs.filter(access.within_units([_unit_path(flt.unit)]))
     if flt.consent:
         latest = Consent.objects.filter(person=OuterRef("pk"), channel=flt.consent).order_by("-recorded_at", "-id")
         qs = qs.annotate(_consent=Subquery(latest.values("status")[:1])).filter(_consent=Consent.Status.GRANTED)

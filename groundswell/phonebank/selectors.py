@@ -119,7 +119,7 @@ def people_purpose(campaign: CallCampaign) -> str:
 def people_for_filter(campaign: CallCampaign) -> QuerySet[Person]:
     """People in the campaign's unit (and below) matching its saved filter, before contact rules."""
     f = campaign.target_filter or {}
-    qs = Person.objects.filter(unit__path__startswith=campaign.unit.path)
+    qs = Person.objects.filter(access.within_units([campaign.unit]))
     if f.get("tags"):
         qs = qs.filter(tags__name__in=f["tags"])
     if f.get("membership"):

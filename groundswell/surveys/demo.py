@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from groundswell.accounts.access import within_units
 from groundswell.accounts.models import User
 from groundswell.events.demo import SOCIAL_CARE
 from groundswell.events.models import Event
@@ -154,7 +155,7 @@ def build_surveys_demo(say: Callable[[str], None] = lambda m: None) -> Survey | 
         )  # fmt: skip
 
     people = Person.objects.filter(
-        unit__path__startswith=clp.path, synthetic=True, merged_into__isnull=True, erased_at__isnull=True
+        within_units([clp]), synthetic=True, merged_into__isnull=True, erased_at__isnull=True
     ).order_by("pk")[: int(ONLINE * 1.3)]
     services.invite_people(survey, Person.objects.filter(pk__in=[p.pk for p in people]), organiser)
     invitations = list(Invitation.objects.filter(survey=survey).select_related("person").order_by("pk"))

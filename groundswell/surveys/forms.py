@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from groundswell.accounts.access import within_units
 from groundswell.accounts.models import User
 from groundswell.events.models import Event
 from groundswell.people.models import Membership, Tag
@@ -82,7 +83,7 @@ class DiscussionForm(forms.Form):
 
         # Events of the survey's unit and below, newest first.
         self.fields["event"].queryset = (
-            Event.objects.filter(unit__path__startswith=survey.unit.path)
+            Event.objects.filter(within_units([survey.unit]))
             .exclude(status=Event.Status.CANCELLED)
             .order_by("-starts_at")
         )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
+from groundswell.accounts.access import within_units
 from groundswell.audit.services import record
 from groundswell.people.exporting import spreadsheet_safe
 from groundswell.people.models import Membership, OrganisationUnit, Person, TimelineEntry
@@ -186,7 +187,7 @@ def invite_people(survey: Survey, people: QuerySet[Person], actor: Any) -> tuple
     Returns (invited now, already invited). The caller has narrowed `people` to those the actor may see.
     """
     live = (
-        people.filter(merged_into__isnull=True, erased_at__isnull=True, unit__path__startswith=survey.unit.path)
+        people.filter(within_units([survey.unit]), merged_into__isnull=True, erased_at__isnull=True)
         .order_by()
         .values_list("pk", flat=True)
     )

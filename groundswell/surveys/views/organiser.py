@@ -194,7 +194,7 @@ def _invite_queryset(request: HttpRequest, survey: Survey, form: InviteForm) -> 
             raise ValidationError({"ids": f"No person you can see has the id(s) {shown}."})
         return found
     unit = form.cleaned_data.get("unit") or survey.unit
-    people = people.filter(unit__path__startswith=unit.path)
+    people = people.filter(access.within_units([unit]))
     if form.cleaned_data.get("tag"):
         people = people.filter(taggings__tag=form.cleaned_data["tag"])
     status = form.cleaned_data.get("membership")
@@ -210,7 +210,7 @@ def _invite_queryset(request: HttpRequest, survey: Survey, form: InviteForm) -> 
 def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose people to invite; list the personal links of those the organiser may view (audited)."""
     survey = _survey_for(request, pk)
-    units = _units(request).filter(path__startswith=survey.unit.path)
+    units = _units(request).filter(access.within_units([survey.unit], "path"))
     form = InviteForm(request.POST if request.method == "POST" else None, units=units)
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,6 +9,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from groundswell.accounts.access import within_units
 from groundswell.people.exporting import export_people_csv
 from groundswell.people.models import OrganisationUnit, Person
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             unit = OrganisationUnit.objects.filter(code__iexact=options["unit"]).first()
             if unit is None:
                 raise CommandError(f"There is no unit with code {options['unit']!r}")
-            people = people.filter(unit__path__startswith=unit.path)
+            people = people.filter(within_units([unit]))
             query = f"unit={unit.code}"
         if options["file"] == "-":
             count = export_people_csv(people, sys.stdout, actor=None, reason=reason, query=query, bom=options["bom"])
