@@ -31,9 +31,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 from tqdm import tqdm
 
-from groundswell.db.bulk import allocate_ids
+from groundswell.db.bulk import allocate_ids, insert_with_defaults
 from groundswell.people.models import Consent, EmailAddress, OrganisationUnit, Person, Suppression, TimelineEntry
-from groundswell.phonebank.bench import insert_with_defaults  # fills the columns the raw insert does not name
 
 from . import services
 from .models import EmailRecipient

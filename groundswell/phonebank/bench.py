@@ -40,12 +40,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, connections, models
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
 from groundswell.accounts.models import User
-from groundswell.db.bulk import allocate_ids, insert_rows
+from groundswell.db.bulk import allocate_ids, insert_with_defaults
 from groundswell.loadgen import HOST, Pool, RequestFailed, percentile, start_gunicorn, stop_server
 from groundswell.people.models import OrganisationUnit, Person, PhoneNumber, Suppression
 from groundswell.questions.models import Question, QuestionSet
@@ -95,31 +95,6 @@ def _now() -> datetime.datetime:
 
 
 # ------------------------------------------------------------------------------------------ seeding
-
-
-def _defaults(model: type[models.Model], given: list[str]) -> tuple[list[str], list[Any]]:
-    """Every other concrete column with its model default (raw inserts skip the ORM's defaults)."""
-    names, values = [], []
-    now = _now()
-    for f in model._meta.concrete_fields:
-        if f.primary_key or f.name in given:
-            continue
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value = now
-        else:
-            value = f.get_default()
-        if value is None and not f.null:
-            value = "" if isinstance(f, models.CharField | models.TextField) else value
-        names.append(f.name)
-        values.append(value)
-    return names, values
-
-
-def insert_with_defaults(model: type[models.Model], given: list[str], rows: list[tuple]) -> int:
-    """Raw-insert `rows` (values for the `given` columns) with every other column at its model default: seeding
-    for the benchmarks (phonebank, messaging), which write far more rows than the ORM could in the time."""
-    extra_names, extra_values = _defaults(model, given)
-    return insert_rows(model, [*given, *extra_names], (tuple(r) + tuple(extra_values) for r in rows))
 
 
 @dataclass
