@@ -15,7 +15,7 @@ import shapely
 from django.db.models import Count, Max
 from shapely import STRtree
 
-from .models import Constituency, Postcode, Ward
+from .models import POSTCODE_COLUMNS, Constituency, Postcode, Ward
 from .postcodes import InvalidPostcode, normalise_postcode
 
 _CHUNK = 500  # postcodes per query: well under SQLite's bound-parameter limit
@@ -212,20 +212,9 @@ def geocode_postcodes(postcodes: Iterable[str]) -> dict[str, PostcodeInfo]:
             continue
     ordered = sorted(wanted)
     found: dict[str, PostcodeInfo] = {}
-    fields = (
-        "postcode",
-        "latitude",
-        "longitude",
-        "constituency_code",
-        "ward_code",
-        "local_authority_code",
-        "country_code",
-        "region_code",
-        "terminated",
-    )
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
-        for row in Postcode.objects.filter(postcode__in=chunk).values_list(*fields):
+        for row in Postcode.objects.filter(postcode__in=chunk).values_list(*POSTCODE_COLUMNS):
             found[row[0]] = PostcodeInfo(*row)
     incomplete = [
         info for info in found.values() if info.lat is not None and not (info.constituency_code and info.ward_code)

@@ -93,3 +93,17 @@ class Postcode(models.Model):
 
     def __str__(self) -> str:
         return self.postcode
+
+
+# The postcode table's columns in the order the importers write them and lookups read them (postcode first).
+POSTCODE_COLUMNS = (
+    "postcode",
+    "latitude",
+    "longitude",
+    "constituency_code",
+    "ward_code",
+    "local_authority_code",
+    "country_code",
+    "region_code",
+    "terminated",
+)

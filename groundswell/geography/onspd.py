@@ -23,7 +23,7 @@ from typing import Any
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from .models import Postcode
+from .models import POSTCODE_COLUMNS, Postcode
 from .postcodes import InvalidPostcode, normalise_postcode
 
 # ONSPD codes missing coordinates as latitude 99.999999 / longitude 0.000000.
@@ -204,19 +204,6 @@ def _rows(
     report.terminated = terminated
 
 
-_FIELDS = (
-    "postcode",
-    "latitude",
-    "longitude",
-    "constituency_code",
-    "ward_code",
-    "local_authority_code",
-    "country_code",
-    "region_code",
-    "terminated",
-)
-
-
 def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
     batch: list[tuple] = []
     append = batch.append
@@ -239,11 +226,11 @@ def _count() -> int:
 def _write_sqlite(rows: Iterator[tuple]) -> int:
     """Upsert through the raw sqlite3 connection (Django's cursor wrapper costs ~30% at this volume)."""
     table = connection.ops.quote_name(Postcode._meta.db_table)
-    columns = ", ".join(_FIELDS)
-    data = _FIELDS[1:]
+    columns = ", ".join(POSTCODE_COLUMNS)
+    data = POSTCODE_COLUMNS[1:]
     changed = " OR ".join(f"{table}.{f} IS NOT excluded.{f}" for f in data) + f" OR {table}.synthetic"
     sql = (
-        f"INSERT INTO {table} ({columns}, synthetic) VALUES ({', '.join('?' * len(_FIELDS))}, 0) "
+        f"INSERT INTO {table} ({columns}, synthetic) VALUES ({', '.join('?' * len(POSTCODE_COLUMNS))}, 0) "
         f"ON CONFLICT(postcode) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in data)}, synthetic = 0 "
         f"WHERE {changed}"  # leave identical rows alone so a re-import of the same file writes little
     )
@@ -268,8 +255,8 @@ def _write_sqlite(rows: Iterator[tuple]) -> int:
 def _write_postgresql(rows: Iterator[tuple]) -> int:
     """COPY into a temporary staging table, then one INSERT ... ON CONFLICT into the real one."""
     table = connection.ops.quote_name(Postcode._meta.db_table)
-    columns = ", ".join(_FIELDS)
-    data = _FIELDS[1:]
+    columns = ", ".join(POSTCODE_COLUMNS)
+    data = POSTCODE_COLUMNS[1:]
     with connection.cursor() as cursor:
         # Room to sort the staged rows for DISTINCT ON in memory; SET LOCAL ends with the transaction.
         cursor.execute("SET LOCAL work_mem = '256MB'")
