@@ -4,7 +4,6 @@ the review list and elector pages. Thin views."""
 from __future__ import annotations
 
 import datetime
-import importlib
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +27,7 @@ from groundswell.web import int_or_none
 
 from . import selectors, services, targets
 from .models import CanvassCampaign, Contact, Target, Walk
+from .walks.services import cut_walks
 
 
 def _campaign_for(request: HttpRequest, pk: int) -> CanvassCampaign:
@@ -128,15 +128,6 @@ def _target_rows(campaign: CanvassCampaign) -> list[dict[str, Any]]:
     return rows
 
 
-def _cut_walks_function() -> Any:
-    """The walks engineer's `cut_walks`, when that package is installed (it is developed separately)."""
-    try:
-        module = importlib.import_module("groundswell.canvassing.walks.services")
-    except ImportError:
-        return None
-    return getattr(module, "cut_walks", None)
-
-
 @login_required
 @ensure_csrf_cookie
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -152,7 +143,6 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "codes": support_codes_for(campaign.unit).values(),
             "targets": _target_rows(campaign),
             "walks": campaign.walks.prefetch_related("assignments__user").order_by("name"),
-            "can_cut": _cut_walks_function() is not None,
             "review": Contact.objects.filter(campaign=campaign, needs_review=True)
             .select_related("elector")
             .order_by("-occurred_at")[:50],
@@ -194,10 +184,6 @@ def target_save(request: HttpRequest, pk: int) -> HttpResponse:
 def target_cut(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse:
     campaign = _campaign_for(request, pk)
     target = get_object_or_404(Target, pk=target_pk, campaign=campaign)
-    cut_walks = _cut_walks_function()
-    if cut_walks is None:
-        messages.error(request, "Walk cutting is not installed yet.")
-        return redirect("canvassing:campaign", pk=campaign.pk)
     try:
         size = max(10, min(300, int(request.POST.get("target_size") or 60)))
     except ValueError:

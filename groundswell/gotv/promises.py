@@ -3,7 +3,7 @@
 The rule lives in `PollingDay.promise_rule` (changed through `services.update_polling_day`, which validates it
 with `clean_rule` here):
     {"support_codes": ["L"], "min_likelihood": 7, "contacted_since": "2029-01-01"}
-Every key is optional. Without `support_codes` the unit's own-party codes (`canvassing.services.our_codes`)
+Every key is optional. Without `support_codes` the unit's own-party codes (`questions.support_codes.our_codes`)
 count as promises. An elector has voted when they have a live TellingEntry for the day (any source: a teller
 at a station, a postal vote known returned, or "voted already" on the doorstep).
 """
