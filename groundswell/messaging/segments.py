@@ -13,12 +13,10 @@ it (never wider: `segment_people` starts from that subtree). Each filter kind is
   than joins so people are never duplicated.
 - `describe_fn(value) -> str`: optional one-line summary for lists.
 
-Events and surveys register their own filters from their AppConfig.ready(), e.g.
-
-    from groundswell.messaging.segments import register_segment_filter
-    register_segment_filter("rsvp", "RSVPed to event", lambda: forms.IntegerField(required=False), apply_rsvp)
-
-Until those apps exist, "event_attended" and "survey_answer" read the people timeline. They expect:
+Events and surveys, the layers above, register their own filters from their AppConfig.ready() (messaging never
+imports them) by calling `register_segment_filter` with the same arguments; registering a key again replaces it.
+The fallbacks below for "event_attended" and "survey_answer", used only when those apps are not installed, read
+the people timeline. They expect:
 
 - TimelineEntry kind "event" with data {"event_id": <int>} written when someone attended an event.
 - TimelineEntry kind "survey" with data {"survey_id": <int>, "answers": {<question key>: <answer>}}.

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.leaflet as xstatic_leaflet
+import xstatic.pkg.leaflet_markercluster as xstatic_markercluster
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the groundswell package
@@ -162,13 +164,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-try:  # Leaflet comes from its PyPI package, never copied into the repo.
-    import xstatic.pkg.leaflet as _leaflet
-    import xstatic.pkg.leaflet_markercluster as _markercluster
-
-    STATICFILES_DIRS += [("leaflet", _leaflet.BASE_DIR), ("leaflet-markercluster", _markercluster.BASE_DIR)]
-except ImportError:  # pragma: no cover - optional until a page needs a map
-    pass
+# Leaflet comes from its PyPI package (a dependency), never copied into the repo.
+STATICFILES_DIRS += [("leaflet", xstatic_leaflet.BASE_DIR), ("leaflet-markercluster", xstatic_markercluster.BASE_DIR)]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Groundswell <noreply@groundswell.invalid>")
