@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,6 +218,22 @@ def read_items(body: bytes, *, max_items: int) -> list[dict[str, Any] | Refusal]
         else:
             out.append(item)
     return out
+
+
+def group_items(
+    items: list[dict[str, Any] | Refusal], id_field: str
+) -> tuple[list[dict[str, Any] | None], dict[int | None, list[int]]]:
+    """Start a batch's answers: refused items are answered at once (whatever container they name), and the
+    others' indexes are grouped by the container id in `id_field` (the walk, the round; None when not an id),
+    so each container is loaded and permission-checked once. Returns (answers so far, container id → indexes)."""
+    answers: list[dict[str, Any] | None] = [None] * len(items)
+    groups: dict[int | None, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        if isinstance(item, Refusal):
+            answers[index] = item.answer()
+        else:
+            groups[parse_id(item.get(id_field))].append(index)
+    return answers, groups
 
 
 # ---------------------------------------------------------------- reading one item's fields

@@ -28,9 +28,9 @@ from groundswell.audit.web import audited_json_view
 from groundswell.offline_sync import (
     BadBatch,
     ItemError,
-    Refusal,
     client_id_field,
     client_id_of,
+    group_items,
     parse_id,
     read_items,
     text_field,
@@ -272,13 +272,7 @@ def api_sync(request: HttpRequest) -> HttpResponse:
     except BadBatch as exc:
         return JsonResponse({"detail": exc.message}, status=exc.status)
 
-    results: list[dict[str, Any] | None] = [None] * len(items)
-    by_walk: dict[int | None, list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        if isinstance(item, Refusal):
-            results[index] = item.answer()  # unreadable: refused with its reason, whoever's walk it names
-        else:
-            by_walk[parse_id(item.get("walk_id"))].append(index)
+    results, by_walk = group_items(items, "walk_id")
     for walk_id, indexes in by_walk.items():
         walk = Walk.objects.select_related("campaign__unit", "campaign__question_set").filter(pk=walk_id or 0).first()
         how = ""

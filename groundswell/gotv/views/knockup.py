@@ -13,7 +13,7 @@ import datetime
 import io
 import json
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
@@ -38,9 +38,9 @@ from groundswell.audit.web import audited_json_view
 from groundswell.offline_sync import (
     BadBatch,
     ItemError,
-    Refusal,
     client_id_field,
     client_id_of,
+    group_items,
     parse_id,
     read_items,
     text_field,
@@ -403,13 +403,7 @@ def knockup_sync(request: HttpRequest) -> HttpResponse:
     except BadBatch as exc:
         return JsonResponse({"detail": exc.message}, status=exc.status)
 
-    results: list[dict[str, Any] | None] = [None] * len(items)
-    by_round: dict[int | None, list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        if isinstance(item, Refusal):
-            results[index] = item.answer()  # unreadable: refused with its reason, whichever round it names
-        else:
-            by_round[parse_id(item.get("round_id"))].append(index)
+    results, by_round = group_items(items, "round_id")
     for round_id, indexes in by_round.items():
         knock_round = (
             KnockUpRound.objects.select_related("committee_room__polling_day__unit").filter(pk=round_id or 0).first()
