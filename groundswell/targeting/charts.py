@@ -7,12 +7,13 @@ from typing import Any
 
 from groundswell.charts import Frame
 
-from .history import LINE_LABELS, Election, shares_by_lineage
+from .history import Election, shares_by_lineage
 from .parties import COLOURS, LABELS, PARTIES
 from .polls import Tracker
 
 HISTORY_CHART = Frame(width=640, height=240, left=40, right=150, top=12, bottom=28)
 HISTORY_MIN_SHARE = 0.05  # a party is drawn if it had this much of the vote at one election at least
+LABEL_GAP = 13  # px between the parties' names at the right-hand end, so close finishes stay readable
 
 
 def seat_chart(totals: dict[str, dict[str, float]], width: int = 640, row: int = 34) -> dict[str, Any]:
@@ -132,7 +133,7 @@ def history_chart(elections: list[Election], frame: Frame = HISTORY_CHART) -> di
                 "y": frame.y(s.get(party, 0.0) / ceiling),
                 "share": s.get(party, 0.0),
                 "notional": e.notional,
-                "title": f"{e.year}{' notional' if e.notional else ''}: {LINE_LABELS[party]} {s.get(party, 0.0):.1%}",
+                "title": f"{e.year}{' notional' if e.notional else ''}: {LABELS[party]} {s.get(party, 0.0):.1%}",
             }
             for i, (e, s) in enumerate(zip(ordered, shares, strict=True))
         ]
@@ -140,7 +141,7 @@ def history_chart(elections: list[Election], frame: Frame = HISTORY_CHART) -> di
         series.append(
             {
                 "party": party,
-                "label": LINE_LABELS[party],
+                "label": LABELS[party],
                 "colour": COLOURS[party],
                 "line": " ".join(f"{p['x']},{p['y']}" for p in points),
                 "points": points,
@@ -148,6 +149,11 @@ def history_chart(elections: list[Election], frame: Frame = HISTORY_CHART) -> di
                 "label_y": last["y"],
             }
         )
+    previous = None
+    for line in sorted(series, key=lambda s: s["label_y"]):
+        if previous is not None and line["label_y"] - previous < LABEL_GAP:
+            line["label_y"] = round(previous + LABEL_GAP, 1)
+        previous = line["label_y"]
     years = [{"x": frame.x(i * step), "label": f"{e.year}{'*' if e.notional else ''}"} for i, e in enumerate(ordered)]
     grid = [{"y": frame.y(v / 100 / ceiling), "label": f"{v}%"} for v in range(0, int(round(ceiling * 100)) + 1, 10)]
     return frame.geometry(series=series, years=years, grid=grid, label_y=frame.height - 8)

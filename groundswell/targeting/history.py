@@ -13,7 +13,7 @@ from groundswell.geography.overlaps import FROM_SET, TO_SET, predecessors, succe
 
 from .hoc_results import SEAT_PAGE_SOURCES
 from .models import Candidate, Result
-from .parties import COLOURS, LABELS, label_for_year, lineage
+from .parties import COLOURS, label_for_year, lineage
 
 # When two sources cover one election on one set, the page shows the better one.
 _PREFERENCE = {Result.Source.HOC: 0, Result.Source.RALLINGS_THRASHER: 1, Result.Source.OVERLAPS: 2}
@@ -58,6 +58,11 @@ class Election:
     @property
     def turnout(self) -> float | None:
         return self.total / self.electorate if self.electorate else None
+
+    @property
+    def listed(self) -> list[PartyVotes]:
+        """The parties with at least 1% of the vote, for a one-line summary."""
+        return [p for p in self.parties if p.share >= 0.01]
 
     @property
     def majority_pct(self) -> float:
@@ -188,6 +193,3 @@ def shares_by_lineage(election: Election) -> dict[str, float]:
     for p in election.parties:
         shares[lineage(p.code)] += p.share
     return dict(shares)
-
-
-LINE_LABELS = {**LABELS, "UKIP": "UKIP → Brexit Party → Reform UK"}
