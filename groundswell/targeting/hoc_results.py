@@ -12,8 +12,6 @@ Each row keeps the code its party stood under that year (UKIP, BRX, RUK: see `pa
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from groundswell.geography.overlaps import (
 
 from .models import Candidate, Result
 from .parties import code_for_year
+from .polls import read_rows
 
 Source = Result.Source
 ACTUAL_YEARS: dict[int, str] = {2010: FROM_SET, 2015: FROM_SET, 2017: FROM_SET, 2019: FROM_SET, 2024: TO_SET}
@@ -96,6 +95,10 @@ CANDIDATE_PARTIES: dict[str, str] = {
     "Spk": "SPK",
 }
 UKIP_LINE_COLUMNS = ("UKIP", "BRX", "RUK")
+MAX_COUNT = 10_000_000  # votes or electors in one seat: far above any real one, far below the column's limit
+MAX_TEXT = 200  # characters in a cell: names and party names as stored fit in 200
+NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
+MAX_REGION = 60
 # The winner is the file's `First party`: counting the most votes instead would give two 2024 seats to "All
 # other candidates", whose pooled votes beat Labour's winner there. Independents and the Speaker win as OTH.
 FIRST_PARTY: dict[str, str] = {h: code for h, code in HOC_COLUMNS.items() if h != "All other candidates"}
@@ -141,13 +144,24 @@ class LoadReport:
         )
 
 
-def _rows(text: str, name: str, required: Iterable[str]) -> tuple[list[str], Iterable[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
+def _rows(text: str, name: str, required: Iterable[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the non-blank rows with their line numbers; a missing column or unreadable row is named."""
+    try:
+        rows = read_rows(text, SeatResultsError)
+    except SeatResultsError as exc:
+        raise SeatResultsError(f"{name} {exc}") from None
+    header = [h.strip() for h in (rows[0] if rows else [])]
     missing = [c for c in required if c not in header]
     if missing:
         raise SeatResultsError(f"{name} line 1: no {', '.join(missing)} column")
-    return header, ((line, row) for line, row in enumerate(reader, start=2) if "".join(row).strip())
+    body = [(line, row) for line, row in enumerate(rows[1:], start=2) if "".join(row).strip()]
+    for line, row in body:
+        if len(row) < len(header):
+            raise SeatResultsError(f"{name} line {line}: {len(row)} fields, the header has {len(header)}")
+        for cell, column in zip(row, header, strict=False):
+            if len(cell) > MAX_TEXT:
+                raise SeatResultsError(f"{name} line {line}: {column} is longer than {MAX_TEXT} characters")
+    return header, body
 
 
 def _number(text: str, name: str, line: int, column: str) -> float:
@@ -158,9 +172,19 @@ def _number(text: str, name: str, line: int, column: str) -> float:
         value = float(text)
     except ValueError:
         raise SeatResultsError(f"{name} line {line}: {column} {text!r} is not a number") from None
-    if value < 0 or value != value:
-        raise SeatResultsError(f"{name} line {line}: {column} {text!r} is not a vote count")
+    if not 0 <= value <= MAX_COUNT:  # also refuses nan and inf
+        raise SeatResultsError(f"{name} line {line}: {column} {text!r} is not a count of votes or electors")
     return value
+
+
+def _place(region: str, nation: str, name: str, line: int) -> tuple[str, str]:
+    """A seat's region and nation as the files write them, checked to be ones Groundswell can store."""
+    region, nation = region.strip(), nation.strip()
+    if nation not in NATIONS:
+        raise SeatResultsError(f"{name} line {line}: country {nation!r} is not one of {', '.join(NATIONS)}")
+    if len(region) > MAX_REGION:
+        raise SeatResultsError(f"{name} line {line}: the region is longer than {MAX_REGION} characters")
+    return region, nation
 
 
 def _check_seat(code: str, seen: dict[str, int], codes: set[str], boundary_set: str, name: str, line: int) -> None:
@@ -196,20 +220,21 @@ def parse_hoc_results(text: str, year: int, boundary_set: str, codes: set[str], 
     seats: list[Seat] = []
     seen: dict[str, int] = {}
     for line, row in rows:
-        if len(row) < len(header):
-            raise SeatResultsError(f"{name} line {line}: {len(row)} fields, the header has {len(header)}")
         code = row[at["ONS ID"]].strip().upper()
         _check_seat(code, seen, codes, boundary_set, name, line)
         seen[code] = line
         votes: dict[str, float] = defaultdict(float)
         for i, party, column in columns:
             votes[party] += _number(row[i], name, line, column)
+        region, nation = _place(
+            row[at["Region name"]] if "Region name" in at else "", row[at["Country name"]], name, line
+        )
         seats.append(
             Seat(
                 code=code,
                 name=row[at["Constituency name"]].strip(),
-                region=row[at["Region name"]].strip() if "Region name" in at else "",
-                nation=row[at["Country name"]].strip(),
+                region=region,
+                nation=nation,
                 electorate=_number(row[at["Electorate"]], name, line, "Electorate"),
                 votes=dict(votes),
                 winner=FIRST_PARTY.get(row[at["First party"]].strip(), "OTH"),
@@ -231,8 +256,6 @@ def parse_notionals(
     seats: list[Seat] = []
     seen: dict[str, int] = {}
     for line, row in rows:
-        if len(row) < len(header):
-            raise SeatResultsError(f"{name} line {line}: {len(row)} fields, the header has {len(header)}")
         code = row[at["PCON24CD"]].strip().upper()
         _check_seat(code, seen, codes, TO_SET, name, line)
         seen[code] = line
@@ -244,7 +267,7 @@ def parse_notionals(
                 code=code,
                 name=known.name if known else row[at["Boundary Comm name"]].strip(),
                 region=known.region if known else "",
-                nation=known.nation if known else row[at["country_name"]].strip(),
+                nation=known.nation if known else _place("", row[at["country_name"]], name, line)[1],
                 electorate=_number(row[at["electorate"]], name, line, "electorate"),
                 votes=votes,
             )
@@ -260,8 +283,6 @@ def parse_candidates(text: str, codes: set[str], year: int = 2024, name: str = C
     at = {h: i for i, h in enumerate(header)}
     candidates: list[Candidate] = []
     for line, row in rows:
-        if len(row) < len(header):
-            raise SeatResultsError(f"{name} line {line}: {len(row)} fields, the header has {len(header)}")
         code = row[at["ONS ID"]].strip().upper()
         if codes and code not in codes:
             raise SeatResultsError(f"{name} line {line}: {code} is not a constituency of the {TO_SET} boundary set")

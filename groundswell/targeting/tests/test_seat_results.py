@@ -145,6 +145,11 @@ def test_text_in_a_number_column_and_a_duplicate_seat_are_named(data_dir, codes)
     bad = "\n".join([*lines[:4], ",".join(fields), *lines[5:]])
     with pytest.raises(SeatResultsError, match="ge2019.csv line 5: Lab 'lots' is not a number"):
         parse_hoc_results(bad, 2019, "2010", codes["2010"], name="ge2019.csv")
+    fields[lines[0].split(",").index("Lab")] = "inf"
+    with pytest.raises(SeatResultsError, match="line 5: Lab 'inf' is not a count of votes or electors"):
+        parse_hoc_results("\n".join([*lines[:4], ",".join(fields)]), 2019, "2010", codes["2010"])
+    with pytest.raises(SeatResultsError, match="row 2: contains a NUL character"):
+        parse_hoc_results(lines[0] + "\nW07000049,\x00\n", 2019, "2010", codes["2010"])
     twice = "\n".join([*lines, lines[3]])
     with pytest.raises(SeatResultsError, match=r"line 652: \w+ is listed twice \(first on line 4\)"):
         parse_hoc_results(twice, 2019, "2010", codes["2010"])
