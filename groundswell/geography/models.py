@@ -107,3 +107,31 @@ POSTCODE_COLUMNS = (
     "region_code",
     "terminated",
 )
+
+
+class ConstituencyOverlap(models.Model):
+    """How much of one constituency's population lives in a constituency of another boundary set.
+
+    Seats are named by (boundary set, ONS code) strings rather than foreign keys: overlaps load from mySociety's
+    table whether or not either set's boundaries are imported, and a code names a seat only within its set
+    (five Scottish codes exist in both the 2010 and the 2024 set). `share_of_from` over one from-seat sums to one.
+    """
+
+    from_set = models.CharField(max_length=10, help_text="boundary set of the old seat, e.g. 2010")
+    from_code = models.CharField(max_length=12)
+    to_set = models.CharField(max_length=10, help_text="boundary set of the new seat, e.g. 2024")
+    to_code = models.CharField(max_length=12)
+    population = models.FloatField(help_text="people living in both seats (mySociety's estimate)")
+    share_of_from = models.FloatField(help_text="the overlap as a share of the old seat's population")
+    share_of_to = models.FloatField(null=True, blank=True, help_text="the overlap as a share of the new seat's")
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_set", "from_code", "to_set", "to_code"], name="unique_overlap")
+        ]
+        indexes = [models.Index(fields=["to_set", "to_code"])]
+        ordering = ["from_set", "from_code", "-population"]
+
+    def __str__(self) -> str:
+        return f"{self.from_set}:{self.from_code} → {self.to_set}:{self.to_code} ({self.share_of_from:.1%})"

@@ -1,11 +1,19 @@
-"""Inline SVG charts, laid out here so templates only draw: seat totals with intervals, and the poll tracker."""
+"""Inline SVG charts, laid out here so templates only draw: seat totals with intervals, the poll tracker, and a
+seat's shares by year."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from groundswell.charts import Frame
+
+from .history import Election, shares_by_lineage
 from .parties import COLOURS, LABELS, PARTIES
 from .polls import Tracker
+
+HISTORY_CHART = Frame(width=640, height=240, left=40, right=150, top=12, bottom=28)
+HISTORY_MIN_SHARE = 0.05  # a party is drawn if it had this much of the vote at one election at least
+LABEL_GAP = 13  # px between the parties' names at the right-hand end, so close finishes stay readable
 
 
 def seat_chart(totals: dict[str, dict[str, float]], width: int = 640, row: int = 34) -> dict[str, Any]:
@@ -105,3 +113,47 @@ def poll_chart(tracker: Tracker, width: int = 720, height: int = 320) -> dict[st
         "last": tracker.dates[-1],
         "label_y": height - 8,
     }
+
+
+def history_chart(elections: list[Election], frame: Frame = HISTORY_CHART) -> dict[str, Any] | None:
+    """A line per party (UKIP, Brexit Party and Reform UK as one line) through its share at each election,
+    oldest on the left; notional years are marked so the page can draw them hollow."""
+    if len(elections) < 2:
+        return None
+    ordered = sorted(elections, key=lambda e: e.year)
+    shares = [shares_by_lineage(e) for e in ordered]
+    parties = [p for p in PARTIES if any(s.get(p, 0.0) >= HISTORY_MIN_SHARE for s in shares)]
+    ceiling = min(1.0, (int(max(max(s.values(), default=0) for s in shares) * 10) + 1) / 10)
+    step = 1 / (len(ordered) - 1)
+    series = []
+    for party in parties:
+        points = [
+            {
+                "x": frame.x(i * step),
+                "y": frame.y(s.get(party, 0.0) / ceiling),
+                "share": s.get(party, 0.0),
+                "notional": e.notional,
+                "title": f"{e.year}{' notional' if e.notional else ''}: {LABELS[party]} {s.get(party, 0.0):.1%}",
+            }
+            for i, (e, s) in enumerate(zip(ordered, shares, strict=True))
+        ]
+        last = points[-1]
+        series.append(
+            {
+                "party": party,
+                "label": LABELS[party],
+                "colour": COLOURS[party],
+                "line": " ".join(f"{p['x']},{p['y']}" for p in points),
+                "points": points,
+                "label_x": last["x"] + 6,
+                "label_y": last["y"],
+            }
+        )
+    previous = None
+    for line in sorted(series, key=lambda s: s["label_y"]):
+        if previous is not None and line["label_y"] - previous < LABEL_GAP:
+            line["label_y"] = round(previous + LABEL_GAP, 1)
+        previous = line["label_y"]
+    years = [{"x": frame.x(i * step), "label": f"{e.year}{'*' if e.notional else ''}"} for i, e in enumerate(ordered)]
+    grid = [{"y": frame.y(v / 100 / ceiling), "label": f"{v}%"} for v in range(0, int(round(ceiling * 100)) + 1, 10)]
+    return frame.geometry(series=series, years=years, grid=grid, label_y=frame.height - 8)

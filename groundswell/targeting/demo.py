@@ -1,12 +1,14 @@
-"""The demo's targeting data: past results loaded and one projection to show (idempotent)."""
+"""The demo's targeting data: past results (the engine's, and the seat pages' on both boundary sets with the
+notionals and overlaps) loaded, and one projection to show (idempotent)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from .engine import Inputs
-from .models import Projection, Result
-from .results import load_results
+from .hoc_results import load_seat_results, seat_results_loaded
+from .models import Projection
+from .results import engine_results_loaded, ensure_results
 from .services import run_projection, save_projection
 
 # Illustrative shares for the demo's projection (not a forecast): Labour ahead, Reform (UKIP's successor) third.
@@ -15,9 +17,14 @@ DEMO_LABEL = "Demo projection (illustrative shares)"
 
 
 def build_targeting(say: Callable[[str], None], sims: int = 2000) -> None:
-    if not Result.objects.exists():
-        say("Loading past general election results (1997–2019) for targeting.")
-        load_results()
+    if not engine_results_loaded() or not seat_results_loaded():
+        say(
+            "Loading past general election results: 1997–2019 for projections, 2010–2024 and the notionals on "
+            "the 2024 boundaries for the seat pages."
+        )
+        ensure_results()
+        if not seat_results_loaded():
+            load_seat_results()
     if not Projection.objects.filter(label=DEMO_LABEL).exists():
         inputs = Inputs(DEMO_SHARES)
         sim = run_projection(2019, inputs, "model", sims=sims, seed=2026)

@@ -1,8 +1,11 @@
 """Party codes and the normalisation of the names past results and polls use for them.
 
 Names vary between years in the source data (`Conservative` / `Conservative Party`, `Liberal Democrat` /
-`Liberal Democrats`), and the Brexit Party (later Reform UK) is counted as UKIP's successor so that swing
-from 2017 to 2019 is measured against the party whose voters it inherited.
+`Liberal Democrats`). `PARTIES` are the parties the projection engine models (its arrays, the `share_<P>`
+columns of `targeting project`); results also keep the code a party stood under that year (`BRX`, `RUK`, and
+Northern Ireland's parties), and `LINEAGE` says which modelled party each one continues, so that swing
+across years is measured against the party whose voters it inherited: UKIP (to 2017) → the Brexit Party
+(2019, `BRX`) → Reform UK (2024, `RUK`) is one line, modelled as `UKIP`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ LABELS: dict[str, str] = {
     "UKIP": "UKIP / Brexit / Reform",
     "OTH": "Other",
     "SPK": "Speaker",
+    "BRX": "Brexit Party",
+    "RUK": "Reform UK",
+    "DUP": "DUP",
+    "SF": "Sinn Féin",
+    "SDLP": "SDLP",
+    "UUP": "UUP",
+    "APNI": "Alliance",
 }
 COLOURS: dict[str, str] = {
     "CON": "#0087dc",
@@ -32,7 +42,52 @@ COLOURS: dict[str, str] = {
     "UKIP": "#12b6cf",
     "OTH": "#999999",
     "SPK": "#444444",
+    "BRX": "#12b6cf",
+    "RUK": "#12b6cf",
+    "DUP": "#d46a4c",
+    "SF": "#326760",
+    "SDLP": "#2aa82c",
+    "UUP": "#48a5ee",
+    "APNI": "#f6cb2f",
 }
+
+# A party code as results record it → the modelled party (in PARTIES) it continues. Codes not listed are their
+# own line (CON, LAB, …); Northern Ireland's parties do not stand in Great Britain and are modelled as OTH.
+LINEAGE: dict[str, str] = {
+    "BRX": "UKIP",  # the Brexit Party (2019) took UKIP's voters
+    "RUK": "UKIP",  # and renamed itself Reform UK (2021)
+    "DUP": "OTH",
+    "SF": "OTH",
+    "SDLP": "OTH",
+    "UUP": "OTH",
+    "APNI": "OTH",
+}
+# What the UKIP line was called at each general election, for pages that show results by year.
+UKIP_LINE_NAMES: dict[int, tuple[str, str]] = {2019: ("BRX", "Brexit Party"), 2024: ("RUK", "Reform UK")}
+
+
+def lineage(code: str) -> str:
+    """The modelled party (one of PARTIES) that a result's party code continues: BRX and RUK → UKIP."""
+    return LINEAGE.get(code, code)
+
+
+def code_for_year(code: str, year: int) -> str:
+    """The code a modelled party stood under at one election: UKIP's line is BRX in 2019 and RUK from 2024."""
+    if lineage(code) != "UKIP":
+        return code
+    for since, (name, _label) in sorted(UKIP_LINE_NAMES.items(), reverse=True):
+        if year >= since:
+            return name
+    return "UKIP"
+
+
+def label_for_year(code: str, year: int) -> str:
+    """A party's name at one election (UKIP's line: UKIP to 2017, Brexit Party 2019, Reform UK from 2024)."""
+    if code == "UKIP":
+        named = code_for_year(code, year)
+        return "UKIP" if named == "UKIP" else LABELS[named]
+    return LABELS.get(code, code)
+
 
 NI_PARTIES = {"sdlp", "dup", "sinn fein", "sf", "uup", "uu", "alliance", "ukup"}
 _NAMES: dict[str, str] = {
@@ -61,9 +116,11 @@ _NAMES: dict[str, str] = {
     "brexit": "UKIP",
     "brexit party": "UKIP",
     "bxp": "UKIP",
+    "brx": "UKIP",
     "reform": "UKIP",
     "reform uk": "UKIP",
     "ref": "UKIP",
+    "ruk": "UKIP",
     "oth": "OTH",
     "other": "OTH",
     "others": "OTH",
@@ -77,7 +134,8 @@ class UnknownParty(ValueError):
 
 
 def normalise_party(name: str, nation: str = "") -> str:
-    """The party code for a name as written in results or polls; raises UnknownParty for anything unrecognised."""
+    """The modelled party (one of PARTIES) for a name as written in results, polls or `--shares`; the Brexit
+    Party and Reform UK (`BRX`, `RUK`) give UKIP, their lineage. Raises UnknownParty for anything unrecognised."""
     key = " ".join(name.strip().lower().replace("_", " ").split())
     if key in _NAMES:
         return _NAMES[key]

@@ -3,6 +3,8 @@
 The package's own loader needs an older pandas, so its TSV is read directly. Each row's `location` field
 is `CODE|NAME|COUNTY|REGION|NATION|ELECTORATE`; 1997–2005 rows carry the file's own numeric ids for the
 pre-2010 boundaries (Scotland's 2005 seats already have ONS codes), 2010–2019 rows carry ONS codes.
+These rows are the projection engine's (source `uk-politics`); the seat pages' results on both boundary sets are
+loaded by `hoc_results.py` under their own sources, so neither load touches the other's rows.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 from django.db import transaction
 
 from .models import Result
-from .parties import INDEX, PARTIES, UnknownParty, normalise_party
+from .parties import INDEX, PARTIES, UnknownParty, lineage, normalise_party
 
 ELECTIONS: dict[int, str] = {
     1997: "1997-05-01",
@@ -35,6 +37,7 @@ _REGIONS = {
     "yorkshire and the humber": "Yorkshire and the Humber",
 }
 GB_NATIONS = ("England", "Scotland", "Wales")
+ENGINE_SOURCE = Result.Source.UK_POLITICS
 
 
 class ResultsImportError(ValueError):
@@ -98,7 +101,9 @@ def parse_results(text: str) -> list[Result]:
         name, region, nation, electorate = seats[(year, code)]
         rows.append(
             Result(
+                source=ENGINE_SOURCE,
                 year=year,
+                boundary_set="2010" if year >= 2010 else "pre-2010",
                 ons_code=code,
                 name=name,
                 region=region,
@@ -113,17 +118,21 @@ def parse_results(text: str) -> list[Result]:
 
 @transaction.atomic
 def load_results(text: str | None = None) -> int:
-    """Replace every stored result with the table's (the package's by default); all or nothing."""
+    """Replace the engine's results with the table's (the package's by default); all or nothing."""
     rows = parse_results(package_results_text() if text is None else text)
-    Result.objects.all().delete()
+    Result.objects.filter(source=ENGINE_SOURCE).delete()
     Result.objects.bulk_create(rows, batch_size=2000)
     _CACHE.clear()
     return len(rows)
 
 
+def engine_results_loaded() -> bool:
+    return Result.objects.filter(source=ENGINE_SOURCE).exists()
+
+
 def ensure_results() -> None:
     """Load the package's results if none are stored (the projection commands call this on first use)."""
-    if not Result.objects.exists():
+    if not engine_results_loaded():
         load_results()
 
 
@@ -167,7 +176,7 @@ def election_table(year: int) -> ElectionTable:
     if year in _CACHE:
         return _CACHE[year]
     rows = (
-        Result.objects.filter(year=year, nation__in=GB_NATIONS)
+        Result.objects.filter(source=ENGINE_SOURCE, year=year, nation__in=GB_NATIONS)
         .order_by("ons_code", "party")
         .values_list("ons_code", "name", "region", "nation", "party", "votes")
     )
@@ -184,7 +193,8 @@ def election_table(year: int) -> ElectionTable:
             names.append(name)
             nations.append(GB_NATIONS.index(nation))
             regions.append(region)
-        entries.append((position[code], INDEX[party], votes))
+        # Swing is measured along a party's lineage: a Brexit Party or Reform UK row counts as UKIP's.
+        entries.append((position[code], INDEX[lineage(party)], votes))
     if not codes:
         raise LookupError(f"no results stored for {year}: run `groundswell targeting load_results`")
     vote_array = np.zeros((len(codes), len(PARTIES)))

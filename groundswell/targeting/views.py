@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from groundswell.accounts import access
@@ -16,9 +16,10 @@ from groundswell.geography.models import Constituency
 from groundswell.geography.postcodes import InvalidPostcode
 
 from . import allocation, canvass, maps, services
-from .charts import poll_chart, seat_chart
+from .charts import history_chart, poll_chart, seat_chart
 from .engine import Inputs
 from .forms import AllocationForm, PostcodeForm, ProjectionForm, TargetForm
+from .history import seat_history
 from .nearest import nearest_targets
 from .parties import COLOURS, LABELS, PARTIES
 from .polls import AREAS, tracker
@@ -200,16 +201,24 @@ def poll_tracker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def seat(request: HttpRequest, code: str) -> HttpResponse:
-    """One seat: the projection, and (where there is canvass data) the canvass-weighted picture."""
+    """One seat: its results on its own boundaries (?set=2010|2024 where a code is in both), the projection,
+    and (where there is canvass data) the canvass-weighted picture."""
     _require(request)
-    constituency = get_object_or_404(Constituency, code=code.upper())
+    code = code.upper()
+    history = seat_history(code, request.GET.get("set") or None)
+    # Codes are unique within a set; five Scottish codes name a seat in both, so take this set's row if any.
+    constituency = Constituency.objects.filter(code=code).first()
+    if constituency is None and history is None:
+        raise Http404("No such constituency")
     projection = services.latest_projection()
-    info = projection.seats.get(constituency.code) if projection else None
+    # Projections are made on the 2010 set until `targeting project --set` arrives, so only its seats have one.
+    on_projection_set = history is None or history.boundary_set == "2010"
+    info = projection.seats.get(code) if projection and on_projection_set else None
     party = request.GET.get("party") or services.our_party()
     if party not in PARTIES:
         party = services.our_party()
     picture = None
-    if info is not None:
+    if info is not None and constituency is not None:
         picture = canvass.local_picture(constituency, info["shares"].get(party, 0.0))
         # Aggregates only, but built from the party's canvass returns: who looked is recorded.
         record(
@@ -229,6 +238,9 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
         "targeting/seat.html",
         {
             "constituency": constituency,
+            "name": history.name if history else constituency.name,
+            "history": history,
+            "history_chart": history_chart(history.elections) if history else None,
             "info": info,
             "picture": picture,
             "party_label": LABELS[party],

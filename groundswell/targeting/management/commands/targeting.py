@@ -1,4 +1,10 @@
-"""groundswell targeting SUBCOMMAND: results, polls, covariates, projections and backtests."""
+"""groundswell targeting SUBCOMMAND: results, polls, covariates, projections and backtests.
+
+`load_results` loads the projection engine's results (the uk-politics package, 1997–2019 on their own
+boundaries); `load_seat_results` loads what the seat pages show on both boundary sets (the Commons Library's
+2010–2024 results with 2024's candidates, Rallings & Thrasher's 2019 notionals, notionals derived from the
+population overlaps, and the overlaps themselves) from data/.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from tqdm import tqdm
 from groundswell.targeting import backtest as bt
 from groundswell.targeting.covariates import CovariateImportError, import_covariates
 from groundswell.targeting.engine import METHODS
+from groundswell.targeting.hoc_results import SeatResultsError, load_seat_results
 from groundswell.targeting.parties import PARTIES, UnknownParty
 from groundswell.targeting.polls import PollImportError, import_polls
 from groundswell.targeting.results import ELECTIONS, ResultsImportError, ensure_results, load_results
@@ -26,6 +33,12 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
         load = sub.add_parser("load_results", help="import 1997–2019 results from the uk-politics package")
         load.add_argument("--file", help="a TSV in the package's layout instead of the package's own")
+        seats = sub.add_parser(
+            "load_seat_results",
+            help="load the seat pages' results: 2010–2024 (Commons Library), 2024 candidates, notionals on the "
+            "2024 set (Rallings & Thrasher's 2019, 2010–2017 derived from population overlaps)",
+        )
+        seats.add_argument("--data", default=None, help="the data folder (default: settings.DATA_DIR)")
         polls = sub.add_parser("import_polls", help="import polls from a CSV (one row per poll)")
         polls.add_argument("file")
         cov = sub.add_parser("import_covariates", help="import constituency covariates from a CSV, by ONS code")
@@ -52,7 +65,14 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand: str, **options) -> None:
         try:
             getattr(self, f"_{subcommand}")(**options)
-        except (ResultsImportError, PollImportError, CovariateImportError, UnknownParty, ValueError) as exc:
+        except (
+            ResultsImportError,
+            SeatResultsError,
+            PollImportError,
+            CovariateImportError,
+            UnknownParty,
+            ValueError,
+        ) as exc:
             raise CommandError(str(exc)) from exc
 
     def _read(self, name: str) -> str:
@@ -69,6 +89,9 @@ class Command(BaseCommand):
     def _load_results(self, file: str | None = None, **_) -> None:
         n = load_results(self._read(file) if file else None)
         self.stdout.write(f"Loaded {n} results (1997–2019, parties normalised).")
+
+    def _load_seat_results(self, data: str | None = None, **_) -> None:
+        self.stdout.write(load_seat_results(data).summary())
 
     def _import_polls(self, file: str, **_) -> None:
         created, replaced = import_polls(self._read(file), source=Path(file).name)
