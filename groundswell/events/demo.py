@@ -57,7 +57,8 @@ VENUES = ["Community centre", "Library meeting room", "Methodist hall", "The Red
 
 
 def _random_point(constituency: Constituency, rng: random.Random) -> tuple[float, float]:
-    return random_point_in(shape(json.loads(constituency.simplified or constituency.geometry)), rng)
+    # The full outline, not the map's simplified one: a point in a simplified bulge can lie outside every seat.
+    return random_point_in(shape(json.loads(constituency.geometry or constituency.simplified)), rng)
 
 
 def _unit_for(constituency: Constituency, national: OrganisationUnit) -> OrganisationUnit:
