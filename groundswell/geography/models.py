@@ -43,7 +43,25 @@ class BoundarySet(models.Model):
         return self.name
 
 
-# The sets Groundswell knows, seeded by migration 0003 and again after a test database is flushed (apps.py).
+# The UK's nations and England's regions (seeded by migration 0002) and the boundary sets Groundswell knows
+# (migration 0003): apps.py seeds them again after a flush, which empties a test database's tables.
+NATIONS = (
+    ("E92000001", "England"),
+    ("W92000004", "Wales"),
+    ("S92000003", "Scotland"),
+    ("N92000002", "Northern Ireland"),
+)
+ENGLISH_REGIONS = (
+    ("E12000001", "North East"),
+    ("E12000002", "North West"),
+    ("E12000003", "Yorkshire and The Humber"),
+    ("E12000004", "East Midlands"),
+    ("E12000005", "West Midlands"),
+    ("E12000006", "East of England"),
+    ("E12000007", "London"),
+    ("E12000008", "South East"),
+    ("E12000009", "South West"),
+)
 BOUNDARY_SETS = (
     ("2010", "2010 boundaries (general elections of 2010, 2015, 2017 and 2019)", "2010-05-06", "2024-07-03"),
     ("2024", "2024 boundaries (general elections from 4 July 2024)", "2024-07-04", None),
