@@ -13,6 +13,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from groundswell.accounts import access
+from groundswell.geography.models import Constituency
+from groundswell.geography.selectors import current_boundary_set
 from groundswell.people.models import OrganisationUnit
 from groundswell.people.search import PeopleFilter, search_people
 from groundswell.questions.models import SupportCode
@@ -22,6 +24,18 @@ from groundswell.register.models import Elector
 
 from .models import CanvassCampaign, Contact, DoorOutcome, Walk, WalkStop
 from .services import REACHED_OUTCOMES, is_running
+
+
+def campaign_constituencies() -> QuerySet[Constituency]:
+    """The seats a canvass campaign can be on: the current boundary set's, and any seat with a register loaded
+    (a register imported on the 2010 boundaries stays canvassable there)."""
+    with_register = Elector.objects.values("constituency_id")
+    return (
+        Constituency.objects.filter(Q(boundary_set=current_boundary_set()) | Q(pk__in=with_register))
+        .only("pk", "name", "code", "boundary_set")
+        .order_by("name", "boundary_set")
+    )
+
 
 # ---------------------------------------------------------------- access
 

@@ -97,7 +97,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "canvassing/campaign_form.html",
-        {"units": units, "constituencies": Constituency.objects.only("pk", "name", "code"), "errors": errors},
+        {"units": units, "constituencies": selectors.campaign_constituencies(), "errors": errors},
     )
 
 

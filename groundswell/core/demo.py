@@ -1,5 +1,9 @@
 """The demo: Reading East (E14000889) on its real 2010–2024 boundaries, with synthetic people.
 
+Both boundary sets are loaded: the campaign's register, branches and canvass are Reading East's (2010 set, the
+seat the wards of 2013 and the register belong to); the 2024 set (Reading Central, Earley and Woodley, and the
+other 648) is the current one, which events, targeting's hex map and lookups use.
+
 Everything personal here is made up (Faker en_GB, seeded) and flagged `synthetic`. Phone numbers come from
 Ofcom's ranges reserved for drama (07700 900xxx, 0118 496 0xxx), emails from reserved example domains, and
 postcodes are syntactically valid but invented, placed at random points inside the real wards.
@@ -33,6 +37,7 @@ from groundswell.canvassing.targets import save_target, target_households
 from groundswell.canvassing.walks.services import assign_walk, cut_walks
 from groundswell.events.demo import build_events_demo
 from groundswell.geography.boundaries import import_boundaries
+from groundswell.geography.hexes import import_hexes
 from groundswell.geography.models import Constituency, Postcode, Ward
 from groundswell.geography.points import random_point_in
 from groundswell.gotv import services as gotv
@@ -68,14 +73,21 @@ DEMO_PASSWORD = "groundswell-demo"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 READING_EAST = "E14000889"
 READING_WEST = "E14000890"
+# Reading East's successors on the 2024 boundaries (most of its people are in one of these two).
+READING_CENTRAL = "E14001438"
+EARLEY_AND_WOODLEY = "E14001210"
 SOURCE = "demo: synthetic data"
 
+# (file, level, boundary set): the wards are 2013's, so they are placed in the 2010 set's constituencies.
 BOUNDARY_FILES = [
-    ("gb_westminster_2010_topo.json", "constituency"),
-    ("reading_wards.geojson", "ward"),
-    ("west_berkshire_wards.geojson", "ward"),
-    ("wokingham_wards.geojson", "ward"),
+    ("gb_westminster_2010_topo.json", "constituency", "2010"),
+    ("uk_westminster_2024_bgc.topojson", "constituency", "2024"),
+    ("reading_wards.geojson", "ward", "2010"),
+    ("west_berkshire_wards.geojson", "ward", "2010"),
+    ("wokingham_wards.geojson", "ward", "2010"),
 ]
+HEX_FILE = "uk_westminster_2024.hexjson"
+SEATS_IN_SET = {"2010": 632, "2024": 650}
 
 DEMO_USERS = [
     # email, display name, role, unit code ("" = the national unit)
@@ -106,6 +118,7 @@ class DemoReport:
     people: int = 0
     members: int = 0
     constituencies: int = 0
+    constituencies_by_set: dict[str, int] = field(default_factory=dict)
     wards: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -132,6 +145,9 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()
+    report.constituencies_by_set = dict(
+        Constituency.objects.order_by().values("boundary_set").annotate(n=Count("pk")).values_list("boundary_set", "n")
+    )
     report.wards = Ward.objects.count()
     report.logins = [(email, DEMO_PASSWORD, role.label) for email, _, role, _ in DEMO_USERS]
     return report
@@ -139,18 +155,25 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
 
 def _import_boundaries(say: Callable[[str], None]) -> None:
     data_dir = Path(settings.DATA_DIR) / "boundaries"
-    if Constituency.objects.count() >= 632 and Ward.objects.filter(constituency__code=READING_EAST).exists():
+    loaded = (
+        all(Constituency.objects.filter(boundary_set=code).count() >= n for code, n in SEATS_IN_SET.items())
+        and Constituency.objects.filter(boundary_set="2024", hex_q__isnull=False).exists()
+    )
+    if loaded and Ward.objects.filter(constituency__boundary_set="2010", constituency__code=READING_EAST).exists():
         say("Boundaries already loaded.")
         return
-    missing = [name for name, _ in BOUNDARY_FILES if not (data_dir / name).is_file()]
+    missing = [name for name, _, _ in BOUNDARY_FILES if not (data_dir / name).is_file()]
+    missing += [] if (data_dir / HEX_FILE).is_file() else [HEX_FILE]
     if missing:
         raise DemoDataMissing(
             f"{data_dir} lacks the demo's boundary files ({', '.join(missing)}). They ship in the repository's "
             "data/boundaries/: set GROUNDSWELL_DATA to the repository's data/ folder, or unset it to use that default."
         )
-    for filename, level in BOUNDARY_FILES:
-        say(f"Importing {filename} ({level})…")
-        import_boundaries(data_dir / filename, level=level, progress=False)
+    for filename, level, boundary_set in BOUNDARY_FILES:
+        say(f"Importing {filename} ({level}, {boundary_set} boundaries)…")
+        import_boundaries(data_dir / filename, level=level, progress=False, boundary_set=boundary_set)
+    say(f"Placing the 2024 seats on the hex map from {HEX_FILE}…")
+    import_hexes(data_dir / HEX_FILE, boundary_set="2024")
 
 
 def _ensure_units() -> dict[str, OrganisationUnit]:
@@ -163,7 +186,7 @@ def _ensure_units() -> dict[str, OrganisationUnit]:
     )
     units = {"NATIONAL": national, "REGION": region}
     for code in (READING_EAST, READING_WEST):
-        constituency = Constituency.objects.get(code=code)
+        constituency = Constituency.objects.get(boundary_set="2010", code=code)  # the register's seats
         clp, _ = OrganisationUnit.objects.get_or_create(
             code=f"CLP-{code}",
             defaults={
@@ -442,7 +465,7 @@ def _build_register_and_canvass(say: Callable[[str], None], households_per_ward:
     """A synthetic register at the demo's addresses (in Xpress's full layout, through the real importer),
     then a canvass campaign with walks and some returns."""
     rng = random.Random(1945)
-    constituency = Constituency.objects.get(code=READING_EAST)
+    constituency = Constituency.objects.get(boundary_set="2010", code=READING_EAST)  # the register's seat
     branches = list(
         OrganisationUnit.objects.filter(parent__code=f"CLP-{READING_EAST}", ward__isnull=False)
         .select_related("ward")

@@ -19,6 +19,7 @@ from groundswell.accounts.models import User
 from groundswell.canvassing.models import CanvassCampaign
 from groundswell.geography.models import Constituency
 from groundswell.geography.points import random_point_in
+from groundswell.geography.selectors import constituencies
 from groundswell.people.models import OrganisationUnit, Person
 from groundswell.phonebank.models import CallCampaign, PhonebankSession
 
@@ -28,14 +29,16 @@ from .services import lifecycle, meetups
 
 SOCIAL_CARE = "Social care: what do you want?"
 READING_EAST = "E14000889"
-# Constituencies (2010 boundaries, as the demo imports) that get events besides Reading East and West.
+# Events are new work, so they are in the current (2024) boundary set's seats: Reading's two successors to
+# Reading East, and these elsewhere.
+READING_SEATS = ["Reading Central", "Earley and Woodley"]
 OTHER_SEATS = [
-    "Bristol West",
+    "Bristol Central",
     "Manchester Central",
-    "Cardiff Central",
+    "Cardiff East",
     "Leeds North West",
-    "Brighton, Pavilion",
-    "Glasgow Central",
+    "Brighton Pavilion",
+    "Glasgow North",
     "Edinburgh North and Leith",
     "Norwich South",
     "Oxford East",
@@ -54,7 +57,8 @@ VENUES = ["Community centre", "Library meeting room", "Methodist hall", "The Red
 
 
 def _random_point(constituency: Constituency, rng: random.Random) -> tuple[float, float]:
-    return random_point_in(shape(json.loads(constituency.simplified or constituency.geometry)), rng)
+    # The full outline, not the map's simplified one: a point in a simplified bulge can lie outside every seat.
+    return random_point_in(shape(json.loads(constituency.geometry or constituency.simplified)), rng)
 
 
 def _unit_for(constituency: Constituency, national: OrganisationUnit) -> OrganisationUnit:
@@ -85,13 +89,11 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
     national = OrganisationUnit.objects.get(code="NATIONAL")
     organiser = User.objects.filter(email="organiser@example.org").first()
     volunteer = User.objects.filter(email="volunteer@example.org").first()
-    seats = list(Constituency.objects.filter(name__in=OTHER_SEATS)) + list(
-        Constituency.objects.filter(code__in=[READING_EAST, "E14000890"])
-    )
+    seats = list(constituencies().filter(name__in=OTHER_SEATS + READING_SEATS).order_by("name"))
     made = 0
     for seat in seats:
         unit = _unit_for(seat, national)
-        per_seat = 60 if seat.code == READING_EAST else 25
+        per_seat = 60 if seat.name in READING_SEATS else 25
         for _ in range(per_seat):
             kind = rng.choice(list(TITLES))
             lat, lon = _random_point(seat, rng)
@@ -113,7 +115,8 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
             )
             made += 1
     say(f"Created {made} demo events in {len(seats)} constituencies.")
-    reading = Constituency.objects.filter(code=READING_EAST).first()
+    # The campaign's own party is Reading East's (2010 set), whose register and branches the demo builds.
+    reading = Constituency.objects.filter(boundary_set="2010", code=READING_EAST).first()
     if reading is None:
         return
     clp = _unit_for(reading, national)

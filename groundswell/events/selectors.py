@@ -28,8 +28,9 @@ from shapely.geometry import shape
 
 from groundswell.accounts import access
 from groundswell.canvassing.models import Contact
-from groundswell.geography.models import Constituency, Postcode, Ward
+from groundswell.geography.models import Postcode, Ward
 from groundswell.geography.postcodes import InvalidPostcode, normalise_postcode
+from groundswell.geography.selectors import constituencies
 from groundswell.messaging.services import last_contacted
 from groundswell.people.models import Person, TimelineEntry
 from groundswell.people.selectors import contactable
@@ -138,8 +139,8 @@ class SearchParams:
 _place_cache: dict[str, Centre | None] = {}
 
 
-def _area_centre(model: type, text: str) -> Centre | None:
-    qs = model.objects.exclude(geometry="")
+def _area_centre(areas: QuerySet, text: str) -> Centre | None:
+    qs = areas.exclude(geometry="")
     row = (
         qs.filter(name__iexact=text).first()
         or qs.filter(name__istartswith=text).order_by("name").first()
@@ -173,7 +174,8 @@ def resolve_place(text: str) -> Centre:
     if key not in _place_cache:
         if len(_place_cache) > 2000:
             _place_cache.clear()
-        _place_cache[key] = _area_centre(Constituency, text) or _area_centre(Ward, text)
+        # Events are new work: a place name is matched against the current set's seats.
+        _place_cache[key] = _area_centre(constituencies(), text) or _area_centre(Ward.objects.all(), text)
     centre = _place_cache[key]
     if centre is None:
         raise ValidationError({"near": f"No postcode, constituency or ward called {text!r}."})

@@ -24,8 +24,9 @@ from shapely.geometry import shape
 from tqdm import tqdm
 
 from . import lookup, topojson
-from .geometry import clean_geometry, simplify_for_maps, to_wgs84
-from .models import Constituency, PollingDistrict, Region, Ward
+from .geometry import drop_collapsed_rings, repair_geometry, simplify_for_maps, to_wgs84
+from .models import BoundarySet, Constituency, PollingDistrict, Region, Ward
+from .selectors import current_boundary_set
 
 LEVELS: dict[str, type] = {"constituency": Constituency, "ward": Ward, "polling_district": PollingDistrict}
 
@@ -64,6 +65,8 @@ class ImportReport:
     level: str
     source: str
     features: int = 0
+    boundary_set: str = ""  # constituencies: the set imported into; wards/districts: the set they were placed in
+    repaired: int = 0  # areas whose geometry needed repair (collapsed rings dropped, invalid polygons rebuilt)
     created: int = 0
     updated: int = 0
     code_property: str = ""
@@ -76,14 +79,16 @@ class ImportReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
+        in_set = f" ({self.boundary_set} boundary set)" if self.level == "constituency" and self.boundary_set else ""
         text = (
-            f"{self.features} {self.level.replace('_', ' ')} boundaries from {self.source}: "
-            f"{self.created} created, {self.updated} updated "
+            f"{self.features} {self.level.replace('_', ' ')} boundaries{in_set} from {self.source}: "
+            f"{self.created} created, {self.updated} updated, {self.repaired} with geometry repaired "
             f"(code from {self.code_property}, name from {self.name_property}; "
             f"{self.points} points, {self.simplified_points} in the simplified versions) in {self.seconds:.1f}s"
         )
         if self.level != "constituency":
-            text += f"; {self.with_constituency} placed in a loaded constituency"
+            set_note = f" of the {self.boundary_set} set" if self.boundary_set else ""
+            text += f"; {self.with_constituency} placed in a loaded constituency{set_note}"
         elif self.linked:
             text += f"; {self.linked} earlier wards/polling districts placed in these constituencies"
         return text
@@ -196,7 +201,7 @@ def _check_features(path: Path, features: list) -> None:
         if not isinstance(geometry, dict):
             raise BoundaryImportError(f"{path.name}: feature {number}'s geometry is not a GeoJSON geometry object")
         try:
-            shape(geometry)
+            shape(drop_collapsed_rings(geometry)[0])
         except _MALFORMED as exc:
             raise BoundaryImportError(
                 f"{path.name}: feature {number}'s geometry is not valid GeoJSON ({_reason(exc)})"
@@ -210,7 +215,11 @@ def import_boundaries(
     object_name: str | None = None,
     boundary_set: str | None = None,
 ) -> ImportReport:
-    """Import one boundary file in one transaction; re-importing updates areas in place by code."""
+    """Import one boundary file in one transaction; re-importing updates areas in place by code.
+
+    Constituencies go into `boundary_set` (default: detected from the code property, PCON24CD → 2024, else 2010)
+    and are matched by (set, code), so a 2024 file never touches the 2010 rows. Wards and polling districts are
+    placed in the constituencies of `boundary_set` (default: the current set)."""
     if level not in LEVELS:
         raise BoundaryImportError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     path = Path(path)
@@ -224,7 +233,8 @@ def import_boundaries(
         level=level, source=path.name, code_property=props.code or "feature id", name_property=props.name
     )
 
-    # Several features may share one code (an area split into parts): they become one multipolygon.
+    # Several features may share one code (an area split into parts): they become one multipolygon. The same code
+    # under two different names is two areas given one code by mistake, and is refused.
     grouped: dict[str, dict[str, Any]] = {}
     for number, feature in enumerate(features, start=1):
         properties = feature.get("properties") or {}
@@ -232,23 +242,27 @@ def import_boundaries(
         code = str(raw_code or "").strip()
         name = str(properties.get(props.name) or "").strip()
         if not code:
-            raise BoundaryImportError(f"{path.name}: feature {number} has no value for {report.code_property}")
+            named = f" ({name})" if name else ""
+            raise BoundaryImportError(f"{path.name}: feature {number}{named} has no value for {report.code_property}")
         if len(code) > _CODE_MAX:
             raise BoundaryImportError(f"{path.name}: feature {number} code {code!r} is longer than {_CODE_MAX}")
         if not feature.get("geometry"):
             raise BoundaryImportError(f"{path.name}: feature {number} ({code}) has no geometry")
-        entry = grouped.setdefault(code, {"name": name, "geometries": [], "properties": properties})
+        entry = grouped.setdefault(code, {"name": name, "geometries": [], "properties": properties, "feature": number})
+        if entry["name"] != name:
+            raise BoundaryImportError(
+                f"{path.name}: feature {number} ({name or 'no name'}) has code {code}, which feature "
+                f"{entry['feature']} ({entry['name'] or 'no name'}) already has: each area needs its own code"
+            )
         entry["geometries"].append(feature["geometry"])
 
-    if boundary_set is None and level == "constituency":
-        # 2024 boundaries arrived with the PCON24 release; earlier columns describe the 2010 set.
-        boundary_set = "2024" if props.year is not None and 24 <= props.year < 100 else "2010"
+    report.boundary_set = _resolve_boundary_set(path, level, props, boundary_set)
 
     try:
         with transaction.atomic():
-            _save_areas(path, level, grouped, props, boundary_set, report, progress)
+            _save_areas(path, level, grouped, props, report.boundary_set, report, progress)
             if level == "constituency":
-                report.linked = _link_unplaced_areas()
+                report.linked = _link_unplaced_areas(report.boundary_set)
             # Other code in this process sees the new boundaries at once; other processes notice the
             # changed version stamp (count, max id, last update) on their next lookup.
             transaction.on_commit(lookup.invalidate)
@@ -259,25 +273,51 @@ def import_boundaries(
     return report
 
 
+def _resolve_boundary_set(path: Path, level: str, props: PropertyMap, boundary_set: str | None) -> str:
+    """The set a constituency file goes into, or the set whose constituencies wards and districts are placed in."""
+    known = dict(BoundarySet.objects.values_list("code", "name"))
+    if boundary_set is not None:
+        boundary_set = str(boundary_set).strip()
+        if boundary_set not in known:
+            raise BoundaryImportError(
+                f"{path.name}: unknown boundary set {boundary_set!r}; the known sets are {', '.join(known) or 'none'}"
+            )
+        return boundary_set
+    if level != "constituency":
+        return current_boundary_set()
+    # 2024 boundaries arrived with the PCON24 release; earlier columns describe the 2010 set.
+    return "2024" if props.year is not None and 24 <= props.year < 100 else "2010"
+
+
 def _save_areas(
     path: Path,
     level: str,
     grouped: dict[str, dict[str, Any]],
     props: PropertyMap,
-    boundary_set: str | None,
+    boundary_set: str,
     report: ImportReport,
     progress: bool,
 ) -> None:
     """Create or update one row per code (update_or_create keeps ids, so foreign keys survive)."""
     model = LEVELS[level]
-    constituencies = lookup.get_index().constituencies if level != "constituency" else None
+    constituencies = lookup.get_index().constituencies_in(boundary_set) if level != "constituency" else None
     wards = lookup.get_index().wards if level == "polling_district" else None
     nations = {r.code: r for r in Region.objects.filter(kind=Region.Kind.NATION)}
+    # A region finer than the nation (an English region, set from the hex layout) survives a re-import.
+    in_a_region = set(
+        Constituency.objects.filter(boundary_set=boundary_set, region__kind=Region.Kind.REGION).values_list(
+            "code", flat=True
+        )
+        if level == "constituency"
+        else ()
+    )
     for code, entry in tqdm(
         grouped.items(), desc=f"{level} boundaries", unit="area", file=sys.stderr, disable=not progress
     ):
         try:
-            parts = [clean_geometry(g) for g in entry["geometries"]]
+            repairs = [repair_geometry(g) for g in entry["geometries"]]
+            parts = [part for part, _ in repairs]
+            report.repaired += any(repaired for _, repaired in repairs)
             geom = parts[0] if len(parts) == 1 else shapely.union_all(parts)
             if geom.is_empty:
                 raise BoundaryImportError(f"{path.name}: {code} has no usable polygon geometry")
@@ -302,9 +342,8 @@ def _save_areas(
             "max_lat": maxy,
             "source": path.name[:200],
         }
-        if level == "constituency" and boundary_set:
-            defaults["boundary_set"] = boundary_set
-        if level == "constituency" and (nation := nations.get(nation_code_for(code))) is not None:
+        nation = nations.get(nation_code_for(code))
+        if level == "constituency" and nation is not None and code not in in_a_region:
             defaults["region"] = nation
         if level != "constituency":
             inside = geom.representative_point()  # always inside, unlike the centroid of a crescent
@@ -317,7 +356,10 @@ def _save_areas(
             if level == "polling_district":
                 ward = wards.find(inside.x, inside.y) if wards else None
                 defaults["ward_id"] = ward.id if ward else None
-        _, created = model.objects.update_or_create(code=code, defaults=defaults)
+        if level == "constituency":
+            _, created = model.objects.update_or_create(boundary_set_id=boundary_set, code=code, defaults=defaults)
+        else:
+            _, created = model.objects.update_or_create(code=code, defaults=defaults)
         report.created += created
         report.updated += not created
     report.features = len(grouped)
@@ -332,10 +374,10 @@ def nation_code_for(code: str) -> str:
     return _NATION_BY_PREFIX.get(code[:1].upper(), "")
 
 
-def _link_unplaced_areas() -> int:
+def _link_unplaced_areas(boundary_set: str) -> int:
     """Place wards and polling districts imported before any constituencies, whatever the import order."""
-    index = lookup.get_index()
-    if not len(index.constituencies):
+    layer = lookup.get_index().constituencies_in(boundary_set)
+    if not len(layer):
         return 0
     linked = 0
     for model in (Ward, PollingDistrict):
@@ -345,7 +387,7 @@ def _link_unplaced_areas() -> int:
         # cursor and writes to the same table on one connection.
         for area_id, geometry in rows.iterator(chunk_size=500):
             inside = shapely.from_geojson(geometry).representative_point()
-            if found := index.constituencies.find(inside.x, inside.y):
+            if found := layer.find(inside.x, inside.y):
                 placed.setdefault(found.id, []).append(area_id)
         for constituency_id, area_ids in placed.items():
             linked += model.objects.filter(id__in=area_ids).update(constituency_id=constituency_id)

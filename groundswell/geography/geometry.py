@@ -42,8 +42,48 @@ def to_wgs84(features: list[dict[str, Any]], crs_name: str) -> list[dict[str, An
 
 def clean_geometry(geometry: dict[str, Any]) -> BaseGeometry:
     """A valid Polygon or MultiPolygon from a GeoJSON geometry, repairing self-intersections."""
+    return repair_geometry(geometry)[0]
+
+
+def drop_collapsed_rings(geometry: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Quantised files collapse tiny islands and holes into rings of fewer than four positions, which no polygon
+    can have: drop those rings (a polygon whose outer ring collapsed goes with it). Returns (geometry, dropped)."""
+
+    def ring_ok(ring: Any) -> bool:
+        return isinstance(ring, list) and len({tuple(p[:2]) for p in ring if isinstance(p, list)}) >= 3
+
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates")
+    if kind not in ("Polygon", "MultiPolygon") or not isinstance(coordinates, list):
+        return geometry, 0
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    kept, dropped = [], 0
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            kept.append(polygon)
+            continue
+        if not ring_ok(polygon[0]):
+            dropped += len(polygon)
+            continue
+        rings = [polygon[0]] + [ring for ring in polygon[1:] if ring_ok(ring)]
+        dropped += len(polygon) - len(rings)
+        kept.append(rings)
+    if not dropped:
+        return geometry, 0
+    if kind == "Polygon":
+        return {"type": "Polygon", "coordinates": kept[0] if kept else []}, dropped
+    return {"type": "MultiPolygon", "coordinates": kept}, dropped
+
+
+def repair_geometry(geometry: dict[str, Any]) -> tuple[BaseGeometry, bool]:
+    """(a valid Polygon or MultiPolygon, whether it needed repair) from a GeoJSON geometry.
+
+    Repair means collapsed rings dropped or an invalid shape (self-intersections, quantisation's touching rings)
+    rebuilt by make_valid with only its polygonal parts kept."""
+    geometry, dropped = drop_collapsed_rings(geometry)
     geom = shape(geometry)
     geom = shapely.transform(geom, lambda coords: np.round(coords, COORD_DECIMALS))
+    repaired = bool(dropped) or not geom.is_valid
     if not geom.is_valid:
         # The "structure" method rebuilds polygons from their rings (holes stay holes, spikes and
         # figure-of-eight loops become separate parts) and is several times faster than "linework".
@@ -60,13 +100,13 @@ def clean_geometry(geometry: dict[str, Any]) -> BaseGeometry:
             polygons.extend(part.geoms)
         elif part.geom_type == "GeometryCollection":
             polygons.extend(p for p in shapely.get_parts(part) if isinstance(p, Polygon))
-    polygons = [p for p in polygons if not p.is_empty]
+    polygons = [p for p in polygons if not p.is_empty and p.area > 0]
     if not polygons:
-        return Polygon()
+        return Polygon(), repaired
     result = polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
     if not result.is_valid:  # overlapping parts after extraction
         result = result.buffer(0)
-    return result
+    return result, repaired
 
 
 def simplify_for_maps(geom: BaseGeometry) -> BaseGeometry:

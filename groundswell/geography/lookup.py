@@ -10,13 +10,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import date
 
 import shapely
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from shapely import STRtree
 
 from .models import POSTCODE_COLUMNS, Constituency, Postcode, Ward
 from .postcodes import InvalidPostcode, normalise_postcode
+from .selectors import current_boundary_set
 
 _CHUNK = 500  # postcodes per query: well under SQLite's bound-parameter limit
 
@@ -84,8 +86,17 @@ class _Layer:
 
 @dataclass
 class BoundaryIndex:
-    constituencies: _Layer
+    constituency_sets: dict[str, _Layer]  # boundary set code → its constituencies
+    current_set: str  # the set answers name by default (selectors.current_boundary_set)
     wards: _Layer
+
+    @property
+    def constituencies(self) -> _Layer:
+        """The current boundary set's constituencies."""
+        return self.constituencies_in(self.current_set)
+
+    def constituencies_in(self, boundary_set: str) -> _Layer:
+        return self.constituency_sets.get(boundary_set) or _Layer([])
 
 
 _lock = threading.Lock()
@@ -102,7 +113,7 @@ def invalidate() -> None:
 
 
 def _stamp() -> tuple:
-    parts: list = [_generation]
+    parts: list = [_generation, date.today()]  # the set in force changes with the date
     for model in (Constituency, Ward):
         # Indexed columns only: reading geometry (or anything stored after it) would cost milliseconds.
         agg = model.objects.aggregate(n=Count("id"), last=Max("id"), changed=Max("updated_at"))
@@ -110,8 +121,8 @@ def _stamp() -> tuple:
     return tuple(parts)
 
 
-def _layer(model: type) -> _Layer:
-    return _Layer(list(model.objects.exclude(geometry="").values_list("id", "code", "name", "geometry")))
+def _layer(queryset: QuerySet) -> _Layer:
+    return _Layer(list(queryset.exclude(geometry="").values_list("id", "code", "name", "geometry")))
 
 
 def get_index() -> BoundaryIndex:
@@ -121,7 +132,12 @@ def get_index() -> BoundaryIndex:
     with _lock:
         if _cached is not None and _cached[0] == stamp:
             return _cached[1]
-    index = BoundaryIndex(constituencies=_layer(Constituency), wards=_layer(Ward))
+    sets = Constituency.objects.order_by().values_list("boundary_set", flat=True).distinct()
+    index = BoundaryIndex(
+        constituency_sets={code: _layer(Constituency.objects.filter(boundary_set=code)) for code in sets},
+        current_set=current_boundary_set(),
+        wards=_layer(Ward.objects.all()),
+    )
     with _lock:
         _cached = (stamp, index)
     return index
@@ -191,7 +207,11 @@ def lookup_postcode(text: str) -> LookupResult:
     # Names come from the loaded boundaries; a code from a newer ONSPD than the boundaries has none.
     if result.constituency_code and result.constituency_name is None:
         result.constituency_name = (
-            Constituency.objects.filter(code=result.constituency_code).values_list("name", flat=True).first()
+            # The newest set holding the code: ONSPD releases carry one set's codes, and shared codes share names.
+            Constituency.objects.filter(code=result.constituency_code)
+            .order_by("-boundary_set__valid_from")
+            .values_list("name", flat=True)
+            .first()
         )
     if result.ward_code and result.ward_name is None:
         result.ward_name = Ward.objects.filter(code=result.ward_code).values_list("name", flat=True).first()

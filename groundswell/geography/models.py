@@ -25,6 +25,49 @@ class Region(models.Model):
         return self.name
 
 
+class BoundarySet(models.Model):
+    """One generation of Westminster boundaries: the 2010 set (fought in 2010, 2015, 2017 and 2019) or the 2024 set.
+
+    Its code is its primary key, so `Constituency.objects.filter(boundary_set="2024")` reads as it always did.
+    """
+
+    code = models.CharField(max_length=10, primary_key=True, help_text="e.g. 2010 or 2024")
+    name = models.CharField(max_length=120)
+    valid_from = models.DateField(help_text="the general election first fought on these boundaries")
+    valid_to = models.DateField(null=True, blank=True, help_text="the day before the next set; empty while in force")
+
+    class Meta:
+        ordering = ["valid_from"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The UK's nations and England's regions (seeded by migration 0002) and the boundary sets Groundswell knows
+# (migration 0003): apps.py seeds them again after a flush, which empties a test database's tables.
+NATIONS = (
+    ("E92000001", "England"),
+    ("W92000004", "Wales"),
+    ("S92000003", "Scotland"),
+    ("N92000002", "Northern Ireland"),
+)
+ENGLISH_REGIONS = (
+    ("E12000001", "North East"),
+    ("E12000002", "North West"),
+    ("E12000003", "Yorkshire and The Humber"),
+    ("E12000004", "East Midlands"),
+    ("E12000005", "West Midlands"),
+    ("E12000006", "East of England"),
+    ("E12000007", "London"),
+    ("E12000008", "South East"),
+    ("E12000009", "South West"),
+)
+BOUNDARY_SETS = (
+    ("2010", "2010 boundaries (general elections of 2010, 2015, 2017 and 2019)", "2010-05-06", "2024-07-03"),
+    ("2024", "2024 boundaries (general elections from 4 July 2024)", "2024-07-04", None),
+)
+
+
 class Area(models.Model):
     """Common fields of every bounded area."""
 
@@ -50,13 +93,29 @@ class Area(models.Model):
 
 
 class Constituency(Area):
-    """A Westminster parliamentary constituency."""
+    """A Westminster parliamentary constituency of one boundary set.
 
-    boundary_set = models.CharField(max_length=10, default="2010", help_text="e.g. 2010 or 2024")
+    Codes are unique within a set, not across sets: five Scottish seats kept their ONS codes in 2024.
+    """
+
+    code = models.CharField(max_length=12, help_text="ONS/GSS code, e.g. E14000889; unique within its boundary set")
+    boundary_set = models.ForeignKey(
+        BoundarySet,
+        on_delete=models.PROTECT,
+        default="2010",
+        db_column="boundary_set",
+        related_name="constituencies",
+    )
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
+    # The seat's place on the hex cartogram (odd-r offset coordinates), where a hex layout is imported.
+    hex_q = models.SmallIntegerField(null=True, blank=True)
+    hex_r = models.SmallIntegerField(null=True, blank=True)
 
     class Meta(Area.Meta):
         verbose_name_plural = "constituencies"
+        constraints = [
+            models.UniqueConstraint(fields=["boundary_set", "code"], name="unique_constituency_code_in_set"),
+        ]
 
 
 class Ward(Area):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .boundaries import BoundaryImportError, ImportReport, import_boundaries
+from .hexes import HexImportError, HexImportReport, import_hexes
 from .lookup import (
     BoundariesNotLoaded,
     LookupResult,
@@ -18,6 +19,8 @@ from .postcodes import InvalidPostcode, normalise_postcode
 __all__ = [
     "BoundariesNotLoaded",
     "BoundaryImportError",
+    "HexImportError",
+    "HexImportReport",
     "ImportReport",
     "InvalidPostcode",
     "LookupResult",
@@ -27,6 +30,7 @@ __all__ = [
     "PostcodeNotFound",
     "geocode_postcodes",
     "import_boundaries",
+    "import_hexes",
     "import_postcodes",
     "lookup_point",
     "lookup_postcode",

@@ -8,8 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .lookup import BoundariesNotLoaded, PostcodeNotFound, lookup_point, lookup_postcode, parse_point
-from .models import Constituency
 from .postcodes import InvalidPostcode
+from .selectors import constituency_by_code
 
 
 @require_GET
@@ -39,11 +39,15 @@ def _feature(area, kind: str) -> dict:
 
 @require_GET
 def constituency_geojson(request: HttpRequest, code: str) -> HttpResponse:
-    """The constituency's simplified outline, followed by its wards when they are loaded, for Leaflet maps."""
-    constituency = Constituency.objects.filter(code=code.upper()).only("code", "name", "simplified", "geometry").first()
+    """The constituency's simplified outline, followed by its wards when they are loaded, for Leaflet maps.
+
+    `?set=2010` or `?set=2024` names the boundary set; without it, the current set's seat (see constituency_by_code)."""
+    boundary_set = request.GET.get("set", "").strip() or None
+    constituency = constituency_by_code(code, boundary_set)
     if constituency is None:
-        raise Http404(f"No constituency {code}")
+        raise Http404(f"No constituency {code}" + (f" in the {boundary_set} boundary set" if boundary_set else ""))
     features = [_feature(constituency, "constituency")]
+    features[0]["properties"]["boundary_set"] = constituency.boundary_set_id
     wards = constituency.wards.only("code", "name", "simplified", "geometry").order_by("name")
     features += [_feature(ward, "ward") for ward in wards]
     response = JsonResponse({"type": "FeatureCollection", "features": features}, content_type="application/geo+json")

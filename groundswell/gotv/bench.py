@@ -46,6 +46,7 @@ from django.test import Client
 from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.canvassing.selectors import parse_elector_number
 from groundswell.geography.models import Constituency
+from groundswell.geography.selectors import current_boundary_set
 from groundswell.loadgen import HOST, free_port, wait_until_serving
 from groundswell.people.models import OrganisationUnit
 from groundswell.register.models import Elector, Property
@@ -96,7 +97,9 @@ def build_day(n_electors: int) -> Day:
     all_pds = [pd for pds in by_station for pd in pds]
     per_pd = max(1, n_electors // len(all_pds))
     with transaction.atomic():
-        constituency = Constituency.objects.create(code="E14009999", name="Benchton")
+        constituency = Constituency.objects.create(
+            boundary_set_id=current_boundary_set(), code="E14009999", name="Benchton"
+        )
         national = OrganisationUnit.objects.create(code="BENCH", name="Bench party", kind="national")
         clp = OrganisationUnit.objects.create(
             code="BENCH-CLP", name="Benchton CLP", kind="constituency", parent=national

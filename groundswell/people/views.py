@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
-from groundswell.geography.models import Constituency, Ward
+from groundswell.geography.models import Ward
+from groundswell.geography.selectors import constituency_by_code
 
 from . import import_uploads
 from .dedupe import MERGE_FIELDS, MergeError, find_duplicate_candidates, merge_people
@@ -55,9 +56,8 @@ def people_list(request: HttpRequest) -> HttpResponse:
 def _person_context(person: Person) -> dict:
     return {
         "person": person,
-        "constituency": Constituency.objects.filter(code=person.constituency_code).only("name").first()
-        if person.constituency_code
-        else None,
+        # A person's code is stored without its set: read in the current set first (constituency_by_code).
+        "constituency": constituency_by_code(person.constituency_code) if person.constituency_code else None,
         "ward": Ward.objects.filter(code=person.ward_code).only("name").first() if person.ward_code else None,
         "emails": person.email_addresses.all(),
         "phones": person.phone_numbers.all(),

@@ -9,6 +9,7 @@ import tempfile
 import time
 
 from groundswell.geography.models import Constituency
+from groundswell.geography.selectors import current_boundary_set
 
 from .importing import import_register
 from .models import Elector
@@ -31,7 +32,7 @@ def run(size: int | None = None, progress: bool = True) -> dict:
     n = size or DEFAULT_ELECTORS
     changes = min(UPDATE_CHANGES, max(10, n // 37))
     constituency, _ = Constituency.objects.get_or_create(
-        code=BENCH_CONSTITUENCY[0], defaults={"name": BENCH_CONSTITUENCY[1]}
+        boundary_set_id=current_boundary_set(), code=BENCH_CONSTITUENCY[0], defaults={"name": BENCH_CONSTITUENCY[1]}
     )
     Elector.objects.filter(constituency=constituency).delete()
     properties = synthetic_properties(max(1, round(n / 2.1)), seed=random.Random(n).randint(1, 1000))

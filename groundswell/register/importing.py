@@ -52,6 +52,7 @@ from groundswell.audit.services import record
 from groundswell.db.bulk import allocate_ids, chunked, insert_rows, update_rows
 from groundswell.geography.lookup import geocode_postcodes
 from groundswell.geography.models import Constituency, PollingDistrict, Postcode, Ward
+from groundswell.geography.selectors import constituency_by_code
 
 from . import formats
 from .addresses import address_key, split_street
@@ -141,7 +142,8 @@ def read_source(source: str | os.PathLike | IO, filename: str | None = None) -> 
 def resolve_constituency(constituency: Constituency | str) -> Constituency:
     if isinstance(constituency, Constituency):
         return constituency
-    found = Constituency.objects.filter(code__iexact=str(constituency).strip()).first()
+    # A register is today's: its code names a seat of the current set (or of the newest set that has the code).
+    found = constituency_by_code(str(constituency))
     if found is None:
         raise RegisterFileError(f"There is no constituency with code {constituency!r} (import boundaries first)")
     return found

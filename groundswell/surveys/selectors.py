@@ -18,7 +18,8 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from groundswell.accounts import access
-from groundswell.geography.models import Constituency, Ward
+from groundswell.geography.models import Ward
+from groundswell.geography.selectors import constituency_names
 from groundswell.people.models import Membership
 from groundswell.questions.models import Question
 
@@ -206,7 +207,7 @@ def _dimension_labels(dimension: str, values: set[str]) -> dict[str, str]:
     if dimension == "ward":
         names = dict(Ward.objects.filter(code__in=values).values_list("code", "name"))
     elif dimension == "constituency":
-        names = dict(Constituency.objects.filter(code__in=values).values_list("code", "name"))
+        names = constituency_names(values)  # codes stored without their set: the current set's names first
     else:
         names = {str(k): str(v) for k, v in Membership.Status.choices} | {NOT_A_MEMBER: "Not a member"}
     return {v: names.get(v, v) if v else "Not known (public link or not linked to a person)" for v in values}

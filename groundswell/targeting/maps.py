@@ -1,4 +1,5 @@
-"""A national map's worth of constituency outlines: the loaded boundaries simplified once more, per process."""
+"""The national seat maps of the targeting pages: constituency outlines for the geographic map (the loaded boundaries
+simplified once more, per process and boundary set) and the hex cartogram's colours for a projection."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import shapely
 from django.db.models import Count, Max
 from shapely.geometry import mapping, shape
 
+from groundswell.geography.hexes import HexMap, build_hex_map, placed_seats, region_values
 from groundswell.geography.models import Constituency
+
+from .models import Projection
 
 # About 500 m, and islets dropped: invisible at the zoom a national map opens at, and it keeps the whole of
 # Great Britain to well under a megabyte.
@@ -24,13 +28,21 @@ def _round(coords: Any) -> Any:
     return [_round(c) for c in coords]
 
 
-def outlines() -> dict[str, dict]:
-    """ONS code → {"name", "geometry"} for every loaded constituency, cached until the boundaries change."""
-    stamp = str(Constituency.objects.aggregate(n=Count("pk"), t=Max("updated_at")))
-    if _CACHE.get("stamp") == stamp:
-        return _CACHE["outlines"]
+def projection_boundary_set(projection: Projection) -> str:
+    """The boundary set a projection's seats are keyed by: as saved, else the set its base election was fought on
+    (every projection saved before the 2024 set was loaded started from a 2010–2019 election)."""
+    return str(projection.inputs.get("boundary_set") or ("2024" if projection.base_year >= 2024 else "2010"))
+
+
+def outlines(boundary_set: str) -> dict[str, dict]:
+    """ONS code → {"name", "geometry"} for every loaded constituency of one set, cached until the boundaries change."""
+    seats = Constituency.objects.filter(boundary_set=boundary_set)
+    stamp = str(seats.aggregate(n=Count("pk"), t=Max("updated_at")))
+    cached = _CACHE.get(boundary_set)
+    if cached is not None and cached["stamp"] == stamp:
+        return cached["outlines"]
     out = {}
-    for code, name, simplified, geometry in Constituency.objects.values_list("code", "name", "simplified", "geometry"):
+    for code, name, simplified, geometry in seats.values_list("code", "name", "simplified", "geometry"):
         text = simplified or geometry
         if not text:
             continue
@@ -46,16 +58,68 @@ def outlines() -> dict[str, dict]:
             geom = shapely.make_valid(geom)
         g = mapping(geom)
         out[code] = {"name": name, "geometry": {"type": g["type"], "coordinates": _round(g["coordinates"])}}
-    _CACHE.update(stamp=stamp, outlines=out)
+    _CACHE[boundary_set] = {"stamp": stamp, "outlines": out}
     return out
 
 
-def feature_collection(properties: dict[str, dict]) -> dict:
-    """Outlines of the seats in `properties` (code → feature properties), as GeoJSON."""
-    shapes = outlines()
+def feature_collection(properties: dict[str, dict], boundary_set: str) -> dict:
+    """Outlines of the seats of `boundary_set` in `properties` (code → feature properties), as GeoJSON."""
+    shapes = outlines(boundary_set)
     features = [
         {"type": "Feature", "id": code, "properties": {"code": code, **props}, "geometry": shapes[code]["geometry"]}
         for code, props in properties.items()
         if code in shapes
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+# The same colours as the geographic map (static/targeting/map.js), so the two views read alike.
+PROBABILITY_RAMP = [
+    (0.0, "#f7f7f7"),
+    (0.1, "#fee08b"),
+    (0.25, "#fdae61"),
+    (0.5, "#f46d43"),
+    (0.75, "#d73027"),
+    (0.9, "#7f0000"),
+]
+CATEGORY_COLOURS = {"defend": "#1d6b33", "attack": "#b3003c", "safe": "#7aa6d6", "out of reach": "#cccccc"}
+MATCHING_SHARE = 0.9  # hexes whose codes the projection must know before it colours the hex map
+
+
+def probability_colour(p: float) -> str:
+    colour = PROBABILITY_RAMP[0][1]
+    for threshold, ramp_colour in PROBABILITY_RAMP:
+        if p >= threshold:
+            colour = ramp_colour
+    return colour
+
+
+def hex_map(
+    projection: Projection | None, properties: dict[str, dict], mode: str, party_label: str, seat_url: str
+) -> HexMap:
+    """The hex cartogram of the current seats, coloured by the projection where it is keyed by their codes.
+
+    `properties` is code → {"p_win", "category"} as for the geographic map. Hexes exist for the 2024 set only; a
+    projection on the 2010 set cannot colour them (its seats do not map one-to-one onto 2024's), so then the map
+    shows the 2024 seats by nation and region and says so rather than guessing."""
+    boundary_set = "2024"
+    codes = {code for code, _, _, _ in placed_seats(boundary_set)}
+    known = sum(code in properties for code in codes)
+    if projection is not None and codes and known >= MATCHING_SHARE * len(codes):
+        if mode == "category":
+            values = {c: (CATEGORY_COLOURS.get(p["category"], "#cccccc"), p["category"]) for c, p in properties.items()}
+            legend = [(colour, name) for name, colour in CATEGORY_COLOURS.items()]
+            title = f"Target seats for {party_label}, one hexagon per seat"
+        else:
+            values = {c: (probability_colour(p["p_win"]), f"{p['p_win']:.0%} chance") for c, p in properties.items()}
+            legend = [(colour, f"{threshold:.0%} or more") for threshold, colour in PROBABILITY_RAMP]
+            title = f"{party_label}'s chance of winning each seat, one hexagon per seat"
+        return build_hex_map(boundary_set, values, seat_url, legend, title, note=f"From projection #{projection.pk}.")
+    values, legend = region_values(boundary_set)
+    note = "The 2024 seats by nation and region. " + (
+        f"Projection #{projection.pk} is on the {projection_boundary_set(projection)} boundaries, whose seats "
+        "do not map one-to-one onto these, so it is not shown here: the geographic map shows it."
+        if projection is not None
+        else "There is no projection to colour them by yet."
+    )
+    return build_hex_map(boundary_set, values, seat_url, legend, "The 2024 constituencies by nation and region", note)

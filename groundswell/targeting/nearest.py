@@ -14,25 +14,28 @@ from groundswell.geography.lookup import lookup_postcode
 from groundswell.geography.models import Constituency
 
 from .events import upcoming_events
+from .maps import projection_boundary_set
 from .models import Projection
 from .services import Category, target_list
 
-_CACHE: dict[str, object] = {}
+_CACHE: dict[str, dict] = {}
 
 
-def centroids() -> dict[str, tuple[float, float]]:
-    """ONS code → (lat, lon) of a point inside each loaded constituency (cached until boundaries change)."""
-    stamp = str(Constituency.objects.aggregate(n=Count("pk"), t=Max("updated_at")))
-    if _CACHE.get("stamp") != stamp:
+def centroids(boundary_set: str) -> dict[str, tuple[float, float]]:
+    """ONS code → (lat, lon) of a point inside each loaded constituency of one set (cached until it changes)."""
+    seats = Constituency.objects.filter(boundary_set=boundary_set)
+    stamp = str(seats.aggregate(n=Count("pk"), t=Max("updated_at")))
+    cached = _CACHE.get(boundary_set)
+    if cached is None or cached["stamp"] != stamp:
         points = {}
-        for code, simplified, geometry in Constituency.objects.values_list("code", "simplified", "geometry"):
+        for code, simplified, geometry in seats.values_list("code", "simplified", "geometry"):
             text = simplified or geometry
             if not text:
                 continue
             point = shapely.point_on_surface(shape(json.loads(text)))
             points[code] = (point.y, point.x)
-        _CACHE.update(stamp=stamp, points=points)
-    return _CACHE["points"]  # type: ignore[return-value]
+        cached = _CACHE[boundary_set] = {"stamp": stamp, "points": points}
+    return cached["points"]
 
 
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -57,7 +60,7 @@ def nearest_targets(postcode: str, projection: Projection, party: str, limit: in
     if found.lat is None or found.lon is None:
         raise ValueError(f"{found.postcode} has no location in the postcode table")
     here = (found.lat, found.lon)
-    points = centroids()
+    points = centroids(projection_boundary_set(projection))
     seats = [s for s in target_list(projection, party) if s.category in (Category.ATTACK, Category.DEFEND)]
     nearby = sorted(
         (

@@ -7,19 +7,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
+from groundswell.geography.hexes import HexMap
 from groundswell.geography.lookup import PostcodeNotFound
-from groundswell.geography.models import Constituency
 from groundswell.geography.postcodes import InvalidPostcode
+from groundswell.geography.selectors import constituency_by_code, current_boundary_set
 
 from . import allocation, canvass, maps, services
 from .charts import history_chart, poll_chart, seat_chart
 from .engine import Inputs
 from .forms import AllocationForm, PostcodeForm, ProjectionForm, TargetForm
 from .history import seat_history
+from .models import Projection
 from .nearest import nearest_targets
 from .parties import COLOURS, LABELS, PARTIES
 from .polls import AREAS, tracker
@@ -33,6 +36,27 @@ def _targets_form(request: HttpRequest, form_class: type[TargetForm] = TargetFor
     data = request.GET.copy() if request.GET else None
     form = form_class(data, initial={"party": services.our_party()})
     return form
+
+
+MAP_VIEWS = ("map", "hex")  # the geographic map (Leaflet) and the hex cartogram (server-rendered SVG)
+
+
+def _map_view(request: HttpRequest) -> str:
+    view = request.GET.get("view", "map")
+    return view if view in MAP_VIEWS else "map"
+
+
+def _switch_query(request: HttpRequest) -> str:
+    """The page's query string without `view`, for the 'Hex map / Geographic map' switch links."""
+    query = request.GET.copy()
+    query.pop("view", None)
+    return query.urlencode()
+
+
+def _hex_map(projection: Projection | None, seats: list, mode: str, party_label: str) -> HexMap:
+    props = {s.code: {"p_win": s.p_win, "category": s.category} for s in seats}
+    seat_url = reverse("targeting:seat", args=["CODE"]) + "?set=2024"
+    return maps.hex_map(projection, props, mode, party_label, seat_url)
 
 
 def _party_thresholds(form: TargetForm) -> tuple[str, float, float]:
@@ -86,7 +110,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ]
         if projection
         else [],
+        "map_view": _map_view(request),
+        "switch_query": _switch_query(request),
     }
+    if context["map_view"] == "hex":
+        seats = services.target_list(projection, party) if projection else []
+        context["hexmap"] = _hex_map(projection, seats, "probability", LABELS[party])
     return render(request, "targeting/dashboard.html", context)
 
 
@@ -104,7 +133,9 @@ def map_geojson(request: HttpRequest) -> JsonResponse:
         s.code: {"name": s.name, "p_win": s.p_win, "category": s.category, "winner": s.winner, "held": s.held}
         for s in services.target_list(projection, party, safe, reach)
     }
-    response = JsonResponse(maps.feature_collection(props), content_type="application/geo+json")
+    response = JsonResponse(
+        maps.feature_collection(props, maps.projection_boundary_set(projection)), content_type="application/geo+json"
+    )
     response["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -140,6 +171,9 @@ def targets(request: HttpRequest) -> HttpResponse:
     counts = [(c, sum(1 for s in every if s.category == c)) for c in categories]
     query = request.GET.copy()
     query.pop("sort", None)
+    query.pop("view", None)
+    map_view = _map_view(request)
+    hexmap = _hex_map(projection, every, "category", LABELS[party]) if map_view == "hex" else None
     return render(
         request,
         "targeting/targets.html",
@@ -153,6 +187,9 @@ def targets(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "category": category,
             "query": query.urlencode(),
+            "map_view": map_view,
+            "switch_query": _switch_query(request),
+            "hexmap": hexmap,
         },
     )
 
@@ -201,19 +238,20 @@ def poll_tracker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def seat(request: HttpRequest, code: str) -> HttpResponse:
-    """One seat: its results on its own boundaries (?set=2010|2024 where a code is in both), the projection,
-    and (where there is canvass data) the canvass-weighted picture."""
+    """One seat: its results on its own boundaries, the projection, and (where there is canvass data) the
+    canvass-weighted picture. `?set=` names the boundary set where a code is in both (five Scottish seats);
+    without it, the set the seat's results are on, else the set the latest projection is on."""
     _require(request)
     code = code.upper()
-    history = seat_history(code, request.GET.get("set") or None)
-    # Codes are unique within a set; five Scottish codes name a seat in both, so take this set's row if any.
-    constituency = Constituency.objects.filter(code=code).first()
-    if constituency is None and history is None:
-        raise Http404("No such constituency")
     projection = services.latest_projection()
-    # Projections are made on the 2010 set until `targeting project --set` arrives, so only its seats have one.
-    on_projection_set = history is None or history.boundary_set == "2010"
-    info = projection.seats.get(code) if projection and on_projection_set else None
+    projected_set = maps.projection_boundary_set(projection) if projection else current_boundary_set()
+    asked = request.GET.get("set") or None
+    history = seat_history(code, asked)
+    boundary_set = asked or (history.boundary_set if history else projected_set)
+    constituency = constituency_by_code(code, boundary_set)
+    if constituency is None and history is None:
+        raise Http404(f"No constituency {code} in the {boundary_set} boundary set")
+    info = projection.seats.get(code) if projection and boundary_set == projected_set else None
     party = request.GET.get("party") or services.our_party()
     if party not in PARTIES:
         party = services.our_party()
@@ -241,6 +279,7 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
             "name": history.name if history else constituency.name,
             "history": history,
             "history_chart": history_chart(history.elections) if history else None,
+            "projected_set": projected_set if projection else "",
             "info": info,
             "picture": picture,
             "party_label": LABELS[party],

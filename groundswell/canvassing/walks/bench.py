@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from groundswell.canvassing.models import CanvassCampaign, WalkStop
 from groundswell.geography.models import Constituency
+from groundswell.geography.selectors import current_boundary_set
 from groundswell.people.models import OrganisationUnit
 from groundswell.register.models import Property
 
@@ -158,7 +159,9 @@ def run(size: int | None = None, progress: bool = True) -> dict:
     count = size or DEFAULT_ADDRESSES
     started = time.perf_counter()
     addresses = synthetic_addresses(count)
-    constituency, _ = Constituency.objects.get_or_create(code="BENCH-WALKS", defaults={"name": "Bench walks"})
+    constituency, _ = Constituency.objects.get_or_create(
+        boundary_set_id=current_boundary_set(), code="BENCH-WALKS", defaults={"name": "Bench walks"}
+    )
     unit, _ = OrganisationUnit.objects.get_or_create(
         code="BENCH-WALKS", defaults={"name": "Bench walks", "kind": OrganisationUnit.Kind.CONSTITUENCY}
     )

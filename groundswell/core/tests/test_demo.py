@@ -19,7 +19,14 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_builds_once_and_is_marked_synthetic(data_dir, capsys):
     first = build_demo(people=150)
-    assert first.created and first.constituencies == 632
+    assert first.created and first.constituencies_by_set == {"2010": 632, "2024": 650}
+    # Reading East (2010 set) and its successors (2024 set) are all there, the 2024 seats on the hex map.
+    assert Constituency.objects.get(boundary_set="2010", code=READING_EAST).name == "Reading East"
+    assert set(
+        Constituency.objects.filter(boundary_set="2024", name__in=["Reading Central", "Earley and Woodley"])
+        .exclude(hex_q=None)
+        .values_list("code", flat=True)
+    ) == {"E14001438", "E14001210"}
     people = Person.objects.count()
     polling_day = _demo_polling_day_counts()
     calls = _demo_phonebank_counts()

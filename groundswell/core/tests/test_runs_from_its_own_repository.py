@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from groundswell.core.demo import BOUNDARY_FILES
+from groundswell.core.demo import BOUNDARY_FILES, HEX_FILE
 
 REPO = Path(settings.REPO_DIR)
 # Paths that only exist beside one workspace: the old ../shared/data folder and its setting, in any spelling.
@@ -60,7 +60,7 @@ def test_the_data_folder_defaults_to_the_repositorys_own():
 
 
 def test_the_demo_boundaries_ship_in_the_data_folder(data_dir: Path):
-    for filename, _level in BOUNDARY_FILES:
+    for filename in [name for name, _level, _set in BOUNDARY_FILES] + [HEX_FILE]:
         assert (data_dir / "boundaries" / filename).is_file(), filename
 
 

@@ -112,7 +112,7 @@ def test_2024_columns_mark_the_2024_boundary_set(tmp_path, db):
         tmp_path / "c.geojson", [({"PCON24CD": "E14001440", "PCON24NM": "Reading Central"}, box(0, 0, 1, 1))]
     )
     import_boundaries(path, "constituency")
-    assert Constituency.objects.get().boundary_set == "2024"
+    assert Constituency.objects.get().boundary_set_id == "2024"
 
 
 def test_a_file_without_codes_is_refused_clearly(boundaries_dir, db):
@@ -163,7 +163,7 @@ def test_polling_districts_find_their_ward_and_constituency(reading, tmp_path):
 def test_command(boundaries_dir, db, capsys):
     call_command("import_boundaries", str(boundaries_dir / "reading_westminster.geojson"), "--level", "constituency")
     captured = capsys.readouterr()
-    assert "2 constituency boundaries from reading_westminster.geojson: 2 created" in captured.out
+    assert "2 constituency boundaries (2010 boundary set) from reading_westminster.geojson: 2 created" in captured.out
     assert "constituency boundaries" in captured.err  # the tqdm progress bar goes to stderr
     with pytest.raises(CommandError, match="not a ward boundary file"):
         call_command("import_boundaries", str(boundaries_dir / "reading_westminster.geojson"), "--level", "ward")

@@ -58,7 +58,12 @@ def test_constituency_geojson_with_wards(client, reading):
     data = response.json()
     assert data["type"] == "FeatureCollection"
     first, *wards = data["features"]
-    assert first["properties"] == {"code": "E14000889", "name": "Reading East", "kind": "constituency"}
+    assert first["properties"] == {
+        "code": "E14000889",
+        "name": "Reading East",
+        "kind": "constituency",
+        "boundary_set": "2010",
+    }
     assert first["geometry"] == json.loads(Constituency.objects.get(code="E14000889").simplified)
     ward_names = {w["properties"]["name"] for w in wards}
     assert {"Abbey", "Bulmershe and Whitegates"} <= ward_names

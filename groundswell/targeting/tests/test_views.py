@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 
 from groundswell.accounts.models import Role
 from groundswell.audit.models import AuditEntry
-from groundswell.geography.models import Postcode
+from groundswell.geography.hexes import import_hexes
+from groundswell.geography.models import Constituency, Postcode
 from groundswell.targeting import events
 from groundswell.targeting.models import Projection
 from groundswell.tests.factories import user_with_role
@@ -198,3 +201,24 @@ def test_nearest_marginal_explains_a_malformed_postcode(client):
     make_projection()
     response = client.get(reverse("targeting:nearest"), {"postcode": "ZZ9 9ZZ"})
     assert "is not a UK postcode" in response.content.decode()
+
+
+def test_the_hex_map_switch_shows_the_2024_seats_and_says_what_colours_them(client, organiser, data_dir):
+    hexes = json.loads((data_dir / "boundaries" / "uk_westminster_2024.hexjson").read_text())["hexes"]
+    Constituency.objects.bulk_create(
+        Constituency(boundary_set_id="2024", code=code, name=cell["n"]) for code, cell in hexes.items()
+    )
+    import_hexes(data_dir / "boundaries" / "uk_westminster_2024.hexjson")
+    projection = make_projection()  # on the 2010 set: its seats cannot colour the 2024 hexes
+    page = client.get("/targeting/?view=hex").content.decode()
+    assert page.count("<polygon") == 650
+    assert "Geographic map</a>" in page and 'aria-current="page">Hex map' in page
+    assert f"Projection #{projection.pk} is on the 2010 boundaries" in page
+    assert "/targeting/seats/E14001438/?set=2024" in page
+    assert "South East" in page  # the legend says what each colour means
+    geographic = client.get("/targeting/").content.decode()
+    assert 'id="targeting-map"' in geographic and "view=hex" in geographic and "<polygon" not in geographic
+    targets = client.get("/targeting/targets/?view=hex").content.decode()
+    assert targets.count("<polygon") == 650
+    seat = client.get("/targeting/seats/E14001438/?set=2024").content.decode()
+    assert "2024 boundaries" in seat and "the latest projection is on the 2010 boundaries" in seat

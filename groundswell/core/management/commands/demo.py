@@ -21,7 +21,9 @@ class Command(BaseCommand):
         verb = "Built" if report.created else "Demo already present:"
         self.stdout.write(
             f"{verb} {report.people} synthetic people ({report.members} memberships), "
-            f"{report.constituencies} constituencies, {report.wards} wards."
+            f"{report.constituencies} constituencies ("
+            + ", ".join(f"{n} in the {code} set" for code, n in sorted(report.constituencies_by_set.items()))
+            + f"), {report.wards} wards."
         )
         self.stdout.write("")
         self.stdout.write("Demo organiser login (Reading East):")

@@ -15,7 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--level", required=True, choices=sorted(LEVELS))
         parser.add_argument("--object", default=None, help="which TopoJSON object, when the file has several")
-        parser.add_argument("--boundary-set", default=None, help="constituencies only: e.g. 2010 or 2024")
+        parser.add_argument(
+            "--boundary-set",
+            default=None,
+            help="constituencies: the set to import into (default from the code column: PCON24CD → 2024, else 2010); "
+            "wards and polling districts: the set whose constituencies they are placed in (default: the current set)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options) -> None:

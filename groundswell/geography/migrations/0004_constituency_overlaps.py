@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('geography', '0002_nations_and_regions'),
+        ('geography', '0003_boundary_sets_and_hexes'),
     ]
 
     operations = [
