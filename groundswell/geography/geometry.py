@@ -44,13 +44,23 @@ def clean_geometry(geometry: dict[str, Any]) -> BaseGeometry:
     """A valid Polygon or MultiPolygon from a GeoJSON geometry, repairing self-intersections."""
     geom = shape(geometry)
     geom = shapely.transform(geom, lambda coords: np.round(coords, COORD_DECIMALS))
-    if not geom.is_valid:
-        # The "structure" method rebuilds polygons from their rings (holes stay holes, spikes and
-        # figure-of-eight loops become separate parts) and is several times faster than "linework".
-        try:
-            geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
-        except (TypeError, ValueError, UnsupportedGEOSVersionError):  # GEOS < 3.10
-            geom = shapely.make_valid(geom)
+    return repaired(geom)
+
+
+def repaired(geom: BaseGeometry) -> BaseGeometry:
+    """`geom` itself when valid, else a valid Polygon or MultiPolygon covering the same ground.
+
+    Point-in-polygon on an invalid polygon (a self-intersecting ring, as in 127 areas of the 2024 BGC file)
+    gives wrong answers or GEOS errors, so boundaries are repaired on import and before building lookup trees.
+    """
+    if geom.is_valid:
+        return geom
+    # The "structure" method rebuilds polygons from their rings (holes stay holes, spikes and
+    # figure-of-eight loops become separate parts) and is several times faster than "linework".
+    try:
+        geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    except (TypeError, ValueError, UnsupportedGEOSVersionError):  # GEOS < 3.10
+        geom = shapely.make_valid(geom)
     # make_valid can leave slivers as lines or points next to the polygons; only areas matter here.
     polygons: list[Polygon] = []
     for part in shapely.get_parts(geom):
@@ -86,3 +96,22 @@ def simplify_for_maps(geom: BaseGeometry) -> BaseGeometry:
     if simplified.is_empty or not simplified.is_valid:
         simplified = shapely.make_valid(simplified) if not simplified.is_empty else geom
     return simplified
+
+
+def without_degenerate_rings(geometry: dict[str, Any]) -> dict[str, Any] | None:
+    """A GeoJSON Polygon or MultiPolygon without the rings of fewer than 4 positions that TopoJSON quantisation
+    leaves where a tiny island or hole collapsed (shapely refuses to read them); None when no polygon is left."""
+
+    def polygon(rings: list) -> list | None:
+        if not rings or len(rings[0]) < 4:
+            return None  # the outer ring collapsed: the polygon has no area left
+        return [ring for ring in rings if len(ring) >= 4]
+
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        rings = polygon(geometry.get("coordinates") or [])
+        return {"type": "Polygon", "coordinates": rings} if rings else None
+    if kind == "MultiPolygon":
+        parts = [p for p in (polygon(rings) for rings in geometry.get("coordinates") or []) if p]
+        return {"type": "MultiPolygon", "coordinates": parts} if parts else None
+    return geometry

@@ -1,8 +1,9 @@
-"""Point-in-polygon and postcode lookups.
+"""Point-in-polygon and postcode lookups, one point at a time or vectorised over millions.
 
-Boundaries are parsed once per process into shapely STRtrees. Each lookup checks a cheap version
-stamp (row count, highest id, last update) so a re-import in any process — or the admin — is seen
-on the next lookup without restarting workers.
+Boundaries are parsed once per process into shapely STRtrees: one per boundary set (2010, 2024) for answering
+"which constituency in each set", one over every constituency (what the boundary importer places wards with) and
+one over the wards. Each lookup checks a cheap version stamp (row count, highest id, last update) so a re-import in
+any process — or the admin — is seen on the next lookup without restarting workers.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import shapely
 from django.db.models import Count, Max
 from shapely import STRtree
 
-from .models import POSTCODE_COLUMNS, Constituency, Postcode, Ward
+from .geometry import repaired
+from .models import BOUNDARY_SETS, CURRENT_BOUNDARY_SET, POSTCODE_COLUMNS, Constituency, Postcode, Ward
 from .postcodes import InvalidPostcode, normalise_postcode
 
 _CHUNK = 500  # postcodes per query: well under SQLite's bound-parameter limit
+_POINTS_PER_PASS = 250_000  # vectorised lookups work through the points in slices of this many (bounded memory)
 
 
 class PostcodeNotFound(LookupError):
@@ -38,6 +42,9 @@ class Area:
 
 @dataclass
 class LookupResult:
+    """One lookup's answer. `constituency_*` is the current boundary set's (see `BoundaryIndex.primary_set`);
+    `constituency_*_2010` / `_2024` name the seat in each set (None outside that set's loaded boundaries)."""
+
     postcode: str | None
     lat: float | None
     lon: float | None
@@ -45,6 +52,10 @@ class LookupResult:
     constituency_name: str | None
     ward_code: str | None
     ward_name: str | None
+    constituency_code_2010: str | None = None
+    constituency_name_2010: str | None = None
+    constituency_code_2024: str | None = None
+    constituency_name_2024: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -61,15 +72,24 @@ class PostcodeInfo:
     country_code: str
     region_code: str
     terminated: str
+    constituency_code_2010: str
+    constituency_code_2024: str
 
 
-class _Layer:
-    """One level's polygons in an STRtree, queried with lon/lat."""
+class Layer:
+    """One level's polygons (repaired, prepared) in an STRtree, ordered by code, queried with lon/lat."""
 
     def __init__(self, rows: list[tuple[int, str, str, str]]) -> None:
+        rows = sorted(rows, key=lambda row: (row[1], row[0]))  # by code, so the lowest index is the lowest code
         self.areas = [Area(id=row[0], code=row[1], name=row[2]) for row in rows]
-        self.geometries = shapely.from_geojson([row[3] for row in rows]) if rows else []
-        self.tree = STRtree(self.geometries)
+        geometries = shapely.from_geojson([row[3] for row in rows]) if rows else np.array([], dtype=object)
+        invalid = ~shapely.is_valid(geometries) if rows else np.array([], dtype=bool)
+        for i in np.flatnonzero(invalid):
+            geometries[i] = repaired(geometries[i])
+        shapely.prepare(geometries)  # prepared polygons answer point-in-polygon from an edge index
+        self.geometries = geometries
+        self.tree = STRtree(geometries)
+        self.names = {area.code: area.name for area in self.areas}
 
     def __len__(self) -> int:
         return len(self.areas)
@@ -79,13 +99,62 @@ class _Layer:
         if len(hits) == 0:
             return None
         # A point exactly on a shared border touches two areas; take the lower code so answers are stable.
-        return min((self.areas[i] for i in hits), key=lambda area: area.code)
+        return self.areas[int(hits.min())]
+
+    def find_many(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """For each point, the index in `areas` of the area containing it (the lowest code on a border), or -1.
+
+        Vectorised: the tree gives the candidate (point, area) pairs by bounding box, and one call of
+        `shapely.intersects_xy` tests them all against the prepared polygons; no Python loop per point.
+        """
+        count = len(lon)
+        found = np.full(count, len(self.areas), dtype=np.int64)
+        if not len(self.areas):
+            return np.full(count, -1, dtype=np.int64)
+        for start in range(0, count, _POINTS_PER_PASS):
+            xs, ys = lon[start : start + _POINTS_PER_PASS], lat[start : start + _POINTS_PER_PASS]
+            point_index, area_index = self.tree.query(shapely.points(xs, ys))
+            inside = shapely.intersects_xy(self.geometries[area_index], xs[point_index], ys[point_index])
+            np.minimum.at(found, point_index[inside] + start, area_index[inside])
+        found[found == len(self.areas)] = -1
+        return found
+
+    def nearest_many(self, lon: np.ndarray, lat: np.ndarray, max_degrees: float) -> np.ndarray:
+        """For each point, the index of the nearest area within `max_degrees`, or -1."""
+        found = np.full(len(lon), -1, dtype=np.int64)
+        if len(lon) and len(self.areas):
+            point_index, area_index = self.tree.query_nearest(
+                shapely.points(lon, lat), max_distance=max_degrees, all_matches=False
+            )
+            found[point_index] = area_index
+        return found
 
 
 @dataclass
 class BoundaryIndex:
-    constituencies: _Layer
-    wards: _Layer
+    constituencies: Layer  # every constituency of every set
+    wards: Layer
+    sets: dict[str, Layer]  # the constituencies of each of BOUNDARY_SETS
+
+    @property
+    def primary_set(self) -> str:
+        """The set whose seat a plain `constituency_code` names: the current set (2024) when it is loaded,
+        else the newest set that is (a database with only the 2010 boundaries answers as it always did)."""
+        if len(self.sets[CURRENT_BOUNDARY_SET]):
+            return CURRENT_BOUNDARY_SET
+        return next((name for name in reversed(BOUNDARY_SETS) if len(self.sets[name])), CURRENT_BOUNDARY_SET)
+
+    def find_constituency(self, lon: float, lat: float) -> Area | None:
+        """The primary set's constituency at a point (any set's when only constituencies of other sets exist)."""
+        primary = self.sets[self.primary_set]
+        return (primary if len(primary) else self.constituencies).find(lon, lat)
+
+    def constituency_name(self, code: str) -> str | None:
+        """The name of a constituency code, looked for in the primary set first (5 Scottish codes are in both)."""
+        for name in (self.primary_set, *reversed(BOUNDARY_SETS)):
+            if (found := self.sets[name].names.get(code)) is not None:
+                return found
+        return self.constituencies.names.get(code)
 
 
 _lock = threading.Lock()
@@ -110,8 +179,15 @@ def _stamp() -> tuple:
     return tuple(parts)
 
 
-def _layer(model: type) -> _Layer:
-    return _Layer(list(model.objects.exclude(geometry="").values_list("id", "code", "name", "geometry")))
+def _build_index() -> BoundaryIndex:
+    constituencies = list(Constituency.objects.exclude(geometry="").values_list("id", "code", "name", "geometry"))
+    by_id = {row[0]: row for row in constituencies}
+    sets = {}
+    for name in BOUNDARY_SETS:
+        ids = Constituency.objects.filter(boundary_set=name).values_list("id", flat=True)
+        sets[name] = Layer([by_id[i] for i in ids if i in by_id])
+    wards = list(Ward.objects.exclude(geometry="").values_list("id", "code", "name", "geometry"))
+    return BoundaryIndex(constituencies=Layer(constituencies), wards=Layer(wards), sets=sets)
 
 
 def get_index() -> BoundaryIndex:
@@ -121,7 +197,7 @@ def get_index() -> BoundaryIndex:
     with _lock:
         if _cached is not None and _cached[0] == stamp:
             return _cached[1]
-    index = BoundaryIndex(constituencies=_layer(Constituency), wards=_layer(Ward))
+    index = _build_index()
     with _lock:
         _cached = (stamp, index)
     return index
@@ -143,17 +219,35 @@ def parse_point(text: str) -> tuple[float, float]:
     return lat, lon
 
 
+def _seats_by_set(index: BoundaryIndex, lon: float | None, lat: float | None, stored: dict[str, str]) -> dict:
+    """{set: (code, name)}: a stored code where the postcode row has one, else the set's polygon at the point."""
+    seats: dict[str, tuple[str | None, str | None]] = {}
+    for name in BOUNDARY_SETS:
+        layer = index.sets[name]
+        code = stored.get(name) or None
+        if code is None and lat is not None and (area := layer.find(lon, lat)) is not None:
+            code = area.code
+        seats[name] = (code, layer.names.get(code) if code else None)
+    return seats
+
+
+def _with_seats(result: LookupResult, seats: dict) -> LookupResult:
+    result.constituency_code_2010, result.constituency_name_2010 = seats["2010"]
+    result.constituency_code_2024, result.constituency_name_2024 = seats["2024"]
+    return result
+
+
 def lookup_point(lat: float, lon: float) -> LookupResult:
-    """The constituency and ward containing a WGS84 point (None where the point is outside them all)."""
+    """The constituency in each boundary set and the ward containing a WGS84 point (None outside them all)."""
     _check_point(lat, lon)
     index = get_index()
     if not len(index.constituencies) and not len(index.wards):
         raise BoundariesNotLoaded(
             "no boundaries are loaded (run groundswell import_boundaries FILE --level constituency first)"
         )
-    constituency = index.constituencies.find(lon, lat)
+    constituency = index.find_constituency(lon, lat)
     ward = index.wards.find(lon, lat)
-    return LookupResult(
+    result = LookupResult(
         postcode=None,
         lat=lat,
         lon=lon,
@@ -162,40 +256,45 @@ def lookup_point(lat: float, lon: float) -> LookupResult:
         ward_code=ward.code if ward else None,
         ward_name=ward.name if ward else None,
     )
+    return _with_seats(result, _seats_by_set(index, lon, lat, {}))
 
 
 def lookup_postcode(text: str) -> LookupResult:
-    """Look a postcode up: the ONS Postcode Directory's codes where it has them, else its point in the boundaries.
+    """Look a postcode up: the codes stored with it where it has them, else its point in the boundaries.
 
+    `constituency_code` is the code stored with the postcode (an ONSPD file's, or the current set's from a
+    Code-Point import), else the primary set's seat at its point; each set's seat likewise.
     Raises InvalidPostcode for junk and PostcodeNotFound for a well-formed postcode that is not loaded.
     """
     postcode = normalise_postcode(text)
     row = Postcode.objects.filter(postcode=postcode).first()
     if row is None:
         raise PostcodeNotFound(f"{postcode} is not in the postcode table (is the ONS Postcode Directory loaded?)")
+    index = get_index()
+    lat, lon = row.latitude, row.longitude
+    if lat is None or lon is None:
+        lat = lon = None
+    stored = {name: getattr(row, f"constituency_code_{name}") for name in BOUNDARY_SETS}
+    seats = _seats_by_set(index, lon, lat, stored)
     result = LookupResult(
         postcode=postcode,
         lat=row.latitude,
         lon=row.longitude,
-        constituency_code=row.constituency_code or None,
+        constituency_code=row.constituency_code or seats[index.primary_set][0],
         constituency_name=None,
         ward_code=row.ward_code or None,
         ward_name=None,
     )
-    if (not result.constituency_code or not result.ward_code) and row.latitude is not None:
-        index = get_index()
-        if not result.constituency_code and (area := index.constituencies.find(row.longitude, row.latitude)):
-            result.constituency_code, result.constituency_name = area.code, area.name
-        if not result.ward_code and (area := index.wards.find(row.longitude, row.latitude)):
-            result.ward_code, result.ward_name = area.code, area.name
-    # Names come from the loaded boundaries; a code from a newer ONSPD than the boundaries has none.
-    if result.constituency_code and result.constituency_name is None:
-        result.constituency_name = (
-            Constituency.objects.filter(code=result.constituency_code).values_list("name", flat=True).first()
-        )
-    if result.ward_code and result.ward_name is None:
-        result.ward_name = Ward.objects.filter(code=result.ward_code).values_list("name", flat=True).first()
-    return result
+    if result.constituency_code is None and lat is not None and (area := index.find_constituency(lon, lat)):
+        result.constituency_code = area.code  # constituencies of no known set only
+    if not result.ward_code and lat is not None and (area := index.wards.find(lon, lat)):
+        result.ward_code = area.code
+    # Names come from the loaded boundaries; a code from a newer file than the boundaries has none.
+    if result.constituency_code:
+        result.constituency_name = index.constituency_name(result.constituency_code)
+    if result.ward_code:
+        result.ward_name = index.wards.names.get(result.ward_code)
+    return _with_seats(result, seats)
 
 
 def geocode_postcodes(postcodes: Iterable[str]) -> dict[str, PostcodeInfo]:
@@ -222,7 +321,7 @@ def geocode_postcodes(postcodes: Iterable[str]) -> dict[str, PostcodeInfo]:
     if incomplete:
         index = get_index()
         for info in incomplete:
-            if not info.constituency_code and (area := index.constituencies.find(info.lon, info.lat)):
+            if not info.constituency_code and (area := index.find_constituency(info.lon, info.lat)):
                 info.constituency_code = area.code
             if not info.ward_code and (area := index.wards.find(info.lon, info.lat)):
                 info.ward_code = area.code

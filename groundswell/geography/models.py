@@ -77,19 +77,32 @@ class PollingDistrict(Area):
     )
 
 
+# The Westminster boundary sets a postcode carries a constituency for (one column each), and the current one:
+# the set new work uses by default and whose code `Postcode.constituency_code` and lookups' plain
+# `constituency_code` give.
+BOUNDARY_SETS = ("2010", "2024")
+CURRENT_BOUNDARY_SET = "2024"
+
+
 class Postcode(models.Model):
-    """One row of the ONS Postcode Directory, reduced to what campaigns use."""
+    """One postcode with its position and areas, from the ONS Postcode Directory or OS Code-Point Open."""
 
     postcode = models.CharField(max_length=8, primary_key=True, help_text="Normalised, e.g. 'SW1A 1AA'")
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    constituency_code = models.CharField(max_length=12, blank=True, default="", db_index=True)
+    constituency_code = models.CharField(
+        max_length=12, blank=True, default="", db_index=True, help_text="The current boundary set's constituency"
+    )
+    # No indexes on the per-set codes: they are read with the postcode (its primary key), and every index
+    # costs the 1.7-million-row import time.
+    constituency_code_2010 = models.CharField(max_length=12, blank=True, default="", help_text="2010–2019 set")
+    constituency_code_2024 = models.CharField(max_length=12, blank=True, default="", help_text="2024 set")
     ward_code = models.CharField(max_length=12, blank=True, default="", db_index=True)
     local_authority_code = models.CharField(max_length=12, blank=True, default="")
     country_code = models.CharField(max_length=12, blank=True, default="")
     region_code = models.CharField(max_length=12, blank=True, default="")
     terminated = models.CharField(max_length=6, blank=True, default="", help_text="yyyymm when terminated")
-    synthetic = models.BooleanField(default=False, help_text="Made up for the demo, not from ONSPD")
+    synthetic = models.BooleanField(default=False, help_text="Made up for the demo, not from a postcode file")
 
     def __str__(self) -> str:
         return self.postcode
@@ -106,4 +119,6 @@ POSTCODE_COLUMNS = (
     "country_code",
     "region_code",
     "terminated",
+    "constituency_code_2010",
+    "constituency_code_2024",
 )

@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 from groundswell.geography.bench import ONSPD_2025_COLUMNS, write_synthetic_onspd
 from groundswell.geography.models import Postcode
-from groundswell.geography.onspd import PostcodeImportError, detect_columns, import_postcodes
+from groundswell.geography.onspd import detect_columns, import_postcodes
+from groundswell.geography.postcodes import PostcodeImportError
 
 OLD_COLUMNS = (
     "pcd,pcd2,pcds,dointr,doterm,oscty,ced,oslaua,osward,parish,usertype,oseast1m,osnrth1m,osgrid,oshlthau,"
