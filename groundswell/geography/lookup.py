@@ -14,14 +14,19 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import shapely
-from django.db.models import Count, Max
+from django.db import connection
 from shapely import STRtree
+
+from groundswell.db import sql
 
 from .geometry import repaired
 from .models import BOUNDARY_SETS, CURRENT_BOUNDARY_SET, POSTCODE_COLUMNS, Constituency, Postcode, Ward
 from .postcodes import InvalidPostcode, normalise_postcode
 
 _CHUNK = 500  # postcodes per query: well under SQLite's bound-parameter limit
+_LOOKUP_COLUMNS = ("latitude", "longitude", "constituency_code", "ward_code") + tuple(
+    f"constituency_code_{name}" for name in BOUNDARY_SETS
+)
 _POINTS_PER_PASS = 250_000  # vectorised lookups work through the points in slices of this many (bounded memory)
 
 
@@ -170,13 +175,26 @@ def invalidate() -> None:
         _cached = None
 
 
-def _stamp() -> tuple:
-    parts: list = [_generation]
+def _stamp_columns() -> str:
+    """The version stamp as SQL select-list items: count, highest id and last update of constituencies and of
+    wards (indexed columns only: reading geometry would cost milliseconds)."""
+    parts = []
     for model in (Constituency, Ward):
-        # Indexed columns only: reading geometry (or anything stored after it) would cost milliseconds.
-        agg = model.objects.aggregate(n=Count("id"), last=Max("id"), changed=Max("updated_at"))
-        parts += [agg["n"], agg["last"], agg["changed"]]
-    return tuple(parts)
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts += [f"(SELECT {agg} FROM {table})" for agg in ("COUNT(*)", "MAX(id)", "MAX(updated_at)")]
+    return ", ".join(parts)
+
+
+def _stamp() -> tuple:
+    return (_generation, *sql.fetchone(f"SELECT {_stamp_columns()}", []))
+
+
+def _postcode_sql() -> str:
+    """One statement, one round trip, for a postcode lookup: the postcode's row (all NULL when it is not in the
+    table) and the boundaries' version stamp, which every lookup checks."""
+    table = connection.ops.quote_name(Postcode._meta.db_table)
+    columns = ", ".join(f"p.{column}" for column in ("postcode", *_LOOKUP_COLUMNS))
+    return f"SELECT {columns}, {_stamp_columns()} FROM (SELECT 1 AS one) AS s LEFT JOIN {table} AS p ON p.postcode = %s"
 
 
 def _build_index() -> BoundaryIndex:
@@ -190,10 +208,10 @@ def _build_index() -> BoundaryIndex:
     return BoundaryIndex(constituencies=Layer(constituencies), wards=Layer(wards), sets=sets)
 
 
-def get_index() -> BoundaryIndex:
-    """The current boundary trees, rebuilt only when the boundaries have changed."""
+def get_index(stamp: tuple | None = None) -> BoundaryIndex:
+    """The current boundary trees, rebuilt only when the boundaries have changed (`stamp`: read just now)."""
     global _cached
-    stamp = _stamp()
+    stamp = stamp or _stamp()
     with _lock:
         if _cached is not None and _cached[0] == stamp:
             return _cached[1]
@@ -267,22 +285,20 @@ def lookup_postcode(text: str) -> LookupResult:
     Raises InvalidPostcode for junk and PostcodeNotFound for a well-formed postcode that is not loaded.
     """
     postcode = normalise_postcode(text)
-    row = Postcode.objects.filter(postcode=postcode).first()
-    if row is None:
+    found, row_lat, row_lon, constituency_code, ward_code, *rest = sql.fetchone(_postcode_sql(), [postcode])
+    if found is None:
         raise PostcodeNotFound(f"{postcode} is not in the postcode table (is the ONS Postcode Directory loaded?)")
-    index = get_index()
-    lat, lon = row.latitude, row.longitude
-    if lat is None or lon is None:
-        lat = lon = None
-    stored = {name: getattr(row, f"constituency_code_{name}") for name in BOUNDARY_SETS}
-    seats = _seats_by_set(index, lon, lat, stored)
+    set_codes, stamp = rest[: len(BOUNDARY_SETS)], rest[len(BOUNDARY_SETS) :]
+    index = get_index((_generation, *stamp))
+    lat, lon = (row_lat, row_lon) if row_lat is not None and row_lon is not None else (None, None)
+    seats = _seats_by_set(index, lon, lat, dict(zip(BOUNDARY_SETS, set_codes, strict=True)))
     result = LookupResult(
         postcode=postcode,
-        lat=row.latitude,
-        lon=row.longitude,
-        constituency_code=row.constituency_code or seats[index.primary_set][0],
+        lat=row_lat,
+        lon=row_lon,
+        constituency_code=constituency_code or seats[index.primary_set][0],
         constituency_name=None,
-        ward_code=row.ward_code or None,
+        ward_code=ward_code or None,
         ward_name=None,
     )
     if result.constituency_code is None and lat is not None and (area := index.find_constituency(lon, lat)):
