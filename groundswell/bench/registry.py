@@ -10,6 +10,7 @@ from importlib import import_module
 
 BENCHES: dict[str, str] = {
     "imports": "groundswell.bench.benches.imports:run",
+    "postcodes": "groundswell.bench.benches.postcodes:run",
     "register": "groundswell.register.bench:run",
     "walks": "groundswell.canvassing.walks.bench:run",
     "telling": "groundswell.gotv.bench:run",

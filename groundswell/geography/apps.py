@@ -16,7 +16,7 @@ def seed_reference_rows(sender: AppConfig, using: str = "default", **kwargs) -> 
         Region.objects.using(using).get_or_create(
             code=code, defaults={"name": name, "kind": "region", "parent": nations["E92000001"]}
         )
-    for code, name, valid_from, valid_to in models.BOUNDARY_SETS:
+    for code, name, valid_from, valid_to in models.KNOWN_BOUNDARY_SETS:
         BoundarySet.objects.using(using).get_or_create(
             code=code, defaults={"name": name, "valid_from": valid_from, "valid_to": valid_to}
         )

@@ -1,8 +1,10 @@
-"""Benchmark of the ONS Postcode Directory import, plus the synthetic-file generator it (and the tests) use."""
+"""Benchmarks of the postcode imports: the ONS Postcode Directory (with the synthetic-file generator it and the tests
+use) and Code-Point Open placed in both boundary sets with timed lookups (`groundswell bench postcodes`)."""
 
 from __future__ import annotations
 
 import csv
+import gc
 import os
 import random
 import tempfile
@@ -10,6 +12,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+from django.conf import settings
+
+from . import lookup
+from .boundaries import import_boundaries
+from .lookup import lookup_postcode
+from .models import Postcode
 from .onspd import import_postcodes
 
 # The 53 columns of the 2025 ONSPD release, in file order.
@@ -174,4 +183,88 @@ def bench_postcode_file_import(path: Path, progress: bool = True) -> dict:
         "postcodes_s": round(report.seconds, 3),
         "postcodes_per_s": round(report.rows / report.seconds) if report.seconds else None,
         "postcodes_file_mb": round(path.stat().st_size / 1e6, 1),
+    }
+
+
+# The two national boundary files `bench postcodes` places every postcode in (data/boundaries).
+BOUNDARY_FILES = {"2010": "gb_westminster_2010_topo.json", "2024": "uk_westminster_2024_bgc.topojson"}
+SHIPPED_CODEPOINT = "postcodes/rg_codepoint_open_2014_latlon.csv"  # the Reading (RG) area, under data/
+DEFAULT_LOOKUPS = 10_000
+
+
+def import_national_boundaries(directory: Path, progress: bool = False) -> None:
+    """Import both national constituency sets (BOUNDARY_FILES) from `directory` (the importer repairs the 2024
+    file's invalid polygons and collapsed rings itself)."""
+    for name, filename in BOUNDARY_FILES.items():
+        import_boundaries(directory / filename, "constituency", boundary_set=name, progress=progress)
+
+
+def bench_codepoint_import(path: Path | None, lookups: int = DEFAULT_LOOKUPS, progress: bool = True) -> dict:
+    """Import a Code-Point Open file and place every postcode in both boundary sets, then time random lookups.
+
+    The boundaries (both national sets) are imported first and timed apart: `import_s` is what
+    `groundswell import_postcodes FILE` takes once they are loaded. `path` None: the shipped RG file.
+    """
+    data = Path(settings.DATA_DIR)
+    figures: dict = {}
+    if path is None:
+        path = data / SHIPPED_CODEPOINT
+        figures["note"] = (
+            f"no --file: the shipped {path.name} (the Reading area only); give --file with the all-GB Code-Point "
+            "Open CSV (.csv.gz is fine) to time every GB postcode"
+        )
+    started = time.perf_counter()
+    import_national_boundaries(data / "boundaries", progress=progress)
+    figures["boundaries_s"] = round(time.perf_counter() - started, 3)
+    lookup.get_index()  # the trees are built once per process; the import below and the lookups share them
+    report = import_postcodes(path, progress=progress)
+    if report.layout != "Code-Point Open":
+        raise RuntimeError(f"{path.name} is not a Code-Point Open file (it was read as {report.layout})")
+    figures.update(
+        {
+            "file": path.name,
+            "postcodes": report.rows,
+            "import_s": round(report.seconds, 3),
+            "parse_s": round(report.parse_s, 3),
+            "assign_s": round(report.assign_s, 3),
+            "write_s": round(report.write_s, 3),
+            "rows_per_s": round(report.rows_per_second),
+            "without_coordinates": report.missing_coordinates,
+            **{f"outside_{name}": count for name, count in report.outside.items()},
+            **{f"snapped_{name}": count for name, count in report.snapped.items()},
+        }
+    )
+    figures.update(_time_lookups(lookups))
+    return figures
+
+
+def _time_lookups(count: int) -> dict:
+    """`count` lookups of postcodes drawn at random from the table, each timed as `groundswell lookup` runs it."""
+    postcodes = list(Postcode.objects.values_list("postcode", flat=True))
+    rng = random.Random(16)
+    sample = [rng.choice(postcodes) for _ in range(count)] if postcodes else []
+    # A 1.7-million-item list is what a full garbage collection would walk in the middle of a lookup: a real
+    # server process holds no such thing, so neither does the timed loop.
+    del postcodes
+    gc.collect()
+    timings, cpu = [], []
+    unplaced = 0
+    for postcode in sample:
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        result = lookup_postcode(postcode)
+        timings.append(time.perf_counter() - started)
+        cpu.append(time.thread_time() - started_cpu)
+        unplaced += result.constituency_code_2024 is None and result.lat is not None
+    if not timings:
+        return {"lookups": 0}
+    ms, cpu_ms = np.array(timings) * 1000, np.array(cpu) * 1000
+    return {
+        "lookups": len(timings),
+        "lookup_p50_ms": round(float(np.percentile(ms, 50)), 3),
+        "lookup_p99_ms": round(float(np.percentile(ms, 99)), 3),
+        "lookup_max_ms": round(float(ms.max()), 3),
+        # This process's own CPU time per lookup: the wall-clock p99 less waiting for a core (the machine is
+        # shared) and, on PostgreSQL, the server's share.
+        "lookup_p99_cpu_ms": round(float(np.percentile(cpu_ms, 99)), 3),
+        "lookups_without_2024_seat": unplaced,
     }

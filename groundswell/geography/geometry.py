@@ -83,14 +83,23 @@ def repair_geometry(geometry: dict[str, Any]) -> tuple[BaseGeometry, bool]:
     geometry, dropped = drop_collapsed_rings(geometry)
     geom = shape(geometry)
     geom = shapely.transform(geom, lambda coords: np.round(coords, COORD_DECIMALS))
-    repaired = bool(dropped) or not geom.is_valid
-    if not geom.is_valid:
-        # The "structure" method rebuilds polygons from their rings (holes stay holes, spikes and
-        # figure-of-eight loops become separate parts) and is several times faster than "linework".
-        try:
-            geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
-        except (TypeError, ValueError, UnsupportedGEOSVersionError):  # GEOS < 3.10
-            geom = shapely.make_valid(geom)
+    return repaired(geom), bool(dropped) or not geom.is_valid
+
+
+def repaired(geom: BaseGeometry) -> BaseGeometry:
+    """`geom` itself when valid, else a valid Polygon or MultiPolygon covering the same ground.
+
+    Point-in-polygon on an invalid polygon (a self-intersecting ring, as in 127 areas of the 2024 BGC file)
+    gives wrong answers or GEOS errors, so boundaries are repaired on import and before building lookup trees.
+    """
+    if geom.is_valid:
+        return geom
+    # The "structure" method rebuilds polygons from their rings (holes stay holes, spikes and
+    # figure-of-eight loops become separate parts) and is several times faster than "linework".
+    try:
+        geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    except (TypeError, ValueError, UnsupportedGEOSVersionError):  # GEOS < 3.10
+        geom = shapely.make_valid(geom)
     # make_valid can leave slivers as lines or points next to the polygons; only areas matter here.
     polygons: list[Polygon] = []
     for part in shapely.get_parts(geom):
@@ -102,11 +111,11 @@ def repair_geometry(geometry: dict[str, Any]) -> tuple[BaseGeometry, bool]:
             polygons.extend(p for p in shapely.get_parts(part) if isinstance(p, Polygon))
     polygons = [p for p in polygons if not p.is_empty and p.area > 0]
     if not polygons:
-        return Polygon(), repaired
+        return Polygon()
     result = polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
     if not result.is_valid:  # overlapping parts after extraction
         result = result.buffer(0)
-    return result, repaired
+    return result
 
 
 def simplify_for_maps(geom: BaseGeometry) -> BaseGeometry:

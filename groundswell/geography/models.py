@@ -62,7 +62,7 @@ ENGLISH_REGIONS = (
     ("E12000008", "South East"),
     ("E12000009", "South West"),
 )
-BOUNDARY_SETS = (
+KNOWN_BOUNDARY_SETS = (
     ("2010", "2010 boundaries (general elections of 2010, 2015, 2017 and 2019)", "2010-05-06", "2024-07-03"),
     ("2024", "2024 boundaries (general elections from 4 July 2024)", "2024-07-04", None),
 )
@@ -136,19 +136,31 @@ class PollingDistrict(Area):
     )
 
 
+# The Westminster boundary sets a postcode carries a constituency for (one column each, below). The current one
+# (geography.selectors.current_boundary_set) is the set whose code `Postcode.constituency_code` and lookups'
+# plain `constituency_code` give.
+BOUNDARY_SETS = tuple(code for code, *_ in KNOWN_BOUNDARY_SETS)
+
+
 class Postcode(models.Model):
-    """One row of the ONS Postcode Directory, reduced to what campaigns use."""
+    """One postcode with its position and areas, from the ONS Postcode Directory or OS Code-Point Open."""
 
     postcode = models.CharField(max_length=8, primary_key=True, help_text="Normalised, e.g. 'SW1A 1AA'")
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    constituency_code = models.CharField(max_length=12, blank=True, default="", db_index=True)
+    constituency_code = models.CharField(
+        max_length=12, blank=True, default="", db_index=True, help_text="The current boundary set's constituency"
+    )
+    # No indexes on the per-set codes: they are read with the postcode (its primary key), and every index
+    # costs the 1.7-million-row import time.
+    constituency_code_2010 = models.CharField(max_length=12, blank=True, default="", help_text="2010–2019 set")
+    constituency_code_2024 = models.CharField(max_length=12, blank=True, default="", help_text="2024 set")
     ward_code = models.CharField(max_length=12, blank=True, default="", db_index=True)
     local_authority_code = models.CharField(max_length=12, blank=True, default="")
     country_code = models.CharField(max_length=12, blank=True, default="")
     region_code = models.CharField(max_length=12, blank=True, default="")
     terminated = models.CharField(max_length=6, blank=True, default="", help_text="yyyymm when terminated")
-    synthetic = models.BooleanField(default=False, help_text="Made up for the demo, not from ONSPD")
+    synthetic = models.BooleanField(default=False, help_text="Made up for the demo, not from a postcode file")
 
     def __str__(self) -> str:
         return self.postcode
@@ -165,6 +177,8 @@ POSTCODE_COLUMNS = (
     "country_code",
     "region_code",
     "terminated",
+    "constituency_code_2010",
+    "constituency_code_2024",
 )
 
 

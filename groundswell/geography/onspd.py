@@ -1,36 +1,44 @@
-"""Streaming import of the ONS Postcode Directory (ONSPD) CSV into the Postcode table.
+"""Importing postcode files into the Postcode table: the ONS Postcode Directory (ONSPD) CSV, and OS Code-Point
+Open's lat/lon CSV (read in codepoint.py), told apart by the header; plain or gzipped.
 
 The directory has ~2.7 million rows and its column names change between releases (pcon → pcon24cd,
 osward → wd25cd, ...), so columns are found by pattern. The fast path never builds ORM objects: rows
 go straight from the csv reader to PostgreSQL COPY or to SQLite executemany, inside one transaction
-so a failed import leaves the previous data untouched.
+so a failed import leaves the previous data untouched. A Code-Point file has no constituencies: every row is
+checked and placed in each boundary set's seats first (no database writes), then written the same way.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import re
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from .models import POSTCODE_COLUMNS, Postcode
-from .postcodes import InvalidPostcode, normalise_postcode
+from . import lookup
+from .codepoint import assign_areas, codepoint_postcode_rows, is_codepoint_header, read_codepoint_rows
+from .models import BOUNDARY_SETS, POSTCODE_COLUMNS, Postcode
+from .postcodes import InvalidPostcode, PostcodeImportError, normalise_postcode
 
 # ONSPD codes missing coordinates as latitude 99.999999 / longitude 0.000000.
 _NO_LATITUDE = 99.999999
 _CODE_MAX = 12
 _BATCH = 20_000  # SQLite rows per executemany; also how often the progress bar moves
 _SQLITE_CACHE_KIB = 256 * 1024  # page cache while importing (see _write_sqlite)
+# A .gz cut short raises EOFError; damaged data zlib.error; a file that only starts like gzip BadGzipFile.
+_DAMAGED_GZIP = (EOFError, zlib.error, gzip.BadGzipFile)
 
 # (field, exact names in order of preference, pattern for release-stamped names, description)
 _COLUMNS: list[tuple[str, tuple[str, ...], str | None]] = [
@@ -47,10 +55,6 @@ _COLUMNS: list[tuple[str, tuple[str, ...], str | None]] = [
 _REQUIRED = ("postcode", "lat", "long", "constituency", "ward")
 
 
-class PostcodeImportError(ValueError):
-    pass
-
-
 @dataclass
 class ColumnMap:
     """Which header (and its position) supplies each field; None for an optional field the file lacks."""
@@ -58,11 +62,13 @@ class ColumnMap:
     names: dict[str, str | None]
     positions: dict[str, int | None]
     width: int  # number of fields in the header, which every row must match
+    constituency_set: str = "2010"  # the boundary set of the constituency column (pcon24cd: 2024)
 
 
 @dataclass
 class PostcodeImportReport:
     source: str
+    layout: str = "ONSPD"  # or "Code-Point Open"
     rows: int = 0
     inserted: int = 0
     updated: int = 0
@@ -70,13 +76,35 @@ class PostcodeImportReport:
     missing_coordinates: int = 0
     terminated: int = 0
     columns: dict[str, str | None] = field(default_factory=dict)
+    # Code-Point Open: per boundary set, postcodes in no loaded seat, and coastal ones given the nearest seat.
+    outside: dict[str, int] = field(default_factory=dict)
+    snapped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    parse_s: float = 0.0  # reading and checking the rows (Code-Point: before any write)
+    assign_s: float = 0.0  # point-in-polygon (Code-Point)
+    write_s: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
 
     def summary(self) -> str:
+        if self.layout != "ONSPD":
+            sets = "; ".join(
+                (
+                    f"{name} set: {self.outside[name]} in no loaded seat"
+                    + (f", {self.snapped[name]} coastal given the nearest seat" if self.snapped.get(name) else "")
+                )
+                if name in self.outside
+                else f"{name} set: no boundaries loaded (lookups place these postcodes once they are)"
+                for name in BOUNDARY_SETS
+            )
+            return (
+                f"{self.rows} postcodes from {self.source} ({self.layout}): {self.inserted} new, {self.updated} "
+                f"changed, {self.unchanged} unchanged; {self.missing_coordinates} without coordinates; {sets}; "
+                f"{self.seconds:.1f}s (read {self.parse_s:.1f}s, place {self.assign_s:.1f}s, "
+                f"write {self.write_s:.1f}s; {self.rows_per_second:,.0f} rows/s)"
+            )
         used = ", ".join(f"{k}={v}" for k, v in self.columns.items() if v)
         return (
             f"{self.rows} postcodes from {self.source}: {self.inserted} new, {self.updated} changed, "
@@ -116,7 +144,10 @@ def detect_columns(header: list[str], source: str = "the file") -> ColumnMap:
             f"{source}: not an ONS Postcode Directory file: missing required column(s) "
             f"{'; '.join(_describe(m) for m in missing)}. Found: {shown}"
         )
-    return ColumnMap(names=names, positions=positions, width=len(header))
+    year = re.sub(r"\D", "", names["constituency"] or "")
+    # ONSPD's plain `pcon` and every pcon column before the 2024 release describe the 2010 set.
+    constituency_set = "2024" if year and 24 <= int(year) < 100 else "2010"
+    return ColumnMap(names=names, positions=positions, width=len(header), constituency_set=constituency_set)
 
 
 def _clean_code(value: str) -> str:
@@ -128,13 +159,14 @@ def _clean_code(value: str) -> str:
 def _rows(
     reader: Any, columns: ColumnMap, source: str, report: PostcodeImportReport, tick: Callable[[], None]
 ) -> Iterator[tuple]:
-    """Yield (postcode, lat, lon, constituency, ward, lad, country, region, terminated) tuples, checking each row."""
+    """Yield rows in POSTCODE_COLUMNS order, checking each; the constituency also goes in its set's column."""
     order = ("postcode", "lat", "long", "constituency", "ward", "local_authority", "country", "region", "terminated")
     width = columns.width
     # Optional columns the file lacks read from an extra blank field appended to each row.
     pad = any(columns.positions[name] is None for name in order)
     get = itemgetter(*(columns.positions[name] if columns.positions[name] is not None else width for name in order))
     normalise = normalise_postcode
+    in_2024 = columns.constituency_set == "2024"
     missing = terminated = 0
     count = 0
     line = 1
@@ -194,7 +226,7 @@ def _rows(
             count += 1
             if count % _BATCH == 0:
                 tick()
-            yield (pc, lat, lon, con, ward, lad, country, region, term)
+            yield (pc, lat, lon, con, ward, lad, country, region, term, "" if in_2024 else con, con if in_2024 else "")
     except csv.Error as exc:
         raise PostcodeImportError(f"{source}, line {reader.line_num}: {exc}") from None
     except UnicodeDecodeError:
@@ -264,7 +296,8 @@ def _write_postgresql(rows: Iterator[tuple]) -> int:
         cursor.execute(
             "CREATE TEMPORARY TABLE geography_postcode_staging (line bigint, postcode text, "
             "latitude double precision, longitude double precision, constituency_code text, ward_code text, "
-            "local_authority_code text, country_code text, region_code text, terminated text) ON COMMIT DROP"
+            "local_authority_code text, country_code text, region_code text, terminated text, "
+            "constituency_code_2010 text, constituency_code_2024 text) ON COMMIT DROP"
         )
         raw = cursor.connection  # the psycopg 3 connection under Django's wrapper
         with raw.cursor() as pg, pg.copy(f"COPY geography_postcode_staging (line, {columns}) FROM STDIN") as copy:
@@ -285,8 +318,72 @@ def _write_postgresql(rows: Iterator[tuple]) -> int:
     return affected
 
 
+class _Lines:
+    """A text file's lines for the csv reader, remembering the last one: a file cut short mid-download ends
+    part-way through a line, with no line break, and that row may still parse (a shortened ward code)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.last = "\n"
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.text:
+            self.last = line
+            yield line
+
+    def check_complete(self, source: str, line: int) -> None:
+        if self.last.strip() and not self.last.endswith(("\n", "\r")):
+            raise PostcodeImportError(
+                f"{source}, line {line}: the file ends part-way through this line (no line break after it), so it "
+                "looks cut short; download it again (or, if the line is complete, end the file with a line break)"
+            )
+
+
+def _write(rows: Iterator[tuple]) -> int:
+    return _write_postgresql(rows) if connection.vendor == "postgresql" else _write_sqlite(rows)
+
+
+def _import_onspd(
+    reader: Any, header: list[str], lines: _Lines, source: str, report: PostcodeImportReport, tick: Callable
+) -> tuple[int, int, int]:
+    """Stream the checked rows into the table in one transaction: (count before, count after, rows written)."""
+    columns = detect_columns(header, source)
+    report.columns = columns.names
+    with transaction.atomic():
+        before = _count()
+        affected = _write(_rows(reader, columns, source, report, tick))
+        lines.check_complete(source, reader.line_num)  # inside the transaction: a cut-short file rolls back
+        after = _count()
+    return before, after, affected
+
+
+def _import_codepoint(
+    reader: Any, header: list[str], lines: _Lines, source: str, report: PostcodeImportReport, tick: Callable
+) -> tuple[int, int, int]:
+    """Check every row, place every point in each boundary set, then write all in one transaction."""
+    report.layout = "Code-Point Open"
+    started = time.perf_counter()
+    rows = read_codepoint_rows(reader, header, source, tick, every=_BATCH)
+    lines.check_complete(source, reader.line_num)
+    report.rows, report.missing_coordinates = rows.rows, rows.missing_coordinates
+    placed = time.perf_counter()
+    report.parse_s = placed - started
+    index = lookup.get_index()
+    assignment = assign_areas(rows, index)
+    report.outside = {name: count for name, count in assignment.outside.items() if len(index.sets[name])}
+    report.snapped = assignment.snapped
+    written = time.perf_counter()
+    report.assign_s = written - placed
+    with transaction.atomic():
+        before = _count()
+        affected = _write(codepoint_postcode_rows(rows, assignment, index.primary_set))
+        after = _count()
+    report.write_s = time.perf_counter() - written
+    return before, after, affected
+
+
 def import_postcodes(path: str | Path, progress: bool = False) -> PostcodeImportReport:
-    """Import (or re-import, updating in place) an ONSPD CSV, all or nothing."""
+    """Import (or re-import, updating in place) an ONSPD or Code-Point Open CSV (plain or .gz), all or nothing."""
     path = Path(path)
     source = path.name
     started = time.perf_counter()
@@ -294,40 +391,51 @@ def import_postcodes(path: str | Path, progress: bool = False) -> PostcodeImport
         size = os.stat(path).st_size
     except FileNotFoundError:
         raise PostcodeImportError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise PostcodeImportError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if size == 0:
-        raise PostcodeImportError(f"{source} is empty (0 bytes); expected the ONS Postcode Directory CSV")
+        raise PostcodeImportError(f"{source} is empty (0 bytes); expected a postcode CSV (ONSPD or Code-Point Open)")
     report = PostcodeImportReport(source=source)
-    with open(path, "rb") as binary:
+    with open(path, "rb") as raw:
+        # Read .gz directly (the all-GB Code-Point file is 26 MB gzipped, ~120 MB unpacked), found by its magic.
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        binary = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
         # utf-8-sig drops the byte-order mark Excel and some ONS downloads start with.
         text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+        lines = _Lines(text)
+        reader = csv.reader(lines)
         try:
             header = next(reader, None)
         except (UnicodeDecodeError, csv.Error) as exc:
             raise PostcodeImportError(f"{source}, line 1: cannot read the header ({exc})") from None
+        except _DAMAGED_GZIP as exc:
+            raise PostcodeImportError(f"{source}: not a readable gzip file ({exc})") from None
         if not header or not any(h.strip() for h in header):
-            raise PostcodeImportError(f"{source}: the first line is blank; expected the ONSPD header (pcds, ...)")
-        columns = detect_columns(header, source)
-        report.columns = columns.names
+            raise PostcodeImportError(
+                f"{source}: the first line is blank; expected a header (ONSPD: pcds, ...; Code-Point: postcode, ...)"
+            )
+        layout = _import_codepoint if is_codepoint_header(header) else _import_onspd
         bar = tqdm(total=size, unit="B", unit_scale=True, desc="postcodes", file=sys.stderr, disable=not progress)
         done = 0
 
         def tick() -> None:
             nonlocal done
-            # The binary position runs a buffer ahead of the csv reader: close enough for a progress bar.
-            position = binary.tell()
+            # The file position runs a buffer ahead of the csv reader: close enough for a progress bar.
+            position = raw.tell()
             bar.update(position - done)
             done = position
 
         try:
-            with transaction.atomic():
-                before = _count()
-                rows = _rows(reader, columns, source, report, tick)
-                if connection.vendor == "postgresql":
-                    affected = _write_postgresql(rows)
-                else:
-                    affected = _write_sqlite(rows)
-                after = _count()
+            before, after, affected = layout(reader, header, lines, source, report, tick)
+        except csv.Error as exc:
+            raise PostcodeImportError(f"{source}, line {reader.line_num}: {exc}") from None
+        except UnicodeDecodeError:
+            raise PostcodeImportError(f"{source}, near line {reader.line_num + 1}: not UTF-8 text") from None
+        except _DAMAGED_GZIP as exc:
+            raise PostcodeImportError(
+                f"{source}, near line {reader.line_num + 1}: the gzip data is damaged or cut short ({exc})"
+            ) from None
         finally:
             bar.update(size - done)
             bar.close()

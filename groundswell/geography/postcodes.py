@@ -1,4 +1,4 @@
-"""UK postcode parsing: forgiving about spacing and case, strict about shape."""
+"""UK postcode parsing: forgiving about spacing and case, strict about shape; the postcode importers' error."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ _SPECIAL = {"GIR0AA": "GIR 0AA"}
 
 class InvalidPostcode(ValueError):
     pass
+
+
+class PostcodeImportError(ValueError):
+    """A postcode file refused, with the reason and the line it was found on."""
 
 
 def normalise_postcode(raw: str) -> str:

@@ -13,8 +13,8 @@ from .lookup import (
     lookup_point,
     lookup_postcode,
 )
-from .onspd import PostcodeImportError, PostcodeImportReport, import_postcodes
-from .postcodes import InvalidPostcode, normalise_postcode
+from .onspd import PostcodeImportReport, import_postcodes
+from .postcodes import InvalidPostcode, PostcodeImportError, normalise_postcode
 
 __all__ = [
     "BoundariesNotLoaded",

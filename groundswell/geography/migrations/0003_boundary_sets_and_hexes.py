@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# The known sets (also seeded after every migrate and flush by geography/apps.py, from models.BOUNDARY_SETS);
+# The known sets (also seeded after every migrate and flush by geography/apps.py, from models.KNOWN_BOUNDARY_SETS);
 # written out here because a migration must not depend on today's models module.
 BOUNDARY_SETS = [
     ("2010", "2010 boundaries (general elections of 2010, 2015, 2017 and 2019)", "2010-05-06", "2024-07-03"),

@@ -1,5 +1,5 @@
-"""Fuzzing the postcode import (the ONSPD layout, old and new column names, and the Code-Point Open CSV that the
-importer must refuse): any file either imports or raises PostcodeImportError, and a refused file changes nothing."""
+"""Fuzzing the postcode import (the ONSPD layout, old and new column names, and the Code-Point Open CSV): any file
+either imports or raises PostcodeImportError, and a refused file changes nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from groundswell.geography.bench import write_synthetic_onspd
 from groundswell.geography.models import Postcode
-from groundswell.geography.onspd import PostcodeImportError, import_postcodes
+from groundswell.geography.onspd import import_postcodes
+from groundswell.geography.postcodes import PostcodeImportError
 from groundswell.tests.hostile import hostile_files, rolled_back
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ OLD_LAYOUT = (
     '"RG1 1AB","RG1 1AB","201104","E06000038","E05002319","E92000001","E12000008","E14000889",99.999999,0.000000\r\n'
     '"RG1 1AD","RG1 1AD","","E06000038","E99999999","E92000001","E12000008","E14000889",,\r\n'
 )
-# Ordnance Survey's Code-Point Open (shared data's rg_codepoint_open_2014_latlon.csv): no constituency or ward.
+# Ordnance Survey's Code-Point Open (data/postcodes/rg_codepoint_open_2014_latlon.csv): no constituency.
 CODEPOINT = (
     "postcode,latitude,longitude,eastings,northings,positional_quality,country_code,admin_county_code,"
     "admin_district_code,admin_ward_code\r\n"
@@ -78,11 +79,11 @@ def test_the_command_raises_nothing_but_command_error(existing, data):
             assert state() == before
 
 
-def test_the_code_point_open_layout_is_refused_naming_what_is_missing(tmp_path):
+def test_the_code_point_open_layout_is_told_from_its_header_and_imported(tmp_path):
     path = tmp_path / "codepoint.csv"
     path.write_text(CODEPOINT)
-    with pytest.raises(PostcodeImportError, match="missing required column"):
-        import_postcodes(path)
+    assert import_postcodes(path).layout == "Code-Point Open"
+    assert Postcode.objects.get(postcode="RG1 1AF").local_authority_code == "E06000038"
 
 
 @pytest.mark.parametrize(

@@ -123,7 +123,7 @@ def test_lookup_command_json(reading):
     out = StringIO()
     call_command("lookup", "rg1 1aa", "--json", stdout=out)
     data = json.loads(out.getvalue())
-    assert set(data) == {"postcode", "lat", "lon", "constituency_code", "constituency_name", "ward_code", "ward_name"}
+    # Today's keys, plus each boundary set's seat (issue 16); only the 2010 set is loaded here.
     assert data == {
         "postcode": "RG1 1AA",
         "lat": 51.4545,
@@ -132,6 +132,10 @@ def test_lookup_command_json(reading):
         "constituency_name": "Reading East",
         "ward_code": "E05002319",
         "ward_name": "Abbey",
+        "constituency_code_2010": "E14000889",
+        "constituency_name_2010": "Reading East",
+        "constituency_code_2024": None,
+        "constituency_name_2024": None,
     }
     out = StringIO()
     call_command("lookup", "--point", "51.4545,-0.9781", "--json", stdout=out)

@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 from groundswell.geography.bench import ONSPD_2025_COLUMNS, write_synthetic_onspd
 from groundswell.geography.models import Postcode
-from groundswell.geography.onspd import PostcodeImportError, detect_columns, import_postcodes
+from groundswell.geography.onspd import detect_columns, import_postcodes
+from groundswell.geography.postcodes import PostcodeImportError
 
 OLD_COLUMNS = (
     "pcd,pcd2,pcds,dointr,doterm,oscty,ced,oslaua,osward,parish,usertype,oseast1m,osnrth1m,osgrid,oshlthau,"
@@ -120,6 +121,8 @@ def test_import_2025_layout(tmp_path):
     )
     assert (reading.country_code, reading.region_code, reading.terminated) == ("E92000001", "E12000008", "")
     assert not reading.synthetic
+    # pcon24cd names the 2024 set's seat; the 2010 set's is left for the lookup to find from the point.
+    assert (reading.constituency_code_2024, reading.constituency_code_2010) == ("E14001440", "")
     assert Postcode.objects.get(postcode="RG1 1AB").terminated == "201905"
     assert Postcode.objects.get(postcode="SW1A 1AA").constituency_code == "E14001172"
     guernsey = Postcode.objects.get(postcode="GY1 1AA")
@@ -155,6 +158,8 @@ def test_import_old_layout_normalises_postcodes(tmp_path):
     assert report.rows == 2
     assert Postcode.objects.get(postcode="RG1 1AA").constituency_code == "E14000889"
     assert Postcode.objects.get(postcode="EC1A 1BB").ward_code == "E05000001"
+    # The old layout's plain `pcon` is the 2010 set.
+    assert Postcode.objects.filter(constituency_code_2010="E14000889", constituency_code_2024="").count() == 1
 
 
 def test_reimport_updates_in_place(tmp_path):

@@ -26,6 +26,11 @@ def test_lookup_by_postcode(client, reading):
         "constituency_name": "Reading East",
         "ward_code": "E05002319",
         "ward_name": "Abbey",
+        # Each boundary set's seat (issue 16); only the 2010 set is loaded here.
+        "constituency_code_2010": "E14000889",
+        "constituency_name_2010": "Reading East",
+        "constituency_code_2024": None,
+        "constituency_name_2024": None,
     }
 
 

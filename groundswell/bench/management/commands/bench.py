@@ -46,7 +46,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--db-restart-command", default=None, help="phonebank --fault: how to restart the database")
         parser.add_argument(
-            "--file", default=None, help="imports: a real ONS Postcode Directory CSV instead of a synthetic one"
+            "--file",
+            default=None,
+            help="imports: a real ONS Postcode Directory CSV instead of a synthetic one; postcodes: a Code-Point CSV",
         )
         # --database-url is consumed by groundswell.manage before settings load; listed here for --help.
         parser.add_argument("--database-url", default=None, help="sqlite:///… or postgres://… server to use")

@@ -1,4 +1,5 @@
-"""`groundswell import_postcodes FILE`: the ONS Postcode Directory CSV, any release's column names."""
+"""`groundswell import_postcodes FILE`: the ONS Postcode Directory CSV (any release's column names) or OS Code-Point
+Open's lat/lon CSV, plain or gzipped."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from groundswell.geography.services import PostcodeImportError, import_postcodes
 
 
 class Command(BaseCommand):
-    help = "Import (or re-import) the ONS Postcode Directory CSV into the postcode table, all or nothing."
+    help = (
+        "Import (or re-import) the ONS Postcode Directory or a Code-Point Open CSV (.csv or .csv.gz) into the postcode "
+        "table, all or nothing; Code-Point postcodes are placed in the loaded constituencies of both boundary sets."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")

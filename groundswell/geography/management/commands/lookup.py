@@ -10,11 +10,23 @@ from groundswell.geography.lookup import BoundariesNotLoaded, PostcodeNotFound, 
 from groundswell.geography.postcodes import InvalidPostcode
 from groundswell.geography.services import LookupResult, lookup_point, lookup_postcode
 
-JSON_KEYS = ("postcode", "lat", "lon", "constituency_code", "constituency_name", "ward_code", "ward_name")
+JSON_KEYS = (
+    "postcode",
+    "lat",
+    "lon",
+    "constituency_code",
+    "constituency_name",
+    "ward_code",
+    "ward_name",
+    "constituency_code_2010",
+    "constituency_name_2010",
+    "constituency_code_2024",
+    "constituency_name_2024",
+)
 
 
 class Command(BaseCommand):
-    help = "Find the constituency and ward of a postcode or a point."
+    help = "Find the constituency (in each boundary set: 2010 and 2024) and ward of a postcode or a point."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("postcode", nargs="?", help='e.g. "SW1A 1AA"')
@@ -49,6 +61,8 @@ class Command(BaseCommand):
             f"postcode:     {result.postcode or '-'}",
             f"coordinates:  {where}",
             f"constituency: {area(result.constituency_name, result.constituency_code)}",
+            f"  2010 set:   {area(result.constituency_name_2010, result.constituency_code_2010)}",
+            f"  2024 set:   {area(result.constituency_name_2024, result.constituency_code_2024)}",
             f"ward:         {area(result.ward_name, result.ward_code)}",
         ]
         return "\n".join(lines)
