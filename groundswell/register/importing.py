@@ -45,6 +45,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -339,7 +340,10 @@ def _check_area(parsed: formats.ParsedFile, constituency: Constituency, live: di
                 council_codes = set(
                     Ward.objects.filter(constituency=constituency).values_list("local_authority_code", flat=True)
                 ) | set(
-                    Postcode.objects.filter(constituency_code=constituency.code)
+                    Postcode.objects.filter(
+                        Q(constituency_code=constituency.code)
+                        | Q(**{f"constituency_code_{constituency.boundary_set_id}": constituency.code})
+                    )
                     .values_list("local_authority_code", flat=True)
                     .distinct()
                 )
@@ -512,8 +516,10 @@ def _locate_new_households(
         if info is not None:
             values[10], values[11] = info.lat, info.lon
             located += 1
-            if info.constituency_code and info.constituency_code != constituency.code:
-                elsewhere[info.constituency_code].append(values[5])
+            # The postcode's seat in the register's own boundary set (its plain code is the current set's).
+            code = getattr(info, f"constituency_code_{constituency.boundary_set_id}", "") or info.constituency_code
+            if code and code != constituency.code:
+                elsewhere[code].append(values[5])
         elif values[5]:
             # Not an error: new postcodes reach the ONS directory months late. The household just has no location.
             unmapped.append((first_line.get(values[5], 0), values[5]))

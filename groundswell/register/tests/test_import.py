@@ -262,6 +262,31 @@ def test_full_register_whose_postcodes_are_elsewhere_is_refused(tmp_path, consti
     assert not Elector.objects.exists() and not Property.objects.exists()
 
 
+def test_a_2010_register_is_checked_against_its_postcodes_2010_seat_not_the_current_one(tmp_path, constituency):
+    """Reading East is a 2010-set seat; its postcodes' plain code is now their 2024 seat (Reading Central), but
+    their 2010 column says Reading East, so the register is at home."""
+    from groundswell.geography.models import Postcode
+
+    Postcode.objects.bulk_create(
+        Postcode(
+            postcode=f"RG1 {i % 10}A{'BD'[i // 10]}",
+            latitude=51.45,
+            longitude=-0.97,
+            constituency_code="E14001438",
+            constituency_code_2010="E14000889",
+            constituency_code_2024="E14001438",
+        )
+        for i in range(12)
+    )
+    rows = [
+        xpress14("AB1", i + 1, 0, "Lee", "Sam", f"RG1 {i % 10}A{'BD'[i // 10]}", f"{i + 1} Oak Road", "Reading")
+        for i in range(12)
+    ]
+    report = import_register(write(tmp_path, "east.tsv", "\n".join([XPRESS_14, *rows])), constituency)
+    assert report.ok, report.errors
+    assert Elector.objects.count() == 12
+
+
 def test_renumbered_full_register_keeps_the_same_rows(tmp_path, loaded, constituency):
     before = dict(Elector.objects.values_list("forenames", "pk"))
     # Next year's register: a newcomer at 10 Abbey Road takes AB1-1 and everyone in AB1 moves down one;
