@@ -16,6 +16,20 @@ from groundswell.messaging.segments import register_segment_filter
 from groundswell.people.models import OrganisationUnit, Person, TimelineEntry
 
 from .models import RSVP
+from .selectors import managed_events
+
+# The newest events first; an organiser picking one from a list needs the recent ones, not all of history.
+EVENT_CHOICES = 300
+
+
+def event_choices(user: Any) -> list[tuple[int, str]]:
+    """The events this user runs, by name and date, for the segment form."""
+    events = managed_events(user).order_by("-starts_at")[:EVENT_CHOICES]
+    return [(e.pk, f"{e.title} ({e.starts_at:%-d %b %Y})") for e in events]
+
+
+def _event_field() -> forms.Field:
+    return forms.TypedChoiceField(coerce=int, empty_value=None, required=False, choices=[("", "—")])
 
 
 def _with_rsvp(statuses: list[str]) -> Any:
@@ -37,15 +51,17 @@ def register() -> None:
     """Add these filters to messaging's segment form (called from EventsConfig.ready)."""
     register_segment_filter(
         "event_attended",
-        "Attended event (id)",
-        lambda: forms.IntegerField(required=False, min_value=1),
+        "Attended event",
+        _event_field,
         _attended,
         lambda v: f"Attended event #{v}",
+        choices=event_choices,
     )
     register_segment_filter(
         "event_rsvp",
-        "Signed up for event (id)",
-        lambda: forms.IntegerField(required=False, min_value=1),
+        "Signed up for event",
+        _event_field,
         _with_rsvp([RSVP.Status.GOING, RSVP.Status.WAITLIST, RSVP.Status.ATTENDED]),
         lambda v: f"Signed up for event #{v}",
+        choices=event_choices,
     )

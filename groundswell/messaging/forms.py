@@ -40,6 +40,8 @@ class SegmentForm(forms.Form):
             field = entry.form_field()
             field.required = False
             field.label = entry.label
+            if entry.choices is not None:
+                field.choices = [("", "—")] + list(entry.choices(user))
             self.fields[FILTER_PREFIX + entry.key] = field
         units = list(self.fields["unit"].queryset)
         self.fields[FILTER_PREFIX + "unit"].choices = [("", "—")] + [(u.pk, u.name) for u in units]

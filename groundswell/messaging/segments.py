@@ -52,6 +52,8 @@ class SegmentFilter:
     form_field: Callable[[], forms.Field]
     apply: Callable[[QuerySet[Person], Any, OrganisationUnit], QuerySet[Person]]
     describe: Callable[[Any], str]
+    # user → [(value, label)]: the things a field offers by name (events, surveys) to the person building it.
+    choices: Callable[[Any], list[tuple[Any, str]]] | None = None
 
 
 _REGISTRY: dict[str, SegmentFilter] = {}
@@ -63,11 +65,13 @@ def register_segment_filter(
     form_field: Callable[[], forms.Field],
     apply_fn: Callable[[QuerySet[Person], Any, OrganisationUnit], QuerySet[Person]],
     describe_fn: Callable[[Any], str] | None = None,
+    choices: Callable[[Any], list[tuple[Any, str]]] | None = None,
 ) -> SegmentFilter:
-    """Add (or replace, so module reloads are harmless) a filter kind."""
+    """Add (or replace, so module reloads are harmless) a filter kind. `choices(user)` fills a choice field's
+    options for the person building the segment, so they pick an event or survey by name, not by id."""
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key):
         raise ValueError(f"Segment filter key {key!r} must be lower-case letters, digits and underscores")
-    entry = SegmentFilter(key, label, form_field, apply_fn, describe_fn or (lambda v: f"{label}: {v}"))
+    entry = SegmentFilter(key, label, form_field, apply_fn, describe_fn or (lambda v: f"{label}: {v}"), choices)
     _REGISTRY[key] = entry
     return entry
 
@@ -153,6 +157,62 @@ class SurveyAnswerField(forms.CharField):
     def clean(self, value: Any) -> dict[str, Any] | None:
         text = super().clean(value)
         return parse_survey_answer(text) if text else None
+
+
+class SurveyAnswerWidget(forms.MultiWidget):
+    """A survey chosen by name, and optionally 'question_key=answer' typed beside it."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets = [
+            forms.Select(attrs={"aria-label": "Survey"}),
+            forms.TextInput(attrs={"aria-label": "Question and answer (optional)", "placeholder": "question=answer"}),
+        ]
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if not value:
+            return [None, ""]
+        if isinstance(value, str):
+            try:
+                value = parse_survey_answer(value)
+            except ValidationError:
+                return [None, value]
+        question = f"{value['question']}={value['answer']}" if value.get("question") else ""
+        return [value["survey_id"], question]
+
+
+class SurveyChoiceAnswerField(forms.MultiValueField):
+    """Answered survey: the survey from a list of those the user may see, plus an optional answer."""
+
+    widget = SurveyAnswerWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = (
+            forms.TypedChoiceField(coerce=int, empty_value=None, required=False, choices=[("", "—")]),
+            forms.CharField(required=False),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    @property
+    def choices(self) -> list[tuple[Any, str]]:
+        return list(self.fields[0].choices)
+
+    @choices.setter
+    def choices(self, value: list[tuple[Any, str]]) -> None:
+        self.fields[0].choices = value
+        self.widget.widgets[0].choices = self.fields[0].choices
+
+    def compress(self, data_list: list[Any]) -> dict[str, Any] | None:
+        survey, answer = (list(data_list) + [None, ""])[:2]
+        if survey in (None, ""):
+            if answer:
+                raise ValidationError("Choose the survey the answer belongs to.")
+            return None
+        try:
+            return parse_survey_answer(f"{survey}:{answer}" if answer else str(survey))
+        except ValidationError:
+            raise ValidationError("Write the answer as question=answer, e.g. priority=housing.") from None
 
 
 def _survey(qs: QuerySet[Person], value: dict[str, Any], unit: OrganisationUnit) -> QuerySet[Person]:

@@ -95,3 +95,12 @@ def recipient_rows(send: EmailSend | SmsSend) -> list[list[Any]]:
         "error",
     )
     return [[pid, f"{given} {family}".strip(), *rest] for pid, given, family, *rest in rows]
+
+
+def made_by(send: EmailSend | SmsSend) -> str:
+    """Which feature made a send, in words ('' when it came from the messaging page's own segment form, whose
+    segment the page already names). Sources are 'feature: detail' strings; the internal segment id is not shown."""
+    source = send.source or ""
+    if source.startswith("messaging:segment:"):
+        return ""
+    return source

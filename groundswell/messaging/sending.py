@@ -27,6 +27,7 @@ writing them are picked up (by lease expiry, the same way) by the next run.
 from __future__ import annotations
 
 import datetime
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -78,6 +79,19 @@ def compile_template(text: str, html: bool = False) -> Any:
 def render(template: Any, data: dict[str, Any], html: bool = False) -> str:
     # Context() escapes by default whatever the engine says; only the HTML part should be escaped.
     return template.render(Context(data, autoescape=html))
+
+
+# How a merge field reads where the message is listed rather than sent (send lists, timelines, titles).
+MERGE_FIELD_LABELS = {"given_name": "first name", "family_name": "last name", "unsubscribe_url": "unsubscribe link"}
+_MERGE_FIELD = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)[^}]*\}\}")
+_MERGE_TAG = re.compile(r"\{%.*?%\}")
+
+
+def merge_title(text: str) -> str:
+    """A subject or body with its merge fields as readable placeholders: 'Hello {{ given_name }}' → 'Hello [first
+    name]', so nobody mistakes template code for the message."""
+    text = _MERGE_FIELD.sub(lambda m: f"[{MERGE_FIELD_LABELS.get(m.group(1), m.group(1).replace('_', ' '))}]", text)
+    return " ".join(_MERGE_TAG.sub("", text).split())
 
 
 def unsubscribe_token(recipient_id: int) -> str:
@@ -360,7 +374,7 @@ EMAIL = Channel(
     TimelineEntry.Kind.EMAIL,
     lambda send, ids: _load_rows("email", send, ids, "address"),
     _deliver_email,
-    lambda send: f"Email sent: {send.subject}"[:300],
+    lambda send: f"Email sent: {merge_title(send.subject)}"[:300],
 )
 SMS = Channel(
     "sms",
@@ -369,7 +383,7 @@ SMS = Channel(
     TimelineEntry.Kind.SMS,
     lambda send, ids: _load_rows("sms", send, ids, "number"),
     _deliver_sms,
-    lambda send: f"Text message sent: {send.body[:80]}"[:300],
+    lambda send: f"Text message sent: {merge_title(send.body)[:80]}"[:300],
 )
 CHANNELS = {"email": EMAIL, "sms": SMS}
 

@@ -174,6 +174,11 @@ def segment_count(request: HttpRequest) -> HttpResponse:
     """The live count beside the segment form (htmx, on every change)."""
     access.require(request.user, Perm.MANAGE_MESSAGING)
     form = SegmentForm(request.POST or request.GET, user=request.user)
+    # The count runs as the page loads and on every change: a name is not needed to count, and a missing unit is
+    # a prompt, not an error, so nothing reads "This field is required" before the organiser has typed anything.
+    form.fields["name"].required = False
+    if not form.data.get("unit"):
+        return render(request, "messaging/_segment_count.html", {"prompt": "Choose a unit to see how many match."})
     if not form.is_valid():
         problems = [f"{form.fields[n].label or n}: {' '.join(e)}" for n, e in form.errors.items() if n in form.fields]
         return render(request, "messaging/_segment_count.html", {"problems": problems})
@@ -294,6 +299,7 @@ def send_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "send": send,
         "kind": kind,
         "p": selectors.send_progress(send),
+        "made_by": selectors.made_by(send),
         "manages": selectors.can_manage(request.user, send),
         "can_export": selectors.can_manage(request.user, send)
         and access.has_perm(request.user, Perm.EXPORT_PEOPLE, send.unit),

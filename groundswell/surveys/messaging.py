@@ -15,6 +15,7 @@ from groundswell.messaging.services import create_email_send, email_recipients, 
 from groundswell.people.models import OrganisationUnit, Person
 
 from .models import Invitation, Response, ResponseAnswer, Survey
+from .selectors import surveys_for
 
 LINK_FIELD = re.compile(r"\{\{\s*survey_link\s*\}\}")
 # Messaging's purposes are promotion and service. A survey invitation is not a service message, so it goes only
@@ -100,9 +101,10 @@ def register_segment_filters() -> None:
     segments.register_segment_filter(
         SEGMENT_KEY,
         "Answered survey (from its results: any kind of question)",
-        lambda: segments.SurveyAnswerField(required=False, help_text="12, or 12:question_key=answer"),
+        lambda: segments.SurveyChoiceAnswerField(help_text="optionally with an answer: question=answer"),
         answered_survey,
         lambda v: (
             f"Answered survey #{v['survey_id']}" + (f": {v['question']} = {v['answer']}" if v.get("question") else "")
         ),
+        choices=lambda user: [(s.pk, s.title) for s in surveys_for(user).order_by("-pk")],
     )

@@ -61,12 +61,25 @@ def _fonts() -> tuple[str, str]:
 
 
 def short_address(p: Property) -> str:
-    """'Flat 3, 12 High Street' from the fields; the register's own first lines when fields are missing."""
-    street = " ".join(str(x) for x in (p.house_number, p.street) if x not in (None, ""))
-    parts = [x for x in (p.house_label, street) if x]
-    if parts:
-        return ", ".join(parts)
-    return ", ".join(line for line in p.address_lines[:2] if line) or p.address_key
+    """The door's line as the register prints it: its address lines up to the street ('Flat 3, 12 High Street').
+
+    The register's own lines come first, so a house number already in them is never printed twice; the parsed
+    fields (label, number, street) are used only for a household imported without address lines.
+    """
+    lines = [line.strip() for line in p.address_lines if line and line.strip()]
+    if lines:
+        street = p.street.casefold().strip()
+        if street:
+            for index, line in enumerate(lines):
+                if street in line.casefold():
+                    return ", ".join(lines[: index + 1])
+        return ", ".join(lines[:2])
+    number = "" if p.house_number is None else str(p.house_number)
+    label = p.house_label.strip()
+    if number and (label == number or (label.startswith(number) and label[len(number) :].isalpha())):
+        number, label = label, ""  # '12a' is the number with its suffix, not a separate label
+    street_line = " ".join(x for x in (number, p.street) if x)
+    return ", ".join(x for x in (label, street_line) if x) or p.address_key
 
 
 def route_map(points: Sequence[tuple[float, float]], width: float, height: float) -> Drawing:

@@ -82,7 +82,7 @@ def test_each_message_goes_on_the_timeline_with_the_send(tree):
     send = _send(tree)
     services.queue_send(send)
     entry = TimelineEntry.objects.get(person=person, kind=TimelineEntry.Kind.EMAIL)
-    assert entry.summary == "Email sent: Hello {{ given_name }}"
+    assert entry.summary == "Email sent: Hello [first name]"  # merge fields read as words, not template code
     assert entry.data["send_id"] == send.pk and entry.data["source"] == "events:invite:42"
     assert EmailRecipient.objects.get(send=send).on_timeline
 
