@@ -30,6 +30,13 @@ def window_for(campaign: CallCampaign, day: datetime.date) -> tuple[datetime.tim
     return campaign.window_start, campaign.window_end
 
 
+def describe_window(campaign: CallCampaign) -> str:
+    """The calling hours in words for the pages: 'from 09:00 to 21:00', or 'at any hour' (start = end)."""
+    if campaign.window_start == campaign.window_end:
+        return "at any hour"
+    return f"from {campaign.window_start:%H:%M} to {campaign.window_end:%H:%M}"
+
+
 def in_window(campaign: CallCampaign, at: datetime.datetime) -> bool:
     """May a call be assigned at `at`? Windows are in the campaign's time zone (Europe/London by default), so
     09:00–21:00 stays 09:00–21:00 local across the clock change."""

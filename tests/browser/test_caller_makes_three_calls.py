@@ -45,6 +45,13 @@ def test_caller_makes_three_calls(live_server, page):
     page.get_by_role("button", name="Save and next call").click()
     page.locator("#pb-name", has_text="Callee").filter(has_not_text=first).wait_for()
     page.locator("#pb-tally", has_text="Your calls: 1").wait_for()
+    # The next person's name is in view, not off the top of the screen below the saved script.
+    top = page.locator("#pb-name").evaluate("el => el.getBoundingClientRect().top")
+    assert 0 <= top < page.viewport_size["height"] / 2
+    # Each radio button sits on the line of its words, to their left.
+    label = page.locator('[data-key="intention"] label', has_text="Yes")
+    box, radio = label.bounding_box(), label.locator("input").bounding_box()
+    assert radio["x"] - box["x"] < 4 and abs((radio["y"] + radio["height"] / 2) - (box["y"] + box["height"] / 2)) < 4
 
     # Call 2: 'No' ends the script: the later questions disappear.
     second = page.locator("#pb-name").text_content()

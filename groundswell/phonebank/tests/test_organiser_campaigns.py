@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -209,8 +210,12 @@ def test_a_queued_build_shows_its_progress_until_a_worker_runs_it(world, organis
     page = organiser.get(response["Location"]).content.decode()
     assert "Waiting for a worker" in page and 'hx-trigger="every 1s"' in page
     call_command("db_worker", batch=True, no_startup_delay=True, interval=0)
-    done = organiser.get(reverse("phonebank:build_status", args=[campaign.pk, result_id])).content.decode()
+    response = organiser.get(reverse("phonebank:build_status", args=[campaign.pk, result_id]), HTTP_HX_REQUEST="true")
+    done = response.content.decode()
     assert "Call list built" in done and "3 added" in done and "every 1s" not in done
+    assert response["HX-Refresh"] == "true"  # the page's counts update without a manual refresh
+    page = organiser.get(f"{reverse('phonebank:campaign', args=[campaign.pk])}?build={result_id}").content.decode()
+    assert "Call list built" in page and "every 1s" not in page  # the reloaded page does not poll (or reload) again
     assert CallTarget.objects.filter(campaign=campaign).count() == 4 + 3
     # Another campaign cannot read this build's progress.
     other = CallCampaign.objects.create(unit=world.clp, name="Other")
@@ -293,3 +298,13 @@ def test_a_campaign_can_feed_a_voter_id_canvass_campaign_in_my_units(world, orga
     response = organiser.post(reverse("phonebank:campaign_create"), form_data(world, canvass_campaign=mine.pk))
     assert response.status_code == 302
     assert CallCampaign.objects.get(name="Saturday members' ring-round").canvass_campaign == mine
+
+
+def test_calling_hours_read_as_words(world, organiser):
+    campaign = world.campaign
+    page = organiser.get(reverse("phonebank:campaign", args=[campaign.pk])).content.decode()
+    assert "Calls from 09:00 to 21:00" in page
+    campaign.window_start = campaign.window_end = datetime.time(0, 0)
+    campaign.save()
+    page = organiser.get(reverse("phonebank:campaign", args=[campaign.pk])).content.decode()
+    assert "Calls at any hour" in page and "00:00 to 00:00" not in page

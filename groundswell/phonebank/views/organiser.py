@@ -27,7 +27,7 @@ from groundswell.questions.models import Question
 from groundswell.questions.support_codes import support_codes_for
 from groundswell.web import attempt, error_list, int_or_none
 
-from .. import campaigns, selectors
+from .. import campaigns, rules, selectors
 from ..forms import CampaignForm, SessionForm
 from ..models import CallCampaign, PhonebankSession, Purpose
 
@@ -139,6 +139,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "purpose_note": campaigns.PURPOSE_NOTES.get(campaign.purpose, ""),
+            "hours": rules.describe_window(campaign),
             "priority": campaigns.PRIORITIES.get((campaign.target_filter or {}).get("priority", "none")),
             "preview": selectors.filter_preview(campaign),
             "left": selectors.remaining(campaign, timezone.now()),
@@ -185,7 +186,11 @@ def build_list(request: HttpRequest, pk: int) -> HttpResponse:
 def build_status(request: HttpRequest, pk: int, result_id: str) -> HttpResponse:
     campaign = _campaign_for(request, pk)
     build = campaigns.build_progress(campaign, result_id)
-    return render(request, "phonebank/organiser/_build_progress.html", {"campaign": campaign, "build": build})
+    response = render(request, "phonebank/organiser/_build_progress.html", {"campaign": campaign, "build": build})
+    if build and build["finished"] and request.headers.get("HX-Request"):
+        # The list's counts elsewhere on the page are now stale: reload it once (the finished bar does not poll).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 # ------------------------------------------------------------------------------------------ the script

@@ -179,6 +179,8 @@ function show(payload) {
   $("pb-callback-row").hidden = true;
   $("pb-questions").hidden = false;
   refreshScript();
+  // The result was saved from the bottom of the script: bring the next person's name and number into view.
+  $("pb-call").scrollIntoView({ block: "start" });
 }
 
 async function nextCall() {
