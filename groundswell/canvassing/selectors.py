@@ -96,7 +96,7 @@ def walk_electors(walk: Walk) -> QuerySet[Elector]:
 
 
 def walk_payload(walk: Walk) -> dict[str, Any]:
-    """Everything the offline doorstep app needs for one walk, and nothing more (no ages, no history)."""
+    """Everything the offline doorstep app needs for one walk, and nothing more (no ages, no contact history)."""
     campaign = walk.campaign
     by_household: dict[int, list[dict[str, Any]]] = {}
     for e in walk_electors(walk):
@@ -107,9 +107,12 @@ def walk_payload(walk: Walk) -> dict[str, Any]:
                 "pd": e.polling_district,
                 "n": e.number,
                 "s": e.suffix,
-                # Name, number and (via the door) address only: no age, no past support, no voting method.
-                # Political opinion is special-category data, and a phone on a doorstep can be lost.
                 "name": " ".join(p for p in (e.title, e.forenames, e.surname) if p),
+                # What the printed sheet marks, so the door screen matches the paper: how they vote (postal or
+                # proxy) and the support code last recorded. No ages, markers, history or person links: the
+                # phone holds these only until sign-out or the campaign's end (doorstep.js clears them).
+                "vote": "postal" if e.postal_voter else "proxy" if e.proxy_voter else "",
+                "last": e.current_support,
             }
         )
     doors = []

@@ -9,6 +9,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from groundswell.accounts.totp import current_code
 from groundswell.canvassing.models import Contact
 from groundswell.canvassing.tests.builders import build_world
+from groundswell.register.models import Elector
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,6 +54,8 @@ def _answer(page, name: str, code: str, likelihood: int) -> None:
 
 def test_canvasser_records_offline_and_syncs_once(live_server, page):
     world = build_world()
+    # What the printed sheet marks shows at the door too: a postal voter and the code recorded last time.
+    Elector.objects.filter(forenames="Voter1").update(postal_voter=True, current_support="L")
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_server.url}/accounts/login/?next=/canvassing/doorstep/")
@@ -73,6 +76,11 @@ def test_canvasser_records_offline_and_syncs_once(live_server, page):
     page.context.set_offline(True)
     page.get_by_role("link", name="Start / continue").click()
     page.get_by_role("heading", name="1 High Street, Reading").wait_for()
+    voter1 = page.get_by_role("region", name="Voter1 Example")
+    voter1.get_by_text("Postal voter").wait_for()
+    assert voter1.get_by_text("Last time: L").is_visible()
+    page.get_by_text("Key to the support codes").click()
+    assert page.locator(".ds-key dt", has_text="L").first.is_visible()
     _answer(page, "Voter1 Example", "L", 9)
     _answer(page, "Voter2 Example", "U", 4)
     page.get_by_role("link", name="Next door").click()

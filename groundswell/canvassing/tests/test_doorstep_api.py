@@ -49,9 +49,9 @@ def test_canvasser_fetches_only_their_walk(client, world):
     assert numbers == [f"AA-{n}" for n in range(1, 7)]
     assert {c["code"] for c in data["codes"]} >= {"L", "U"}
     assert [q["key"] for q in data["questions"]][:2] == ["support", "likelihood"]
-    # Only what the canvasser needs: no ages, past support, postal votes, markers or person links.
+    # Only what the canvasser needs (what the printed sheet shows): no ages, markers, history or person links.
     elector = data["doors"][0]["electors"][0]
-    assert set(elector) == {"id", "number", "pd", "n", "s", "name"}
+    assert set(elector) == {"id", "number", "pd", "n", "s", "name", "vote", "last"}
     assert AuditEntry.objects.filter(action="viewed", object_type="canvassing.walk", actor=world.canvasser).exists()
 
     assert client.get(reverse("canvassing:doorstep_walk", args=[world.other_walk.pk])).status_code == 403
@@ -235,3 +235,14 @@ def test_results_recorded_before_a_change_are_never_lost(client, world):
             support_code="L",
             answers={"bins": "yes"},
         )
+
+
+def test_the_door_shows_postal_voters_and_the_last_support_code(client, world):
+    first, second = world.electors[0], world.electors[1]
+    type(first).objects.filter(pk=first.pk).update(postal_voter=True, current_support="L")
+    type(second).objects.filter(pk=second.pk).update(proxy_voter=True)
+    client.force_login(world.canvasser)
+    data = client.get(reverse("canvassing:doorstep_walk", args=[world.walk.pk])).json()
+    shown = {e["id"]: e for d in data["doors"] for e in d["electors"]}
+    assert (shown[first.pk]["vote"], shown[first.pk]["last"]) == ("postal", "L")
+    assert (shown[second.pk]["vote"], shown[second.pk]["last"]) == ("proxy", "")

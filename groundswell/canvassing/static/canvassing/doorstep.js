@@ -232,8 +232,14 @@ function electorCard(walk, elector, previous) {
     flush();
   }
 
+  const codeLabel = Object.fromEntries(walk.codes.map((c) => [c.code, c.label]));
+  const marks = [
+    elector.vote ? h("span", { class: "ds-mark" }, elector.vote === "postal" ? "Postal voter" : "Proxy voter") : null,
+    elector.last ? h("span", { class: "ds-mark" }, `Last time: ${elector.last} (${codeLabel[elector.last] || "code"})`) : null,
+  ].filter(Boolean);
   card.append(
     h("h3", {}, elector.name || "(no name)", " ", h("small", {}, elector.number)),
+    marks.length ? h("p", { class: "ds-marks" }, marks) : null,
     chips(`Support for ${elector.name}`, codeOptions, null, (v) => { state.support_code = v || ""; }),
     h("p", { class: "ds-note" }, "Likelihood to vote"),
     chips(`Likelihood for ${elector.name}`, likelihoodOptions, null, (v) => { state.likelihood = v; }),
@@ -268,9 +274,13 @@ async function doorPage(id, index) {
     flush();
     location.hash = next;
   } }, "Nobody in → next");
+  // The support buttons are single letters: the key is one tap away on every door.
+  const key = h("details", { class: "ds-key" }, h("summary", {}, "Key to the support codes"),
+    h("dl", {}, walk.codes.flatMap((c) => [h("dt", {}, c.code), h("dd", {}, c.label)])));
   show(
     h("p", { class: "ds-note" }, `Door ${i + 1} of ${walk.doors.length}`),
     h("h1", {}, door.address),
+    key,
     door.electors.length ? nobodyIn : h("p", {}, "No electors on the register here."),
     cards,
     h("div", { class: "ds-foot" },
