@@ -11,13 +11,15 @@ import random
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.utils import timezone
+from faker import Faker
 from shapely.geometry import shape
 
 from groundswell.accounts.access import within_units
 from groundswell.accounts.models import User
 from groundswell.canvassing.models import CanvassCampaign
-from groundswell.geography.models import Constituency
+from groundswell.geography.models import Constituency, Postcode
 from groundswell.geography.points import random_point_in
 from groundswell.geography.selectors import constituencies
 from groundswell.people.models import OrganisationUnit, Person
@@ -61,6 +63,32 @@ def _random_point(constituency: Constituency, rng: random.Random) -> tuple[float
     return random_point_in(shape(json.loads(constituency.geometry or constituency.simplified)), rng)
 
 
+# A venue's postcode is the nearest one in the postcode table within this distance (degrees; about 1.5 km).
+NEAREST_POSTCODE_DEGREES = 0.015
+
+
+class _Venues:
+    """Street addresses and postcodes for demo venues, so every event page and email says where to go: a made-up
+    street and number, and the nearest real postcode the demo has loaded (none where it has none nearby)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        rows = list(Postcode.objects.filter(latitude__isnull=False).values_list("postcode", "latitude", "longitude"))
+        self.codes = [r[0] for r in rows]
+        self.points = np.array([(r[1], r[2]) for r in rows], dtype=float).reshape(-1, 2)
+        self.rng = rng
+        self.fake = Faker("en_GB")
+        self.fake.seed_instance(rng.randint(0, 10**6))
+
+    def place(self, lat: float, lon: float) -> dict[str, str]:
+        address = f"{self.rng.randint(1, 120)} {self.fake.street_name()}"
+        if not len(self.points):
+            return {"address": address, "postcode": ""}
+        distances = np.abs(self.points - (lat, lon)).max(axis=1)
+        nearest = int(distances.argmin())
+        postcode = self.codes[nearest] if distances[nearest] <= NEAREST_POSTCODE_DEGREES else ""
+        return {"address": address, "postcode": postcode}
+
+
 def _unit_for(constituency: Constituency, national: OrganisationUnit) -> OrganisationUnit:
     unit, _ = OrganisationUnit.objects.get_or_create(
         code=f"CLP-{constituency.code}",
@@ -90,6 +118,7 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
     organiser = User.objects.filter(email="organiser@example.org").first()
     volunteer = User.objects.filter(email="volunteer@example.org").first()
     seats = list(constituencies().filter(name__in=OTHER_SEATS + READING_SEATS).order_by("name"))
+    venues = _Venues(rng)
     made = 0
     for seat in seats:
         unit = _unit_for(seat, national)
@@ -107,6 +136,7 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
                 starts_at=starts,
                 ends_at=starts + datetime.timedelta(hours=2),
                 venue_name=rng.choice(VENUES),
+                **venues.place(lat, lon),
                 latitude=round(lat, 6),
                 longitude=round(lon, 6),
                 capacity=rng.choice([None, None, 12, 20, 40]),
@@ -138,16 +168,17 @@ def build_events_demo(say: Callable[[str], None] = lambda m: None) -> None:
         starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=2),
         venue_name="Central Library",
+        **venues.place(lat, lon),
         latitude=round(lat, 6),
         longitude=round(lon, 6),
         capacity=60,
         accessibility="Step-free access, hearing loop, accessible toilet.",
     )
-    _build_meetup(clp, reading, organiser, volunteer, rng, now)
+    _build_meetup(clp, reading, organiser, volunteer, rng, now, venues)
     say("Demo campaign meetup with follow-ups and the social care discussion created.")
 
 
-def _build_meetup(clp, reading, organiser, volunteer, rng, now) -> None:
+def _build_meetup(clp, reading, organiser, volunteer, rng, now, venues: _Venues) -> None:
     lat, lon = _random_point(reading, rng)
     meetup = lifecycle.create_event(
         clp,
@@ -158,6 +189,7 @@ def _build_meetup(clp, reading, organiser, volunteer, rng, now) -> None:
         starts_at=now - datetime.timedelta(days=10, hours=2),
         ends_at=now - datetime.timedelta(days=10),
         venue_name="Town Hall",
+        **venues.place(lat, lon),
         latitude=lat,
         longitude=lon,
         description="Our big autumn meeting: small groups by branch plan what comes next.",
@@ -190,6 +222,7 @@ def _build_meetup(clp, reading, organiser, volunteer, rng, now) -> None:
             latitude=lat,
             longitude=lon,
             venue_name=rng.choice(VENUES),
+            **venues.place(lat, lon),
             meetup=meetup,
             meetup_group=f"Table {i + 1}: {branch.name}",
             **{k: v for k, v in links.items() if v is not None},

@@ -32,7 +32,7 @@ from groundswell.geography.models import Postcode, Ward
 from groundswell.geography.postcodes import InvalidPostcode, normalise_postcode
 from groundswell.geography.selectors import constituencies
 from groundswell.messaging.services import last_contacted
-from groundswell.people.models import Person, TimelineEntry
+from groundswell.people.models import OrganisationUnit, Person, TimelineEntry
 from groundswell.people.selectors import contactable
 from groundswell.phonebank.models import CallAttempt
 
@@ -108,6 +108,33 @@ def managed_events(user: Any) -> QuerySet[Event]:
     q = Q(hosts=user) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
     q |= access.within_units(access.unit_paths_with(user, MANAGE))
     return Event.objects.filter(q).distinct()
+
+
+EVENTS_I_RUN_WHEN = {"upcoming": "Upcoming", "past": "Past", "all": "All dates"}
+
+
+def events_i_run(user: Any, when: str = "upcoming", unit_id: int | None = None, text: str = "") -> QuerySet[Event]:
+    """ "Events I run", narrowed by date (upcoming, past or all), by unit (and the units below it) and by title.
+    Upcoming events soonest first; past ones most recent first, so last week's meetup is at the top."""
+    now = timezone.now()
+    events = managed_events(user).select_related("unit")
+    if when == "past":
+        events = events.filter(ends_at__lt=now).order_by("-starts_at", "-id")
+    elif when == "all":
+        events = events.order_by("-starts_at", "-id")
+    else:
+        events = events.filter(ends_at__gte=now).order_by("starts_at", "id")
+    if unit_id is not None:
+        unit = OrganisationUnit.objects.filter(pk=unit_id).first()
+        events = events.filter(access.within_units([unit], "unit__path")) if unit else events.none()
+    if text.strip():
+        events = events.filter(title__icontains=text.strip())
+    return events
+
+
+def units_of_events_i_run(user: Any) -> QuerySet[OrganisationUnit]:
+    """The units the user's events belong to, for the filter's choice by name."""
+    return OrganisationUnit.objects.filter(pk__in=managed_events(user).values("unit_id")).order_by("path")
 
 
 def moderation_queue(user: Any) -> QuerySet[Event]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from groundswell.people.models import OrganisationUnit, Person
 from groundswell.phonebank.models import CallCampaign, PhonebankSession
 from groundswell.targeting import services as targeting
 from groundswell.targeting.nearest import nearest_targets
+from groundswell.web import int_or_none
 
 from . import ical, pages, reach, selectors
 from .forms import EventForm, FollowUpForm, InviteForm, MessageForm, RSVPForm, WalkInForm
@@ -282,13 +284,27 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_events(request: HttpRequest) -> HttpResponse:
-    events = selectors.managed_events(request.user).filter(ends_at__gte=timezone.now()).select_related("unit")
+    when = request.GET.get("when") if request.GET.get("when") in selectors.EVENTS_I_RUN_WHEN else "upcoming"
+    try:
+        unit_id = int_or_none(request.GET.get("unit"))
+    except ValidationError:
+        unit_id = None  # a mangled link shows all my units rather than an error page
+    text = request.GET.get("q", "")[:100]
+    events = selectors.events_i_run(request.user, when, unit_id, text)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
     pending = Event.objects.filter(proposed_by=request.user, status=Event.Status.PENDING)
-    return render(
-        request,
-        "events/mine.html",
-        {"events": events[:200], "pending": pending, "moderator": access.has_perm(request.user, MANAGE)},
-    )
+    context = {
+        "page": page,
+        "events": page.object_list,
+        "pending": pending,
+        "moderator": access.has_perm(request.user, MANAGE),
+        "when": when,
+        "whens": selectors.EVENTS_I_RUN_WHEN,
+        "unit_id": unit_id,
+        "units": selectors.units_of_events_i_run(request.user),
+        "q": text,
+    }
+    return render(request, "events/mine.html", context)
 
 
 # ------------------------------------------------------------------------------------------ hosts

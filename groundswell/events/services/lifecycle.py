@@ -84,16 +84,21 @@ def _locate(fields: dict[str, Any]) -> None:
         except PostcodeNotFound as exc:
             raise ValidationError({"postcode": f"{postcode.upper()} is not in the postcode table."}) from exc
         fields["postcode"] = found.postcode
-        if fields.get("latitude") is None and found.lat is not None:
+        pinned = fields.get("latitude") is not None
+        if not pinned and found.lat is not None:
             fields["latitude"], fields["longitude"] = found.lat, found.lon
-        fields["constituency_code"] = found.constituency_code or ""
+        # A pinned point is more exact than a postcode's centre (which can lie over a boundary): its seat wins.
+        fields["constituency_code"] = "" if pinned else found.constituency_code or ""
+        postcode_seat = found.constituency_code or ""
+    else:
+        postcode_seat = ""
     lat, lon = fields.get("latitude"), fields.get("longitude")
     if lat is not None and lon is not None:
         if not fields.get("constituency_code"):
             try:
                 fields["constituency_code"] = lookup_point(lat, lon).constituency_code or ""
             except LookupError:
-                fields["constituency_code"] = ""
+                fields["constituency_code"] = postcode_seat
         fields["grid_cell"] = geo.cell_of(lat, lon)
     else:
         fields["grid_cell"] = None
