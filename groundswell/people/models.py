@@ -254,6 +254,7 @@ class TimelineEntry(models.Model):
         CONSENT = "consent", "Consent"
         MERGE = "merge", "Merged record"
         SMS = "sms", "Text message"
+        EDIT = "edit", "Record edited"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -50,6 +50,17 @@ PERSON_FIELDS = (
     "postcode",
     "synthetic",
 )
+# How a changed field is named on the person's timeline.
+FIELD_LABELS = {
+    "given_name": "first name",
+    "family_name": "last name",
+    "additional_name": "middle name",
+    "date_of_birth": "date of birth",
+    "address_line1": "address",
+    "address_line2": "address line 2",
+    "locality": "town",
+    "custom_fields": "other fields",
+}
 _MAX_LENGTHS = {
     f.name: f.max_length for f in Person._meta.get_fields() if getattr(f, "max_length", None) and f.name != "postcode"
 }
@@ -328,7 +339,64 @@ def update_person(
             changed.append("emails")
         if phone_values:
             changed.append("phones")
+        if changed:
+            # The person's own history says what changed and who changed it (values stay in the record itself).
+            names = ", ".join(FIELD_LABELS.get(name, name.replace("_", " ")) for name in changed)
+            add_timeline_entry(person, TimelineEntry.Kind.EDIT, f"Record edited: {names}", {"fields": changed}, actor)
         record("changed", actor=actor, obj=person, detail={"fields": changed})
+    return person
+
+
+def save_person(
+    person: Person | None,
+    *,
+    unit: OrganisationUnit | None,
+    fields: Mapping[str, Any],
+    email: str = "",
+    phone: str = "",
+    tags: Iterable[str] | None = None,
+    consents: Iterable[tuple[str, str, str]] = (),
+    consent_source: str = "",
+    actor: Any = None,
+) -> Person:
+    """Add or edit a person from the organisers' page, in one transaction: the fields, a new email or phone, the
+    tag set, and consent changes (each kept with its source and wording, and on the timeline). Raises
+    InvalidValue (nothing written) when a value is unusable; the caller checks the actor may edit `person`."""
+    consents = list(consents)
+    if consents and not consent_source.strip():
+        raise InvalidValue("Say how they told us: a consent is kept with where it was given", field="consent_source")
+    source = f"organiser: {consent_source.strip()}"
+    with transaction.atomic():
+        if person is None:
+            if unit is None:
+                raise InvalidValue("Choose the unit they belong to", field="unit")
+            fields = {k: v for k, v in fields.items() if v not in ("", None)}
+            person = create_person(
+                unit,
+                emails=[email] if email else (),
+                phones=[phone] if phone else (),
+                tags=tags or (),
+                actor=actor,
+                **fields,
+            )
+        else:
+            current = {name: getattr(person, name) for name in fields}
+            changed = {k: v for k, v in fields.items() if current[k] != v}
+            old_tags = sorted(person.tags.values_list("name", flat=True))
+            update_person(
+                person,
+                emails=[email]
+                if email and email not in person.email_addresses.values_list("address", flat=True)
+                else None,
+                phones=[phone]
+                if phone and phone not in person.phone_numbers.values_list("number", flat=True)
+                else None,
+                tags=tags if tags is not None and sorted(tags) != old_tags else None,
+                actor=actor,
+                **changed,
+            )
+        for channel, status, wording in consents:
+            set_consent(person, channel, status, source, wording, by=actor)
     return person
 
 

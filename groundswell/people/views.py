@@ -17,12 +17,13 @@ from groundswell.geography.selectors import constituency_by_code
 from . import import_uploads
 from .dedupe import MERGE_FIELDS, MergeError, find_duplicate_candidates, merge_people
 from .exporting import export_people_csv
+from .forms import PersonForm
 from .importing import import_people_csv
 from .models import Consent, Membership, Person, Tag
 from .normalise import InvalidValue
 from .search import PeopleFilter, search_people
 from .selectors import current_consents
-from .services import set_consent, update_person
+from .services import save_person, set_consent, update_person
 
 PAGE_SIZE = 50
 
@@ -48,6 +49,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
         "channels": Consent.Channel.choices,
         "units": access.units_for(request.user, access.Perm.VIEW_PEOPLE),
         "can_export": access.has_perm(request.user, access.Perm.EXPORT_PEOPLE),
+        "can_add": access.has_perm(request.user, access.Perm.EDIT_PEOPLE),
     }
     template = "people/_results.html" if request.htmx else "people/list.html"
     return render(request, template, context)
@@ -86,6 +88,54 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
     )
     return render(request, "people/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_new(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, access.Perm.EDIT_PEOPLE)
+    return _person_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.select_related("unit"), pk=pk)
+    # The person, not only the page: an organiser edits only people in the units they cover.
+    access.require(request.user, access.Perm.EDIT_PEOPLE, person)
+    if person.merged_into_id or person.erased_at:
+        messages.info(request, "This record was merged or erased and cannot be edited.")
+        return redirect("people:detail", pk=person.merged_into_id or person.pk)
+    return _person_form(request, person)
+
+
+def _person_form(request: HttpRequest, person: Person | None) -> HttpResponse:
+    form = PersonForm(request.POST or None, user=request.user, person=person)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = person.unit if person else data["unit"]
+        try:
+            # A chosen unit is one the form offers (the user's own); check the actor holds it all the same.
+            access.require(request.user, access.Perm.EDIT_PEOPLE, unit)
+            saved = save_person(
+                person,
+                unit=unit,
+                fields=form.person_fields(),
+                email=data["email"],
+                phone=data["phone"],
+                tags=data["tags"],
+                consents=form.consents(),
+                consent_source=data["consent_source"],
+                actor=request.user,
+            )
+        except InvalidValue as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, str(exc))
+        else:
+            messages.success(request, f"{saved.display_name} {'updated' if person else 'added'}.")
+            return redirect("people:detail", pk=saved.pk)
+    context = {"form": form, "person": person, "consents": current_consents(person) if person else {}}
+    return render(request, "people/person_form.html", context)
 
 
 CONSENT_WORDING = {
