@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
 
 from groundswell.accounts import access
+from groundswell.canvassing.selectors import assigned_walks
+from groundswell.events.models import RSVP, Event
+from groundswell.gotv.models import RoomVolunteer, StationTeller
 from groundswell.people.models import Consent, Membership, OrganisationUnit, Person
+from groundswell.phonebank.selectors import sessions_for_caller
 
 
 @dataclass
@@ -67,3 +74,75 @@ def dashboard_figures(user) -> DashboardFigures:
         )
         figures.units.append(UnitRow(unit, counts["people"], counts["members"]))
     return figures
+
+
+@dataclass
+class VolunteerHome:
+    """What a volunteer has to do: their walks, call sessions, polling-day posts and next events."""
+
+    walks: list[Any] = field(default_factory=list)
+    calls: dict[str, list[Any]] = field(default_factory=dict)
+    stations: list[Any] = field(default_factory=list)
+    rooms: list[Any] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+
+    @property
+    def now(self) -> dict[str, str] | None:
+        """The one thing to do now, in the order a volunteer would want it: polling day first, then a live
+        call session, their walk, then their next event."""
+        today = timezone.localdate()
+        for s in self.stations:
+            if s.polling_day.date == today:
+                return {"text": f"Tell at {s.name}", "url": reverse("gotv:telling", args=[s.polling_day_id])}
+        for r in self.rooms:
+            if r.polling_day.date == today:
+                return {"text": f"Knock up from {r.name}", "url": reverse("gotv:knockup_room", args=[r.pk])}
+        if self.calls.get("joined"):
+            s = self.calls["joined"][0]
+            return {"text": f"Carry on calling: {s.title}", "url": reverse("phonebank:call", args=[s.token])}
+        if self.walks:
+            w = self.walks[0]
+            return {"text": f"Knock on doors: {w.name}", "url": reverse("canvassing:doorstep") + f"#/walk/{w.pk}"}
+        if self.calls.get("joinable"):
+            s = self.calls["joinable"][0]
+            return {"text": f"Join the phonebank: {s.title}", "url": reverse("phonebank:join", args=[s.token])}
+        if self.events:
+            e = self.events[0]
+            return {"text": f"Your next event: {e.title}", "url": reverse("events:detail", args=[e.pk])}
+        return None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.walks or any(self.calls.values()) or self.stations or self.rooms or self.events)
+
+
+def volunteer_home(user: Any) -> VolunteerHome:
+    """The volunteer's home page: only their own assignments (no one else's data)."""
+    today = timezone.localdate()
+    person_id = getattr(user, "person_id", None)
+    events = (
+        list(
+            Event.objects.filter(
+                rsvps__person_id=person_id, rsvps__status=RSVP.Status.GOING, ends_at__gte=timezone.now()
+            ).order_by("starts_at")[:5]
+        )
+        if person_id
+        else []
+    )
+    return VolunteerHome(
+        walks=list(assigned_walks(user)[:10]),
+        calls=sessions_for_caller(user),
+        stations=[
+            t.station
+            for t in StationTeller.objects.filter(user=user, station__polling_day__date__gte=today).select_related(
+                "station__polling_day"
+            )
+        ],
+        rooms=[
+            r.committee_room
+            for r in RoomVolunteer.objects.filter(
+                user=user, committee_room__polling_day__date__gte=today
+            ).select_related("committee_room__polling_day")
+        ],
+        events=events,
+    )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from groundswell.accounts import access
 
 from . import health, metrics
-from .selectors import dashboard_figures
+from .selectors import dashboard_figures, volunteer_home
 
 
 @never_cache
@@ -59,4 +59,5 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict = {"roles": request.user.roles.select_related("unit")}
     if access.has_perm(request.user, access.Perm.VIEW_DASHBOARD):
         context["figures"] = dashboard_figures(request.user)
+    context["home"] = volunteer_home(request.user)
     return render(request, "core/dashboard.html", context)

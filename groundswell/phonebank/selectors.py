@@ -25,9 +25,37 @@ from groundswell.questions.models import Question
 from groundswell.questions.services import asked_path, branch_target, validate_answer
 from groundswell.questions.support_codes import support_codes_for
 
-from .models import CallAttempt, CallCampaign, CallSkip, CallTarget, Outcome, PhonebankSession, Purpose
+from .models import (
+    CallAttempt,
+    CallCampaign,
+    CallSkip,
+    CallTarget,
+    Outcome,
+    PhonebankSession,
+    Purpose,
+    SessionCaller,
+)
 
 REACHED = (Outcome.COMPLETED, Outcome.CALL_BACK, Outcome.REFUSED, Outcome.DO_NOT_CALL)
+
+
+def sessions_for_caller(user: Any) -> dict[str, list[PhonebankSession]]:
+    """A caller's sessions: those they have joined, and the others open in units where they call ("joinable").
+    Only live sessions of running campaigns: a caller has nothing to do in an ended one."""
+    if not getattr(user, "is_authenticated", False):
+        return {"joined": [], "joinable": []}
+    live = PhonebankSession.objects.filter(active=True, campaign__status=CallCampaign.Status.ACTIVE).select_related(
+        "campaign"
+    )
+    joined_ids = set(SessionCaller.objects.filter(user=user).values_list("session_id", flat=True))
+    joined = list(live.filter(pk__in=joined_ids).order_by("-starts_at")[:20])
+    units = [a.unit for a in user.roles.filter(role="caller").select_related("unit")]
+    joinable = list(
+        live.filter(access.within_units(units, "campaign__unit__path"))
+        .exclude(pk__in=joined_ids)
+        .order_by("-starts_at")[:20]
+    )
+    return {"joined": joined, "joinable": joinable}
 
 
 def caller_tally(session: PhonebankSession, user_id: int) -> dict[str, int]:

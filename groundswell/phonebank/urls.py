@@ -9,6 +9,7 @@ from .views import caller, organiser
 app_name = "phonebank"
 
 urlpatterns = [
+    path("mine/", caller.my_calling, name="mine"),
     path("join/<str:token>/", caller.join, name="join"),
     path("call/<str:token>/", caller.call_page, name="call"),
     path("api/<str:token>/next", caller.api_next, name="api_next"),

@@ -35,6 +35,12 @@ from ..models import Outcome, PhonebankSession, SessionCaller
 MAX_BODY = 64 * 1024
 
 
+@login_required
+def my_calling(request: HttpRequest) -> HttpResponse:
+    """A caller's own page: the sessions they have joined and those open to them, one click from calling."""
+    return render(request, "phonebank/mine.html", selectors.sessions_for_caller(request.user))
+
+
 def _open_session(token: str) -> PhonebankSession:
     return get_object_or_404(PhonebankSession.objects.select_related("campaign"), token=token)
 
