@@ -54,3 +54,14 @@ def sign_in(page, url: str, email: str, secret: str, next_path: str = "/") -> No
     page.get_by_role("button", name="Sign In").click()
     page.get_by_label("Authenticator code").fill(current_code(secret))
     page.get_by_role("button", name="Sign In").click()
+
+
+def assert_accessible(page) -> None:
+    """axe-core on the page as it stands: no serious or critical violations (each named with where it is)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"{page.url}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad
+    )
