@@ -13,7 +13,7 @@ import numpy as np
 
 from .engine import METHODS, Inputs, SwingModel, fit_model, prepare, simulate
 from .parties import PARTIES
-from .results import GB_NATIONS, election_table
+from .results import GB_NATIONS, election_table, fought_on
 
 # The vote shares in Electoral Calculus's final pre-election predictions (their track-record pages), drawn
 # from the final polls; their published seat figures are compared in docs/benchmarks.md.
@@ -21,7 +21,7 @@ FINAL_POLLS: dict[int, dict[str, float]] = {
     2015: {"CON": 0.335, "LAB": 0.312, "LD": 0.110, "UKIP": 0.130, "GRN": 0.051, "SNP": 0.041, "PC": 0.006},
     2017: {"CON": 0.443, "LAB": 0.353, "LD": 0.079, "UKIP": 0.043, "GRN": 0.020, "SNP": 0.041, "PC": 0.006},
 }
-BACKTESTS = ((2010, 2015), (2015, 2017))
+BACKTESTS = ((2010, 2015), (2015, 2017), (2017, 2019), (2019, 2024))
 
 
 @dataclass
@@ -69,7 +69,7 @@ def score(
     seed: int | None,
     model: SwingModel | None = None,
 ) -> Score:
-    base = election_table(base_year)
+    base = election_table(base_year, fought_on(target))  # 2019 → 2024 starts from the notionals
     result = election_table(target)
     model = model or fit_model(base_year)
     setup = prepare(base, inputs, method, model)

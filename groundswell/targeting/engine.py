@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .parties import INDEX, PARTIES
-from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table
+from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table, fought_on
 
 METHODS = ("uniform", "proportional", "model")
 MIN_PARTY_RESIDUALS = 200
@@ -201,11 +201,20 @@ def _coefficients(
     c0 = np.where(new, s, c0)
     c1 = np.where(new, 1.0, c1)
     # A party that did not stand in this unit (and exists in the parent) is assumed not to stand again;
-    # that is also how the Speaker's seat keeps the main parties out of it.
+    # that is also how the Speaker's seat keeps the main parties out of it. Except a Great Britain-wide party
+    # whose vote is growing: it is assumed to stand everywhere but the Speaker's seat, starting from nothing
+    # and gaining the national gain (uniform), because that is what growing parties do: Reform UK stood in
+    # nearly every seat in 2024 after the Brexit Party stood down in 317 in 2019, and the Greens in 2015.
     absent = ((s <= 0) & ~new) | (n1 <= 0)  # …and one with no target share has withdrawn everywhere
-    c0 = np.where(absent, 0.0, c0)
-    c1 = np.where(absent, 0.0, c1)
+    expands = np.zeros_like(absent)
+    if region is not None:
+        expands = absent & (n1 > n0) & (n0 > 0) & (s[:, SPK : SPK + 1] <= 0) & EXPANDING[None, :]
+    c0 = np.where(absent, np.where(expands, -n0, 0.0), c0)
+    c1 = np.where(absent, np.where(expands, 1.0, 0.0), c1)
     return c0, c1
+
+
+EXPANDING = np.isin(PARTIES, ("CON", "LAB", "LD", "GRN", "UKIP"))
 
 
 def normalise_rows(pred: np.ndarray) -> np.ndarray:
@@ -329,7 +338,9 @@ def prepare(
 
 
 def training_pairs(up_to: int) -> list[tuple[int, int]]:
-    """Consecutive elections both held on or before `up_to`: nothing after the base year is ever used."""
+    """Consecutive elections both held on or before `up_to`: nothing after the base year is ever used.
+
+    Each pair is read on the boundaries the later election was fought on (2019 → 2024 from the notionals)."""
     years = sorted(y for y in ELECTIONS if y <= up_to)
     return list(zip(years, years[1:], strict=False))
 
@@ -337,7 +348,7 @@ def training_pairs(up_to: int) -> list[tuple[int, int]]:
 def _pair_arrays(y0: int, y1: int) -> tuple[ElectionTable, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Seats present in both elections under the same code: (base subset, s0, s1, n0, n1) per seat row."""
     try:
-        t0, t1 = election_table(y0), election_table(y1)
+        t0, t1 = election_table(y0, fought_on(y1)), election_table(y1)
     except LookupError:
         return None
     index1 = t1.index_of()
