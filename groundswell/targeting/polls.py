@@ -367,5 +367,11 @@ def final_polls(polling_day: dt.date, area: str = "GB") -> dict[str, float] | No
         return None
     found = tracker(area, window=FINAL_WINDOW_DAYS, polls=polls)
     latest = {p: v for p, v in found.latest.items() if not math.isnan(v) and v > 0}
+    if area == "GB" and not {"SNP", "PC"} <= set(latest):
+        # Polls that do not list the nationalists (most of 2015's) count them in "others": leave "others"
+        # out, so the projection shares what the named parties leave among SNP, Plaid and others by base shares.
+        latest.pop("OTH", None)
+        named = sum(latest.values())
+        return {p: round(v, 4) for p, v in latest.items()} if 0 < named <= 1 else None
     total = sum(latest.values())
     return {p: round(v / total, 4) for p, v in latest.items()} if total else None
