@@ -585,6 +585,9 @@ def _fit_covariates(
         x, y = np.vstack(xs), np.concatenate(ys)
         if len(y) < 50 or not np.any(x):
             continue
+        # A covariate known for only a few of the training seats (the 2021 census reaches 2010-set seats only
+        # through the five Scottish codes both sets share) teaches nothing: its columns are left out.
+        x[:, np.count_nonzero(x, axis=0) < MIN_COVARIATE_SEATS] = 0.0
         gram = x.T @ x
         coef = np.linalg.solve(gram + COVARIATE_SHRINK * np.diag(np.diag(gram) + 1e-9), x.T @ y)
         for j, name in enumerate(names):
