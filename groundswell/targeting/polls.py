@@ -259,16 +259,41 @@ class Tracker:
         return {p: values[-1] for p, values in self.average.items() if values}
 
 
+def _window_sums(days: np.ndarray, values: np.ndarray, at: np.ndarray, window: int) -> np.ndarray:
+    """Σ values over the polls whose day is in (d − window, d] for each d in `at` (days sorted ascending)."""
+    total = np.concatenate([[0.0], np.cumsum(values)])
+    hi = np.searchsorted(days, at, side="right")
+    lo = np.searchsorted(days, at - window, side="right")
+    return total[hi] - total[lo]
+
+
 def _rolling(days: np.ndarray, values: np.ndarray, weights: np.ndarray, at: np.ndarray, window: int) -> np.ndarray:
     """Weighted mean of the values in the `window` days up to each day of `at`; polls without the party (NaN)
-    are left out of its mean rather than counted as zero (the SNP column is often empty)."""
-    out = np.full(len(at), np.nan)
+    are left out of its mean rather than counted as zero (the SNP column is often empty). Cumulative sums over
+    the polls in date order, so a 15-year tracker is as quick as a month's."""
     known = ~np.isnan(values)
-    for j, day in enumerate(at):
-        sel = (days <= day) & (days > day - window) & known
-        if sel.any():
-            out[j] = np.average(values[sel], weights=weights[sel])
-    return out
+    w = np.where(known, weights, 0.0)
+    num = _window_sums(days, np.where(known, values, 0.0) * w, at, window)
+    den = _window_sums(days, w, at, window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _rolling_spread(days: np.ndarray, values: np.ndarray, at: np.ndarray, window: int) -> np.ndarray:
+    """The (unweighted) standard deviation of the known values in each window; 0 where fewer than two."""
+    known = ~np.isnan(values)
+    v = np.where(known, values, 0.0)
+    n = _window_sums(days, known.astype(float), at, window)
+    s1 = _window_sums(days, v, at, window)
+    s2 = _window_sums(days, v * v, at, window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where(n > 1, s2 / np.maximum(n, 1) - (s1 / np.maximum(n, 1)) ** 2, 0.0)
+    return np.sqrt(np.maximum(var, 0.0))
+
+
+# The tracker page follows the polls from the 2010 election on (the shipped file goes back to 1974; earlier
+# polls stay stored for anyone who asks with `since`).
+TRACKER_SINCE = dt.date(2010, 1, 1)
 
 
 def tracker(
@@ -287,6 +312,7 @@ def tracker(
     `before`): a backtest's tracker sees nothing from polling day on.
     """
     if polls is None:
+        since = TRACKER_SINCE if since is None else since
         query = Poll.objects.filter(area=area).order_by("fieldwork_end")
         if since is not None:
             query = query.filter(fieldwork_end__gte=since)
@@ -321,11 +347,7 @@ def tracker(
     result.dates = [origin + dt.timedelta(days=int(d)) for d in grid]
     for k, party in enumerate(parties):
         average = _rolling(days, corrected[:, k], weights, grid, window)
-        column = corrected[:, k]
-        spread = []
-        for d in grid:
-            sel = (days <= d) & (days > d - window) & ~np.isnan(column)
-            spread.append(float(np.std(column[sel])) if sel.sum() > 1 else 0.0)
+        spread = [float(v) for v in _rolling_spread(days, corrected[:, k], grid, window)]
         result.average[party] = [round(float(v), 4) for v in average]
         result.low[party] = [round(float(max(v - 1.645 * s, 0.0)), 4) for v, s in zip(average, spread, strict=True)]
         result.high[party] = [round(float(v + 1.645 * s), 4) for v, s in zip(average, spread, strict=True)]
