@@ -20,7 +20,7 @@ import numpy as np
 from django.db import transaction
 
 from .hoc_results import load_seat_results
-from .models import Result
+from .models import Candidate, Result
 from .parties import INDEX, PARTIES, UnknownParty, lineage, normalise_party
 
 ELECTIONS: dict[int, str] = {
@@ -229,7 +229,17 @@ def election_table(year: int, boundary_set: str | None = None) -> ElectionTable:
     regions: list[str] = []
     position: dict[str, int] = {}
     entries: list[tuple[int, int, int]] = []
+    # The Commons Library pools the Speaker's votes into "all other candidates": on the 2024 set, the seat whose
+    # 2024 winner stood as Speaker counts its others as the Speaker's (in 2019's notionals too: the same Speaker),
+    # so that, as on the 2010 set, no party is projected to stand against the Speaker.
+    speaker = (
+        set(Candidate.objects.filter(year=2024, party="SPK", elected=True).values_list("ons_code", flat=True))
+        if boundary_set == "2024"
+        else set()
+    )
     for code, name, region, nation, party, votes in rows:
+        if code in speaker and party == "OTH":
+            party = "SPK"
         if code not in position:
             position[code] = len(codes)
             codes.append(code)
