@@ -63,8 +63,10 @@ class SwingModel:
 
     Seat share change = Σ coefficient × term over FEATURES (see `seat_features`): a non-negative mixture of
     uniform and proportional swing, a pull towards the nation's average, gains that follow where the losing
-    parties were strong, incumbency, tactical squeeze and the region's strength; separate coefficients for
-    parties gaining and losing. Covariate terms scale with the party's nation change. Errors are on the
+    parties were strong, incumbency, tactical squeeze, the region's strength and the challenger (the party second
+    where the winner's party is collapsing); separate coefficients for parties gaining and losing, and a stated
+    prior (proportional swing) for large parties collapsing. Covariate terms scale with the party's nation
+    change or stand alone as a trend (`_fit_covariates`). Errors are on the
     sqrt(share) scale (a party with a bigger share moves by more points), measured out of sample: regional,
     per seat (per party, Student-t), and shared by the seats each party holds or is second in.
     """
