@@ -7,13 +7,16 @@ The model is fitted only on pairs of elections up to the base year, never on the
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import METHODS, Inputs, SwingModel, fit_model, prepare, simulate
+from .covariates import covariate_values, covariates_known_before
+from .engine import METHODS, Inputs, SwingModel, fit_model, polling_error_scale, prepare, simulate
 from .parties import PARTIES
-from .results import GB_NATIONS, election_table
+from .polls import FINAL_WINDOW_DAYS, final_polls
+from .results import ELECTIONS, GB_NATIONS, election_table, fought_on
 
 # The vote shares in Electoral Calculus's final pre-election predictions (their track-record pages), drawn
 # from the final polls; their published seat figures are compared in docs/benchmarks.md.
@@ -21,7 +24,7 @@ FINAL_POLLS: dict[int, dict[str, float]] = {
     2015: {"CON": 0.335, "LAB": 0.312, "LD": 0.110, "UKIP": 0.130, "GRN": 0.051, "SNP": 0.041, "PC": 0.006},
     2017: {"CON": 0.443, "LAB": 0.353, "LD": 0.079, "UKIP": 0.043, "GRN": 0.020, "SNP": 0.041, "PC": 0.006},
 }
-BACKTESTS = ((2010, 2015), (2015, 2017))
+BACKTESTS = ((2010, 2015), (2015, 2017), (2017, 2019), (2019, 2024))
 
 
 @dataclass
@@ -59,6 +62,11 @@ def actual_inputs(target: int) -> Inputs:
     return Inputs(gb=shares(t.national()), nations={n: shares(t.national(n)) for n in GB_NATIONS if n != "England"})
 
 
+def known_covariates(target: int) -> dict[str, dict[str, float]]:
+    """The stored covariates published before the target's polling day (none for a 2015 backtest's Leave)."""
+    return covariates_known_before(dt.date.fromisoformat(ELECTIONS[target]), covariate_values())
+
+
 def score(
     base_year: int,
     target: int,
@@ -68,13 +76,17 @@ def score(
     sims: int,
     seed: int | None,
     model: SwingModel | None = None,
+    covariates: dict[str, dict[str, float]] | None = None,
+    national_scale: float | None = None,
 ) -> Score:
-    base = election_table(base_year)
+    base = election_table(base_year, fought_on(target))  # 2019 → 2024 starts from the notionals
     result = election_table(target)
-    model = model or fit_model(base_year)
-    setup = prepare(base, inputs, method, model)
-    scale = 0.0 if label == "actual shares" else None
-    sim = simulate(setup, sims=sims, seed=seed, national_scale=scale)
+    covariates = known_covariates(target) if covariates is None else covariates
+    model = model or fit_model(base_year, covariates)
+    setup = prepare(base, inputs, method, model, covariates)
+    if national_scale is None:
+        national_scale = 0.0 if label == "actual shares" else polling_error_scale(before=target)
+    sim = simulate(setup, sims=sims, seed=seed, national_scale=national_scale)
     index = result.index_of()
     rows = [index[c] for c in sim.codes]
     actual_winner = result.shares[rows].argmax(axis=1)
@@ -102,21 +114,87 @@ def score(
     )
 
 
-def backtest(
-    base_year: int, target: int, methods: tuple[str, ...] = METHODS, sims: int = 10_000, seed: int | None = 2017
-) -> list[Score]:
-    """Score each method on both inputs (actual shares; final polls where this table has them)."""
+@dataclass
+class Plan:
+    """What one backtest uses, all of it available before the target's polling day."""
+
+    base_year: int
+    target: int
+    boundary_set: str
+    runs: list[tuple[str, Inputs, float | None]]  # (label, inputs, national error scale: 0 = shares known)
+    covariates: dict[str, dict[str, float]]
+    model: SwingModel
+    polls_note: str
+
+    def describe(self) -> list[str]:
+        base = f"{self.base_year} notional" if self.boundary_set != fought_on(self.base_year) else str(self.base_year)
+        pairs = ", ".join(f"{a}→{b}" for a, b in self.model.pairs)
+        used = [n for n, by_party in self.model.covariates.items() if any(abs(v) > 1e-9 for v in by_party.values())]
+        return [
+            f"  base: {base} results on the {self.boundary_set} boundary set",
+            f"  model fitted on: {pairs} (nothing from {self.target})",
+            "  covariates: "
+            + (
+                ", ".join(used) + " (published before polling day; fitted on pairs with ≥300 seats on their codes)"
+                if used
+                else "none (none published before polling day on a pair the model can learn from)"
+            ),
+            f"  final polls: {self.polls_note}",
+        ]
+
+
+def plan(base_year: int, target: int) -> Plan:
     if (base_year, target) not in BACKTESTS and not (base_year >= 2010 and target > base_year):
         raise ValueError("backtests start at 2010: earlier elections were fought on other boundaries")
-    runs = [("actual shares", actual_inputs(target))]
-    if target in FINAL_POLLS:
-        runs.append(("final polls", Inputs(gb=FINAL_POLLS[target])))
-    model = fit_model(base_year)
-    return [score(base_year, target, m, inp, label, sims, seed, model) for label, inp in runs for m in methods]
+    polling_day = dt.date.fromisoformat(ELECTIONS[target])
+    runs: list[tuple[str, Inputs, float | None]] = [("actual shares", actual_inputs(target), 0.0)]
+    error_scale = polling_error_scale(before=target)  # past elections' polling errors only
+    tracked = final_polls(polling_day)
+    if tracked:
+        runs.append(("final polls", Inputs(gb=tracked), error_scale))
+        shown = ", ".join(f"{p} {v:.1%}" for p, v in tracked.items())
+        note = (
+            f"the stored polls' tracker (house effects from the year before), the {FINAL_WINDOW_DAYS} days "
+            f"before {polling_day}: {shown}"
+        )
+    elif target in FINAL_POLLS:
+        runs.append(("final polls", Inputs(gb=FINAL_POLLS[target]), error_scale))
+        note = "Electoral Calculus's final-prediction shares (no polls stored for that week)"
+    else:
+        note = "none stored for that week (import the shipped polls: `groundswell targeting import_polls --shipped`)"
+    covariates = known_covariates(target)
+    return Plan(
+        base_year=base_year,
+        target=target,
+        boundary_set=fought_on(target),
+        runs=runs,
+        covariates=covariates,
+        model=fit_model(base_year, covariates),
+        polls_note=note,
+    )
 
 
-def format_scores(base_year: int, target: int, scores: list[Score]) -> str:
+def backtest(
+    base_year: int,
+    target: int,
+    methods: tuple[str, ...] = METHODS,
+    sims: int = 10_000,
+    seed: int | None = 2017,
+    the_plan: Plan | None = None,
+) -> list[Score]:
+    """Score each method on both inputs (actual shares; the final polls where polls are stored)."""
+    the_plan = the_plan or plan(base_year, target)
+    return [
+        score(base_year, target, m, inp, label, sims, seed, the_plan.model, the_plan.covariates, scale)
+        for label, inp, scale in the_plan.runs
+        for m in methods
+    ]
+
+
+def format_scores(base_year: int, target: int, scores: list[Score], the_plan: Plan | None = None) -> str:
     lines = [f"Backtest {base_year} → {target} (Great Britain, {NI_NOTE})"]
+    if the_plan is not None:
+        lines += the_plan.describe()
     for s in scores:
         errors = ", ".join(f"{p} {v:+d}" for p, v in s.seat_error.items())
         misses = [p for p, ok in s.in_90.items() if not ok]

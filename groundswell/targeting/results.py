@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from django.db import transaction
 
-from .models import Result
+from .hoc_results import load_seat_results
+from .models import Candidate, Result
 from .parties import INDEX, PARTIES, UnknownParty, lineage, normalise_party
 
 ELECTIONS: dict[int, str] = {
@@ -30,7 +31,9 @@ ELECTIONS: dict[int, str] = {
     2015: "2015-05-07",
     2017: "2017-06-08",
     2019: "2019-12-12",
+    2024: "2024-07-04",
 }
+BOUNDARY_SETS = ("2010", "2024")
 _REGIONS = {
     "east": "East of England",
     "eastern": "East of England",
@@ -38,6 +41,21 @@ _REGIONS = {
 }
 GB_NATIONS = ("England", "Scotland", "Wales")
 ENGINE_SOURCE = Result.Source.UK_POLITICS
+# Where the engine reads each election on the 2024 set: the Commons Library's 2024 result, Rallings &
+# Thrasher's 2019 notionals, and the notionals derived from the population overlaps for 2010–2017.
+SET_2024_SOURCES: dict[int, str] = {
+    2024: Result.Source.HOC,
+    2019: Result.Source.RALLINGS_THRASHER,
+    2017: Result.Source.OVERLAPS,
+    2015: Result.Source.OVERLAPS,
+    2010: Result.Source.OVERLAPS,
+}
+
+
+def fought_on(year: int) -> str:
+    """The boundary set an election was fought on: 2010–2019 on the 2010 set, 2024 onwards on the 2024 set
+    (elections before 2010 are read on their own boundaries and reported as the 2010 set's predecessors)."""
+    return "2024" if year >= 2024 else "2010"
 
 
 class ResultsImportError(ValueError):
@@ -130,10 +148,14 @@ def engine_results_loaded() -> bool:
     return Result.objects.filter(source=ENGINE_SOURCE).exists()
 
 
-def ensure_results() -> None:
-    """Load the package's results if none are stored (the projection commands call this on first use)."""
+def ensure_results(boundary_set: str = "2010") -> None:
+    """Load the package's results if none are stored (the projection commands call this on first use), and
+    the Commons Library's results and notionals from data/ when the 2024 set is wanted and they are missing."""
     if not engine_results_loaded():
         load_results()
+    if boundary_set == "2024" and not Result.objects.filter(source=Result.Source.HOC, year=2024).exists():
+        load_seat_results()
+        _CACHE.clear()
 
 
 @dataclass
@@ -148,6 +170,8 @@ class ElectionTable:
     region_names: list[str]
     shares: np.ndarray  # (seats, parties)
     votes: np.ndarray  # (seats, parties)
+    boundary_set: str = "2010"
+    notional: bool = False  # counted on boundaries the election was not fought on
 
     def national(self, nation: str | None = None) -> np.ndarray:
         """Vote shares over Great Britain, or over one nation."""
@@ -168,15 +192,34 @@ class ElectionTable:
         return {code: i for i, code in enumerate(self.codes)}
 
 
-_CACHE: dict[int, ElectionTable] = {}
+_CACHE: dict[tuple[int, str], ElectionTable] = {}
 
 
-def election_table(year: int) -> ElectionTable:
-    """The stored results of one election, Great Britain only (Northern Ireland's parties do not stand here)."""
-    if year in _CACHE:
-        return _CACHE[year]
+def election_table(year: int, boundary_set: str | None = None) -> ElectionTable:
+    """The stored results of one election on one boundary set (by default the set it was fought on), Great
+    Britain only (Northern Ireland's parties do not stand here).
+
+    On the 2010 set the engine reads the uk-politics package (1997–2019; before 2010 on the older boundaries,
+    which is what the model's training pairs need); on the 2024 set it reads the Commons Library's 2024
+    result and the notionals (`SET_2024_SOURCES`)."""
+    boundary_set = boundary_set or fought_on(year)
+    if boundary_set not in BOUNDARY_SETS:
+        raise ValueError(f"boundary set {boundary_set!r} is not one of {', '.join(BOUNDARY_SETS)}")
+    key = (year, boundary_set)
+    if key in _CACHE:
+        return _CACHE[key]
+    if boundary_set == "2024":
+        if year not in SET_2024_SOURCES:
+            raise LookupError(f"no {year} results on the 2024 set (have {', '.join(map(str, SET_2024_SOURCES))})")
+        query = Result.objects.filter(source=SET_2024_SOURCES[year], year=year, boundary_set="2024")
+        notional = year < 2024
+    else:
+        if year >= 2024:
+            raise LookupError(f"the {year} election was not fought on the 2010 set: use the 2024 set")
+        query = Result.objects.filter(source=ENGINE_SOURCE, year=year)
+        notional = False
     rows = (
-        Result.objects.filter(source=ENGINE_SOURCE, year=year, nation__in=GB_NATIONS)
+        query.filter(nation__in=GB_NATIONS)
         .order_by("ons_code", "party")
         .values_list("ons_code", "name", "region", "nation", "party", "votes")
     )
@@ -186,7 +229,17 @@ def election_table(year: int) -> ElectionTable:
     regions: list[str] = []
     position: dict[str, int] = {}
     entries: list[tuple[int, int, int]] = []
+    # The Commons Library pools the Speaker's votes into "all other candidates": on the 2024 set, the seat whose
+    # 2024 winner stood as Speaker counts its others as the Speaker's (in 2019's notionals too: the same Speaker),
+    # so that, as on the 2010 set, no party is projected to stand against the Speaker.
+    speaker = (
+        set(Candidate.objects.filter(year=2024, party="SPK", elected=True).values_list("ons_code", flat=True))
+        if boundary_set == "2024"
+        else set()
+    )
     for code, name, region, nation, party, votes in rows:
+        if code in speaker and party == "OTH":
+            party = "SPK"
         if code not in position:
             position[code] = len(codes)
             codes.append(code)
@@ -196,7 +249,10 @@ def election_table(year: int) -> ElectionTable:
         # Swing is measured along a party's lineage: a Brexit Party or Reform UK row counts as UKIP's.
         entries.append((position[code], INDEX[lineage(party)], votes))
     if not codes:
-        raise LookupError(f"no results stored for {year}: run `groundswell targeting load_results`")
+        command = "load_seat_results" if boundary_set == "2024" else "load_results"
+        raise LookupError(
+            f"no results stored for {year} on the {boundary_set} set: run `groundswell targeting {command}`"
+        )
     vote_array = np.zeros((len(codes), len(PARTIES)))
     for i, p, v in entries:
         vote_array[i, p] += v
@@ -205,6 +261,8 @@ def election_table(year: int) -> ElectionTable:
     region_names = sorted(set(regions))
     table = ElectionTable(
         year=year,
+        boundary_set=boundary_set,
+        notional=notional,
         codes=codes,
         names=names,
         nations=np.asarray(nations),
@@ -213,7 +271,7 @@ def election_table(year: int) -> ElectionTable:
         shares=vote_array / totals,
         votes=vote_array,
     )
-    _CACHE[year] = table
+    _CACHE[key] = table
     return table
 
 

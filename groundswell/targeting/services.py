@@ -14,7 +14,7 @@ from .covariates import covariate_values
 from .engine import METHODS, Inputs, Simulation, fit_model, prepare, simulate
 from .models import Projection
 from .parties import PARTIES, parse_nation_shares, parse_shares
-from .results import GB_NATIONS, election_table, ensure_results
+from .results import BOUNDARY_SETS, GB_NATIONS, SET_2024_SOURCES, election_table, ensure_results, fought_on
 
 DEFAULT_SAFE = 0.9
 DEFAULT_REACH = 0.1
@@ -33,21 +33,48 @@ def run_projection(
     seed: int | None = None,
     national_scale: float | None = None,
     progress: Callable[[int], None] | None = None,
+    boundary_set: str | None = None,
 ) -> Simulation:
+    """Project the next election from `base_year`'s results on `boundary_set` (by default the set that election
+    was fought on; `base_year=2019, boundary_set="2024"` starts from the notionals). The model is fitted on
+    every election pair up to the base year, with every stored covariate."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
-    ensure_results()
+    boundary_set = projection_set(base_year, boundary_set)
+    ensure_results(boundary_set)
     covariates = covariate_values()
-    base = election_table(base_year)
+    base = election_table(base_year, boundary_set)
     model = fit_model(base_year, covariates)
     setup = prepare(base, inputs, method, model, covariates)
-    return simulate(setup, sims=sims, seed=seed, national_scale=national_scale, progress=progress)
+    sim = simulate(setup, sims=sims, seed=seed, national_scale=national_scale, progress=progress)
+    sim.boundary_set = boundary_set
+    return sim
+
+
+def projection_set(base_year: int, boundary_set: str | None = None) -> str:
+    """The boundary set a projection from `base_year` is keyed by; refuses a base the set has no results for."""
+    boundary_set = boundary_set or fought_on(base_year)
+    if boundary_set not in BOUNDARY_SETS:
+        raise ValueError(f"--set {boundary_set!r}: choose {' or '.join(BOUNDARY_SETS)}")
+    if boundary_set == "2010" and base_year >= 2024:
+        raise ValueError(f"{base_year} was fought on the 2024 set: there are no {base_year} results on the 2010 set")
+    if boundary_set == "2024" and base_year not in SET_2024_SOURCES:
+        raise ValueError(f"no {base_year} results on the 2024 set (bases: {', '.join(map(str, SET_2024_SOURCES))})")
+    return boundary_set
 
 
 def save_projection(
-    sim: Simulation, base_year: int, inputs: Inputs, method: str, user: Any = None, label: str = ""
+    sim: Simulation,
+    base_year: int,
+    inputs: Inputs,
+    method: str,
+    user: Any = None,
+    label: str = "",
+    boundary_set: str | None = None,
 ) -> Projection:
-    base = election_table(base_year)
+    """Save a run; `inputs["boundary_set"]` records the set its `seats` are keyed by."""
+    boundary_set = boundary_set or getattr(sim, "boundary_set", None) or fought_on(base_year)
+    base = election_table(base_year, boundary_set)
     held = dict(zip(base.codes, (PARTIES[i] for i in base.shares.argmax(axis=1)), strict=True))
     seats = {}
     for i, code in enumerate(sim.codes):
@@ -66,7 +93,12 @@ def save_projection(
         method=method,
         sims=sim.sims,
         seed=sim.seed,
-        inputs={"gb": inputs.gb, "nations": inputs.nations},
+        inputs={
+            "gb": inputs.gb,
+            "nations": inputs.nations,
+            "boundary_set": boundary_set,
+            "base_notional": base.notional,
+        },
         totals=sim.intervals(),
         seats=seats,
     )

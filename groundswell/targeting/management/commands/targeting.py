@@ -17,13 +17,26 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from groundswell.targeting import backtest as bt
-from groundswell.targeting.covariates import CovariateImportError, import_covariates
+from groundswell.targeting.covariates import CovariateImportError, import_covariates, load_shipped_covariates
 from groundswell.targeting.engine import METHODS
 from groundswell.targeting.hoc_results import SeatResultsError, load_seat_results
 from groundswell.targeting.parties import PARTIES, UnknownParty
-from groundswell.targeting.polls import PollImportError, import_polls
-from groundswell.targeting.results import ELECTIONS, ResultsImportError, ensure_results, load_results
-from groundswell.targeting.services import parse_inputs, run_projection, save_projection, seats_csv
+from groundswell.targeting.polls import PollImportError, import_polls, import_shipped_polls
+from groundswell.targeting.results import (
+    BOUNDARY_SETS,
+    ELECTIONS,
+    ResultsImportError,
+    fought_on,
+    load_results,
+)
+from groundswell.targeting.services import (
+    ensure_results,
+    parse_inputs,
+    projection_set,
+    run_projection,
+    save_projection,
+    seats_csv,
+)
 
 
 class Command(BaseCommand):
@@ -40,11 +53,23 @@ class Command(BaseCommand):
         )
         seats.add_argument("--data", default=None, help="the data folder (default: settings.DATA_DIR)")
         polls = sub.add_parser("import_polls", help="import polls from a CSV (one row per poll)")
-        polls.add_argument("file")
+        polls.add_argument("file", nargs="?", help="a CSV (or --shipped)")
+        polls.add_argument("--shipped", action="store_true", help="the shipped 1974–2024 polls in data/polls")
         cov = sub.add_parser("import_covariates", help="import constituency covariates from a CSV, by ONS code")
-        cov.add_argument("file")
+        cov.add_argument("file", nargs="?", help="a CSV (or --shipped)")
+        cov.add_argument(
+            "--shipped", action="store_true", help="Leave, census education/ethnicity/age/tenure for both sets"
+        )
         project = sub.add_parser("project", help="project every GB seat from a base election to given shares")
         project.add_argument("--base", type=int, default=2019, choices=[y for y in ELECTIONS if y >= 2010])
+        project.add_argument(
+            "--set",
+            dest="boundary_set",
+            choices=BOUNDARY_SETS,
+            default=None,
+            help="boundary set the seats are keyed by (default: the one --base was fought on; "
+            "--base 2019 --set 2024 starts from the notionals)",
+        )
         project.add_argument("--shares", required=True, help='GB shares, e.g. "CON=0.38,LAB=0.32,LD=0.12"')
         project.add_argument("--nation-shares", default="", help='"Scotland:SNP=0.37,…;Wales:LAB=0.49,…"')
         project.add_argument("--method", choices=METHODS, default="model")
@@ -93,11 +118,28 @@ class Command(BaseCommand):
     def _load_seat_results(self, data: str | None = None, **_) -> None:
         self.stdout.write(load_seat_results(data).summary())
 
-    def _import_polls(self, file: str, **_) -> None:
+    def _import_polls(self, file: str | None, shipped: bool = False, **_) -> None:
+        if shipped:
+            created, replaced, parsed = import_shipped_polls()
+            self.stdout.write(
+                f"Imported {created + replaced} polls ({created} new, {replaced} replaced); skipped "
+                f"{len(parsed.skipped)} rows (election results, areas other than GB/UK, shares far from 100%); "
+                f"{parsed.merged} rows repeated a pollster's end date (the later kept)."
+            )
+            return
+        if not file:
+            raise CommandError("give a CSV file or --shipped")
         created, replaced = import_polls(self._read(file), source=Path(file).name)
         self.stdout.write(f"Imported {created + replaced} polls ({created} new, {replaced} replaced).")
 
-    def _import_covariates(self, file: str, **_) -> None:
+    def _import_covariates(self, file: str | None, shipped: bool = False, **_) -> None:
+        if shipped:
+            counts = load_shipped_covariates()
+            shown = ", ".join(f"{name} ({n} seats)" for name, n in counts.items())
+            self.stdout.write(f"Loaded the shipped covariates for both boundary sets: {shown}.")
+            return
+        if not file:
+            raise CommandError("give a CSV file or --shipped")
         values, names = import_covariates(self._read(file))
         self.stdout.write(f"Imported {values} values of {len(names)} covariates: {', '.join(names)}.")
 
@@ -105,6 +147,7 @@ class Command(BaseCommand):
         self,
         *,
         base: int,
+        boundary_set: str | None,
         shares: str,
         nation_shares: str,
         method: str,
@@ -118,18 +161,29 @@ class Command(BaseCommand):
         **_,
     ) -> None:
         inputs = parse_inputs(shares, nation_shares)
-        ensure_results()
+        boundary_set = projection_set(base, boundary_set)
+        ensure_results(boundary_set)
         started = time.perf_counter()
         with tqdm(total=sims, desc="simulating", unit="sim", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-            sim = run_projection(base, inputs, method, sims, seed, 0.0 if known_shares else None, progress=bar.update)
+            sim = run_projection(
+                base,
+                inputs,
+                method,
+                sims,
+                seed,
+                0.0 if known_shares else None,
+                progress=bar.update,
+                boundary_set=boundary_set,
+            )
         seconds = time.perf_counter() - started
         if out:
             Path(out).write_text(seats_csv(sim), encoding="utf-8")
-        saved = save_projection(sim, base, inputs, method, label=label) if save else None
+        saved = save_projection(sim, base, inputs, method, label=label, boundary_set=boundary_set) if save else None
         totals = sim.intervals()
         if json:
             payload = {
                 "base": base,
+                "boundary_set": boundary_set,
                 "method": method,
                 "sims": sims,
                 "seed": seed,
@@ -142,7 +196,8 @@ class Command(BaseCommand):
             self.stdout.write(_json_dumps(payload))
             return
         self.stdout.write(
-            f"{len(sim.codes)} GB seats from {base}, {method}, {sims} simulations ({seconds:.1f}s); "
+            f"{len(sim.codes)} GB seats ({boundary_set} boundary set) from {base}"
+            f"{' notional' if boundary_set != fought_on(base) else ''}, {method}, {sims} simulations ({seconds:.1f}s); "
             "Northern Ireland's 18 excluded"
         )
         self.stdout.write(f"{'party':<6}{'point':>7}{'median':>8}{'50% interval':>16}{'90% interval':>16}")
@@ -160,18 +215,25 @@ class Command(BaseCommand):
             self.stdout.write(f"Saved as projection #{saved.pk}.")
 
     def _backtest(self, *, base: int, target: int, sims: int, seed: int, json: bool, **_) -> None:
-        ensure_results()
         if base < 2010:
             raise CommandError("backtests start at 2010: earlier elections were fought on other boundaries")
         if target not in ELECTIONS or target <= base:
             raise CommandError(f"--target must be a general election after {base}")
-        scores = bt.backtest(base, target, sims=sims, seed=seed)
+        ensure_results(fought_on(target))
+        the_plan = bt.plan(base, target)
+        scores = bt.backtest(base, target, sims=sims, seed=seed, the_plan=the_plan)
         if json:
-            self.stdout.write(
-                _json_dumps({"base": base, "target": target, "sims": sims, "scores": [s.as_dict() for s in scores]})
-            )
+            payload = {
+                "base": base,
+                "target": target,
+                "boundary_set": the_plan.boundary_set,
+                "sims": sims,
+                "used": the_plan.describe(),
+                "scores": [s.as_dict() for s in scores],
+            }
+            self.stdout.write(_json_dumps(payload))
         else:
-            self.stdout.write(bt.format_scores(base, target, scores))
+            self.stdout.write(bt.format_scores(base, target, scores, the_plan))
 
 
 def _json_dumps(payload: dict) -> str:
