@@ -1,0 +1,212 @@
+"""Complaints: reads. The backlog dashboard (counts and ages, no case content), the published statistics with
+small numbers suppressed, the parties' own cases, a case's access history."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from groundswell import charts
+from groundswell.accounts import access
+from groundswell.audit.models import AuditEntry
+
+from .models import OPEN_STAGES, Case, Category, InterimSuspension, Notice, Stage, StagePeriod
+
+# Age bands in weeks since the complaint was received: (label, from weeks, to weeks or None).
+AGE_BANDS = [
+    ("under 2 weeks", 0, 2),
+    ("2–4 weeks", 2, 4),
+    ("4–8 weeks", 4, 8),
+    ("8–13 weeks", 8, 13),
+    ("13–26 weeks", 13, 26),
+    ("26–52 weeks", 26, 52),
+    ("over a year", 52, None),
+]
+# Published counts below this are shown as "fewer than 5" (the ONS's usual threshold for small counts).
+SUPPRESS_BELOW = 5
+SUPPRESSED = "fewer than 5"
+MEDIAN_WINDOW_DAYS = 365
+
+
+def _age_filters(now: datetime.datetime) -> dict[str, Q]:
+    out = {}
+    for i, (_, lo, hi) in enumerate(AGE_BANDS):
+        q = Q(opened_at__lte=now - datetime.timedelta(weeks=lo))
+        if hi is not None:
+            q &= Q(opened_at__gt=now - datetime.timedelta(weeks=hi))
+        out[f"band{i}"] = q
+    return out
+
+
+def _open_by_stage_and_age(cases: QuerySet[Case], now: datetime.datetime) -> dict[str, list[int]]:
+    filters = _age_filters(now)
+    rows = (
+        cases.filter(stage__in=OPEN_STAGES)
+        .values("stage")
+        .annotate(**{name: Count("id", filter=q) for name, q in filters.items()})
+    )
+    found = {row["stage"]: [row[name] for name in filters] for row in rows}
+    return {stage: found.get(stage, [0] * len(AGE_BANDS)) for stage in OPEN_STAGES}
+
+
+def _median_working_days(periods: QuerySet[StagePeriod]) -> dict[str, float | None]:
+    since = timezone.localdate() - datetime.timedelta(days=MEDIAN_WINDOW_DAYS)
+    ended = periods.filter(ended_on__gte=since, working_days__isnull=False)
+    if connection.vendor == "postgresql":
+        sql, params = ended.values("stage", "working_days").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY working_days) "
+                f"FROM ({sql}) AS p GROUP BY stage",
+                params,
+            )
+            found = {stage: float(m) for stage, m in cursor.fetchall()}
+    else:
+        by_stage: dict[str, list[int]] = {}
+        for stage, days in ended.values_list("stage", "working_days").iterator(chunk_size=10_000):
+            by_stage.setdefault(stage, []).append(days)
+        found = {stage: float(statistics.median(days)) for stage, days in by_stage.items()}
+    return {stage: found.get(stage) for stage in OPEN_STAGES}
+
+
+@dataclass
+class Backlog:
+    rows: list[dict[str, Any]]
+    bands: list[str]
+    band_totals: list[int]
+    open_total: int
+    missed_total: int
+    suspensions_outstanding: int
+    suspension_reviews_overdue: int
+    pending_selection_flags: int
+    chart: dict[str, Any]
+
+
+def backlog(user: Any) -> Backlog:
+    """The dashboard for the units where `user` holds VIEW_COMPLAINTS_BACKLOG: counts only, never content."""
+    now, today = timezone.now(), timezone.localdate()
+    cases = access.scope(Case.objects.all(), user, access.Perm.VIEW_COMPLAINTS_BACKLOG)
+    by_age = _open_by_stage_and_age(cases, now)
+    missed = dict(
+        cases.filter(stage__in=OPEN_STAGES)
+        .filter(Q(overdue=True) | Q(stage_due_on__lt=today, clock_paused=False))
+        .values("stage")
+        .annotate(n=Count("id"))
+        .values_list("stage", "n")
+    )
+    paused = dict(
+        cases.filter(stage__in=OPEN_STAGES, clock_paused=True)
+        .values("stage")
+        .annotate(n=Count("id"))
+        .values_list("stage", "n")
+    )
+    medians = _median_working_days(StagePeriod.objects.filter(case__in=cases))
+    labels = dict(Stage.choices)
+    rows = [
+        {
+            "stage": stage,
+            "label": labels[stage],
+            "ages": by_age[stage],
+            "open": sum(by_age[stage]),
+            "missed": missed.get(stage, 0),
+            "paused": paused.get(stage, 0),
+            "median_days": medians[stage],
+        }
+        for stage in OPEN_STAGES
+    ]
+    band_totals = [sum(row["ages"][i] for row in rows) for i in range(len(AGE_BANDS))]
+    suspensions = InterimSuspension.objects.filter(case__in=cases, lifted_at__isnull=True)
+    frame = charts.Frame(width=560, height=220, left=44, right=8, top=10, bottom=44)
+    chart = charts.column_chart(frame, band_totals, {i: band[0] for i, band in enumerate(AGE_BANDS)})
+    return Backlog(
+        rows=rows,
+        bands=[band[0] for band in AGE_BANDS],
+        band_totals=band_totals,
+        open_total=sum(band_totals),
+        missed_total=sum(row["missed"] for row in rows),
+        suspensions_outstanding=suspensions.count(),
+        suspension_reviews_overdue=suspensions.filter(review_on__lt=today).count(),
+        pending_selection_flags=cases.filter(stage__in=OPEN_STAGES, pending_selection=True).count(),
+        chart=chart,
+    )
+
+
+def suppress(counts: dict[str, int]) -> dict[str, int | str]:
+    """Small-number suppression for published tables: counts 1–4 become "fewer than 5"; when exactly one cell is
+    hidden, the next smallest non-zero cell is hidden too, so it cannot be worked out from the total."""
+    out: dict[str, int | str] = {k: (SUPPRESSED if 0 < v < SUPPRESS_BELOW else v) for k, v in counts.items()}
+    hidden = [k for k, v in out.items() if v == SUPPRESSED]
+    if len(hidden) == 1:
+        shown = sorted((v, k) for k, v in counts.items() if out[k] != SUPPRESSED and v > 0)
+        if shown:
+            out[shown[0][1]] = SUPPRESSED
+    return out
+
+
+def _total(counts: dict[str, int]) -> int | str:
+    total = sum(counts.values())
+    return SUPPRESSED if 0 < total < SUPPRESS_BELOW else total
+
+
+def published_statistics() -> dict[str, Any]:
+    """Anonymised counts for members: complaints received in the last 12 months by category, open cases by stage
+    and by age band. No case, person or unit is named; small numbers are suppressed."""
+    now = timezone.now()
+    since = now - datetime.timedelta(days=365)
+    by_category = dict(
+        Case.objects.filter(opened_at__gte=since)
+        .values("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
+    )
+    category_counts = {label: by_category.get(value, 0) for value, label in Category.choices}
+    open_cases = Case.objects.filter(stage__in=OPEN_STAGES)
+    by_age = _open_by_stage_and_age(open_cases, now)
+    labels = dict(Stage.choices)
+    stage_counts = {labels[s]: sum(by_age[s]) for s in OPEN_STAGES}
+    band_counts = {band[0]: sum(by_age[s][i] for s in OPEN_STAGES) for i, band in enumerate(AGE_BANDS)}
+    closed = Case.objects.filter(closed_at__gte=since, stage=Stage.CLOSED).count()
+    return {
+        "by_category": suppress(category_counts),
+        "received_total": _total(category_counts),
+        "by_stage": suppress(stage_counts),
+        "by_age": suppress(band_counts),
+        "open_total": _total(stage_counts),
+        "closed_last_year": SUPPRESSED if 0 < closed < SUPPRESS_BELOW else closed,
+    }
+
+
+def cases_of(person: Any) -> list[dict[str, Any]]:
+    """A party's own cases for their personal page: status and dates only. A respondent sees a case once they have
+    been told of it (at investigation, or an interim suspension), never while it is being triaged."""
+    if person is None:
+        return []
+    told = Notice.objects.filter(recipient=Notice.Recipient.RESPONDENT).values("case_id")
+    cases = (
+        Case.objects.filter(Q(complainant=person) | Q(respondent=person, pk__in=told))
+        .filter(anonymised_at__isnull=True)
+        .order_by("-opened_at")
+    )
+    out = []
+    for case in cases:
+        role = "complainant" if case.complainant_id == person.pk else "respondent"
+        out.append(
+            {
+                "case": case,
+                "role": role,
+                "events": list(case.events.filter(public=True).order_by("at", "id")),
+                "suspended": case.suspensions.filter(lifted_at__isnull=True).first() if role == "respondent" else None,
+            }
+        )
+    return out
+
+
+def access_history(case: Case) -> QuerySet[AuditEntry]:
+    """Every audit entry about the case: views, edits, decisions, downloads and refused attempts."""
+    return AuditEntry.objects.filter(object_type="complaints.case", object_id=str(case.pk)).order_by("sequence")
