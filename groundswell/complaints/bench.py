@@ -84,7 +84,8 @@ def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
                                        complainants=people[PEOPLE // 2 :])  # fmt: skip
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and connection.get_autocommit():
-            for table in ("complaints_case", "complaints_stageperiod", "complaints_caseevent"):
+            tables = ("people_organisationunit", "complaints_case", "complaints_stageperiod", "complaints_caseevent")
+            for table in tables:
                 cursor.execute(f"VACUUM ANALYZE {table}")
         else:
             cursor.execute("ANALYZE")

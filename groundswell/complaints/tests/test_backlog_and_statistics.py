@@ -78,3 +78,11 @@ def test_the_parties_see_their_own_case_status_and_the_respondent_only_once_told
     assert case.reference.encode() in theirs and b"Investigation" in theirs
     assert b"religion" not in theirs.split(b"<main")[1]  # no complaint words on the respondent's page
     assert b"Investigation" in login(w.complainant_user).get("/complaints/mine/").content
+
+
+def test_the_median_is_read_off_the_histogram():
+    assert selectors._median_from_histogram({}) is None
+    assert selectors._median_from_histogram({3: 1}) == 3
+    assert selectors._median_from_histogram({1: 1, 5: 1}) == 3  # even count: mean of the middle two
+    assert selectors._median_from_histogram({0: 2, 4: 1, 9: 4}) == 9
+    assert selectors._median_from_histogram({2: 3, 7: 3}) == 4.5
