@@ -1,0 +1,48 @@
+"""Organisers log complaints received another way; notices go through messaging and stay on the case."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from groundswell.complaints import policy, services
+from groundswell.complaints.models import Notice
+from groundswell.messaging.models import EmailSend
+
+from .world import SUMMARY, build_world, lodge
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_organiser_logs_a_letter_for_a_member_of_the_public_who_is_acknowledged_by_email(
+    django_capture_on_commit_callbacks,
+):
+    w = build_world()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.lodge_complaint(
+            category="harassment", summary=SUMMARY, respondent=w.respondent, complainant_name="Pat Public",
+            complainant_email="pat@example.org", actor=w.organiser, received_via="letter",
+        )  # fmt: skip
+    assert case.received_via == "letter" and case.logged_by == w.organiser
+    ack = Notice.objects.get(case=case, kind="acknowledgement")
+    assert case.reference in ack.body and "working days" in ack.body
+    assert any("pat@example.org" in m.to for m in mail.outbox)
+    assert not policy.can_handle(w.organiser, case)  # logging it gives no access to it afterwards
+
+
+def test_only_organisers_of_the_respondents_unit_log_complaints_received_another_way():
+    w = build_world()
+    with pytest.raises(ValidationError) as refused:
+        lodge(w, received_via="phone")
+    assert "received_via" in refused.value.message_dict
+
+
+def test_a_members_acknowledgement_goes_through_messaging_as_a_service_email():
+    w = build_world()
+    case = lodge(w)
+    notice = Notice.objects.get(case=case, kind="acknowledgement")
+    send = EmailSend.objects.get(pk=notice.email_send_id)
+    assert notice.delivered and send.purpose == "service"
+    assert list(send.recipients.values_list("address", flat=True)) == ["complainant@example.org"]
+    assert "religion" not in notice.body  # notices never carry the allegation
