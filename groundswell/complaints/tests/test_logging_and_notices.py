@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from groundswell.complaints import policy, services
-from groundswell.complaints.models import Notice
+from groundswell.complaints.models import Case, Notice
 from groundswell.messaging.models import EmailSend
 
-from .world import SUMMARY, build_world, lodge
+from .world import PDF, SUMMARY, build_world, lodge
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +48,22 @@ def test_a_members_acknowledgement_goes_through_messaging_as_a_service_email():
     assert notice.delivered and send.purpose == "service"
     assert list(send.recipients.values_list("address", flat=True)) == ["complainant@example.org"]
     assert "religion" not in notice.body  # notices never carry the allegation
+
+
+def test_the_public_lodge_through_the_web_form_with_evidence_and_get_a_reference():
+    w = build_world()
+    response = Client().post(
+        "/complaints/new/",
+        {
+            "respondent_email": "respondent@example.org",
+            "category": "harassment",
+            "summary": SUMMARY,
+            "complainant_name": "Pat Public",
+            "complainant_email": "pat@example.org",
+            "evidence": SimpleUploadedFile("screenshot.pdf", PDF, content_type="image/png"),
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 200 and case.reference.encode() in response.content
+    assert case.respondent == w.respondent and case.complainant is None and case.received_via == "web"
+    assert case.evidence.get().content_type == "application/pdf"  # sniffed, not the browser's word
