@@ -86,3 +86,15 @@ def test_the_median_is_read_off_the_histogram():
     assert selectors._median_from_histogram({1: 1, 5: 1}) == 3  # even count: mean of the middle two
     assert selectors._median_from_histogram({0: 2, 4: 1, 9: 4}) == 9
     assert selectors._median_from_histogram({2: 3, 7: 3}) == 4.5
+
+
+def test_the_backlog_is_scoped_to_the_viewers_units():
+    from groundswell.accounts.models import Role
+    from groundswell.tests.factories import user_with_role
+
+    w = build_world()
+    lodge(w)
+    elsewhere = user_with_role(Role.INDEPENDENT_REVIEWER, w.units.clp_b)
+    here = user_with_role(Role.INDEPENDENT_REVIEWER, w.units.clp_a)
+    assert selectors.backlog(elsewhere).open_total == 0
+    assert selectors.backlog(here).open_total == 1 == selectors.backlog(w.reviewer).open_total
