@@ -133,3 +133,17 @@ def test_special_category_cases_are_read_only_by_their_assigned_handler():
 
 def selectors_cases(user):
     return policy.handled_cases(user)
+
+
+def test_each_role_reaches_its_pages_from_the_complaints_home_and_the_leaders_office_is_refused_there():
+    w = build_world()
+    member_home = login(w.complainant_user).get("/complaints/")
+    assert b"Make a complaint" in member_home.content and b"/complaints/mine/" in member_home.content
+    assert b"/complaints/cases/" not in member_home.content
+    handler_home = login(w.handler).get("/complaints/")
+    assert b"/complaints/cases/" in handler_home.content and b"/complaints/backlog/" in handler_home.content
+    assert b'href="/complaints/"' in login(w.handler).get("/").content  # in the main navigation
+    office = login(w.leaders_office)
+    assert b'href="/complaints/"' not in office.get("/").content
+    assert office.get("/complaints/").status_code == 403
+    assert AuditEntry.objects.filter(action="denied", actor=w.leaders_office).exists()
