@@ -27,6 +27,7 @@ AGE_BANDS = [
     ("26–52 weeks", 26, 52),
     ("over a year", 52, None),
 ]
+CHART_LABELS = ["< 2 wk", "2–4", "4–8", "8–13", "13–26", "26–52", "> 1 yr"]
 # Published counts below this are shown as "fewer than 5" (the ONS's usual threshold for small counts).
 SUPPRESS_BELOW = 5
 SUPPRESSED = "fewer than 5"
@@ -138,7 +139,7 @@ def backlog(user: Any) -> Backlog:
     band_totals = [sum(row["ages"][i] for row in rows) for i in range(len(AGE_BANDS))]
     suspensions = _scoped(InterimSuspension.objects.filter(lifted_at__isnull=True), user, perm, "case__unit__path")
     frame = charts.Frame(width=560, height=220, left=44, right=8, top=10, bottom=44)
-    chart = charts.column_chart(frame, band_totals, {i: band[0] for i, band in enumerate(AGE_BANDS)})
+    chart = charts.column_chart(frame, band_totals, dict(enumerate(CHART_LABELS)))
     return Backlog(
         rows=rows,
         bands=[band[0] for band in AGE_BANDS],
