@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.lodge, name="lodge"),
     path("mine/", views.mine, name="mine"),
     path("mine/<int:pk>/appeal/", views.mine_appeal, name="mine_appeal"),
+    path("mine/<int:pk>/evidence/", views.mine_evidence, name="mine_evidence"),
     path("statistics/", views.statistics, name="statistics"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:pk>/", views.case_detail, name="case"),

@@ -121,6 +121,17 @@ def mine_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def mine_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """The complainant adds evidence to their own open case (the service checks they are its complainant)."""
+    case = get_object_or_404(Case, pk=pk)
+    if not request.user.person_id or request.user.person_id != case.complainant_id:
+        raise policy.refuse(request, request.user, case, "Not the complainant of this case.")
+    attempt(request, lambda: _evidence(request, case), "Thank you: your evidence has been added to the case.")
+    return redirect("complaints:mine")
+
+
+@login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     policy.require_any(request.user, policy.HANDLE, request)
     cases = (

@@ -12,7 +12,7 @@ from groundswell.complaints import policy, services
 from groundswell.complaints.models import Case, Notice
 from groundswell.messaging.models import EmailSend
 
-from .world import PDF, SUMMARY, build_world, lodge
+from .world import PDF, SUMMARY, build_world, lodge, login
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +67,20 @@ def test_the_public_lodge_through_the_web_form_with_evidence_and_get_a_reference
     assert response.status_code == 200 and case.reference.encode() in response.content
     assert case.respondent == w.respondent and case.complainant is None and case.received_via == "web"
     assert case.evidence.get().content_type == "application/pdf"  # sniffed, not the browser's word
+
+
+def test_the_complainant_adds_evidence_from_their_page_and_nobody_else_can():
+    w = build_world()
+    case = lodge(w)
+    upload = SimpleUploadedFile("more.pdf", PDF, content_type="application/pdf")
+    response = login(w.complainant_user).post(
+        f"/complaints/mine/{case.pk}/evidence/", {"evidence": upload}, follow=True
+    )
+    assert b"your evidence has been added" in response.content and case.evidence.count() == 1
+    bad = SimpleUploadedFile("tool.exe", b"MZ" + b"\x00" * 64)
+    response = login(w.complainant_user).post(f"/complaints/mine/{case.pk}/evidence/", {"evidence": bad}, follow=True)
+    assert b"program or script" in response.content and case.evidence.count() == 1
+    again = SimpleUploadedFile("more.pdf", PDF)
+    assert (
+        login(w.respondent_user).post(f"/complaints/mine/{case.pk}/evidence/", {"evidence": again}).status_code == 403
+    )
