@@ -53,11 +53,22 @@ class Perm(StrEnum):
     # Run events in the unit: create and publish, moderate volunteers' proposals, see any event's attendees,
     # invite people nearby. (Hosts see their own events' attendees without it; anyone with a role may propose.)
     MANAGE_EVENTS = "manage_events"
+    # Complaints and discipline. Handle: triage, investigate and decide cases in the unit (never one the handler
+    # is conflicted on). Review: the independent reviewer's view of a case's status and access history. Backlog:
+    # the dashboard of counts and ages (no case content). Log: record a complaint received by letter, email or
+    # phone on the complainant's behalf.
+    HANDLE_COMPLAINTS = "handle_complaints"
+    REVIEW_COMPLAINTS = "review_complaints"
+    VIEW_COMPLAINTS_BACKLOG = "view_complaints_backlog"
+    LOG_COMPLAINTS = "log_complaints"
 
 
 _ALL = set(Perm)
+# Case content is for the independent process only: no administrator or organiser reaches it by holding
+# everything (EHRC 2020: political interference in 23 complaint files).
+COMPLAINT_CASE_PERMS = {Perm.HANDLE_COMPLAINTS, Perm.REVIEW_COMPLAINTS}
 ROLE_PERMISSIONS: dict[str, set[Perm]] = {
-    Role.ADMINISTRATOR: _ALL,
+    Role.ADMINISTRATOR: _ALL - COMPLAINT_CASE_PERMS,
     Role.ORGANISER: {
         Perm.VIEW_DASHBOARD,
         Perm.VIEW_PEOPLE,
@@ -77,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_MESSAGING,
         Perm.MANAGE_SURVEYS,
         Perm.MANAGE_EVENTS,
+        Perm.LOG_COMPLAINTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -109,10 +121,25 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
     Role.CANVASSER: {Perm.VIEW_OWN_RECORD, Perm.KNOCK_UP},
     Role.TELLER: {Perm.VIEW_OWN_RECORD, Perm.TELL},
     Role.MEMBER: {Perm.VIEW_OWN_RECORD},
+    Role.COMPLAINTS_HANDLER: {Perm.VIEW_OWN_RECORD, Perm.HANDLE_COMPLAINTS, Perm.VIEW_COMPLAINTS_BACKLOG},
+    Role.INDEPENDENT_REVIEWER: {Perm.VIEW_OWN_RECORD, Perm.REVIEW_COMPLAINTS, Perm.VIEW_COMPLAINTS_BACKLOG},
+    # A political office holds nothing here beyond their own record; complaints refuse it outright
+    # (`POLITICAL_ROLES`), even if the same login also holds another role.
+    Role.LEADERS_OFFICE: {Perm.VIEW_OWN_RECORD},
 }
 
+# Roles whose holders may never see or influence a complaint (Forde 2022; EHRC 2020).
+POLITICAL_ROLES = {Role.LEADERS_OFFICE}
+
 # Roles that can see other people's data must use two-factor authentication.
-PRIVILEGED_ROLES = {Role.ADMINISTRATOR, Role.ORGANISER, Role.COORDINATOR, Role.DATA_PROTECTION_OFFICER}
+PRIVILEGED_ROLES = {
+    Role.ADMINISTRATOR,
+    Role.ORGANISER,
+    Role.COORDINATOR,
+    Role.DATA_PROTECTION_OFFICER,
+    Role.COMPLAINTS_HANDLER,
+    Role.INDEPENDENT_REVIEWER,
+}
 
 
 def roles_granting(perm: Perm) -> list[str]:

@@ -57,6 +57,11 @@ class Role(models.TextChoices):
     TELLER = "teller", "Volunteer: teller"
     VOLUNTEER = "volunteer", "Volunteer"
     MEMBER = "member", "Member"
+    # Complaints (groundswell/complaints): trained handlers, the independent reviewer who audits the handling,
+    # and a political office (the leader's office) that is refused every complaints page by design.
+    COMPLAINTS_HANDLER = "complaints_handler", "Complaints handler"
+    INDEPENDENT_REVIEWER = "independent_reviewer", "Independent complaints reviewer"
+    LEADERS_OFFICE = "leaders_office", "Leader's office (political)"
 
 
 class RoleAssignment(models.Model):

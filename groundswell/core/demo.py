@@ -35,6 +35,7 @@ from groundswell.canvassing.models import CanvassCampaign, Contact
 from groundswell.canvassing.services import create_campaign, record_contact
 from groundswell.canvassing.targets import save_target, target_households
 from groundswell.canvassing.walks.services import assign_walk, cut_walks
+from groundswell.complaints.demo import build_complaints_demo
 from groundswell.events.demo import build_events_demo
 from groundswell.geography.boundaries import import_boundaries
 from groundswell.geography.hexes import import_hexes
@@ -100,8 +101,18 @@ DEMO_USERS = [
     ("teller@example.org", "Demo teller", Role.TELLER, f"CLP-{READING_EAST}"),
     ("volunteer@example.org", "Demo volunteer", Role.VOLUNTEER, f"CLP-{READING_EAST}"),
     ("member@example.org", "Demo member", Role.MEMBER, "FIRST_BRANCH"),
+    ("handler@example.org", "Demo complaints handler", Role.COMPLAINTS_HANDLER, "NATIONAL"),
+    ("reviewer@example.org", "Demo independent complaints reviewer", Role.INDEPENDENT_REVIEWER, "NATIONAL"),
+    ("leaders-office@example.org", "Demo leader's office (no complaints access)", Role.LEADERS_OFFICE, "NATIONAL"),
 ]
-PRIVILEGED = {Role.ADMINISTRATOR, Role.DATA_PROTECTION_OFFICER, Role.ORGANISER, Role.COORDINATOR}
+PRIVILEGED = {
+    Role.ADMINISTRATOR,
+    Role.DATA_PROTECTION_OFFICER,
+    Role.ORGANISER,
+    Role.COORDINATOR,
+    Role.COMPLAINTS_HANDLER,
+    Role.INDEPENDENT_REVIEWER,
+}
 
 TAGS = ["volunteer", "donor", "canvasser", "phonebanker", "deliverer", "trade union", "student", "new joiner"]
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in the inward code
@@ -142,6 +153,8 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_events_demo(say)
     build_surveys_demo(say)
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        build_complaints_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()

@@ -45,6 +45,12 @@ EXPECTED: dict[str, set[Perm]] = {
 }  # fmt: skip
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_SURVEYS}
 EXPECTED[Role.COORDINATOR] = EXPECTED[Role.COORDINATOR] | {P.MANAGE_SURVEYS}
+# Complaints: case content only for the independent process; organisers may log a complaint received by post.
+EXPECTED[Role.ADMINISTRATOR] = set(Perm) - {P.HANDLE_COMPLAINTS, P.REVIEW_COMPLAINTS}
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.LOG_COMPLAINTS}
+EXPECTED[Role.COMPLAINTS_HANDLER] = {P.VIEW_OWN_RECORD, P.HANDLE_COMPLAINTS, P.VIEW_COMPLAINTS_BACKLOG}
+EXPECTED[Role.INDEPENDENT_REVIEWER] = {P.VIEW_OWN_RECORD, P.REVIEW_COMPLAINTS, P.VIEW_COMPLAINTS_BACKLOG}
+EXPECTED[Role.LEADERS_OFFICE] = {P.VIEW_OWN_RECORD}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}

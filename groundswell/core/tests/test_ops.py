@@ -135,6 +135,7 @@ def test_favicon_is_linked_and_served_at_the_root(client):
 def test_one_scheduler_round_runs_every_job_and_queues_the_worker_heartbeat():
     call_command("scheduler", once=True)
     assert DBTaskResult.objects.filter(task_path__endswith="worker_heartbeat").count() == 1
+    assert DBTaskResult.objects.filter(task_path__endswith="complaints_housekeeping").count() == 1
     assert Heartbeat.objects.filter(name="scheduler").exists()
 
 
@@ -159,7 +160,13 @@ def test_a_failing_job_is_logged_and_the_others_still_run(monkeypatch, caplog):
 
 def test_a_scheduler_round_anchors_the_audit_log_in_the_checkpoint_file():
     names = [name for name, _ in scheduler.jobs()]
-    assert names == ["event_reminders", "resume_sends", "audit checkpoint", "worker heartbeat"]
+    assert names == [
+        "event_reminders",
+        "resume_sends",
+        "audit checkpoint",
+        "worker heartbeat",
+        "complaints housekeeping",
+    ]
     record("viewed", actor=UserFactory(), object_type="test", object_id=1)
     before = checkpoints.latest_checkpoint()
     with override_settings(TASKS=DB_TASKS):

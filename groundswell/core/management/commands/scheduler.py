@@ -1,9 +1,9 @@
 """`groundswell scheduler`: the periodic jobs, every few minutes, beside `db_worker` (one scheduler per site).
 
 Each round runs the due event reminders, re-queues unfinished sends, checkpoints the audit log (`groundswell audit
-checkpoint`) and queues the worker's heartbeat. Every job is idempotent, so a
-second scheduler or a round run twice does no harm; each runs in its own try/except so one failure is logged
-and the others still run.
+checkpoint`), queues the worker's heartbeat and the complaints housekeeping (escalations, reminders, retention).
+Every job is idempotent, so a second scheduler or a round run twice does no harm; each runs in its own try/except so
+one failure is logged and the others still run.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from groundswell.complaints.tasks import complaints_housekeeping
 from groundswell.core import health
 from groundswell.core.tasks import worker_heartbeat
 
@@ -40,6 +41,8 @@ def jobs() -> list[tuple[str, Callable[[], str]]]:
         ("resume_sends", _command("resume_sends")),
         ("audit checkpoint", _command("audit", "checkpoint")),
         ("worker heartbeat", lambda: f"queued {worker_heartbeat.enqueue().id}"),
+        # Escalations, interim-suspension review reminders, retention: each once however often it is queued.
+        ("complaints housekeeping", lambda: f"queued {complaints_housekeeping.enqueue().id}"),
     ]
 
 
