@@ -135,7 +135,8 @@ class Plan:
             f"  model fitted on: {pairs} (nothing from {self.target})",
             "  covariates: "
             + (
-                ", ".join(used) + " (published before polling day; fitted on pairs with ≥300 seats on their codes)"
+                ", ".join(used)
+                + " (published before polling day; fitted on the latest pair with ≥300 seats on their codes)"
                 if used
                 else "none (none published before polling day on a pair the model can learn from)"
             ),

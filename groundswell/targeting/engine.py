@@ -548,6 +548,7 @@ def fit_model(up_to: int, covariates: dict[str, dict[str, float]] | None = None)
 # quirks to English seats.
 MIN_COVARIATE_SEATS = 300
 COVARIATE_SHRINK = 1.0  # ridge penalty as a fraction of each column's own sum of squares (a stated prior)
+COVARIATE_PAIRS = 1  # how many of the latest eligible pairs the covariate effects are fitted on
 
 
 def _fit_covariates(
@@ -559,7 +560,8 @@ def _fit_covariates(
     by the party's nation change (a party growing most where, say, Leave voters are: UKIP in 2015) and on their
     own (a realignment that runs whatever the national change: Labour gaining in Remain seats in 2017 and
     losing Leave seats in 2019). Ridge-shrunk towards zero, so a pattern seen once does not extrapolate wildly.
-    Only seats whose codes have covariates count (older boundaries have none)."""
+    Only seats whose codes have covariates count (older boundaries have none), and only the latest pair that
+    has enough of them (COVARIATE_PAIRS)."""
     names = sorted(covariates)
     for name in names:
         values = np.asarray(list(covariates[name].values()), dtype=float)
@@ -582,6 +584,10 @@ def _fit_covariates(
                 continue
             xs.append(np.hstack([z[have] * change[have, p : p + 1], z[have]]))
             ys.append(resid[have, p])
+        # Only the most recent pair teaches covariate effects: they are realignments that drift from one election
+        # to the next (Labour's Leave seats moved against it from 2017, not before), so the latest pair is the
+        # best evidence of the pattern now; pooling with older pairs halved the 2015 → 2017 Leave trend.
+        xs, ys = xs[-COVARIATE_PAIRS:], ys[-COVARIATE_PAIRS:]
         if not xs:
             continue
         x, y = np.vstack(xs), np.concatenate(ys)
