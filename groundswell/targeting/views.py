@@ -341,5 +341,6 @@ def nearest(request: HttpRequest) -> HttpResponse:
             "results": results,
             "postcode": postcode,
             "error": error,
+            "projection_set": projection_set(projection) if projection else None,
         },
     )

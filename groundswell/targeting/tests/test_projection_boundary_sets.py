@@ -164,7 +164,7 @@ def test_target_and_allocation_links_name_the_projections_set(client, organiser)
     assert "?set=2024" in response.content.decode()
 
 
-def test_nearest_marginal_on_the_2024_set_counts_the_home_seat_as_zero_km():
+def test_nearest_marginal_on_the_2024_set_counts_the_home_seat_as_zero_km(client):
     make_projection()
     projection = make_projection_2024()
     Postcode.objects.create(postcode="RG6 1AA", latitude=51.47, longitude=-0.88)  # inside Earley and Woodley
@@ -172,6 +172,8 @@ def test_nearest_marginal_on_the_2024_set_counts_the_home_seat_as_zero_km():
     assert postcode == "RG6 1AA"
     assert seats[0].code == "E14001210" and seats[0].km == 0.0
     assert {s.code for s in seats} <= {"E14001438", "E14001210", "E14001439", "E14001348"}
+    page = client.get(reverse("targeting:nearest"), {"postcode": "RG6 1AA"}).content.decode()
+    assert "Earley and Woodley" in page and "Seats on the 2024 boundaries, today's constituencies" in page
 
 
 def test_a_2010_seat_under_a_2024_projection_shows_the_seats_its_people_live_in(client, organiser):
