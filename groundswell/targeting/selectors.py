@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from groundswell.geography.models import BoundarySet
-from groundswell.geography.overlaps import FROM_SET, TO_SET
-from groundswell.geography.selectors import current_boundary_set
+from groundswell.geography.models import BoundarySet, Constituency
+from groundswell.geography.overlaps import FROM_SET, TO_SET, predecessors, successors
+from groundswell.geography.selectors import constituency_names, current_boundary_set
 
 from .history import SeatHistory
 from .hoc_results import SEAT_PAGE_SOURCES
@@ -109,3 +109,51 @@ def carried_share(overlapping: list[OverlappingSeat]) -> float | None:
     if not covered:
         return None
     return sum(o.share * o.our_share for o in overlapping) / covered
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """A seat of the other boundary set sharing people with one of the user's seats."""
+
+    code: str
+    name: str
+    boundary_set: str
+    share: float  # of the user's seat's people
+    in_projection: bool
+
+
+@dataclass(frozen=True)
+class YourSeat:
+    """A constituency the user's units campaign in, and, when it is not on the projection's set, the seats of
+    that set its people live in (so a 2010-set party sees where its area sits on a 2024 projection)."""
+
+    code: str
+    name: str
+    boundary_set: str
+    counterparts: list[Counterpart]
+
+
+def your_seats(constituencies: list[Constituency], projection: Projection | None) -> list[YourSeat]:
+    """The user's seats (their units' constituencies) beside the projection's set, through the overlaps."""
+    projected = projection_boundary_set(projection) if projection is not None else current_boundary_set()
+    out = []
+    for seat in constituencies:
+        counterparts: list[Counterpart] = []
+        if seat.boundary_set_id != projected:
+            if seat.boundary_set_id == FROM_SET and projected == TO_SET:
+                pairs = [(o.to_code, o.share_of_from) for o in successors(seat.code)]
+            elif seat.boundary_set_id == TO_SET and projected == FROM_SET:
+                pairs = [(o.from_code, o.share_of_to or 0.0) for o in predecessors(seat.code)]
+            else:
+                pairs = []
+            names = constituency_names([code for code, _ in pairs], projected)
+            seats = projection.seats if projection is not None else {}
+            counterparts = [
+                Counterpart(code, _name(code, names, seats), projected, share, code in seats) for code, share in pairs
+            ]
+        out.append(YourSeat(seat.code, seat.name, seat.boundary_set_id, counterparts))
+    return out
+
+
+def _name(code: str, names: dict[str, str], seats: dict[str, dict]) -> str:
+    return names.get(code) or seats.get(code, {}).get("name") or code

@@ -14,6 +14,7 @@ from groundswell.accounts import access
 from groundswell.audit.services import record
 from groundswell.geography.hexes import HexMap
 from groundswell.geography.lookup import PostcodeNotFound
+from groundswell.geography.models import Constituency
 from groundswell.geography.postcodes import InvalidPostcode
 from groundswell.geography.selectors import constituency_by_code, current_boundary_set
 
@@ -26,7 +27,7 @@ from .models import Projection
 from .nearest import nearest_targets
 from .parties import COLOURS, LABELS, PARTIES
 from .polls import AREAS, tracker
-from .selectors import carried_share, overlapping_projection, projection_boundary_set, projection_set
+from .selectors import carried_share, overlapping_projection, projection_boundary_set, projection_set, your_seats
 
 
 def _require(request: HttpRequest) -> None:
@@ -66,6 +67,20 @@ def _colour_mode(request: HttpRequest) -> str:
     """What the dashboard's maps colour seats by: ?colour=winner for the projected winner, else our chance."""
     mode = request.GET.get("colour", "probability")
     return mode if mode in maps.COLOUR_MODES else "probability"
+
+
+def _unit_constituencies(request: HttpRequest, limit: int = 6) -> list[Constituency]:
+    """The constituencies of the user's own units (those with a seat), nearest the top of the tree first."""
+    units = (
+        access.units_for(request.user, access.Perm.VIEW_TARGETING)
+        .filter(constituency__isnull=False)
+        .select_related("constituency")
+        .order_by("path")
+    )
+    seen: dict[int, Constituency] = {}
+    for unit in units[: limit * 4]:
+        seen.setdefault(unit.constituency.pk, unit.constituency)
+    return list(seen.values())[:limit]
 
 
 def _party_thresholds(form: TargetForm) -> tuple[str, float, float]:
@@ -123,6 +138,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "switch_query": _switch_query(request),
         "colour": _colour_mode(request),
         "projection_set": projection_set(projection),
+        "your_seats": your_seats(_unit_constituencies(request), projection),
     }
     if context["map_view"] == "hex":
         seats = services.target_list(projection, party) if projection else []

@@ -193,3 +193,23 @@ def test_a_2010_seat_under_a_2024_projection_shows_the_seats_its_people_live_in(
     assert "the latest projection is on the 2024 boundaries" in page
     assert 'id="overlapping-projection"' in page and "/targeting/seats/E14001438/?set=2024" in page
     assert "Earley and Woodley" in page and "43%" in page  # 0.6·45% + 0.4·40% carried onto Reading East
+
+
+def test_the_dashboard_shows_a_2010_partys_seat_on_the_2024_projections_seats(client, units):
+    make_projection()  # Reading East on the 2010 set
+    make_projection_2024()
+    reading_east = Constituency.objects.get(boundary_set="2010", code="E14000889")
+    units.clp_a.constituency = reading_east
+    units.clp_a.save()
+    for to_code, share in (("E14001438", 0.67), ("E14001210", 0.33)):
+        ConstituencyOverlap.objects.create(
+            from_set="2010", from_code="E14000889", to_set="2024", to_code=to_code, population=1, share_of_from=share
+        )
+    user = user_with_role(Role.ORGANISER, units.clp_a)
+    TOTP.activate(user, TOTP_SECRET)
+    client.force_login(user)
+    page = client.get(reverse("targeting:dashboard")).content.decode()
+    section = page[page.index('id="your-seats"') :]
+    assert '/targeting/seats/E14000889/?set=2010">Reading East</a> (2010 boundaries)' in section
+    assert '/targeting/seats/E14001438/?set=2024">Reading Central</a> (67%)' in section
+    assert "Earley and Woodley</a> (33%)" in section
