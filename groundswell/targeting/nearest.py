@@ -52,6 +52,7 @@ class NearbySeat:
     category: str
     p_win: float
     events: list[dict] = field(default_factory=list)
+    boundary_set: str = ""  # the projection's set, which `code` names a seat of
 
 
 def nearest_targets(postcode: str, projection: Projection, party: str, limit: int = 5) -> tuple[str, list[NearbySeat]]:
@@ -76,4 +77,5 @@ def nearest_targets(postcode: str, projection: Projection, party: str, limit: in
     events = upcoming_events([s.code for s in nearby], boundary_set=boundary_set)
     for seat in nearby:
         seat.events = events.get(seat.code, [])
+        seat.boundary_set = boundary_set
     return found.postcode, nearby

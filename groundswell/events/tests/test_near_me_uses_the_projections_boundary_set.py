@@ -48,3 +48,4 @@ def test_near_me_lists_the_nearest_2024_target_seats_and_their_events(client):
     assert [e["title"] for e in seats[0].events] == ["Earley street stall"]
     page = response.content.decode()
     assert "Earley and Woodley" in page and "Reading East" not in page
+    assert "constituencies on the 2024 boundaries" in page
