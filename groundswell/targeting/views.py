@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from groundswell.accounts import access
@@ -61,6 +62,13 @@ def _hex_map(projection: Projection | None, seats: list, mode: str, party_label:
     }
     seat_url = reverse("targeting:seat", args=["CODE"]) + f"?set={maps.HEX_SET}"
     return maps.hex_map(projection, props, mode, party_label, seat_url)
+
+
+def _map_url(projection: Projection | None, query: str) -> str:
+    """The map data's address for this page: the projection's number in it, so a browser's cached copy of an
+    older projection (perhaps on the other boundary set) is never drawn under a newer one."""
+    url = reverse("targeting:map") + "?" + query
+    return url + (f"&projection={projection.pk}" if projection else "")
 
 
 def _colour_mode(request: HttpRequest) -> str:
@@ -139,6 +147,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "colour": _colour_mode(request),
         "projection_set": projection_set(projection),
         "your_seats": your_seats(_unit_constituencies(request), projection),
+        "map_url": _map_url(projection, urlencode({"party": party})),
     }
     if context["map_view"] == "hex":
         seats = services.target_list(projection, party) if projection else []
@@ -227,6 +236,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             "switch_query": _switch_query(request),
             "hexmap": hexmap,
             "projection_set": projection_set(projection),
+            "map_url": _map_url(projection, query.urlencode()),
         },
     )
 

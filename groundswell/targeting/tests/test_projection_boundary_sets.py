@@ -97,9 +97,11 @@ def test_a_seat_whose_holder_was_not_saved_is_held_by_its_last_winner_on_that_se
 
 def test_the_dashboard_says_which_set_the_projection_is_on(client, organiser):
     make_projection()
-    make_projection_2024()
+    latest = make_projection_2024()
     page = client.get(reverse("targeting:dashboard")).content.decode()
     assert 'id="projection-set" data-boundary-set="2024"' in page and "the current set" in page
+    # The map data's address names the projection, so a cached copy of an older one is never drawn.
+    assert f'data-geojson="/targeting/map.geojson?party=LAB&amp;projection={latest.pk}"' in page
     Projection.objects.filter(inputs__boundary_set="2024").delete()
     page = client.get(reverse("targeting:dashboard")).content.decode()
     assert 'data-boundary-set="2010"' in page and "not the current 2024 set" in page
