@@ -19,6 +19,7 @@ from shapely.geometry import shape
 from groundswell.accounts.access import within_units
 from groundswell.accounts.models import User
 from groundswell.canvassing.models import CanvassCampaign
+from groundswell.geography.lookup import lookup_point
 from groundswell.geography.models import Constituency, Postcode
 from groundswell.geography.points import random_point_in
 from groundswell.geography.selectors import constituencies
@@ -229,7 +230,8 @@ def _build_meetup(clp, reading, organiser, volunteer, rng, now, venues: _Venues)
         )
         # Past follow-ups go in directly (an RSVP to a finished event is refused, rightly).
         follow.grid_cell = geo.cell_of(lat, lon)
-        follow.constituency_code = READING_EAST
+        # The current set's seat, as lifecycle._locate stores it for every other event (not the 2010 code).
+        follow.constituency_code = lookup_point(lat, lon).constituency_code or ""
         follow.save()
         if organiser:
             follow.hosts.add(organiser)

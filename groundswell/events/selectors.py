@@ -28,9 +28,10 @@ from shapely.geometry import shape
 
 from groundswell.accounts import access
 from groundswell.canvassing.models import Contact
-from groundswell.geography.models import Postcode, Ward
+from groundswell.geography.lookup import lookup_point
+from groundswell.geography.models import ConstituencyOverlap, Postcode, Ward
 from groundswell.geography.postcodes import InvalidPostcode, normalise_postcode
-from groundswell.geography.selectors import constituencies
+from groundswell.geography.selectors import constituencies, current_boundary_set
 from groundswell.messaging.services import last_contacted
 from groundswell.people.models import OrganisationUnit, Person, TimelineEntry
 from groundswell.people.selectors import contactable
@@ -499,25 +500,55 @@ def as_geojson(rows: list[dict]) -> dict:
 # ------------------------------------------------------------------------------------------ other reads
 
 
-def upcoming_public_events_by_constituency(codes: list[str], limit: int = 3) -> dict[str, list[dict]]:
-    """ONS code → its next `limit` public events ({"title", "starts_at", "url"}), for the targeting pages."""
+def upcoming_public_events_by_constituency(
+    codes: list[str], limit: int = 3, boundary_set: str | None = None
+) -> dict[str, list[dict]]:
+    """ONS code → its next `limit` public events ({"title", "starts_at", "url"}), for the targeting pages.
+
+    `codes` name seats of `boundary_set` (default: the current set, the one events are stored in). Codes of the
+    other set are answered by each candidate event's point: the events stored in the seats those codes overlap
+    (ConstituencyOverlap) are placed in the asked set's seat containing them, so a 2010-set projection's seats
+    still find the events inside their old boundaries."""
     out: dict[str, list[dict]] = {}
     if not codes:
         return out
-    rows = (
-        Event.objects.filter(
-            constituency_code__in=codes,
-            status=Event.Status.PUBLISHED,
-            visibility=Event.Visibility.PUBLIC,
-            ends_at__gte=timezone.now(),
-        )
-        .order_by("starts_at", "id")
-        .values("id", "title", "starts_at", "constituency_code")
-    )
-    for r in rows:
-        bucket = out.setdefault(r["constituency_code"], [])
+    upcoming = Event.objects.filter(
+        status=Event.Status.PUBLISHED, visibility=Event.Visibility.PUBLIC, ends_at__gte=timezone.now()
+    ).order_by("starts_at", "id")
+    if boundary_set is None or boundary_set == current_boundary_set():
+        rows = upcoming.filter(constituency_code__in=codes).values("id", "title", "starts_at", "constituency_code")
+        placed = ((r, r["constituency_code"]) for r in rows)
+    else:
+        placed = _events_placed_in(upcoming, codes, boundary_set)
+    for r, code in placed:
+        bucket = out.setdefault(code, [])
         if len(bucket) < limit:
             bucket.append({"title": r["title"], "starts_at": r["starts_at"], "url": f"/events/{r['id']}/"})
+    return out
+
+
+def _events_placed_in(upcoming: QuerySet[Event], codes: list[str], boundary_set: str) -> list[tuple[dict, str]]:
+    """(event row, code) for the events inside the seats `codes` of `boundary_set`, found by point-in-polygon among
+    the events stored under those codes or the codes of the seats they overlap."""
+    wanted = {c.upper() for c in codes}
+    overlaps = ConstituencyOverlap.objects.filter(
+        Q(from_set=boundary_set, from_code__in=wanted) | Q(to_set=boundary_set, to_code__in=wanted)
+    ).values_list("from_set", "from_code", "to_code")
+    stored = set(wanted)
+    for from_set, from_code, to_code in overlaps:
+        stored.add(to_code if from_set == boundary_set else from_code)
+    rows = upcoming.filter(constituency_code__in=stored, latitude__isnull=False, longitude__isnull=False).values(
+        "id", "title", "starts_at", "latitude", "longitude"
+    )
+    out = []
+    for r in rows:
+        try:
+            found = lookup_point(r["latitude"], r["longitude"])
+        except (LookupError, ValueError):
+            continue
+        code = getattr(found, f"constituency_code_{boundary_set}", None)
+        if code in wanted:
+            out.append((r, code))
     return out
 
 

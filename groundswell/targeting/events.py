@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-# lookup(codes, limit=…) -> ONS code → [{"title", "starts_at", "url"}, …]
+# lookup(codes, limit=…, boundary_set=…) -> ONS code → [{"title", "starts_at", "url"}, …]; the codes are seats of
+# boundary_set (a projection's set), which the lookup answers without mixing the sets' codes.
 EventsLookup = Callable[..., dict[str, list[dict]]]
 
 _lookup: EventsLookup | None = None
@@ -21,8 +22,9 @@ def register_events_lookup(lookup: EventsLookup | None) -> None:
     _lookup = lookup
 
 
-def upcoming_events(codes: list[str], limit: int = 3) -> dict[str, list[dict]]:
-    """ONS code → up to `limit` upcoming public events ({"title", "starts_at", "url"}); {} with no provider."""
+def upcoming_events(codes: list[str], limit: int = 3, boundary_set: str | None = None) -> dict[str, list[dict]]:
+    """ONS code (of `boundary_set`, default the current set) → up to `limit` upcoming public events
+    ({"title", "starts_at", "url"}); {} with no provider."""
     if _lookup is None:
         return {}
-    return _lookup(codes, limit=limit)
+    return _lookup(codes, limit=limit, boundary_set=boundary_set)

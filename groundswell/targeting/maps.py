@@ -1,5 +1,9 @@
 """The national seat maps of the targeting pages: constituency outlines for the geographic map (the loaded boundaries
-simplified once more, per process and boundary set) and the hex cartogram's colours for a projection."""
+simplified once more, per process and boundary set) and the hex cartogram's colours for a projection.
+
+Both maps draw the projection's own boundary set (`selectors.projection_boundary_set`): a 2010-set projection on
+the 2010 outlines, a 2024-set one on the 2024 outlines and hexes. Codes of one set are never looked up in the other.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ import shapely
 from django.db.models import Count, Max
 from shapely.geometry import mapping, shape
 
-from groundswell.geography.hexes import HexMap, build_hex_map, placed_seats, region_values
+from groundswell.geography.hexes import HexMap, build_hex_map, region_values
 from groundswell.geography.models import Constituency
 
 from .models import Projection
+from .parties import COLOURS, LABELS
+from .selectors import projection_boundary_set
 
 # About 500 m, and islets dropped: invisible at the zoom a national map opens at, and it keeps the whole of
 # Great Britain to well under a megabyte.
@@ -26,12 +32,6 @@ def _round(coords: Any) -> Any:
     if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
         return [round(coords[0], 4), round(coords[1], 4)]
     return [_round(c) for c in coords]
-
-
-def projection_boundary_set(projection: Projection) -> str:
-    """The boundary set a projection's seats are keyed by: as saved, else the set its base election was fought on
-    (every projection saved before the 2024 set was loaded started from a 2010–2019 election)."""
-    return str(projection.inputs.get("boundary_set") or ("2024" if projection.base_year >= 2024 else "2010"))
 
 
 def outlines(boundary_set: str) -> dict[str, dict]:
@@ -83,7 +83,8 @@ PROBABILITY_RAMP = [
     (0.9, "#7f0000"),
 ]
 CATEGORY_COLOURS = {"defend": "#1d6b33", "attack": "#b3003c", "safe": "#7aa6d6", "out of reach": "#cccccc"}
-MATCHING_SHARE = 0.9  # hexes whose codes the projection must know before it colours the hex map
+HEX_SET = "2024"  # the set the shipped hex layout places (Open Innovations publishes the current seats)
+COLOUR_MODES = ("probability", "winner")  # what the dashboard colours seats by: our chance, or who wins
 
 
 def probability_colour(p: float) -> str:
@@ -94,27 +95,43 @@ def probability_colour(p: float) -> str:
     return colour
 
 
+def winner_colour(party: str) -> str:
+    return COLOURS.get(party, COLOURS["OTH"])
+
+
+def winner_label(party: str, p_win: float) -> str:
+    return f"{LABELS.get(party, party)} projected to win ({p_win:.0%} chance)"
+
+
 def hex_map(
     projection: Projection | None, properties: dict[str, dict], mode: str, party_label: str, seat_url: str
 ) -> HexMap:
-    """The hex cartogram of the current seats, coloured by the projection where it is keyed by their codes.
+    """The hex cartogram of the current seats, coloured by the projection when it is on their boundary set.
 
-    `properties` is code → {"p_win", "category"} as for the geographic map. Hexes exist for the 2024 set only; a
-    projection on the 2010 set cannot colour them (its seats do not map one-to-one onto 2024's), so then the map
-    shows the 2024 seats by nation and region and says so rather than guessing."""
-    boundary_set = "2024"
-    codes = {code for code, _, _, _ in placed_seats(boundary_set)}
-    known = sum(code in properties for code in codes)
-    if projection is not None and codes and known >= MATCHING_SHARE * len(codes):
+    `properties` is code → {"p_win", "category", "winner", "winner_p"} as for the geographic map; `mode` is
+    "probability" (our chance), "category" (defend/attack/…) or "winner" (the projected winner). Hexes exist for
+    the 2024 set only; a projection on the 2010 set cannot colour them (its seats do not map one-to-one onto
+    2024's), so then the map shows the 2024 seats by nation and region and says so rather than guessing."""
+    boundary_set = HEX_SET
+    if projection is not None and projection_boundary_set(projection) == boundary_set:
         if mode == "category":
             values = {c: (CATEGORY_COLOURS.get(p["category"], "#cccccc"), p["category"]) for c, p in properties.items()}
             legend = [(colour, name) for name, colour in CATEGORY_COLOURS.items()]
             title = f"Target seats for {party_label}, one hexagon per seat"
+        elif mode == "winner":
+            values = {
+                c: (winner_colour(p["winner"]), winner_label(p["winner"], p.get("winner_p", 0.0)))
+                for c, p in properties.items()
+            }
+            winners = sorted({p["winner"] for p in properties.values()}, key=lambda w: LABELS.get(w, w))
+            legend = [(winner_colour(w), LABELS.get(w, w)) for w in winners]
+            title = "The projected winner of each seat, one hexagon per seat"
         else:
             values = {c: (probability_colour(p["p_win"]), f"{p['p_win']:.0%} chance") for c, p in properties.items()}
             legend = [(colour, f"{threshold:.0%} or more") for threshold, colour in PROBABILITY_RAMP]
             title = f"{party_label}'s chance of winning each seat, one hexagon per seat"
-        return build_hex_map(boundary_set, values, seat_url, legend, title, note=f"From projection #{projection.pk}.")
+        note = f"From projection #{projection.pk}, on the {boundary_set} boundaries."
+        return build_hex_map(boundary_set, values, seat_url, legend, title, note=note)
     values, legend = region_values(boundary_set)
     note = "The 2024 seats by nation and region. " + (
         f"Projection #{projection.pk} is on the {projection_boundary_set(projection)} boundaries, whose seats "

@@ -14,8 +14,8 @@ from groundswell.geography.lookup import lookup_postcode
 from groundswell.geography.models import Constituency
 
 from .events import upcoming_events
-from .maps import projection_boundary_set
 from .models import Projection
+from .selectors import projection_boundary_set
 from .services import Category, target_list
 
 _CACHE: dict[str, dict] = {}
@@ -52,6 +52,7 @@ class NearbySeat:
     category: str
     p_win: float
     events: list[dict] = field(default_factory=list)
+    boundary_set: str = ""  # the projection's set, which `code` names a seat of
 
 
 def nearest_targets(postcode: str, projection: Projection, party: str, limit: int = 5) -> tuple[str, list[NearbySeat]]:
@@ -60,17 +61,21 @@ def nearest_targets(postcode: str, projection: Projection, party: str, limit: in
     if found.lat is None or found.lon is None:
         raise ValueError(f"{found.postcode} has no location in the postcode table")
     here = (found.lat, found.lon)
-    points = centroids(projection_boundary_set(projection))
+    boundary_set = projection_boundary_set(projection)  # seats, outlines and events all in the projection's set
+    points = centroids(boundary_set)
     seats = [s for s in target_list(projection, party) if s.category in (Category.ATTACK, Category.DEFEND)]
+    # The seat the postcode is in (in the projection's set) is 0 km away, however far its centre is.
+    home = getattr(found, f"constituency_code_{boundary_set}", None)
     nearby = sorted(
         (
-            NearbySeat(s.code, s.name, km_between(here, points[s.code]), s.category, s.p_win)
+            NearbySeat(s.code, s.name, 0.0 if s.code == home else km_between(here, points[s.code]), s.category, s.p_win)
             for s in seats
             if s.code in points
         ),
         key=lambda s: s.km,
     )[:limit]
-    events = upcoming_events([s.code for s in nearby])
+    events = upcoming_events([s.code for s in nearby], boundary_set=boundary_set)
     for seat in nearby:
         seat.events = events.get(seat.code, [])
+        seat.boundary_set = boundary_set
     return found.postcode, nearby

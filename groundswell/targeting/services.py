@@ -15,6 +15,7 @@ from .engine import METHODS, Inputs, Simulation, fit_model, prepare, simulate
 from .models import Projection
 from .parties import PARTIES, parse_nation_shares, parse_shares
 from .results import BOUNDARY_SETS, GB_NATIONS, SET_2024_SOURCES, election_table, ensure_results, fought_on
+from .selectors import LEGACY_BOUNDARY_SET, projection_boundary_set, winners_on
 
 DEFAULT_SAFE = 0.9
 DEFAULT_REACH = 0.1
@@ -143,6 +144,8 @@ class TargetSeat:
     share: float
     margin: float  # our share minus the best other party's (negative when behind)
     category: str
+    boundary_set: str = LEGACY_BOUNDARY_SET  # the set `code` names a seat of (the projection's)
+    winner_p: float = 0.0  # the projected winner's chance
 
 
 def classify(p_win: float, held_by_us: bool, safe: float = DEFAULT_SAFE, reach: float = DEFAULT_REACH) -> str:
@@ -158,10 +161,18 @@ def classify(p_win: float, held_by_us: bool, safe: float = DEFAULT_SAFE, reach: 
 def target_list(
     projection: Projection, party: str, safe: float = DEFAULT_SAFE, reach: float = DEFAULT_REACH
 ) -> list[TargetSeat]:
+    """Every seat of the projection, classified for `party`, closest contests first; codes are in the projection's
+    boundary set. A seat whose holder the projection did not record is held by whoever won it last on that set."""
     if not 0 < reach < safe <= 1:
         raise ValueError("thresholds must satisfy 0 < reach < safe ≤ 1")
+    boundary_set = projection_boundary_set(projection)
+    holders: dict[str, str] | None = None
     seats = []
     for code, seat in projection.seats.items():
+        held = seat.get("held")
+        if held is None:
+            holders = winners_on(boundary_set) if holders is None else holders
+            held = holders.get(code, "")
         shares = seat["shares"]
         ours = shares.get(party, 0.0)
         best_other = max((v for p, v in shares.items() if p != party), default=0.0)
@@ -171,12 +182,14 @@ def target_list(
                 code=code,
                 name=seat["name"],
                 nation=seat.get("nation", ""),
-                held=seat.get("held", ""),
+                held=held,
                 winner=seat["winner"],
                 p_win=p_win,
                 share=ours,
                 margin=ours - best_other,
-                category=classify(p_win, seat.get("held") == party, safe, reach),
+                category=classify(p_win, held == party, safe, reach),
+                boundary_set=boundary_set,
+                winner_p=seat["p_win"].get(seat["winner"], 0.0),
             )
         )
     seats.sort(key=lambda s: abs(s.p_win - 0.5))

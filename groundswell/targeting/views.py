@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from groundswell.accounts import access
 from groundswell.audit.services import record
 from groundswell.geography.hexes import HexMap
 from groundswell.geography.lookup import PostcodeNotFound
+from groundswell.geography.models import Constituency
 from groundswell.geography.postcodes import InvalidPostcode
 from groundswell.geography.selectors import constituency_by_code, current_boundary_set
 
@@ -26,6 +28,7 @@ from .models import Projection
 from .nearest import nearest_targets
 from .parties import COLOURS, LABELS, PARTIES
 from .polls import AREAS, tracker
+from .selectors import carried_share, overlapping_projection, projection_boundary_set, projection_set, your_seats
 
 
 def _require(request: HttpRequest) -> None:
@@ -54,9 +57,38 @@ def _switch_query(request: HttpRequest) -> str:
 
 
 def _hex_map(projection: Projection | None, seats: list, mode: str, party_label: str) -> HexMap:
-    props = {s.code: {"p_win": s.p_win, "category": s.category} for s in seats}
-    seat_url = reverse("targeting:seat", args=["CODE"]) + "?set=2024"
+    props = {
+        s.code: {"p_win": s.p_win, "category": s.category, "winner": s.winner, "winner_p": s.winner_p} for s in seats
+    }
+    seat_url = reverse("targeting:seat", args=["CODE"]) + f"?set={maps.HEX_SET}"
     return maps.hex_map(projection, props, mode, party_label, seat_url)
+
+
+def _map_url(projection: Projection | None, query: str) -> str:
+    """The map data's address for this page: the projection's number in it, so a browser's cached copy of an
+    older projection (perhaps on the other boundary set) is never drawn under a newer one."""
+    url = reverse("targeting:map") + "?" + query
+    return url + (f"&projection={projection.pk}" if projection else "")
+
+
+def _colour_mode(request: HttpRequest) -> str:
+    """What the dashboard's maps colour seats by: ?colour=winner for the projected winner, else our chance."""
+    mode = request.GET.get("colour", "probability")
+    return mode if mode in maps.COLOUR_MODES else "probability"
+
+
+def _unit_constituencies(request: HttpRequest, limit: int = 6) -> list[Constituency]:
+    """The constituencies of the user's own units (those with a seat), nearest the top of the tree first."""
+    units = (
+        access.units_for(request.user, access.Perm.VIEW_TARGETING)
+        .filter(constituency__isnull=False)
+        .select_related("constituency")
+        .order_by("path")
+    )
+    seen: dict[int, Constituency] = {}
+    for unit in units[: limit * 4]:
+        seen.setdefault(unit.constituency.pk, unit.constituency)
+    return list(seen.values())[:limit]
 
 
 def _party_thresholds(form: TargetForm) -> tuple[str, float, float]:
@@ -112,10 +144,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         else [],
         "map_view": _map_view(request),
         "switch_query": _switch_query(request),
+        "colour": _colour_mode(request),
+        "projection_set": projection_set(projection),
+        "your_seats": your_seats(_unit_constituencies(request), projection),
+        "map_url": _map_url(projection, urlencode({"party": party})),
     }
     if context["map_view"] == "hex":
         seats = services.target_list(projection, party) if projection else []
-        context["hexmap"] = _hex_map(projection, seats, "probability", LABELS[party])
+        context["hexmap"] = _hex_map(projection, seats, context["colour"], LABELS[party])
     return render(request, "targeting/dashboard.html", context)
 
 
@@ -130,12 +166,21 @@ def map_geojson(request: HttpRequest) -> JsonResponse:
     form = _targets_form(request)
     party, safe, reach = _party_thresholds(form)
     props = {
-        s.code: {"name": s.name, "p_win": s.p_win, "category": s.category, "winner": s.winner, "held": s.held}
+        s.code: {
+            "name": s.name,
+            "p_win": s.p_win,
+            "category": s.category,
+            "winner": s.winner,
+            "winner_p": s.winner_p,
+            "winner_label": maps.winner_label(s.winner, s.winner_p),
+            "winner_colour": maps.winner_colour(s.winner),
+            "held": s.held,
+        }
         for s in services.target_list(projection, party, safe, reach)
     }
-    response = JsonResponse(
-        maps.feature_collection(props, maps.projection_boundary_set(projection)), content_type="application/geo+json"
-    )
+    boundary_set = projection_boundary_set(projection)
+    collection = {**maps.feature_collection(props, boundary_set), "boundary_set": boundary_set}
+    response = JsonResponse(collection, content_type="application/geo+json")
     response["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -190,6 +235,8 @@ def targets(request: HttpRequest) -> HttpResponse:
             "map_view": map_view,
             "switch_query": _switch_query(request),
             "hexmap": hexmap,
+            "projection_set": projection_set(projection),
+            "map_url": _map_url(projection, query.urlencode()),
         },
     )
 
@@ -213,7 +260,11 @@ def allocate(request: HttpRequest) -> HttpResponse:
         ]
         rows.sort(key=lambda r: -r["organisers"])
         result = {"plan": plan, "rows": rows, "party_label": LABELS[party], "candidates": len(plan.allocation.codes)}
-    return render(request, "targeting/allocation.html", {"form": form, "projection": projection, "result": result})
+    return render(
+        request,
+        "targeting/allocation.html",
+        {"form": form, "projection": projection, "result": result, "projection_set": projection_set(projection)},
+    )
 
 
 @login_required
@@ -244,7 +295,7 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
     _require(request)
     code = code.upper()
     projection = services.latest_projection()
-    projected_set = maps.projection_boundary_set(projection) if projection else current_boundary_set()
+    projected_set = projection_boundary_set(projection) if projection else current_boundary_set()
     asked = request.GET.get("set") or None
     history = seat_history(code, asked)
     boundary_set = asked or (history.boundary_set if history else projected_set)
@@ -255,9 +306,12 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
     party = request.GET.get("party") or services.our_party()
     if party not in PARTIES:
         party = services.our_party()
+    # A seat of the other set than the projection's: the projection of the seats its people live in (overlaps).
+    overlapping = overlapping_projection(projection, history, party) if projection and info is None else []
+    prior = info["shares"].get(party, 0.0) if info is not None else carried_share(overlapping)
     picture = None
-    if info is not None and constituency is not None:
-        picture = canvass.local_picture(constituency, info["shares"].get(party, 0.0))
+    if prior is not None and constituency is not None:
+        picture = canvass.local_picture(constituency, prior)
         # Aggregates only, but built from the party's canvass returns: who looked is recorded.
         record(
             "viewed",
@@ -286,6 +340,8 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
             "shares": shares,
             "p_win": p_win,
             "projection": projection,
+            "overlapping": overlapping,
+            "overlap_prior": prior if info is None else None,
         },
     )
 
@@ -311,5 +367,6 @@ def nearest(request: HttpRequest) -> HttpResponse:
             "results": results,
             "postcode": postcode,
             "error": error,
+            "projection_set": projection_set(projection) if projection else None,
         },
     )

@@ -187,14 +187,15 @@ def test_without_the_events_app_there_are_no_events(monkeypatch):
 def test_events_come_from_the_lookup_the_events_app_registers(monkeypatch):
     calls = []
 
-    def lookup(codes, limit):
-        calls.append((codes, limit))
+    def lookup(codes, limit, boundary_set):
+        calls.append((codes, limit, boundary_set))
         return {code: [{"title": "Street stall", "starts_at": None, "url": "/events/1/"}] for code in codes}
 
     monkeypatch.setattr(events, "_lookup", None)
     events.register_events_lookup(lookup)
     assert events.upcoming_events(["E14000889"], limit=2)["E14000889"][0]["title"] == "Street stall"
-    assert calls == [(["E14000889"], 2)]
+    assert events.upcoming_events(["E14000889"], boundary_set="2010")
+    assert calls == [(["E14000889"], 2, None), (["E14000889"], 3, "2010")]
 
 
 def test_nearest_marginal_explains_a_malformed_postcode(client):

@@ -1,5 +1,5 @@
 // Constituency map for the targeting pages: fetches the GeoJSON named in data-geojson and colours each seat
-// by win probability (or by target category). No tiles: the outlines are the map, so it works offline.
+// by win probability (or by target category, or by the projected winner's party colour). No tiles: the outlines are the map, so it works offline.
 (function () {
   "use strict";
   var el = document.getElementById("targeting-map");
@@ -19,16 +19,21 @@
   }).then(function (data) {
     var layer = L.geoJSON(data, {
       style: function (f) {
-        var fill = mode === "category" ? CATEGORY[f.properties.category] : colour(f.properties.p_win);
+        var p = f.properties;
+        var fill = mode === "category" ? CATEGORY[p.category] : mode === "winner" ? p.winner_colour : colour(p.p_win);
         return {color: "#555", weight: 0.4, fillColor: fill, fillOpacity: 0.85};
       },
       onEachFeature: function (f, lyr) {
         var p = f.properties;
-        lyr.bindTooltip(p.name + ": " + Math.round(p.p_win * 100) + "% (" + p.category + ")");
-        lyr.on("click", function () { window.location = el.dataset.seatUrl.replace("CODE", p.code); });
+        lyr.bindTooltip(p.name + ": " + (mode === "winner" ? p.winner_label : Math.round(p.p_win * 100) + "% (" + p.category + ")"));
+        lyr.on("click", function () {
+          // The seat in the projection's own boundary set (a code alone can name a seat in both).
+          window.location = el.dataset.seatUrl.replace("CODE", p.code) + (data.boundary_set ? "?set=" + data.boundary_set : "");
+        });
       }
     }).addTo(map);
     if (data.features.length) { map.fitBounds(layer.getBounds()); }
     el.dataset.loaded = String(data.features.length);
+    el.dataset.boundarySet = data.boundary_set || "";
   }).catch(function (err) { el.dataset.error = String(err); });
 })();
