@@ -53,6 +53,9 @@ class Perm(StrEnum):
     # Run events in the unit: create and publish, moderate volunteers' proposals, see any event's attendees,
     # invite people nearby. (Hosts see their own events' attendees without it; anyone with a role may propose.)
     MANAGE_EVENTS = "manage_events"
+    # Set up the unit's ballots (candidates, dates, the roll), send voting codes, enter paper ballots as a teller
+    # pair. (The count and its certification belong to the returning officer named on each ballot.)
+    MANAGE_BALLOTS = "manage_ballots"
 
 
 _ALL = set(Perm)
@@ -77,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_MESSAGING,
         Perm.MANAGE_SURVEYS,
         Perm.MANAGE_EVENTS,
+        Perm.MANAGE_BALLOTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,

@@ -1,0 +1,117 @@
+"""Ballots: one member one vote by eliminating ballot (IRV) or STV, with secrecy and a public bulletin.
+
+Secrecy is in the schema: `CastBallot` has no foreign key to anything but its ballot, no timestamp and a
+random primary key, so no join or ordering leads from a vote to a voter. The has-voted register is
+`EligibleVoter.voted` (who voted, never how), set in the same transaction that stores the vote.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from groundswell.people.models import OrganisationUnit, Person
+
+
+class Ballot(models.Model):
+    class Method(models.TextChoices):
+        IRV = "irv", "Eliminating ballot (one seat)"
+        STV = "stv", "Single transferable vote (several seats)"
+
+    unit = models.ForeignKey(OrganisationUnit, on_delete=models.PROTECT, related_name="ballots")
+    title = models.CharField(max_length=200)
+    method = models.CharField(max_length=3, choices=Method.choices, default=Method.IRV)
+    seats = models.PositiveSmallIntegerField(default=1)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    # Named on the ballot, like a discussion's host: the returning officer runs the count and certifies it.
+    returning_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Which process made it (e.g. "selections:42"), so a selection can find its ballot without this app
+    # knowing about selections.
+    source = models.CharField(max_length=60, blank=True, default="")
+    result = models.JSONField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    certified_at = models.DateTimeField(null=True, blank=True)
+    certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-closes_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="ballot_closes_after_it_opens"
+            ),
+            models.CheckConstraint(condition=models.Q(seats__gte=1), name="ballot_at_least_one_seat"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at <= now < self.closes_at
+
+    def is_closed(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.closes_at
+
+
+class Candidate(models.Model):
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="candidates")
+    name = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(help_text="Order on the ballot paper")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "name"], name="candidate_name_once_per_ballot"),
+            models.UniqueConstraint(fields=["ballot", "position"], name="candidate_position_once_per_ballot"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EligibleVoter(models.Model):
+    """One member on a ballot's roll, their one-time code (hashed) and the has-voted register."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="voters")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="ballot_rolls")
+    code_hash = models.CharField(max_length=64, blank=True, default="")
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_channel = models.CharField(max_length=5, blank=True, default="")  # "email" / "sms"
+    # The has-voted register: whether, never when to the second (a time would line up with the vote).
+    voted = models.BooleanField(default=False)
+    voted_on = models.DateField(null=True, blank=True)
+    voted_on_paper = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "person"], name="voter_once_per_ballot"),
+            models.UniqueConstraint(
+                fields=["ballot", "code_hash"], condition=~models.Q(code_hash=""), name="voting_code_unique"
+            ),
+        ]
+
+
+class CastBallot(models.Model):
+    """A vote as cast: its receipt code and its preferences (candidate names, first preference first).
+
+    No link to the voter by design (see the module docstring and test_secrecy.py); the primary key is the
+    random receipt code, so rows carry no order of casting.
+    """
+
+    receipt = models.CharField(max_length=20, primary_key=True)
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="cast_ballots")
+    preferences = models.JSONField()
+    on_paper = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["receipt"]
