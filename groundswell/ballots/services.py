@@ -307,3 +307,8 @@ def certify(actor: Any, ballot: Ballot) -> None:
 
 def can_manage(user: Any, ballot: Ballot) -> bool:
     return has_perm(user, Perm.MANAGE_BALLOTS, ballot.unit)
+
+
+def record_refusal(ballot: Ballot, exc: VoteRefused, *, request: HttpRequest | None = None) -> None:
+    """Audit a ballot paper refused before it reached cast_vote (the voting form's rank boxes)."""
+    record("ballots.vote_refused", request=request, obj=ballot, reason=exc.reason, detail={"message": str(exc)})

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "ballots"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("new/", views.create, name="create"),
+    # Public: voting with a code, the bulletin, the certified result.
+    path("<int:pk>/vote/", views.vote, name="vote"),
+    path("<int:pk>/bulletin/", views.bulletin, name="bulletin"),
+    path("<int:pk>/result/", views.result, name="result"),
+    # Procedures secretary and returning officer.
+    path("<int:pk>/", views.manage, name="manage"),
+    path("<int:pk>/codes/", views.send_codes, name="send_codes"),
+    path("<int:pk>/count/", views.run_count, name="count"),
+    path("<int:pk>/certify/", views.certify, name="certify"),
+]
