@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     # Public: voting with a code, the bulletin, the certified result.
     path("<int:pk>/vote/", views.vote, name="vote"),
+    path("<int:pk>/cast.json", views.cast_json, name="cast_json"),
     path("<int:pk>/bulletin/", views.bulletin, name="bulletin"),
     path("<int:pk>/result/", views.result, name="result"),
     # Procedures secretary and returning officer.

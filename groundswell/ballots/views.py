@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.accounts.access import Perm, units_for
@@ -77,6 +79,26 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
         {"ballot": ballot, "candidates": candidates, "error": error, "code": request.POST.get("code", "")},
         status=400 if error else 200,
     )
+
+
+# No CSRF token: the request carries its own credential (the one-time code) and no session authority.
+@csrf_exempt
+@require_POST
+def cast_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """POST {"code": "…", "preferences": ["first", "second", …]} → {"receipt": "…"}; refusals 400/409."""
+    ballot = get_object_or_404(Ballot, pk=pk)
+    try:
+        body = json.loads(request.body or b"{}")
+        code, preferences = str(body.get("code", "")), body.get("preferences")
+        if not isinstance(preferences, list) or not all(isinstance(p, str) for p in preferences):
+            raise ValueError
+    except (ValueError, AttributeError):
+        return JsonResponse({"error": 'Send JSON: {"code": "…", "preferences": ["…", …]}.'}, status=400)
+    try:
+        receipt = services.cast_vote(ballot, code, preferences, request=request)
+    except services.VoteRefused as exc:
+        return JsonResponse({"error": str(exc), "reason": exc.reason}, status=409 if exc.reason == "code_used" else 400)
+    return JsonResponse({"receipt": receipt})
 
 
 def bulletin(request: HttpRequest, pk: int) -> HttpResponse:

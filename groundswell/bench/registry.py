@@ -20,6 +20,7 @@ BENCHES: dict[str, str] = {
     "surveys": "groundswell.surveys.bench:run",
     "events": "groundswell.events.bench:run",
     "backup": "groundswell.ops.bench:run",
+    "ballots": "groundswell.ballots.bench:run",
 }
 
 

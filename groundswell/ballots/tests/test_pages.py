@@ -96,3 +96,14 @@ def test_manage_page_needs_the_ballot(client):
     stranger = user_with_role(Role.MEMBER, world.units.branch_a2)
     client.force_login(stranger)
     assert client.get(reverse("ballots:manage", args=[world.ballot.pk])).status_code == 403
+
+
+def test_json_cast_takes_a_vote_and_refuses_a_second_with_409():
+    world = build_world()
+    url = reverse("ballots:cast_json", args=[world.ballot.pk])
+    first = Client().post(url, {"code": world.codes[0], "preferences": ["Ada Adams"]}, content_type="application/json")
+    assert first.status_code == 200 and CastBallot.objects.filter(receipt=first.json()["receipt"]).exists()
+    again = Client().post(url, {"code": world.codes[0], "preferences": ["Ben Brown"]}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["reason"] == "code_used"
+    bad = Client().post(url, {"code": world.codes[1], "preferences": "Ada"}, content_type="application/json")
+    assert bad.status_code == 400
