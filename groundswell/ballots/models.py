@@ -115,3 +115,33 @@ class CastBallot(models.Model):
 
     class Meta:
         ordering = ["receipt"]
+
+
+class PaperEntry(models.Model):
+    """One teller's reading of one numbered paper ballot. Each paper is entered by two tellers independently."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="paper_entries")
+    paper_number = models.CharField(max_length=20)
+    teller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    preferences = models.JSONField()
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "paper_number", "teller"], name="paper_entered_once_per_teller")
+        ]
+
+
+class PaperDecision(models.Model):
+    """A paper added to the count: both tellers agreed, or the returning officer read the paper and decided."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="paper_decisions")
+    paper_number = models.CharField(max_length=20)
+    preferences = models.JSONField()
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ballot", "paper_number"], name="paper_decided_once")]
