@@ -29,8 +29,8 @@ QUOTA_TOLERANCE = 1e-9  # floating-point slack at the quota (see _GroupedSTV._ge
 
 TIE_BREAK = (
     "when two or more continuing candidates share the lowest tally (to a millionth of a vote), the one with "
-    "fewer first preferences is excluded; if still tied, one is chosen by lot from a seed derived from the "
-    "ballots (the SHA-256 of the bulletin), so any recount repeats the choice"
+    "fewer first preferences is excluded; if still tied, one is chosen by lot seeded from the ballots (the "
+    "SHA-256 of how many ballots give each candidate each preference), so a recount of the bulletin draws alike"
 )
 RULES = {
     "irv": {
@@ -139,11 +139,15 @@ def parse_ballot_file(text: str, candidates: Sequence[str] | None = None) -> tup
     return (list(candidates) if candidates is not None else list(seen_names)), grouped
 
 
-def bulletin_seed(grouped: Counter) -> int:
-    """The lot's seed: a hash of the ballots themselves, so anyone recounting the bulletin gets the same draw."""
+def bulletin_seed(matrix: np.ndarray, weights: np.ndarray, n_candidates: int) -> int:
+    """The lot's seed, from the ballots themselves: the SHA-256 of how many ballots give each candidate each
+    preference. Anyone recounting the bulletin derives the same seed, so draws the same lot; it is cheap at
+    any size (one bincount a preference), unlike hashing every ballot in a sorted order."""
     digest = hashlib.sha256()
-    for ranking, n in sorted(grouped.items()):
-        digest.update(("\t".join(ranking) + f"\n{n}\n").encode())
+    for column in range(matrix.shape[1] - 1):
+        marked = matrix[:, column] != BLANK
+        per_candidate = np.bincount(matrix[marked, column], weights=weights[marked], minlength=n_candidates)
+        digest.update(per_candidate.astype(np.int64).tobytes())
     return int.from_bytes(digest.digest()[:8], "big")
 
 
@@ -196,13 +200,13 @@ def count(candidates: Sequence[str], grouped: Counter, *, method: str, seats: in
     if len(candidates) > MAX_CANDIDATES:
         raise ValueError(f"at most {MAX_CANDIDATES} candidates")
     total = int(sum(grouped.values()))
-    seed = bulletin_seed(grouped)
     quota = float(total // (seats + 1) + 1)
+    matrix, weights = _matrix(candidates, grouped)
+    seed = bulletin_seed(matrix, weights, len(candidates))
     if total == 0 or len(candidates) <= seats:
         # Nothing to count, or uncontested: every candidate is elected (no ballot can change that).
         elected = list(candidates) if len(candidates) <= seats else []
         return CountResult(method, seats, candidates, total, quota, elected, [], float(total), seed, RULES[method])
-    matrix, weights = _matrix(candidates, grouped)
     election = _GroupedSTV(candidates, matrix, weights, seats, seed)
     states = election.election_states
     rounds: list[Round] = []

@@ -145,3 +145,46 @@ class PaperDecision(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ballot", "paper_number"], name="paper_decided_once")]
+
+
+class TriggerRule(models.Model):
+    """A party rule for trigger ballots: the share of branches or of affiliates that forces a full selection."""
+
+    name = models.CharField(max_length=120, unique=True)
+    branch_numerator = models.PositiveSmallIntegerField()
+    branch_denominator = models.PositiveSmallIntegerField()
+    affiliate_numerator = models.PositiveSmallIntegerField()
+    affiliate_denominator = models.PositiveSmallIntegerField()
+    in_force_from = models.DateField()
+    source = models.CharField(max_length=300)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriggerBallot(models.Model):
+    """Whether a sitting member faces a full selection: one result per branch and per affiliate."""
+
+    unit = models.ForeignKey(OrganisationUnit, on_delete=models.PROTECT, related_name="trigger_ballots")
+    sitting_member = models.CharField(max_length=200)
+    rule = models.ForeignKey(TriggerRule, on_delete=models.PROTECT, related_name="+")
+    branches_eligible = models.PositiveIntegerField(help_text="Party branches entitled to take part")
+    affiliates_eligible = models.PositiveIntegerField(help_text="Affiliated branches entitled to take part")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class TriggerResult(models.Model):
+    class Kind(models.TextChoices):
+        BRANCH = "branch", "Party branch"
+        AFFILIATE = "affiliate", "Affiliated branch"
+
+    trigger = models.ForeignKey(TriggerBallot, on_delete=models.CASCADE, related_name="results")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    wants_selection = models.BooleanField(help_text="The branch voted for a full selection")
+    votes_for = models.PositiveIntegerField(default=0)
+    votes_against = models.PositiveIntegerField(default=0)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trigger", "kind", "name"], name="trigger_result_once")]
