@@ -41,7 +41,7 @@ class VoteRefused(Exception):
         self.reason = reason
 
 
-def _random_code(groups: int, size: int = 4) -> str:
+def random_code(groups: int, size: int = 4) -> str:
     return "-".join("".join(secrets.choice(ALPHABET) for _ in range(size)) for _ in range(groups))
 
 
@@ -164,7 +164,7 @@ def _send_code(ballot: Ballot, voter: EligibleVoter, sms_adapter: Any = None) ->
     if not emails and not phones:
         return None
     for _ in range(5):  # a clash with another voter's code is astronomically rare; draw again if so
-        code = _random_code(3)
+        code = random_code(3)
         try:
             with transaction.atomic():
                 voter.code_hash = code_hash(ballot, code)
@@ -256,7 +256,7 @@ def _cast(ballot: Ballot, code: str, preferences: Sequence[str]) -> str:
             raise VoteRefused("This code has already been used to vote. Each member votes once.", "code_used")
         raise VoteRefused("That code is not a voting code for this ballot. Check it against your message.", "bad_code")
     for _ in range(5):
-        receipt = _random_code(2, 5)
+        receipt = random_code(2, 5)
         if not CastBallot.objects.filter(receipt=receipt).exists():
             break
     CastBallot.objects.create(receipt=receipt, ballot=ballot, preferences=[p.strip() for p in preferences if p.strip()])
