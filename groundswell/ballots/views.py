@@ -19,7 +19,7 @@ from groundswell.accounts.access import Perm, units_for
 from groundswell.people.models import Membership, Person
 from groundswell.web import attempt, error_list
 
-from . import selectors, services
+from . import paper, selectors, services
 from .models import Ballot
 
 
@@ -162,8 +162,56 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
             "is_officer": ballot.returning_officer_id == request.user.pk,
             "can_manage": services.can_manage(request.user, ballot),
             "chart": _chart(ballot.result),
+            "papers": paper.reconcile(ballot),
+            "candidates": list(ballot.candidates.all()),
         },
     )
+
+
+def _paper_preferences(request: HttpRequest, ballot: Ballot) -> list[str]:
+    """The rank boxes of a paper as entered (the same checks as online: no repeats, no gaps)."""
+    try:
+        return services.preferences_from_ranks(ballot, _ranks_from(request, ballot))
+    except services.VoteRefused as exc:
+        raise ValidationError(f"Paper {request.POST.get('paper_number', '').strip()}: {exc}") from None
+
+
+@login_required
+@require_POST
+def enter_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = get_object_or_404(Ballot, pk=pk)
+    number = request.POST.get("paper_number", "")
+    attempt(
+        request,
+        lambda: paper.enter_paper(request.user, ballot, number, _paper_preferences(request, ballot)),
+        f"Paper {number.strip()} entered. The other teller enters it too.",
+    )
+    return redirect("ballots:manage", pk=pk)
+
+
+@login_required
+@require_POST
+def accept_papers(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = get_object_or_404(Ballot, pk=pk)
+    done: list[int] = []
+    if attempt(request, lambda: done.append(paper.accept_agreed(request.user, ballot))):
+        messages.success(request, f"{done[0]} agreed papers added to the count.")
+    return redirect("ballots:manage", pk=pk)
+
+
+@login_required
+@require_POST
+def resolve_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = get_object_or_404(Ballot, pk=pk)
+    number = request.POST.get("paper_number", "")
+    attempt(
+        request,
+        lambda: paper.resolve_mismatch(
+            request.user, ballot, number, _paper_preferences(request, ballot), request.POST.get("reason", "")
+        ),
+        f"Paper {number} decided and added to the count.",
+    )
+    return redirect("ballots:manage", pk=pk)
 
 
 @login_required

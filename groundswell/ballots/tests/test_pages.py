@@ -11,7 +11,7 @@ from groundswell.audit.models import AuditEntry
 from groundswell.ballots.models import CastBallot
 from groundswell.tests.factories import user_with_role
 
-from .world import build_world, close
+from .world import build_world, close, login
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +107,23 @@ def test_json_cast_takes_a_vote_and_refuses_a_second_with_409():
     assert again.status_code == 409 and again.json()["reason"] == "code_used"
     bad = Client().post(url, {"code": world.codes[1], "preferences": "Ada"}, content_type="application/json")
     assert bad.status_code == 400
+
+
+def test_tellers_enter_papers_on_the_page_and_the_officer_decides_a_mismatch():
+    world = build_world()
+    second = user_with_role(Role.ORGANISER, world.units.clp_a)
+    url = reverse("ballots:enter_paper", args=[world.ballot.pk])
+    for user, ranks in ((world.secretary, {"Ada": "1", "Ben": "2"}), (second, {"Ada": "1", "Cat": "2"})):
+        login(user).post(url, {"paper_number": "12", **_ranks(world.ballot, **ranks)})
+    client = login(world.secretary)
+    bad = client.post(url, {"paper_number": "13", **_ranks(world.ballot, Ada="2")}, follow=True)
+    assert "Paper 13: You skipped preference 1" in bad.text
+    page = client.get(reverse("ballots:manage", args=[world.ballot.pk])).text
+    assert "Tellers disagree" in page
+    officer = Client()
+    officer.force_login(world.officer)
+    officer.post(
+        reverse("ballots:resolve_paper", args=[world.ballot.pk]),
+        {"paper_number": "12", "reason": "the 2 is beside Chen", **_ranks(world.ballot, Ada="1", Cat="2")},
+    )
+    assert CastBallot.objects.get(receipt="P-12").preferences == ["Ada Adams", "Cat Chen"]

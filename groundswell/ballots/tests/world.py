@@ -6,7 +6,10 @@ import re
 from datetime import timedelta
 from types import SimpleNamespace
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
 from groundswell.accounts.models import Role
@@ -16,6 +19,15 @@ from groundswell.tests.factories import EmailFactory, PersonFactory, UnitTreeFac
 
 CODE = re.compile(r"code to vote in .*?: ([A-Z0-9-]+)")
 CANDIDATES = ["Ada Adams", "Ben Brown", "Cat Chen", "Dev Das"]
+
+
+def login(user) -> Client:
+    """A client signed in, with two-factor set up (organisers need it; the login pages are tested in accounts)."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def codes_from_outbox() -> dict[str, str]:
