@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from groundswell.accounts.access import Perm, require
-from groundswell.audit.services import record
 from groundswell.people.models import Person
 
+from .auditing import audit
 from .counting import check_preferences
 from .models import Ballot, CastBallot, EligibleVoter, PaperDecision, PaperEntry
 
@@ -39,7 +39,7 @@ def issue_paper(actor: Any, ballot: Ballot, person: Person) -> None:
         )
         if not spent:
             raise ValidationError("This member is not on the roll, or has already voted.")
-        record("ballots.paper_issued", actor=actor, obj=ballot)
+        audit("paper_issued", actor=actor, obj=ballot)
 
 
 def enter_paper(actor: Any, ballot: Ballot, paper_number: str, preferences: list[str]) -> PaperEntry:
@@ -59,7 +59,7 @@ def enter_paper(actor: Any, ballot: Ballot, paper_number: str, preferences: list
         entry = PaperEntry.objects.create(
             ballot=ballot, paper_number=number, teller=actor, preferences=[p.strip() for p in preferences if p.strip()]
         )
-        record("ballots.paper_entered", actor=actor, obj=ballot, detail={"paper": number})
+        audit("paper_entered", actor=actor, obj=ballot, detail={"paper": number})
     return entry
 
 
@@ -95,7 +95,7 @@ def accept_agreed(actor: Any, ballot: Ballot) -> int:
     with transaction.atomic():
         for check in agreed:
             _add_to_count(ballot, check.paper_number, next(iter(check.readings.values())), None, "both tellers agreed")
-        record("ballots.papers_accepted", actor=actor, obj=ballot, detail={"papers": len(agreed)})
+        audit("papers_accepted", actor=actor, obj=ballot, detail={"papers": len(agreed)})
     return len(agreed)
 
 
@@ -113,4 +113,4 @@ def resolve_mismatch(actor: Any, ballot: Ballot, paper_number: str, preferences:
         raise ValidationError({"preferences": [f"Paper {paper_number}: {problem}."]})
     with transaction.atomic():
         _add_to_count(ballot, paper_number, list(preferences), actor, reason.strip())
-        record("ballots.paper_resolved", actor=actor, obj=ballot, detail={"paper": paper_number}, reason=reason.strip())
+        audit("paper_resolved", actor=actor, obj=ballot, detail={"paper": paper_number}, reason=reason.strip())

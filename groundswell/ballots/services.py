@@ -22,10 +22,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from groundswell.accounts.access import Perm, has_perm, require
-from groundswell.audit.services import record
 from groundswell.messaging.sms import get_adapter
 from groundswell.people.models import OrganisationUnit, Person
 
+from .auditing import audit
 from .counting import check_preferences, count
 from .models import Ballot, Candidate, CastBallot, EligibleVoter
 
@@ -107,7 +107,7 @@ def create_ballot(
             Candidate(ballot=ballot, name=name, position=i) for i, name in enumerate(names, start=1)
         )
         added = _add_voters(ballot, voters)
-        record("ballots.created", actor=actor, obj=ballot, detail={"candidates": len(names), "voters": added})
+        audit("ballot_created", actor=actor, obj=ballot, detail={"candidates": len(names), "voters": added})
     return ballot
 
 
@@ -125,7 +125,7 @@ def add_voters(actor: Any, ballot: Ballot, people: Iterable[Person]) -> int:
         raise ValidationError("The roll is fixed once the ballot opens.")
     with transaction.atomic():
         added = _add_voters(ballot, people)
-        record("ballots.roll_added", actor=actor, obj=ballot, detail={"voters": added})
+        audit("roll_added", actor=actor, obj=ballot, detail={"voters": added})
     return added
 
 
@@ -154,7 +154,7 @@ def issue_codes(actor: Any, ballot: Ballot) -> dict[str, int]:
         if channel == "sms":
             sms = sms or get_adapter()
         sent[channel or "unreachable"] += 1
-    record("ballots.codes_sent", actor=actor, obj=ballot, detail=sent)
+    audit("codes_sent", actor=actor, obj=ballot, detail=sent)
     return sent
 
 
@@ -189,7 +189,7 @@ def reissue_code(actor: Any, ballot: Ballot, person: Person) -> str | None:
     if voter.voted:
         raise ValidationError("This member has already voted.")
     channel = _send_code(ballot, voter)
-    record("ballots.code_reissued", actor=actor, obj=ballot, detail={"channel": channel or ""})
+    audit("code_reissued", actor=actor, obj=ballot, detail={"channel": channel or ""})
     return channel
 
 
@@ -230,9 +230,9 @@ def cast_vote(ballot: Ballot, code: str, preferences: Sequence[str], *, request:
     try:
         with transaction.atomic():
             receipt = _cast(ballot, code, preferences)
-            record("ballots.vote_cast", request=request, obj=ballot)
+            audit("vote_cast", request=request, obj=ballot)
     except VoteRefused as exc:
-        record("ballots.vote_refused", request=request, obj=ballot, reason=exc.reason, detail={"message": str(exc)})
+        audit("vote_refused", request=request, obj=ballot, reason=exc.reason, detail={"message": str(exc)})
         raise
     return receipt
 
@@ -282,8 +282,8 @@ def run_count(actor: Any, ballot: Ballot) -> dict:
         ballot.result = result
         ballot.counted_at = timezone.now()
         ballot.save(update_fields=["result", "counted_at"])
-        record(
-            "ballots.counted",
+        audit(
+            "counted",
             actor=actor,
             obj=ballot,
             detail={"elected": result["elected"], "ballots": result["ballots"]},
@@ -302,7 +302,7 @@ def certify(actor: Any, ballot: Ballot) -> None:
         ballot.certified_at = timezone.now()
         ballot.certified_by = actor
         ballot.save(update_fields=["certified_at", "certified_by"])
-        record("ballots.certified", actor=actor, obj=ballot, detail={"elected": ballot.result["elected"]})
+        audit("certified", actor=actor, obj=ballot, detail={"elected": ballot.result["elected"]})
 
 
 def can_manage(user: Any, ballot: Ballot) -> bool:
@@ -311,4 +311,4 @@ def can_manage(user: Any, ballot: Ballot) -> bool:
 
 def record_refusal(ballot: Ballot, exc: VoteRefused, *, request: HttpRequest | None = None) -> None:
     """Audit a ballot paper refused before it reached cast_vote (the voting form's rank boxes)."""
-    record("ballots.vote_refused", request=request, obj=ballot, reason=exc.reason, detail={"message": str(exc)})
+    audit("vote_refused", request=request, obj=ballot, reason=exc.reason, detail={"message": str(exc)})

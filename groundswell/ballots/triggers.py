@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from groundswell.accounts.access import Perm, require
-from groundswell.audit.services import record
 
+from .auditing import audit
 from .models import TriggerBallot, TriggerResult, TriggerRule
 
 
@@ -60,8 +60,8 @@ def record_result(
                 "recorded_by": actor,
             },
         )
-        record(
-            "ballots.trigger_result",
+        audit(
+            "trigger_result",
             actor=actor,
             obj=trigger,
             detail={"kind": kind, "for": votes_for, "against": votes_against},

@@ -57,7 +57,7 @@ def test_a_bad_ballot_paper_is_refused_in_plain_words_and_audited(ranks, words):
     )
     assert page.status_code == 400 and words in page.text
     assert not CastBallot.objects.exists()
-    assert AuditEntry.objects.filter(action="ballots.vote_refused").count() == 1
+    assert AuditEntry.objects.filter(detail__event="vote_refused").count() == 1
 
 
 def test_a_forged_code_and_a_second_vote_are_refused_on_the_page():

@@ -42,7 +42,7 @@ def test_double_entry_agreements_count_and_mismatches_wait_for_the_returning_off
     assert {c.paper_number: c.status for c in paper.reconcile(world.ballot)}["002"] == "counted"
     with pytest.raises(ValidationError, match="not awaiting"):
         paper.resolve_mismatch(world.officer, world.ballot, "002", ["Dev Das"], "again")
-    assert AuditEntry.objects.filter(action="ballots.paper_entered").count() == 5
+    assert AuditEntry.objects.filter(detail__event="paper_entered").count() == 5
 
 
 def test_a_teller_cannot_enter_a_paper_twice_or_a_bad_paper():
