@@ -89,3 +89,27 @@ def outcome(trigger: TriggerBallot) -> TriggerOutcome:
             f"({rule.name})."
         )
     return TriggerOutcome(branches, b_need, affiliates, a_need, by_branches or by_affiliates, reason)
+
+
+def create_trigger(
+    actor: Any, *, unit: Any, sitting_member: str, branches_eligible: int, affiliates_eligible: int
+) -> TriggerBallot:
+    """A trigger ballot under the rule in force (the newest rule row)."""
+    require(actor, Perm.MANAGE_BALLOTS, unit)
+    rule = TriggerRule.objects.order_by("-in_force_from").first()
+    if rule is None:
+        raise ValidationError("No trigger-ballot rule is loaded (run migrate).")
+    if not sitting_member.strip():
+        raise ValidationError({"sitting_member": ["Name the sitting member."]})
+    if branches_eligible < 0 or affiliates_eligible < 0 or branches_eligible + affiliates_eligible == 0:
+        raise ValidationError({"branches_eligible": ["Give how many branches and affiliates may take part."]})
+    with transaction.atomic():
+        trigger = TriggerBallot.objects.create(
+            unit=unit,
+            sitting_member=sitting_member.strip(),
+            rule=rule,
+            branches_eligible=branches_eligible,
+            affiliates_eligible=affiliates_eligible,
+        )
+        audit("trigger_created", actor=actor, obj=trigger)
+    return trigger

@@ -9,6 +9,8 @@ app_name = "ballots"
 urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.create, name="create"),
+    path("triggers/", views.trigger_list, name="triggers"),
+    path("triggers/<int:pk>/", views.trigger_detail, name="trigger"),
     # Public: voting with a code, the bulletin, the certified result.
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("<int:pk>/cast.json", views.cast_json, name="cast_json"),

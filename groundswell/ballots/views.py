@@ -19,8 +19,8 @@ from groundswell.accounts.access import Perm, units_for
 from groundswell.people.models import Membership, Person
 from groundswell.web import attempt, error_list
 
-from . import paper, selectors, services
-from .models import Ballot
+from . import paper, selectors, services, triggers
+from .models import Ballot, TriggerBallot
 
 
 def _person(request: HttpRequest) -> Person | None:
@@ -289,4 +289,62 @@ def create(request: HttpRequest) -> HttpResponse:
         request,
         "ballots/create.html",
         {"units": units, "errors": errors, "post": request.POST, "methods": Ballot.Method.choices},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trigger_list(request: HttpRequest) -> HttpResponse:
+    units = units_for(request.user, Perm.MANAGE_BALLOTS)
+    if not units.exists():
+        raise PermissionDenied("You cannot run trigger ballots.")
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            trigger = triggers.create_trigger(
+                request.user,
+                unit=units.get(pk=request.POST.get("unit") or 0),
+                sitting_member=request.POST.get("sitting_member", ""),
+                branches_eligible=int(request.POST.get("branches_eligible") or 0),
+                affiliates_eligible=int(request.POST.get("affiliates_eligible") or 0),
+            )
+        except ValidationError as exc:
+            errors = error_list(exc)
+        except (ValueError, units.model.DoesNotExist):
+            errors = ["Choose a unit and give whole numbers of branches and affiliates."]
+        else:
+            return redirect("ballots:trigger", pk=trigger.pk)
+    listed = TriggerBallot.objects.filter(unit__in=units).select_related("unit", "rule").order_by("-created_at")
+    return render(request, "ballots/triggers.html", {"units": units, "triggers": listed, "errors": errors})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trigger_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    trigger = get_object_or_404(TriggerBallot.objects.select_related("unit", "rule"), pk=pk)
+    if not units_for(request.user, Perm.MANAGE_BALLOTS).filter(pk=trigger.unit_id).exists():
+        raise PermissionDenied("You do not run this trigger ballot.")
+    if request.method == "POST":
+        post = request.POST
+
+        def save() -> None:
+            try:
+                votes_for, votes_against = int(post.get("votes_for") or 0), int(post.get("votes_against") or 0)
+            except ValueError:
+                raise ValidationError("Votes must be whole numbers.") from None
+            triggers.record_result(
+                request.user,
+                trigger,
+                kind=post.get("kind", ""),
+                name=post.get("name", "").strip(),
+                votes_for=votes_for,
+                votes_against=votes_against,
+            )
+
+        attempt(request, save, "Result recorded.")
+        return redirect("ballots:trigger", pk=pk)
+    return render(
+        request,
+        "ballots/trigger.html",
+        {"trigger": trigger, "results": trigger.results.order_by("kind", "name"), "outcome": triggers.outcome(trigger)},
     )

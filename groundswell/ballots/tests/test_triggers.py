@@ -6,11 +6,12 @@ from fractions import Fraction
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from groundswell.ballots import triggers
 from groundswell.ballots.models import TriggerBallot, TriggerRule
 
-from .world import build_world
+from .world import build_world, login
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,31 @@ def test_bad_results_are_refused():
     triggers.record_result(world.secretary, trigger, kind="branch", name="Abbey", votes_for=2, votes_against=1)
     with pytest.raises(ValidationError, match="All 1 eligible"):
         triggers.record_result(world.secretary, trigger, kind="branch", name="Park", votes_for=2, votes_against=1)
+
+
+def test_trigger_pages_record_results_and_show_the_outcome():
+    world = build_world(voters=1)
+    client = login(world.secretary)
+    assert reverse("ballots:triggers") in client.get(reverse("ballots:home")).text
+    page = client.post(
+        reverse("ballots:triggers"),
+        {
+            "unit": world.units.clp_a.pk,
+            "sitting_member": "A. Member",
+            "branches_eligible": "3",
+            "affiliates_eligible": "0",
+        },
+        follow=True,
+    )
+    assert "Not triggered" in page.text
+    trigger = TriggerBallot.objects.get()
+    page = client.post(
+        reverse("ballots:trigger", args=[trigger.pk]),
+        {"name": "Abbey", "kind": "branch", "votes_for": "9", "votes_against": "2"},
+        follow=True,
+    )
+    assert "A full selection is triggered by the branches" in page.text
+    bad = client.post(
+        reverse("ballots:trigger", args=[trigger.pk]), {"name": "Park", "kind": "branch", "votes_for": "x"}, follow=True
+    )
+    assert "whole numbers" in bad.text
