@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/codes/", views.send_codes, name="send_codes"),
     path("<int:pk>/count/", views.run_count, name="count"),
     path("<int:pk>/certify/", views.certify, name="certify"),
+    path("<int:pk>/papers/issue/", views.issue_paper, name="issue_paper"),
     path("<int:pk>/papers/enter/", views.enter_paper, name="enter_paper"),
     path("<int:pk>/papers/accept/", views.accept_papers, name="accept_papers"),
     path("<int:pk>/papers/resolve/", views.resolve_paper, name="resolve_paper"),

@@ -191,6 +191,23 @@ def enter_paper(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def issue_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a member (by membership number) as voting on paper, so they cannot also vote online."""
+    ballot = get_object_or_404(Ballot, pk=pk)
+    number = request.POST.get("membership_number", "").strip()
+
+    def issue() -> None:
+        person = Person.objects.filter(memberships__number=number).first()
+        if person is None:
+            raise ValidationError(f"No member has membership number {number!r}.")
+        paper.issue_paper(request.user, ballot, person)
+
+    attempt(request, issue, f"Member {number} marked as voting on paper.")
+    return redirect("ballots:manage", pk=pk)
+
+
+@login_required
+@require_POST
 def accept_papers(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = get_object_or_404(Ballot, pk=pk)
     done: list[int] = []

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from groundswell.accounts.models import Role
 from groundswell.audit.models import AuditEntry
 from groundswell.ballots import paper, services
 from groundswell.ballots.models import CastBallot
-from groundswell.tests.factories import user_with_role
+from groundswell.tests.factories import MembershipFactory, user_with_role
 
-from .world import build_world
+from .world import build_world, login
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,17 @@ def test_a_paper_voter_cannot_also_vote_online():
     services.cast_vote(world.ballot, world.codes[1], ["Ada Adams"])
     with pytest.raises(ValidationError, match="already voted"):
         paper.issue_paper(world.secretary, world.ballot, world.people[1])
+
+
+def test_issuing_a_paper_on_the_page_by_membership_number():
+    world = build_world()
+    MembershipFactory(person=world.people[2], number="M-0042", status="active")
+    client = login(world.secretary)
+    url = reverse("ballots:issue_paper", args=[world.ballot.pk])
+    assert (
+        "Member M-0042 marked as voting on paper" in client.post(url, {"membership_number": "M-0042"}, follow=True).text
+    )
+    assert "already voted" in client.post(url, {"membership_number": "M-0042"}, follow=True).text
+    assert "No member has membership number" in client.post(url, {"membership_number": "nope"}, follow=True).text
+    with pytest.raises(services.VoteRefused, match="already been used"):
+        services.cast_vote(world.ballot, world.codes[2], ["Ada Adams"])
