@@ -12,6 +12,7 @@ urlpatterns = [
     path("targeting/", include("groundswell.targeting.urls")),
     path("messaging/", include("groundswell.messaging.urls")),
     path("surveys/", include("groundswell.surveys.urls")),
+    path("ballots/", include("groundswell.ballots.urls")),
     path("events/", include("groundswell.events.urls")),
     path("complaints/", include("groundswell.complaints.urls")),
     path("accounts/", include("allauth.urls")),

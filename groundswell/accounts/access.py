@@ -61,6 +61,9 @@ class Perm(StrEnum):
     REVIEW_COMPLAINTS = "review_complaints"
     VIEW_COMPLAINTS_BACKLOG = "view_complaints_backlog"
     LOG_COMPLAINTS = "log_complaints"
+    # Set up the unit's ballots (candidates, dates, the roll), send voting codes, enter paper ballots as a teller
+    # pair. (The count and its certification belong to the returning officer named on each ballot.)
+    MANAGE_BALLOTS = "manage_ballots"
 
 
 _ALL = set(Perm)
@@ -89,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_SURVEYS,
         Perm.MANAGE_EVENTS,
         Perm.LOG_COMPLAINTS,
+        Perm.MANAGE_BALLOTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,

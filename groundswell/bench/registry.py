@@ -21,6 +21,7 @@ BENCHES: dict[str, str] = {
     "events": "groundswell.events.bench:run",
     "backup": "groundswell.ops.bench:run",
     "complaints": "groundswell.complaints.bench:run",
+    "ballots": "groundswell.ballots.bench:run",
 }
 
 

@@ -31,6 +31,7 @@ from shapely.geometry import shape
 
 from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.accounts.totp import current_code
+from groundswell.ballots.demo import build_ballots_demo
 from groundswell.canvassing.models import CanvassCampaign, Contact
 from groundswell.canvassing.services import create_campaign, record_contact
 from groundswell.canvassing.targets import save_target, target_households
@@ -155,6 +156,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     build_surveys_demo(say)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_complaints_demo(say)
+    build_ballots_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "groundswell.phonebank",
     "groundswell.targeting",
     "groundswell.surveys",
+    "groundswell.ballots",
     "groundswell.bench",
     "anymail",
     "groundswell.messaging",
