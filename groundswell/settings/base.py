@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "anymail",
     "groundswell.messaging",
     "groundswell.events",
+    "groundswell.spending",
     "groundswell.ops",
 ]
 
