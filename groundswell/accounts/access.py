@@ -53,6 +53,13 @@ class Perm(StrEnum):
     # Run events in the unit: create and publish, moderate volunteers' proposals, see any event's attendees,
     # invite people nearby. (Hosts see their own events' attendees without it; anyone with a role may propose.)
     MANAGE_EVENTS = "manage_events"
+    # Election spending: keep a ledger (items, evidence, splits) and deliver returns; take a seat over its limit
+    # with a stated reason (the election agent only); read ledgers, returns and invoices; read the national-money
+    # report (party spending reaching each seat).
+    MANAGE_SPENDING = "manage_spending"
+    OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
+    VIEW_SPENDING = "view_spending"
+    VIEW_NATIONAL_MONEY = "view_national_money"
 
 
 _ALL = set(Perm)
@@ -109,10 +116,31 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
     Role.CANVASSER: {Perm.VIEW_OWN_RECORD, Perm.KNOCK_UP},
     Role.TELLER: {Perm.VIEW_OWN_RECORD, Perm.TELL},
     Role.MEMBER: {Perm.VIEW_OWN_RECORD},
+    Role.ELECTION_AGENT: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SPENDING,
+        Perm.OVERRIDE_SPENDING_LIMIT,
+        Perm.VIEW_SPENDING,
+    },
+    Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
+    Role.TREASURER: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
 }
 
 # Roles that can see other people's data must use two-factor authentication.
-PRIVILEGED_ROLES = {Role.ADMINISTRATOR, Role.ORGANISER, Role.COORDINATOR, Role.DATA_PROTECTION_OFFICER}
+PRIVILEGED_ROLES = {
+    Role.ADMINISTRATOR,
+    Role.ORGANISER,
+    Role.COORDINATOR,
+    Role.DATA_PROTECTION_OFFICER,
+    # Spending ledgers hold invoices naming suppliers, staff and volunteers.
+    Role.ELECTION_AGENT,
+    Role.SUB_AGENT,
+    Role.TREASURER,
+    Role.AUDITOR,
+    Role.GOVERNING_BODY,
+}
 
 
 def roles_granting(perm: Perm) -> list[str]:

@@ -57,6 +57,13 @@ class Role(models.TextChoices):
     TELLER = "teller", "Volunteer: teller"
     VOLUNTEER = "volunteer", "Volunteer"
     MEMBER = "member", "Member"
+    # Election spending (groundswell.spending): the agent and sub-agents of a seat, a unit's treasurer, and two
+    # read-only roles (an auditor; the party's governing body, which sees where national money goes).
+    ELECTION_AGENT = "election_agent", "Election agent"
+    SUB_AGENT = "sub_agent", "Sub-agent"
+    TREASURER = "treasurer", "Treasurer"
+    AUDITOR = "auditor", "Auditor (read-only)"
+    GOVERNING_BODY = "governing_body", "Governing body (read-only)"
 
 
 class RoleAssignment(models.Model):

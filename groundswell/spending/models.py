@@ -127,6 +127,11 @@ class Candidacy(models.Model):
     became_candidate = models.DateField(null=True, blank=True, help_text="Start of the short campaign")
     declared = models.DateField(null=True, blank=True, help_text="Declaration of the result")
     joint_candidates = models.PositiveSmallIntegerField(default=1)
+    # The seat's targeting class for the national-money report (blank: from its majority).
+    seat_class = models.CharField(
+        max_length=10, blank=True, default="",
+        choices=[("held", "Held"), ("marginal", "Marginal"), ("target", "Target"), ("safe", "Safe")],
+    )  # fmt: skip
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -208,6 +213,9 @@ class SpendingItem(models.Model):
     notional = models.BooleanField(default=False)
     notional_tests = models.JSONField(default=dict, blank=True)
     market_value_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    # Where an apportionment came from: an event's costs (hall hire, PA); a leaflet run's walks.
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    walk_ids = models.JSONField(default=list, blank=True)
     method = models.CharField(max_length=12, choices=Method.choices, default=Method.WHOLE)
     method_note = models.CharField(max_length=400, blank=True, default="")
     override_reason = models.CharField(max_length=400, blank=True, default="")
