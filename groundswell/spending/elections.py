@@ -10,10 +10,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from groundswell.audit.services import record
 from groundswell.geography.selectors import constituency_by_code
 from groundswell.people.models import OrganisationUnit
 
+from .auditing import audit
 from .limits import (
     Limit,
     LimitError,
@@ -200,5 +200,5 @@ def create_candidacy(
             electorate=electorate, electorate_source=electorate_source, agent=agent,
             became_candidate=became_candidate, declared=declared, joint_candidates=joint_candidates,
         )  # fmt: skip
-        record("spending.candidacy.create", actor=actor, obj=candidacy, unit=unit)
+        audit("spending.candidacy.create", actor=actor, obj=candidacy, unit=unit)
     return candidacy

@@ -20,11 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from groundswell.accounts.access import Perm, has_perm, require
-from groundswell.audit.services import record
 from groundswell.people.models import OrganisationUnit
 
 from . import notify
 from .apportion import ROUNDING_NOTE, split_pence
+from .auditing import audit
 from .elections import candidacy_dates, candidacy_limit, election_dates
 from .models import (
     CANDIDATE_CATEGORIES,
@@ -92,7 +92,7 @@ def upload_evidence(
         evidence.file.save(f"{evidence.sha256}.{ext}", ContentFile(data), save=False)
         evidence.save()
         detail = {"kind": kind, "size": len(data)}
-        record("spending.evidence.upload", actor=actor, obj=evidence, unit=unit, detail=detail)
+        audit("spending.evidence.upload", actor=actor, obj=evidence, unit=unit, detail=detail)
     return evidence
 
 
@@ -336,7 +336,7 @@ def record_item(
         _write_allocations(item, shares)
         Evidence.objects.filter(pk__in=[e.pk for e in evidence]).update(item=item)
         ItemVersion.objects.create(item=item, version=1, data=_snapshot(item), changed_by=actor)
-        record("spending.item.create", actor=actor, obj=item, unit=unit, request=request,
+        audit("spending.item.create", actor=actor, obj=item, unit=unit, request=request,
                detail={"pence": item.amount_pence, "splits": len(shares)})  # fmt: skip
         _audit_overrides(actor, item, over, override_reason, request)
         touched = {(s.candidacy.pk, p) for s, _, p in shares if s.candidacy is not None}
@@ -348,7 +348,7 @@ def _audit_overrides(actor: Any, item: SpendingItem, over: list, reason: str, re
     """One audit entry per seat the agent took over its limit, with the reason."""
     for c, period, total, limit in over:
         detail = {"candidacy": c.pk, "period": period, "total": total, "limit": limit}
-        record("spending.limit.override", actor=actor, obj=item, unit=c.unit, reason=reason, request=request,
+        audit("spending.limit.override", actor=actor, obj=item, unit=c.unit, reason=reason, request=request,
                detail=detail)  # fmt: skip
 
 
@@ -396,7 +396,7 @@ def update_item(
         _write_allocations(locked, shares)
         ItemVersion.objects.create(item=locked, version=locked.version, data=_snapshot(locked), changed_by=actor,
                                    reason=reason)  # fmt: skip
-        record("spending.item.update", actor=actor, obj=locked, unit=locked.unit, reason=reason, request=request,
+        audit("spending.item.update", actor=actor, obj=locked, unit=locked.unit, reason=reason, request=request,
                detail={"version": locked.version})  # fmt: skip
         _audit_overrides(actor, locked, over, override_reason, request)
         touched = {(s.candidacy.pk, p) for s, _, p in shares if s.candidacy is not None}
@@ -417,7 +417,7 @@ def withdraw_item(*, actor: Any, item: SpendingItem, reason: str, request: Any =
         item.save(update_fields=["withdrawn", "version"])
         ItemVersion.objects.create(item=item, version=item.version, data=_snapshot(item), changed_by=actor,
                                    reason=reason)  # fmt: skip
-        record("spending.item.withdraw", actor=actor, obj=item, unit=item.unit, reason=reason, request=request)
+        audit("spending.item.withdraw", actor=actor, obj=item, unit=item.unit, reason=reason, request=request)
     return item
 
 
@@ -432,7 +432,7 @@ def submit_return(*, actor: Any, candidacy: Candidacy, request: Any = None) -> S
         ret.submitted_at = timezone.now()
         ret.submitted_by = actor
         ret.save()
-        record("spending.return.submit", actor=actor, obj=ret, unit=candidacy.unit, request=request,
+        audit("spending.return.submit", actor=actor, obj=ret, unit=candidacy.unit, request=request,
                detail={"nil": ret.nil})  # fmt: skip
     return ret
 

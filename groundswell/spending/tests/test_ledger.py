@@ -28,7 +28,7 @@ def test_an_item_counts_whole_against_its_seat_with_a_version_and_an_audit_entry
     it = item(w, invoice_number="INV-1")
     assert [(a.candidacy, a.period, a.amount_pence) for a in it.allocations.all()] == [(w.seat_a, "short", 150_00)]
     assert ItemVersion.objects.get(item=it).data["allocations"][0]["pence"] == 150_00
-    assert AuditEntry.objects.filter(action="spending.item.create", object_id=str(it.pk)).exists()
+    assert AuditEntry.objects.filter(detail__event="spending.item.create", object_id=str(it.pk)).exists()
 
 
 def _refused(w, field, **kwargs):

@@ -64,5 +64,5 @@ def test_over_the_limit_is_refused_unless_the_agent_overrides_with_a_reason(w):
     assert "only the election agent" in exc.value.message_dict["override_reason"][0]
     it = item(w, amount_pence=1, invoice_number="y", override_reason="RO confirmed the electorate was higher")
     assert it.override_reason.startswith("RO confirmed")
-    entry = AuditEntry.objects.get(action="spending.limit.override")
+    entry = AuditEntry.objects.get(detail__event="spending.limit.override")
     assert entry.reason == "RO confirmed the electorate was higher" and entry.detail["total"] == LIMIT_A + 1
