@@ -13,6 +13,7 @@ urlpatterns = [
     path("messaging/", include("groundswell.messaging.urls")),
     path("surveys/", include("groundswell.surveys.urls")),
     path("events/", include("groundswell.events.urls")),
+    path("spending/", include("groundswell.spending.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),
     path("admin/", admin.site.urls),

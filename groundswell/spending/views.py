@@ -1,0 +1,221 @@
+"""Pages of the spending app: the seats an agent, treasurer, auditor or governing body can see; a seat's ledger
+with its limits, deadlines and return; entering an item with its invoice; invoices served only after an access
+check (audited); the national-money report and its CSV (audited)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from groundswell.accounts.access import Perm, has_perm, require
+from groundswell.web import error_dict
+
+from . import services
+from .auditing import audit
+from .elections import candidacy_dates
+from .limits import pounds
+from .models import CANDIDATE_CATEGORIES, Candidacy, Election, Evidence, SpendingItem
+from .returns import build_return, return_csv, return_pdf, return_zip
+from .selectors import candidacies_for, dashboard, national_money, seat_figures
+
+
+def _election(request: HttpRequest) -> Election | None:
+    wanted = request.GET.get("election")
+    rows = Election.objects.filter(candidacies__isnull=False).distinct().order_by("-poll_date")
+    if wanted:
+        return rows.filter(election_id=wanted).first()
+    return rows.first()
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Every seat the user can see, with its short-campaign headroom."""
+    if not has_perm(request.user, Perm.VIEW_SPENDING):
+        raise PermissionDenied("view_spending")
+    election = _election(request)
+    rows = dashboard(candidacies_for(request.user, election)) if election else []
+    return render(request, "spending/home.html", {
+        "election": election, "rows": rows,
+        "elections": Election.objects.filter(candidacies__isnull=False).distinct(),
+        "national": has_perm(request.user, Perm.VIEW_NATIONAL_MONEY),
+    })  # fmt: skip
+
+
+def _seat(request: HttpRequest, pk: int, perm: Perm = Perm.VIEW_SPENDING) -> Candidacy:
+    candidacy = get_object_or_404(Candidacy.objects.select_related("election", "constituency", "unit", "agent"), pk=pk)
+    require(request.user, perm, candidacy.unit)
+    return candidacy
+
+
+@login_required
+def seat(request: HttpRequest, pk: int) -> HttpResponse:
+    candidacy = _seat(request, pk)
+    items = (
+        SpendingItem.objects.filter(allocations__candidacy=candidacy)
+        .distinct()
+        .prefetch_related("evidence", "allocations")
+        .order_by("-incurred_on", "-pk")
+    )
+    return render(request, "spending/seat.html", _seat_context(request, candidacy, items))
+
+
+def _seat_context(request: HttpRequest, candidacy: Candidacy, items, form=None, errors=None) -> dict:
+    dates = candidacy_dates(candidacy)
+    ret = getattr(candidacy, "spending_return", None)
+    return {
+        "c": candidacy, "dates": dates, "figures": seat_figures(candidacy), "items": items,
+        "calendar": dates.calendar(), "today": dt.date.today(), "submitted": bool(ret and ret.submitted_at),
+        "can_manage": has_perm(request.user, Perm.MANAGE_SPENDING, candidacy.unit),
+        "can_override": has_perm(request.user, Perm.OVERRIDE_SPENDING_LIMIT, candidacy.unit),
+        "categories": CANDIDATE_CATEGORIES, "statuses": SpendingItem.Status.choices,
+        "authorisers": [c for c in SpendingItem.AuthorisedBy.choices if c[0] != "party"],
+        "form": form or {}, "errors": errors or {},
+    }  # fmt: skip
+
+
+def _pence(text: str) -> int:
+    """ "£1,234.56" or "1234.56" → 123456; refused (naming the field) if not money or with fractions of a penny."""
+    cleaned = (text or "").replace("£", "").replace(",", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError({"amount_pence": f"amount: {text!r} is not an amount in pounds"}) from None
+    pence = value * 100
+    if pence != pence.to_integral_value():
+        raise ValidationError({"amount_pence": "amount: give pounds and whole pence"})
+    return int(pence)
+
+
+def _date(text: str, name: str, required: bool = False) -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise ValidationError({name: "give the date"})
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({name: f"{text!r} is not a date (YYYY-MM-DD)"}) from None
+
+
+@login_required
+@require_POST
+def add_item(request: HttpRequest, pk: int) -> HttpResponse:
+    """Enter an item for this seat with its invoice; on any error nothing is stored and the form comes back."""
+    candidacy = _seat(request, pk, Perm.MANAGE_SPENDING)
+    post = request.POST
+    try:
+        with transaction.atomic():
+            amount = _pence(post.get("amount", ""))
+            paid_on = _date(post.get("paid_on"), "paid_on")
+            evidence = []
+            if request.FILES.get("invoice"):
+                evidence.append(services.upload_evidence(
+                    actor=request.user, election=candidacy.election, unit=candidacy.unit,
+                    upload=request.FILES["invoice"], kind=post.get("evidence_kind") or Evidence.Kind.INVOICE,
+                ))  # fmt: skip
+            services.record_item(
+                actor=request.user, election=candidacy.election, unit=candidacy.unit, request=request,
+                splits=[services.Split(candidacy, post.get("period") or None)], evidence=evidence,
+                override_reason=post.get("override_reason", ""),
+                description=post.get("description", ""), supplier=post.get("supplier", ""),
+                invoice_number=post.get("invoice_number", ""), amount_pence=amount,
+                category=post.get("category", ""), status=post.get("status") or "invoiced",
+                incurred_on=_date(post.get("incurred_on"), "incurred_on", required=True),
+                invoice_received_on=_date(post.get("invoice_received_on"), "invoice_received_on"),
+                paid_on=paid_on, authorised_by=post.get("authorised_by", ""),
+                authorised_person=post.get("authorised_person", ""),
+            )  # fmt: skip
+    except ValidationError as exc:
+        errors = error_dict(exc)
+        items = SpendingItem.objects.filter(allocations__candidacy=candidacy).distinct().order_by("-incurred_on")
+        messages.error(request, "The item was not saved: " + " ".join(f"{k}: {v[0]}" for k, v in errors.items()))
+        context = _seat_context(request, candidacy, items, form=post, errors=errors)
+        return render(request, "spending/seat.html", context, status=400)
+    messages.success(request, "Item saved.")
+    return redirect("spending:seat", pk=candidacy.pk)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    candidacy = _seat(request, pk, Perm.MANAGE_SPENDING)
+    try:
+        services.submit_return(actor=request.user, candidacy=candidacy, request=request)
+        messages.success(request, "Return marked as delivered: its items can no longer be changed.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("spending:seat", pk=candidacy.pk)
+
+
+@login_required
+def evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """An invoice, receipt or authority: served after the access check, every view audited."""
+    found = get_object_or_404(Evidence.objects.select_related("unit"), pk=pk)
+    require(request.user, Perm.VIEW_SPENDING, found.unit)
+    audit("spending.evidence.view", actor=request.user, request=request, obj=found, unit=found.unit)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="evidence-{found.pk}.{found.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def return_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The candidate's return as PDF, CSV or a ZIP of invoices numbered to its lines (audited)."""
+    candidacy = _seat(request, pk)
+    ret = build_return(candidacy)
+    audit("spending.return.export", actor=request.user, request=request, obj=candidacy, unit=candidacy.unit,
+          detail={"format": fmt, "lines": len(ret.lines)})  # fmt: skip
+    name = f"spending-return-{candidacy.constituency.code}"
+    if fmt == "pdf":
+        body, ctype = return_pdf(ret), "application/pdf"
+    elif fmt == "csv":
+        body, ctype = return_csv(ret).encode(), "text/csv; charset=utf-8"
+    else:
+        body, ctype = return_zip(ret), "application/zip"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+def national(request: HttpRequest) -> HttpResponse:
+    """Party-funded spending reaching each seat beside its class and majority, with flags; CSV export."""
+    if not has_perm(request.user, Perm.VIEW_NATIONAL_MONEY):
+        raise PermissionDenied("view_national_money")
+    election = _election(request)
+    rows = (
+        national_money(election, candidacies_for(request.user, election, Perm.VIEW_NATIONAL_MONEY)) if election else []
+    )
+    if request.GET.get("format") == "csv":
+        audit("spending.national.export", actor=request.user, request=request, object_type="spending.election",
+              object_id=election.pk if election else "", detail={"rows": len(rows)})  # fmt: skip
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["code", "constituency", "class", "majority", "majority_percent", "national", "local", "flags"])
+        for r in rows:
+            w.writerow([r.candidacy.constituency.code, r.candidacy.constituency.name, r.seat_class,
+                        r.majority if r.majority is not None else "", r.majority_percent or "",
+                        pounds(r.national_pence), pounds(r.local_pence), "; ".join(r.flags)])  # fmt: skip
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="national-money.csv"'
+        return response
+    audit("spending.national.view", actor=request.user, request=request, object_type="spending.election",
+          object_id=election.pk if election else "")  # fmt: skip
+    points = [
+        {"name": r.candidacy.constituency.name, "lat": (c.min_lat + c.max_lat) / 2, "lon": (c.min_lon + c.max_lon) / 2,
+         "national": r.national_pence / 100, "flagged": bool(r.flags), "cls": r.seat_class}
+        for r in rows if (c := r.candidacy.constituency).min_lat is not None
+    ]  # fmt: skip
+    return render(request, "spending/national.html", {"election": election, "rows": rows, "points": points})
