@@ -192,10 +192,15 @@ def return_pdf(ret: CandidateReturn) -> bytes:
     story.append(Paragraph("Candidate's personal expenses", SUB))
     story.append(Paragraph("As stated by the candidate to the agent (not part of the limit).", STYLE))
     story.append(Paragraph("Declaration of the election agent", SUB))
-    story.append(Paragraph("I declare that to the best of my knowledge and belief this return is complete and "
-                           "correct as required by law. Signed: ______________________ Date: ____________", STYLE))  # fmt: skip
+    story.append(Paragraph(DECLARATION, STYLE))
     doc.build(story)
     return buf.getvalue()
+
+
+DECLARATION = (
+    "I declare that to the best of my knowledge and belief this return is complete and correct as required by law. "
+    "Signed: ______________________ Date: ____________"
+)
 
 
 def _lines_table(lines: list[Line]) -> Table:
