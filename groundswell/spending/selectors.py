@@ -15,7 +15,7 @@ from groundswell.accounts.access import Perm, scope
 from groundswell.targeting.models import Result
 
 from .elections import candidacy_dates, candidacy_limit
-from .limits import boundary_set_for_poll, compute_limit
+from .limits import boundary_set_for_poll, joint_share, limit_row
 from .models import Allocation, Candidacy, Election, SpendingItem
 
 COUNTED = Q(item__withdrawn=False)
@@ -137,19 +137,22 @@ def dashboard(candidacies: QuerySet[Candidacy], period: str = "short") -> list[D
     )
     for row in rows:
         totals[row["candidacy_id"]][STATUS_FIELD[row["item__status"]]] += row["t"]
-    cache: dict[tuple, Any] = {}
+    rows_cache: dict[tuple, Any] = {}
     out = []
     for c in seats:
         limit = None
         if c.electorate is not None:
-            key = (c.election.election_type, c.election.poll_date, c.area_type, c.electorate, c.joint_candidates)
-            if key not in cache:
+            # One limit row per (type, poll, area type, joint candidates), not one query per seat.
+            key = (c.election.election_type, c.election.poll_date, c.area_type, c.joint_candidates)
+            if key not in rows_cache:
                 try:
-                    cache[key] = compute_limit(election_type=key[0], poll_date=key[1], period=period, area_type=key[2],
-                                               electorate=key[3], joint_candidates=key[4]).limit_pence  # fmt: skip
+                    row = limit_row(key[0], period, key[2], key[1])
+                    rows_cache[key] = (row, joint_share(key[0], key[3], key[1]))
                 except ValueError:
-                    cache[key] = None
-            limit = cache[key]
+                    rows_cache[key] = None
+            if rows_cache[key] is not None:
+                row, (num, den) = rows_cache[key]
+                limit = (row.fixed_pence + row.per_elector_pence * c.electorate) * num // den
         t = totals[c.pk]
         out.append(DashboardRow(c, limit, t["spent"], t["committed"], t["planned"]))
     return out
