@@ -117,7 +117,8 @@ def _build(seats: int, progress: bool) -> tuple[User, Candidacy]:
     first = SpendingItem.objects.filter(allocations__candidacy=measured, unit=measured.unit).order_by("pk")
     for it in first[:ITEMS_PER_SEAT]:
         e = Evidence(election=election, unit=measured.unit, item=it, kind="invoice", original_name="i.pdf",
-                     content_type="application/pdf", extension="pdf", size=len(PDF), sha256=f"{it.pk:064d}")  # fmt: skip
+                     content_type="application/pdf", extension="pdf", size=len(PDF),
+                     sha256=f"{it.pk:064d}")  # fmt: skip
         e.file.save(f"{it.pk}.pdf", ContentFile(PDF), save=False)
         e.save()
     with connection.cursor() as cursor:
