@@ -64,6 +64,7 @@ from groundswell.questions.support_codes import our_codes, set_our_party, suppor
 from groundswell.register.importing import import_register
 from groundswell.register.models import Elector
 from groundswell.register.synthetic import write_synthetic_register
+from groundswell.spending.demo import build_spending_demo
 from groundswell.surveys.demo import build_surveys_demo
 from groundswell.targeting.demo import build_targeting
 
@@ -100,8 +101,23 @@ DEMO_USERS = [
     ("teller@example.org", "Demo teller", Role.TELLER, f"CLP-{READING_EAST}"),
     ("volunteer@example.org", "Demo volunteer", Role.VOLUNTEER, f"CLP-{READING_EAST}"),
     ("member@example.org", "Demo member", Role.MEMBER, "FIRST_BRANCH"),
+    ("agent@example.org", "Demo election agent (Reading East)", Role.ELECTION_AGENT, f"CLP-{READING_EAST}"),
+    ("subagent@example.org", "Demo sub-agent (Reading East)", Role.SUB_AGENT, f"CLP-{READING_EAST}"),
+    ("treasurer@example.org", "Demo treasurer", Role.TREASURER, "NATIONAL"),
+    ("auditor@example.org", "Demo auditor (read-only)", Role.AUDITOR, "NATIONAL"),
+    ("board@example.org", "Demo governing body member (read-only)", Role.GOVERNING_BODY, "NATIONAL"),
 ]
-PRIVILEGED = {Role.ADMINISTRATOR, Role.DATA_PROTECTION_OFFICER, Role.ORGANISER, Role.COORDINATOR}
+PRIVILEGED = {
+    Role.ADMINISTRATOR,
+    Role.DATA_PROTECTION_OFFICER,
+    Role.ORGANISER,
+    Role.COORDINATOR,
+    Role.ELECTION_AGENT,
+    Role.SUB_AGENT,
+    Role.TREASURER,
+    Role.AUDITOR,
+    Role.GOVERNING_BODY,
+}
 
 TAGS = ["volunteer", "donor", "canvasser", "phonebanker", "deliverer", "trade union", "student", "new joiner"]
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in the inward code
@@ -142,6 +158,8 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_events_demo(say)
     build_surveys_demo(say)
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        build_spending_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()
