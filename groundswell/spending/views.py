@@ -24,7 +24,8 @@ from . import services
 from .auditing import audit
 from .elections import candidacy_dates
 from .limits import pounds
-from .models import CANDIDATE_CATEGORIES, Candidacy, Election, Evidence, SpendingItem
+from .models import CANDIDATE_CATEGORIES, PARTY_CATEGORIES, Candidacy, Election, Evidence, SpendingItem
+from .party_return import build_party_return, party_return_csv
 from .returns import build_return, return_csv, return_pdf, return_zip
 from .selectors import candidacies_for, dashboard, national_money, seat_figures
 
@@ -219,3 +220,26 @@ def national(request: HttpRequest) -> HttpResponse:
         for r in rows if (c := r.candidacy.constituency).min_lat is not None
     ]  # fmt: skip
     return render(request, "spending/national.html", {"election": election, "rows": rows, "points": points})
+
+
+@login_required
+def party_return(request: HttpRequest) -> HttpResponse:
+    """The party's national return (treasurer, auditor, governing body), as a page or CSV (audited)."""
+    units = [a.unit for a in request.user.roles.select_related("unit")
+             if has_perm(request.user, Perm.VIEW_NATIONAL_MONEY, a.unit)]  # fmt: skip
+    if not units:
+        raise PermissionDenied("view_national_money")
+    unit = min(units, key=lambda u: len(u.path))
+    election = _election(request)
+    if election is None:
+        return render(request, "spending/party_return.html", {"ret": None})
+    ret = build_party_return(election, unit)
+    if request.GET.get("format") == "csv":
+        audit("spending.national.export", actor=request.user, request=request, object_type="spending.election",
+              object_id=election.pk, unit=unit, detail={"report": "party_return"})  # fmt: skip
+        response = HttpResponse(party_return_csv(ret), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="party-return.csv"'
+        return response
+    labels = {c.value: c.label for c in PARTY_CATEGORIES}
+    rows = [(labels[k], v) for k, v in ret.by_category.items()]
+    return render(request, "spending/party_return.html", {"ret": ret, "rows": rows, "unit": unit})
