@@ -317,3 +317,16 @@ class LimitWarning(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["candidacy", "period", "threshold"], name="unique_limit_warning"),
         ]
+
+
+class ReturnReminder(models.Model):
+    """A reminder sent to the agent that the return is due in `days_before` days (once each)."""
+
+    candidacy = models.ForeignKey(Candidacy, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidacy", "days_before"], name="unique_return_reminder"),
+        ]

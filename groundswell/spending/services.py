@@ -36,6 +36,7 @@ from .models import (
     ItemVersion,
     LimitWarning,
     Period,
+    ReturnReminder,
     SpendingItem,
     SpendingReturn,
 )
@@ -467,3 +468,27 @@ def can_override(actor: Any, candidacy: Candidacy) -> bool:
 def require_view(actor: Any, unit: OrganisationUnit) -> None:
     if not has_perm(actor, Perm.VIEW_SPENDING, unit):
         raise PermissionDenied("view_spending")
+
+
+REMINDER_DAYS = (14, 7, 3, 1, 0)  # days before the return is due
+
+
+def send_return_reminders(today: dt.date | None = None) -> int:
+    """Remind each seat's agent 14, 7, 3 and 1 days before the return is due and on the day, once each, until
+    the return is submitted. Safe to run as often as the scheduler likes."""
+    today = today or timezone.localdate()
+    sent = 0
+    seats = Candidacy.objects.select_related("election", "constituency", "agent").filter(
+        agent__isnull=False, election__poll_date__lte=today
+    ).exclude(spending_return__submitted_at__isnull=False)  # fmt: skip
+    for candidacy in seats:
+        due = candidacy_dates(candidacy).return_due
+        left = (due - today).days
+        # The nearest step not yet passed: 12 days left is the 14-day reminder, the day itself the last.
+        step = next((d for d in sorted(REMINDER_DAYS) if 0 <= left <= d), None)
+        if step is None:
+            continue
+        _, created = ReturnReminder.objects.get_or_create(candidacy=candidacy, days_before=step)
+        if created and notify.return_reminder(candidacy, due, left):
+            sent += 1
+    return sent

@@ -159,7 +159,7 @@ def test_a_failing_job_is_logged_and_the_others_still_run(monkeypatch, caplog):
 
 def test_a_scheduler_round_anchors_the_audit_log_in_the_checkpoint_file():
     names = [name for name, _ in scheduler.jobs()]
-    assert names == ["event_reminders", "resume_sends", "audit checkpoint", "worker heartbeat"]
+    assert names == ["event_reminders", "resume_sends", "spending reminders", "audit checkpoint", "worker heartbeat"]
     record("viewed", actor=UserFactory(), object_type="test", object_id=1)
     before = checkpoints.latest_checkpoint()
     with override_settings(TASKS=DB_TASKS):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 
+from groundswell.spending.services import send_return_reminders, submit_return
 from groundswell.spending.timetable import (
     UnknownElection,
     add_working_days,
@@ -19,6 +21,8 @@ from groundswell.spending.timetable import (
     party_return_due,
     regulated_period,
 )
+
+from .world import build_world
 
 D = dt.date
 
@@ -111,3 +115,14 @@ def test_election_ids(eid, etype):
 def test_bad_election_ids_are_refused(bad):
     with pytest.raises(UnknownElection, match="election"):
         parse_election_id(bad)
+
+
+@pytest.mark.django_db
+def test_return_reminders_reach_the_agent_once_each_until_submitted():
+    w = build_world()
+    assert send_return_reminders(D(2024, 7, 20)) == 0  # 20 days before: too early
+    assert send_return_reminders(D(2024, 7, 26)) == 2  # 14 days before: both seats' agents
+    assert send_return_reminders(D(2024, 7, 27)) == 0  # already reminded for this step
+    assert all("due Fri 09 Aug 2024" in m.subject for m in mail.outbox)
+    submit_return(actor=w.agent, candidacy=w.seat_a)
+    assert send_return_reminders(D(2024, 8, 9)) == 1  # on the day: seat B only

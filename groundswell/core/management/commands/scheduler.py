@@ -1,7 +1,7 @@
 """`groundswell scheduler`: the periodic jobs, every few minutes, beside `db_worker` (one scheduler per site).
 
-Each round runs the due event reminders, re-queues unfinished sends, checkpoints the audit log (`groundswell audit
-checkpoint`) and queues the worker's heartbeat. Every job is idempotent, so a
+Each round runs the due event reminders and spending-return reminders, re-queues unfinished sends, checkpoints
+the audit log (`groundswell audit checkpoint`) and queues the worker's heartbeat. Every job is idempotent, so a
 second scheduler or a round run twice does no harm; each runs in its own try/except so one failure is logged
 and the others still run.
 """
@@ -38,6 +38,7 @@ def jobs() -> list[tuple[str, Callable[[], str]]]:
     return [
         ("event_reminders", _command("event_reminders")),
         ("resume_sends", _command("resume_sends")),
+        ("spending reminders", _command("spending", "reminders")),
         ("audit checkpoint", _command("audit", "checkpoint")),
         ("worker heartbeat", lambda: f"queued {worker_heartbeat.enqueue().id}"),
     ]

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groundswell.spending.elections import election_dates, election_for, seat_limit
 from groundswell.spending.limits import LimitError, pounds
+from groundswell.spending.services import send_return_reminders
 from groundswell.spending.timetable import UnknownElection
 
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         dates.add_argument("--election", required=True)
         dates.add_argument("--dissolved", default=None)
         dates.add_argument("--json", action="store_true")
+        sub.add_parser("reminders", help="remind agents of returns falling due (the scheduler runs this)")
 
     def handle(self, *args, subcommand: str, **options) -> None:
         try:
@@ -67,6 +69,9 @@ class Command(BaseCommand):
                 f"{lim.per_elector_pence}p × {lim.electorate:,} electors = £{data['limit']}"
                 + (f" ({lim.percent}% of the maximum)" if lim.percent != 100 else "")
             )
+
+    def _reminders(self, **_):
+        self.stdout.write(f"sent {send_return_reminders()} return reminders")
 
     def _dates(self, *, election: str, dissolved, json: bool, **_):
         found = election_for(election)
