@@ -8,6 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from groundswell.geography.models import Constituency
+from groundswell.spending.models import Candidacy
+from groundswell.tests.factories import UnitFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -62,3 +66,19 @@ def test_dates_command():
     call_command("spending", "dates", "--election", "parl.2024-07-04", "--json", stdout=out)
     rows = {r["label"]: r["date"] for r in json.loads(out.getvalue())["dates"]}
     assert rows["Spending return and invoices to the returning officer"] == "2024-08-09"
+
+
+def test_open_a_ledger_from_the_command_line():
+    Constituency.objects.create(code="E14001124", name="Brentford and Isleworth", boundary_set_id="2024")
+    UnitFactory(code="CLP-BI", kind="constituency", name="B&I CLP")
+    with pytest.raises(CommandError, match="--electorate_source"):
+        call_command("spending", "open", "--election", "parl.2024-07-04", "--constituency", "E14001124",
+                     "--unit", "CLP-BI", "--electorate", "77874", stdout=StringIO())  # fmt: skip
+    with pytest.raises(CommandError, match="--constituency"):
+        call_command("spending", "open", "--election", "parl.2024-07-04", "--constituency", "E14009999",
+                     "--unit", "CLP-BI", "--electorate", "1", "--source", "x", stdout=StringIO())  # fmt: skip
+    call_command("spending", "open", "--election", "parl.2024-07-04", "--constituency", "E14001124", "--unit",
+                 "CLP-BI", "--electorate", "77874", "--source", "RO notice", "--class", "marginal",
+                 stdout=StringIO())  # fmt: skip
+    c = Candidacy.objects.get()
+    assert (c.area_type, c.electorate, c.seat_class) == ("borough", 77874, "marginal")

@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from groundswell.spending.elections import election_dates, election_for, seat_limit
+from groundswell.accounts.models import User
+from groundswell.people.models import OrganisationUnit
+from groundswell.spending.elections import create_candidacy, election_dates, election_for, seat_limit
 from groundswell.spending.limits import LimitError, pounds
 from groundswell.spending.services import send_return_reminders
 from groundswell.spending.timetable import UnknownElection
@@ -40,6 +43,16 @@ class Command(BaseCommand):
         dates.add_argument("--election", required=True)
         dates.add_argument("--dissolved", default=None)
         dates.add_argument("--json", action="store_true")
+        opened = sub.add_parser("open", help="open a seat's ledger (a candidacy) for an election")
+        opened.add_argument("--election", required=True)
+        opened.add_argument("--constituency", required=True)
+        opened.add_argument("--unit", required=True, help="code of the constituency party's unit")
+        opened.add_argument("--agent", default="", help="email of the election agent's login")
+        opened.add_argument("--candidate", default="")
+        opened.add_argument("--electorate", type=int, default=None, help="default: counted from the register")
+        opened.add_argument("--source", default="", help="where the electorate figure comes from")
+        opened.add_argument("--class", dest="seat_class", default="", choices=["", "held", "marginal", "target",
+                                                                                "safe"])  # fmt: skip
         sub.add_parser("reminders", help="remind agents of returns falling due (the scheduler runs this)")
 
     def handle(self, *args, subcommand: str, **options) -> None:
@@ -69,6 +82,25 @@ class Command(BaseCommand):
                 f"{lim.per_elector_pence}p × {lim.electorate:,} electors = £{data['limit']}"
                 + (f" ({lim.percent}% of the maximum)" if lim.percent != 100 else "")
             )
+
+    def _open(self, *, election, constituency, unit, agent, candidate, electorate, source, seat_class, **_):
+        found_unit = OrganisationUnit.objects.filter(code=unit).first()
+        if found_unit is None:
+            raise CommandError(f"--unit: no unit with code {unit!r}")
+        user = User.objects.filter(email__iexact=agent).first() if agent else None
+        if agent and user is None:
+            raise CommandError(f"--agent: no login with email {agent!r}")
+        try:
+            c = create_candidacy(actor=None, election_id=election, constituency_code=constituency, unit=found_unit,
+                                 candidate_name=candidate, electorate=electorate, electorate_source=source,
+                                 agent=user)  # fmt: skip
+        except ValidationError as exc:
+            raise CommandError(" ".join(f"--{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+        if seat_class:
+            c.seat_class = seat_class
+            c.save(update_fields=["seat_class"])
+        self.stdout.write(f"opened the ledger for {c.constituency.name}, {c.election.election_id} (id {c.pk}); "
+                          f"electorate {c.electorate} ({c.electorate_source or 'not set'})")  # fmt: skip
 
     def _reminders(self, **_):
         self.stdout.write(f"sent {send_return_reminders()} return reminders")
