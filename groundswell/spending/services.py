@@ -492,3 +492,28 @@ def send_return_reminders(today: dt.date | None = None) -> int:
         if created and notify.return_reminder(candidacy, due, left):
             sent += 1
     return sent
+
+
+def record_event_cost(
+    *,
+    actor: Any,
+    event: Any,
+    election: Election,
+    description: str,
+    amount_pence: Any,
+    request: Any = None,
+    **fields: Any,
+) -> SpendingItem:
+    """An event's cost (hall hire, PA) for the seat the event is in, on the day it was held: the seat comes from
+    the events app's constituency code, the date from its start, the category is public meetings."""
+    code = (event.constituency_code or "").strip()
+    candidacy = Candidacy.objects.filter(election=election, constituency__code=code).select_related("unit").first()
+    if candidacy is None:
+        raise ValidationError({"event": f"the event is in no seat with a ledger for {election.election_id} "
+                               f"(its constituency: {code or 'not known'})"})  # fmt: skip
+    fields.setdefault("category", "meetings")
+    fields.setdefault("incurred_on", timezone.localtime(event.starts_at).date())
+    fields.setdefault("authorised_by", SpendingItem.AuthorisedBy.AGENT)
+    return record_item(actor=actor, election=election, unit=fields.pop("unit", candidacy.unit), request=request,
+                       splits=[Split(candidacy)], event=event, description=description, amount_pence=amount_pence,
+                       **fields)  # fmt: skip

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
 from groundswell.canvassing.models import CanvassCampaign, Walk, WalkStop
-from groundswell.register.models import Property
+from groundswell.events.models import Event
+from groundswell.register.models import Elector, Property
 from groundswell.spending.apportion import households_by_constituency, split_pence
-from groundswell.spending.services import Split
+from groundswell.spending.elections import seat_limit
+from groundswell.spending.limits import register_electorate
+from groundswell.spending.services import Split, record_event_cost
 
 from .world import build_world, item
 
@@ -53,3 +60,40 @@ def test_leaflets_apportioned_from_the_walks_they_were_delivered_on():
               splits=[Split(seats[cid], basis=n) for cid, n in counts.items()])  # fmt: skip
     got = dict(it.allocations.values_list("candidacy_id", "amount_pence"))
     assert got == {w.seat_a.pk: 749_99, w.seat_b.pk: 250_00}
+
+
+@pytest.mark.django_db
+def test_an_events_costs_go_to_the_seat_it_was_held_in():
+    w = build_world()
+    event = Event.objects.create(
+        unit=w.units.clp_a, kind="meetup", title="Public meeting", venue_name="Town Hall",
+        starts_at=timezone.make_aware(dt.datetime(2024, 6, 20, 19, 0)),
+        ends_at=timezone.make_aware(dt.datetime(2024, 6, 20, 21, 0)), constituency_code="E14001124",
+    )  # fmt: skip
+    it = record_event_cost(actor=w.agent, event=event, election=w.election, description="Hall hire and PA",
+                           amount_pence=385_00, supplier="Town Hall", invoice_number="TH-1")  # fmt: skip
+    assert (it.category, it.incurred_on, it.event) == ("meetings", dt.date(2024, 6, 20), event)
+    assert it.allocations.get().candidacy == w.seat_a
+    event.constituency_code = "E14009999"
+    with pytest.raises(ValidationError, match="no seat"):
+        record_event_cost(actor=w.agent, event=event, election=w.election, description="PA", amount_pence=50_00)
+
+
+@pytest.mark.django_db
+def test_the_electorate_is_counted_from_the_register_without_attainers_too_young_or_non_parliamentary_electors():
+    w = build_world()
+    poll = w.election.poll_date
+    make = Elector.objects.create
+    for n in range(5):
+        make(constituency=w.borough, polling_district="AA", number=n + 1)
+    make(constituency=w.borough, polling_district="AA", number=10, attainer_date=dt.date(2024, 7, 4))  # 18 on the day
+    make(constituency=w.borough, polling_district="AA", number=11, attainer_date=dt.date(2024, 7, 5))  # too young
+    make(constituency=w.borough, polling_district="AA", number=12, markers="G")  # local government only
+    make(constituency=w.borough, polling_district="AA", number=13,
+         deleted_at=timezone.make_aware(dt.datetime(2024, 5, 1)))  # off the register before the notice  # fmt: skip
+    make(constituency=w.borough, polling_district="AA", number=14,
+         deleted_at=timezone.make_aware(dt.datetime(2024, 6, 20)))  # still on it at the notice  # fmt: skip
+    assert register_electorate(w.borough, poll, dt.date(2024, 6, 4)) == 7
+    found = seat_limit(w.election, "E14001124")
+    assert found.limit.electorate == 7 and found.electorate_source == "imported register at 2024-06-04"
+    assert found.limit.limit_pence == 11_390_00 + 8 * 7
