@@ -115,11 +115,11 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
     """Enter an item for this seat with its invoice; on any error nothing is stored and the form comes back."""
     candidacy = _seat(request, pk, Perm.MANAGE_SPENDING)
     post = request.POST
+    evidence: list[Evidence] = []
     try:
         with transaction.atomic():
             amount = _pence(post.get("amount", ""))
             paid_on = _date(post.get("paid_on"), "paid_on")
-            evidence = []
             if request.FILES.get("invoice"):
                 evidence.append(services.upload_evidence(
                     actor=request.user, election=candidacy.election, unit=candidacy.unit,
@@ -138,6 +138,8 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
                 authorised_person=post.get("authorised_person", ""),
             )  # fmt: skip
     except ValidationError as exc:
+        for stored in evidence:  # the rows were rolled back: leave no file behind either
+            stored.file.delete(save=False)
         errors = error_dict(exc)
         items = SpendingItem.objects.filter(allocations__candidacy=candidacy).distinct().order_by("-incurred_on")
         messages.error(request, "The item was not saved: " + " ".join(f"{k}: {v[0]}" for k, v in errors.items()))

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
@@ -130,3 +131,20 @@ def test_a_nil_return(w):
     csv_text = client.get(reverse("spending:return", args=[w.seat_a.pk, "csv"])).content.decode()
     assert "NIL RETURN" in csv_text
     assert client.get(reverse("spending:return", args=[w.seat_a.pk, "pdf"])).content.startswith(b"%PDF")
+
+
+def _stored_files(top: str = "spending") -> set[str]:
+    if not default_storage.exists(top):
+        return set()
+    dirs, files = default_storage.listdir(top)
+    found = {f"{top}/{f}" for f in files}
+    for d in dirs:
+        found |= _stored_files(f"{top}/{d}")
+    return found
+
+
+def test_a_refused_item_leaves_no_stored_invoice_behind(w):
+    before = _stored_files()
+    response = post_item(login(w.agent), w.seat_a, category="p_media", invoice=pdf(data=PDF + b"% unique 1\n"))
+    assert response.status_code == 400 and not Evidence.objects.exists()
+    assert _stored_files() == before
