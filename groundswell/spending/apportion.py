@@ -6,10 +6,12 @@ each to the shares with the largest remainders, ties to the earlier line. The sh
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from groundswell.canvassing.models import WalkStop
@@ -48,3 +50,31 @@ def households_by_constituency(walk_ids: Iterable[int]) -> dict[int, int]:
     for row in rows:
         counts[row["household__constituency_id"]] += row["n"]
     return dict(counts)
+
+
+def parse_shares(text: str) -> list[tuple[str, Decimal]]:
+    """Volunteer-typed shares, one per line: "E14001124, 3200" (ONS code, then households, electors, days, area
+    or, for a manual split, pounds). Blank lines are skipped; any bad line is refused naming its number."""
+    shares: list[tuple[str, Decimal]] = []
+    seen: set[str] = set()
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in re.split(r"[,\t]+", line)]
+        if len(parts) != 2 or not parts[0]:
+            raise ValidationError({"shares": f"line {number}: write the seat's ONS code, a comma, then its figure"})
+        code = parts[0].upper()
+        try:
+            figure = Decimal(parts[1].replace("£", "").replace(" ", ""))
+        except ArithmeticError:
+            raise ValidationError({"shares": f"line {number}: {parts[1]!r} is not a number"}) from None
+        if not figure.is_finite() or figure < 0:
+            raise ValidationError({"shares": f"line {number}: the figure must be a number, 0 or more"})
+        if code in seen:
+            raise ValidationError({"shares": f"line {number}: {code} is given twice"})
+        seen.add(code)
+        shares.append((code, figure))
+    if not shares:
+        raise ValidationError({"shares": "give at least one seat and its figure"})
+    return shares

@@ -9,6 +9,7 @@ app_name = "spending"
 urlpatterns = [
     path("", views.home, name="home"),
     path("national/", views.national, name="national"),
+    path("shared/", views.shared_item, name="shared_item"),
     path("party-return/", views.party_return, name="party_return"),
     path("seats/<int:pk>/", views.seat, name="seat"),
     path("seats/<int:pk>/items/", views.add_item, name="add_item"),

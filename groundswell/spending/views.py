@@ -15,12 +15,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from groundswell.accounts.access import Perm, has_perm, require
-from groundswell.web import error_dict
+from groundswell.accounts.access import Perm, has_perm, require, units_for
+from groundswell.people.models import OrganisationUnit
+from groundswell.web import error_dict, int_or_none
 
 from . import services
+from .apportion import households_by_constituency, parse_shares
 from .auditing import audit
 from .elections import candidacy_dates
 from .limits import pounds
@@ -45,11 +48,18 @@ def home(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("view_spending")
     election = _election(request)
     rows = dashboard(candidacies_for(request.user, election)) if election else []
-    return render(request, "spending/home.html", {
+    return render(request, "spending/home.html", _home_context(request, election, rows))
+
+
+def _home_context(request: HttpRequest, election: Election | None, rows: list, form=None, errors=None) -> dict:
+    return {
         "election": election, "rows": rows,
         "elections": Election.objects.filter(candidacies__isnull=False).distinct(),
+        "form": form or {}, "errors": errors or {}, "categories": CANDIDATE_CATEGORIES,
+        "methods": [m for m in SpendingItem.Method.choices if m[0] != "whole"],
+        "manage_units": list(units_for(request.user, Perm.MANAGE_SPENDING).exclude(kind="branch")) if election else [],
         "national": has_perm(request.user, Perm.VIEW_NATIONAL_MONEY),
-    })  # fmt: skip
+    }  # fmt: skip
 
 
 def _seat(request: HttpRequest, pk: int, perm: Perm = Perm.VIEW_SPENDING) -> Candidacy:
@@ -245,3 +255,52 @@ def party_return(request: HttpRequest) -> HttpResponse:
     labels = {c.value: c.label for c in PARTY_CATEGORIES}
     rows = [(labels[k], v) for k, v in ret.by_category.items()]
     return render(request, "spending/party_return.html", {"ret": ret, "rows": rows, "unit": unit})
+
+
+@login_required
+@require_POST
+def shared_item(request: HttpRequest) -> HttpResponse:
+    """An item shared by several seats (a treasurer's leaflet run, a regional staffer), split by a stated method:
+    the figures typed per seat, or households from canvass walks. Nothing is saved unless all of it is right."""
+    election = _election(request)
+    post = request.POST
+    unit = get_object_or_404(OrganisationUnit, pk=int_or_none(post.get("unit", "")) or 0)
+    require(request.user, Perm.MANAGE_SPENDING, unit)
+    try:
+        if election is None:
+            raise ValidationError({"election": "no election has ledgers yet"})
+        method = post.get("method", "")
+        walks = [int(w) for w in post.get("walks", "").replace(",", " ").split() if w.isdigit()]
+        seats = {c.constituency.code: c for c in candidacies_for(request.user, election, Perm.MANAGE_SPENDING)}
+        if walks:
+            by_id = {c.constituency_id: c for c in seats.values()}
+            counts = households_by_constituency(walks)
+            splits = [services.Split(by_id[cid], basis=n) for cid, n in counts.items() if cid in by_id]
+            if not splits:
+                raise ValidationError({"walks": "those walks reach no seat with a ledger you keep"})
+            method, note = "households", f"households on walks {', '.join(map(str, walks))}"
+        else:
+            splits, note = [], post.get("method_note", "")
+            for code, figure in parse_shares(post.get("shares", "")):
+                if code not in seats:
+                    raise ValidationError({"shares": f"{code} is not a seat with a ledger you keep"})
+                if method == "manual":
+                    splits.append(services.Split(seats[code], amount_pence=_pence(str(figure))))
+                else:
+                    splits.append(services.Split(seats[code], basis=figure))
+        services.record_item(
+            actor=request.user, election=election, unit=unit, request=request, splits=splits, method=method,
+            method_note=note, walk_ids=walks, description=post.get("description", ""),
+            supplier=post.get("supplier", ""), invoice_number=post.get("invoice_number", ""),
+            amount_pence=_pence(post.get("amount", "")), category=post.get("category", ""),
+            status=post.get("status") or "invoiced",
+            incurred_on=_date(post.get("incurred_on"), "incurred_on", required=True),
+            authorised_by=post.get("authorised_by") or "agent",
+        )  # fmt: skip
+    except ValidationError as exc:
+        errors = error_dict(exc)
+        messages.error(request, "The item was not saved: " + " ".join(f"{k}: {v[0]}" for k, v in errors.items()))
+        rows = dashboard(candidacies_for(request.user, election)) if election else []
+        return render(request, "spending/home.html", _home_context(request, election, rows, post, errors), status=400)
+    messages.success(request, "Shared item saved and split across its seats.")
+    return redirect(f"{reverse('spending:home')}?election={election.election_id}")

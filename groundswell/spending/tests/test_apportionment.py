@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from groundswell.canvassing.models import CanvassCampaign, Walk, WalkStop
 from groundswell.events.models import Event
 from groundswell.register.models import Elector, Property
-from groundswell.spending.apportion import households_by_constituency, split_pence
+from groundswell.spending.apportion import households_by_constituency, parse_shares, split_pence
 from groundswell.spending.elections import seat_limit
 from groundswell.spending.limits import register_electorate
 from groundswell.spending.services import Split, record_event_cost
@@ -97,3 +98,23 @@ def test_the_electorate_is_counted_from_the_register_without_attainers_too_young
     found = seat_limit(w.election, "E14001124")
     assert found.limit.electorate == 7 and found.electorate_source == "imported register at 2024-06-04"
     assert found.limit.limit_pence == 11_390_00 + 8 * 7
+
+
+@given(st.text(max_size=200))
+def test_parse_shares_answers_every_input_with_shares_or_a_named_line(text):
+    try:
+        shares = parse_shares(text)
+    except ValidationError as exc:
+        assert "shares" in exc.message_dict
+        return
+    assert shares and all(figure >= 0 for _, figure in shares)
+    assert len({code for code, _ in shares}) == len(shares)
+
+
+def test_parse_shares_reads_codes_and_figures():
+    assert parse_shares(" e14001124 , 3200\n\nE14001201,\t£12.50\n") == [
+        ("E14001124", Decimal("3200")), ("E14001201", Decimal("12.50"))]  # fmt: skip
+    for bad, message in [("E1, x", "line 1"), ("E1, 1\nE1, 2", "twice"), ("E1, -1", "0 or more"), ("", "at least"),
+                         ("E1, NaN", "0 or more")]:  # fmt: skip
+        with pytest.raises(ValidationError, match=message):
+            parse_shares(bad)

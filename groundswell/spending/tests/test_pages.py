@@ -148,3 +148,21 @@ def test_a_refused_item_leaves_no_stored_invoice_behind(w):
     response = post_item(login(w.agent), w.seat_a, category="p_media", invoice=pdf(data=PDF + b"% unique 1\n"))
     assert response.status_code == 400 and not Evidence.objects.exists()
     assert _stored_files() == before
+
+
+def test_treasurer_splits_a_shared_item_across_seats_by_households(w):
+    client = login(w.treasurer)
+    data = {"unit": w.units.region.pk, "description": "Regional leaflet", "supplier": "Print Co",
+            "invoice_number": "R-1", "amount": "100.00", "category": "unsolicited", "incurred_on": "2024-06-12",
+            "method": "households", "shares": "E14001124, 1\ne14001201, 2\n"}  # fmt: skip
+    url = reverse("spending:shared_item") + "?election=parl.2024-07-04"
+    assert "Enter an item shared by several seats" in client.get(reverse("spending:home")).content.decode()
+    bad = client.post(url, {**data, "shares": "E14001124, 1\nE14001201; 2"})
+    assert bad.status_code == 400 and "line 2" in bad.content.decode() and not SpendingItem.objects.exists()
+    manual = client.post(url, {**data, "method": "manual", "shares": "E14001124, 50\nE14001201, 49.99",
+                               "method_note": "agreed"})  # fmt: skip
+    assert manual.status_code == 400 and "99.99" in manual.content.decode()
+    assert client.post(url, data).status_code == 302
+    shares = dict(SpendingItem.objects.get().allocations.values_list("candidacy_id", "amount_pence"))
+    assert shares == {w.seat_a.pk: 33_33, w.seat_b.pk: 66_67}
+    assert login(w.agent).post(url, {**data, "unit": w.units.region.pk}).status_code == 403
