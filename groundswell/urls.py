@@ -15,6 +15,7 @@ urlpatterns = [
     path("ballots/", include("groundswell.ballots.urls")),
     path("events/", include("groundswell.events.urls")),
     path("complaints/", include("groundswell.complaints.urls")),
+    path("spending/", include("groundswell.spending.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),
     path("admin/", admin.site.urls),

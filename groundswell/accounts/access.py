@@ -64,6 +64,13 @@ class Perm(StrEnum):
     # Set up the unit's ballots (candidates, dates, the roll), send voting codes, enter paper ballots as a teller
     # pair. (The count and its certification belong to the returning officer named on each ballot.)
     MANAGE_BALLOTS = "manage_ballots"
+    # Election spending: keep a ledger (items, evidence, splits) and deliver returns; take a seat over its limit
+    # with a stated reason (the election agent only); read ledgers, returns and invoices; read the national-money
+    # report (party spending reaching each seat).
+    MANAGE_SPENDING = "manage_spending"
+    OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
+    VIEW_SPENDING = "view_spending"
+    VIEW_NATIONAL_MONEY = "view_national_money"
 
 
 _ALL = set(Perm)
@@ -130,6 +137,16 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
     # A political office holds nothing here beyond their own record; complaints refuse it outright
     # (`POLITICAL_ROLES`), even if the same login also holds another role.
     Role.LEADERS_OFFICE: {Perm.VIEW_OWN_RECORD},
+    Role.ELECTION_AGENT: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SPENDING,
+        Perm.OVERRIDE_SPENDING_LIMIT,
+        Perm.VIEW_SPENDING,
+    },
+    Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
+    Role.TREASURER: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
 }
 
 # Roles whose holders may never see or influence a complaint (Forde 2022; EHRC 2020).
@@ -143,6 +160,12 @@ PRIVILEGED_ROLES = {
     Role.DATA_PROTECTION_OFFICER,
     Role.COMPLAINTS_HANDLER,
     Role.INDEPENDENT_REVIEWER,
+    # Spending ledgers hold invoices naming suppliers, staff and volunteers.
+    Role.ELECTION_AGENT,
+    Role.SUB_AGENT,
+    Role.TREASURER,
+    Role.AUDITOR,
+    Role.GOVERNING_BODY,
 }
 
 

@@ -62,6 +62,13 @@ class Role(models.TextChoices):
     COMPLAINTS_HANDLER = "complaints_handler", "Complaints handler"
     INDEPENDENT_REVIEWER = "independent_reviewer", "Independent complaints reviewer"
     LEADERS_OFFICE = "leaders_office", "Leader's office (political)"
+    # Election spending (groundswell.spending): the agent and sub-agents of a seat, a unit's treasurer, and two
+    # read-only roles (an auditor; the party's governing body, which sees where national money goes).
+    ELECTION_AGENT = "election_agent", "Election agent"
+    SUB_AGENT = "sub_agent", "Sub-agent"
+    TREASURER = "treasurer", "Treasurer"
+    AUDITOR = "auditor", "Auditor (read-only)"
+    GOVERNING_BODY = "governing_body", "Governing body (read-only)"
 
 
 class RoleAssignment(models.Model):

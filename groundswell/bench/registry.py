@@ -19,6 +19,7 @@ BENCHES: dict[str, str] = {
     "email": "groundswell.messaging.bench:run",
     "surveys": "groundswell.surveys.bench:run",
     "events": "groundswell.events.bench:run",
+    "spending": "groundswell.spending.bench:run",
     "backup": "groundswell.ops.bench:run",
     "complaints": "groundswell.complaints.bench:run",
     "ballots": "groundswell.ballots.bench:run",

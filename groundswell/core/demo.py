@@ -66,6 +66,7 @@ from groundswell.questions.support_codes import our_codes, set_our_party, suppor
 from groundswell.register.importing import import_register
 from groundswell.register.models import Elector
 from groundswell.register.synthetic import write_synthetic_register
+from groundswell.spending.demo import build_spending_demo
 from groundswell.surveys.demo import build_surveys_demo
 from groundswell.targeting.demo import build_targeting
 
@@ -105,6 +106,11 @@ DEMO_USERS = [
     ("handler@example.org", "Demo complaints handler", Role.COMPLAINTS_HANDLER, "NATIONAL"),
     ("reviewer@example.org", "Demo independent complaints reviewer", Role.INDEPENDENT_REVIEWER, "NATIONAL"),
     ("leaders-office@example.org", "Demo leader's office (no complaints access)", Role.LEADERS_OFFICE, "NATIONAL"),
+    ("agent@example.org", "Demo election agent (Reading East)", Role.ELECTION_AGENT, f"CLP-{READING_EAST}"),
+    ("subagent@example.org", "Demo sub-agent (Reading East)", Role.SUB_AGENT, f"CLP-{READING_EAST}"),
+    ("treasurer@example.org", "Demo treasurer", Role.TREASURER, "NATIONAL"),
+    ("auditor@example.org", "Demo auditor (read-only)", Role.AUDITOR, "NATIONAL"),
+    ("board@example.org", "Demo governing body member (read-only)", Role.GOVERNING_BODY, "NATIONAL"),
 ]
 PRIVILEGED = {
     Role.ADMINISTRATOR,
@@ -113,6 +119,11 @@ PRIVILEGED = {
     Role.COORDINATOR,
     Role.COMPLAINTS_HANDLER,
     Role.INDEPENDENT_REVIEWER,
+    Role.ELECTION_AGENT,
+    Role.SUB_AGENT,
+    Role.TREASURER,
+    Role.AUDITOR,
+    Role.GOVERNING_BODY,
 }
 
 TAGS = ["volunteer", "donor", "canvasser", "phonebanker", "deliverer", "trade union", "student", "new joiner"]
@@ -156,6 +167,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     build_surveys_demo(say)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_complaints_demo(say)
+        build_spending_demo(say)
     build_ballots_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "groundswell.messaging",
     "groundswell.events",
     "groundswell.complaints",
+    "groundswell.spending",
     "groundswell.ops",
 ]
 

@@ -163,6 +163,7 @@ def test_a_scheduler_round_anchors_the_audit_log_in_the_checkpoint_file():
     assert names == [
         "event_reminders",
         "resume_sends",
+        "spending reminders",
         "audit checkpoint",
         "worker heartbeat",
         "complaints housekeeping",

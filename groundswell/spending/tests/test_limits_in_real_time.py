@@ -1,0 +1,68 @@
+"""Headroom per seat and period, the 75/90/100% warnings, the over-limit refusal and the agent's override."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from groundswell.audit.models import AuditEntry
+from groundswell.spending.models import LimitWarning
+from groundswell.spending.selectors import dashboard, seat_figures
+
+from .world import build_world, item
+
+pytestmark = pytest.mark.django_db
+LIMIT_A = 17_619_92  # Brentford & Isleworth, 77,874 electors
+
+
+@pytest.fixture
+def w():
+    return build_world()
+
+
+def test_figures_split_spent_committed_planned_and_headroom(w):
+    item(w, amount_pence=1_000_00, status="invoiced", invoice_number="1")
+    item(w, amount_pence=500_00, status="committed", invoice_number="2")
+    item(w, amount_pence=250_00, status="planned", invoice_number="3")
+    short = seat_figures(w.seat_a, today=dt.date(2024, 6, 16))["short"]
+    assert (short.spent, short.committed, short.planned) == (1_000_00, 500_00, 250_00)
+    assert short.limit_pence == LIMIT_A and short.headroom == LIMIT_A - 1_750_00
+    # 18 of the campaign's 36 days gone: spent and committed run on at the same daily rate.
+    assert short.forecast == 1_500_00 * 36 // 18
+    rows = {r.candidacy: r for r in dashboard(w.seat_a.election.candidacies.all())}
+    assert rows[w.seat_a].headroom == LIMIT_A - 1_750_00 and rows[w.seat_b].spent == 0
+
+
+def test_warnings_at_75_90_and_100_percent_reach_the_agent_once(w, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        item(w, amount_pence=LIMIT_A * 76 // 100, invoice_number="a")
+    assert [m.subject for m in mail.outbox] == [
+        "Spending in Brentford and Isleworth has reached 75% of the short campaign limit"
+    ]
+    assert mail.outbox[0].to == ["agent@example.org"]
+    with django_capture_on_commit_callbacks(execute=True):
+        item(w, amount_pence=LIMIT_A * 15 // 100, invoice_number="b")
+    with django_capture_on_commit_callbacks(execute=True):
+        item(w, amount_pence=100, invoice_number="c")
+    assert sorted(LimitWarning.objects.values_list("threshold", flat=True)) == [75, 90]
+    assert len(mail.outbox) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        item(w, amount_pence=LIMIT_A - (LIMIT_A * 76 // 100) - (LIMIT_A * 15 // 100) - 100, invoice_number="d")
+    assert sorted(LimitWarning.objects.values_list("threshold", flat=True)) == [75, 90, 100]
+
+
+def test_over_the_limit_is_refused_unless_the_agent_overrides_with_a_reason(w):
+    item(w, amount_pence=LIMIT_A, invoice_number="x")
+    with pytest.raises(ValidationError) as exc:
+        item(w, amount_pence=1, invoice_number="y")
+    assert "over the limit" in exc.value.message_dict["amount_pence"][0]
+    with pytest.raises(ValidationError) as exc:
+        item(w, actor=w.sub_agent, amount_pence=1, invoice_number="y", override_reason="urgent")
+    assert "only the election agent" in exc.value.message_dict["override_reason"][0]
+    it = item(w, amount_pence=1, invoice_number="y", override_reason="RO confirmed the electorate was higher")
+    assert it.override_reason.startswith("RO confirmed")
+    entry = AuditEntry.objects.get(detail__event="spending.limit.override")
+    assert entry.reason == "RO confirmed the electorate was higher" and entry.detail["total"] == LIMIT_A + 1

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "spending"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("national/", views.national, name="national"),
+    path("shared/", views.shared_item, name="shared_item"),
+    path("party-return/", views.party_return, name="party_return"),
+    path("seats/<int:pk>/", views.seat, name="seat"),
+    path("seats/<int:pk>/items/", views.add_item, name="add_item"),
+    path("seats/<int:pk>/submit/", views.submit, name="submit"),
+    path("seats/<int:pk>/return.<str:fmt>", views.return_download, name="return"),
+    path("evidence/<int:pk>/", views.evidence, name="evidence"),
+]
