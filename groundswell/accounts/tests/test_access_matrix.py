@@ -56,6 +56,8 @@ EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.LOG_COMPLAINTS}
 EXPECTED[Role.COMPLAINTS_HANDLER] = {P.VIEW_OWN_RECORD, P.HANDLE_COMPLAINTS, P.VIEW_COMPLAINTS_BACKLOG}
 EXPECTED[Role.INDEPENDENT_REVIEWER] = {P.VIEW_OWN_RECORD, P.REVIEW_COMPLAINTS, P.VIEW_COMPLAINTS_BACKLOG}
 EXPECTED[Role.LEADERS_OFFICE] = {P.VIEW_OWN_RECORD}
+# Ballots: organisers set up their units' ballots (the count belongs to each ballot's returning officer).
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_BALLOTS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}
