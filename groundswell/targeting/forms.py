@@ -5,16 +5,22 @@ from django import forms
 from .allocation import DEFAULT_DECAY, DEFAULT_EFFECT, MAX_BUDGET
 from .engine import METHODS
 from .parties import LABELS, PARTIES, UnknownParty, parse_nation_shares, parse_shares
-from .services import DEFAULT_REACH, DEFAULT_SAFE
+from .services import DEFAULT_REACH, DEFAULT_SAFE, projection_set
 
 PARTY_CHOICES = [(p, LABELS[p]) for p in PARTIES if p not in ("OTH", "SPK")]
 
 
 class ProjectionForm(forms.Form):
-    base = forms.TypedChoiceField(choices=[(y, y) for y in (2010, 2015, 2017, 2019)], coerce=int, initial=2019)
+    base = forms.TypedChoiceField(choices=[(y, y) for y in (2010, 2015, 2017, 2019, 2024)], coerce=int, initial=2024)
+    boundary_set = forms.ChoiceField(
+        label="Boundaries",
+        choices=[("", "The ones the base election was fought on"), ("2024", "2024 (today's seats)"), ("2010", "2010")],
+        required=False,
+        help_text="2019 on the 2024 boundaries starts from the notional 2019 results",
+    )
     shares = forms.CharField(
         label="GB shares",
-        initial="CON=0.30,LAB=0.38,LD=0.12,UKIP=0.10,GRN=0.05,SNP=0.03,PC=0.01",
+        initial="LAB=0.30,CON=0.22,RUK=0.24,LD=0.12,GRN=0.08,SNP=0.025,PC=0.007",
         help_text="PARTY=SHARE, comma-separated (percentages work too)",
     )
     nation_shares = forms.CharField(
@@ -25,6 +31,15 @@ class ProjectionForm(forms.Form):
     method = forms.ChoiceField(choices=[(m, m) for m in METHODS], initial="model")
     sims = forms.IntegerField(min_value=100, max_value=20_000, initial=10_000)
     label = forms.CharField(required=False, max_length=200)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "base" in data:
+            try:
+                data["boundary_set"] = projection_set(data["base"], data.get("boundary_set") or None)
+            except ValueError as exc:
+                self.add_error("boundary_set", str(exc))
+        return data
 
     def clean_shares(self) -> dict[str, float]:
         try:

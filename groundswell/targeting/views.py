@@ -107,8 +107,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             inputs = Inputs(gb=d["shares"], nations=d["nation_shares"])
-            sim = services.run_projection(d["base"], inputs, d["method"], d["sims"])
-            saved = services.save_projection(sim, d["base"], inputs, d["method"], request.user, d["label"])
+            sim = services.run_projection(d["base"], inputs, d["method"], d["sims"], boundary_set=d["boundary_set"])
+            saved = services.save_projection(
+                sim, d["base"], inputs, d["method"], request.user, d["label"], boundary_set=d["boundary_set"]
+            )
             messages.success(request, f"Projection #{saved.pk} saved: {d['sims']} simulations from {d['base']}.")
             return redirect("targeting:dashboard")
     else:
@@ -116,6 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if projection:
             initial = {
                 "base": projection.base_year,
+                "boundary_set": projection.inputs.get("boundary_set", ""),
                 "method": projection.method,
                 "sims": projection.sims,
                 "shares": ",".join(f"{p}={v:.3f}" for p, v in projection.inputs.get("gb", {}).items()),
