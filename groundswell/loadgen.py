@@ -23,6 +23,22 @@ from typing import Any
 HOST = "127.0.0.1"
 
 
+# ------------------------------------------------------------------------------------------ page timings
+
+
+def time_pages(client: Any, url: str, runs: int) -> list[float]:
+    """Seconds for each of `runs` GETs of `url` through a Django test client (the whole stack: middleware, the
+    view, the template), for the benches that time a page; anything but 200 stops the bench."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    return times
+
+
 # ------------------------------------------------------------------------------------------ the server
 
 

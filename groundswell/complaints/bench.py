@@ -19,6 +19,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from groundswell.accounts.models import Role, RoleAssignment, User
+from groundswell.loadgen import time_pages
 from groundswell.people.models import Membership, OrganisationUnit, Person
 
 from . import services, synthetic
@@ -62,17 +63,6 @@ def _login(email: str, role: str, unit: OrganisationUnit, person: Person | None 
     return client
 
 
-def _timed(client: Client, url: str, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-    return times
-
-
 def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
     count = DEFAULT_CASES if size is None else max(10, size)
     started = time.perf_counter()
@@ -94,8 +84,8 @@ def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
     with override_settings(ALLOWED_HOSTS=["testserver", "localhost", "127.0.0.1"]):
         reviewer = _login("complaints-bench-reviewer@example.org", Role.INDEPENDENT_REVIEWER, units[0])
         member = _login("complaints-bench-member@example.org", Role.MEMBER, units[1], Person.objects.get(pk=people[0]))
-        dashboard = _timed(reviewer, "/complaints/backlog/", runs)
-        stats = _timed(member, "/complaints/statistics/", runs)
+        dashboard = time_pages(reviewer, "/complaints/backlog/", runs)
+        stats = time_pages(member, "/complaints/statistics/", runs)
     return {
         **totals,
         "build_s": round(build_s, 2),

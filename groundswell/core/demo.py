@@ -29,6 +29,7 @@ from django.utils import timezone
 from faker import Faker
 from shapely.geometry import shape
 
+from groundswell.accounts.access import PRIVILEGED_ROLES
 from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.accounts.totp import current_code
 from groundswell.ballots.demo import build_ballots_demo
@@ -112,19 +113,8 @@ DEMO_USERS = [
     ("auditor@example.org", "Demo auditor (read-only)", Role.AUDITOR, "NATIONAL"),
     ("board@example.org", "Demo governing body member (read-only)", Role.GOVERNING_BODY, "NATIONAL"),
 ]
-PRIVILEGED = {
-    Role.ADMINISTRATOR,
-    Role.DATA_PROTECTION_OFFICER,
-    Role.ORGANISER,
-    Role.COORDINATOR,
-    Role.COMPLAINTS_HANDLER,
-    Role.INDEPENDENT_REVIEWER,
-    Role.ELECTION_AGENT,
-    Role.SUB_AGENT,
-    Role.TREASURER,
-    Role.AUDITOR,
-    Role.GOVERNING_BODY,
-}
+# The demo's privileged users get a TOTP secret: the roles the middleware asks two-factor of.
+PRIVILEGED = PRIVILEGED_ROLES
 
 TAGS = ["volunteer", "donor", "canvasser", "phonebanker", "deliverer", "trade union", "student", "new joiner"]
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in the inward code

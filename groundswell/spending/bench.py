@@ -31,6 +31,7 @@ from django.utils import timezone
 from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.db.bulk import allocate_ids, insert_rows
 from groundswell.geography.models import Constituency
+from groundswell.loadgen import time_pages
 from groundswell.people.models import OrganisationUnit
 
 from .apportion import ROUNDING_NOTE, split_pence
@@ -126,18 +127,6 @@ def _build(seats: int, progress: bool) -> tuple[User, Candidacy]:
     return treasurer, measured
 
 
-def _timed(client: Client, url: str, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        response = client.get(url)
-        body = response.content
-        times.append(time.perf_counter() - t)
-        if response.status_code != 200 or not body:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-    return times
-
-
 def run(size: int | None = None, progress: bool = True, **_: Any) -> dict[str, Any]:
     seats = DEFAULT_SEATS if size is None else max(SEATS_PER_NATIONAL_ITEM, size)
     with (
@@ -150,9 +139,9 @@ def run(size: int | None = None, progress: bool = True, **_: Any) -> dict[str, A
         client = Client()
         client.force_login(treasurer)
         runs = RUNS if seats >= 100 else 2
-        dashboard = _timed(client, "/spending/?election=parl.2024-07-04", runs)
-        pdf = _timed(client, f"/spending/seats/{measured.pk}/return.pdf", runs)
-        zipped = _timed(client, f"/spending/seats/{measured.pk}/return.zip", runs)
+        dashboard = time_pages(client, "/spending/?election=parl.2024-07-04", runs)
+        pdf = time_pages(client, f"/spending/seats/{measured.pk}/return.pdf", runs)
+        zipped = time_pages(client, f"/spending/seats/{measured.pk}/return.zip", runs)
     return {
         "seats": seats,
         "items": SpendingItem.objects.count(),

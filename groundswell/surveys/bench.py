@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from groundswell.accounts.models import Role, RoleAssignment, User
 from groundswell.db.bulk import allocate_ids, insert_rows
+from groundswell.loadgen import time_pages
 from groundswell.people.models import OrganisationUnit
 from groundswell.surveys import services
 from groundswell.surveys.models import Response, ResponseAnswer, Survey
@@ -154,17 +155,6 @@ def _insert_responses(survey: Any, count: int, progress: bool) -> int:
     return written
 
 
-def _timed(client: Any, url: str, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-    return times
-
-
 def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
     count = DEFAULT_RESPONSES if size is None else max(10, size)
     started = time.perf_counter()
@@ -190,9 +180,9 @@ def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
         client.force_login(organiser)
         base = f"/surveys/{survey.pk}/results/"
         runs = RUNS if size is None or size >= 1000 else 2
-        results = _timed(client, base, runs)
-        crosstab = _timed(client, f"{base}?question=what_should_we_fight_for&by=ward", max(2, runs // 2))
-        text = _timed(client, f"{base}text/", max(2, runs // 2))
+        results = time_pages(client, base, runs)
+        crosstab = time_pages(client, f"{base}?question=what_should_we_fight_for&by=ward", max(2, runs // 2))
+        text = time_pages(client, f"{base}text/", max(2, runs // 2))
     return {
         "responses": count,
         "answer_rows": answer_count,
