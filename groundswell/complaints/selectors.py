@@ -225,3 +225,16 @@ def cases_of(person: Any) -> list[dict[str, Any]]:
 def access_history(case: Case) -> QuerySet[AuditEntry]:
     """Every audit entry about the case: views, edits, decisions, downloads and refused attempts."""
     return AuditEntry.objects.filter(object_type="complaints.case", object_id=str(case.pk)).order_by("sequence")
+
+
+def followed_case(case: Case) -> dict[str, Any]:
+    """What a public complainant sees through their personal link: no more than a member complainant sees on "My
+    complaints" (no respondent, no sanction, no handler, no notes), and only notices addressed to the complainant.
+    Pauses show their reason, not the handler's note."""
+    periods = list(case.periods.order_by("started_on", "id").prefetch_related("pauses"))
+    return {
+        "case": case,
+        "periods": periods,
+        "pauses": [p for period in periods for p in period.pauses.all()],
+        "notices": list(case.notices.filter(recipient=Notice.Recipient.COMPLAINANT).order_by("sent_at", "id")),
+    }

@@ -14,11 +14,14 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from groundswell.accounts import access
@@ -59,6 +62,9 @@ DEFAULT_RETENTION_YEARS = 6
 MAX_SUSPENSION_REVIEW_DAYS = 92  # an interim suspension is reviewed at least every three months
 REMIND_DAYS_BEFORE_REVIEW = 2
 APPEAL_WINDOW_WORKING_DAYS = 15
+# Signs the personal link a complainant without an account follows their case by (salted: a token signed for any
+# other purpose never opens a case).
+FOLLOW_SALT = "groundswell.complaints.follow"
 
 
 def _today() -> datetime.date:
@@ -332,6 +338,47 @@ def add_evidence(case: Case, *, name: str, data: bytes, actor: Any, request: Any
     with transaction.atomic():
         evidence = _store_evidence(case, name, data, sniffed, actor)
         _audit(case, "evidence_added", actor, request, evidence=evidence.pk)
+    return evidence
+
+
+# ------------------------------------------------------------------------------------------ the personal link
+
+
+def follow_token(case: Case) -> str:
+    """The unguessable token in a public complainant's personal link: the case number signed with SECRET_KEY (so
+    nothing is stored, and a changed character fails the signature). The reference is signed too, as a check."""
+    return signing.dumps({"case": case.pk, "ref": case.reference}, salt=FOLLOW_SALT, compress=True)
+
+
+def follow_url(case: Case) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{reverse('complaints:follow', args=[follow_token(case)])}"
+
+
+def case_from_token(token: str) -> Case | None:
+    """The case a personal link opens, or None for a forged, altered or stale token (callers answer 404 whatever the
+    reason, so the page gives no hint whether a case exists). Only cases whose complainant has no record on file
+    (the public) open this way; members follow theirs on "My complaints". Anonymised cases no longer open."""
+    try:
+        data = signing.loads(token, salt=FOLLOW_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("case"), int):
+        return None
+    case = Case.objects.filter(pk=data["case"], complainant__isnull=True, anonymised_at__isnull=True).first()
+    if case is None or case.reference != data.get("ref"):
+        return None
+    return case
+
+
+def add_evidence_by_link(case: Case, *, name: str, data: bytes, request: Any = None) -> Evidence:
+    """A public complainant adds evidence through their personal link (the caller has checked the token): the same
+    upload checks as every other upload, and only while the case is open."""
+    if not case.is_open:
+        raise ValidationError({"evidence": "The case is closed; evidence can no longer be added."})
+    sniffed = uploads.check_upload(name, data)
+    with transaction.atomic():
+        evidence = _store_evidence(case, name, data, sniffed, None)
+        _audit(case, "evidence_added", None, request, evidence=evidence.pk, via="complainant link")
     return evidence
 
 
@@ -694,7 +741,10 @@ def send_notice(case: Case, kind: str, recipient: str, actor: Any, *, person: Pe
         delivered = EmailRecipient.objects.filter(send=send).exists()
         transaction.on_commit(lambda: queue_send(send))
     else:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [case.complainant_email], fail_silently=True))
+        # A complainant without a record follows the case by their personal link, in every email to them (not kept in
+        # the notice on the case, so handlers reading the record do not see it).
+        emailed = f"{body}\n\nFollow your case (keep this link private; it is personal to you):\n{follow_url(case)}\n"
+        transaction.on_commit(lambda: send_mail(subject, emailed, None, [case.complainant_email], fail_silently=True))
         delivered = True
     notice = Notice.objects.create(
         case=case, kind=kind, recipient=recipient, subject=subject, body=body, email_send=send, delivered=delivered

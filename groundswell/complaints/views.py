@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -80,10 +80,18 @@ def lodge(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             errors = error_dict(exc)
         else:
-            return render(
-                request,
-                "complaints/acknowledged.html",
-                {"case": case, "targets": StageTarget.objects.order_by("id"), "timescales": services.timescales_text()},
+            follow_url = services.follow_url(case) if case.complainant_id is None else ""
+            return _private(
+                render(
+                    request,
+                    "complaints/acknowledged.html",
+                    {
+                        "case": case,
+                        "targets": StageTarget.objects.order_by("id"),
+                        "timescales": services.timescales_text(),
+                        "follow_url": follow_url,
+                    },
+                )
             )
     return render(
         request,
@@ -129,6 +137,47 @@ def mine_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         raise policy.refuse(request, request.user, case, "Not the complainant of this case.")
     attempt(request, lambda: _evidence(request, case), "Thank you: your evidence has been added to the case.")
     return redirect("complaints:mine")
+
+
+def _followed(request: HttpRequest, token: str) -> Case:
+    """The case a personal link opens; 404 for anything else (forged, altered, anonymised: no hint which)."""
+    user = request.user
+    if user.is_authenticated and policy.is_political(user):
+        raise policy.refuse(request, user, None, "A political office has no access to complaints.")
+    case = services.case_from_token(token)
+    if case is None:
+        raise Http404("No such page.")
+    return case
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in the address: keep it out of other sites' logs (Referer) and out of shared caches.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def follow(request: HttpRequest, token: str) -> HttpResponse:
+    """A public complainant's own page, reached by the personal link in their acknowledgement. Every view is audited."""
+    case = _followed(request, token)
+    record(AuditEntry.Action.VIEWED, request=request, obj=case, detail={"via": "complainant link"})
+    return _private(render(request, "complaints/follow.html", selectors.followed_case(case) | {"token": token}))
+
+
+@require_POST
+def follow_evidence(request: HttpRequest, token: str) -> HttpResponse:
+    case = _followed(request, token)
+
+    def add() -> Any:
+        upload = request.FILES.get("evidence")
+        if upload is None:
+            raise ValidationError({"evidence": "Choose a file to upload."})
+        data = upload.read(services.uploads.max_bytes() + 1)
+        return services.add_evidence_by_link(case, name=upload.name, data=data, request=request)
+
+    attempt(request, add, "Thank you: your evidence has been added to the case.")
+    return _private(redirect("complaints:follow", token=token))
 
 
 @login_required
