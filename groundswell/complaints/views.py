@@ -24,7 +24,7 @@ from groundswell.audit.services import record
 from groundswell.people.models import OrganisationUnit, Person
 from groundswell.web import attempt, error_dict, int_or_none
 
-from . import policy, selectors, services
+from . import policy, ratelimit, selectors, services
 from .models import Case, Category, Conflict, Evidence, InterimSuspension, Outcome, PauseReason, Sanction, StageTarget
 
 
@@ -54,7 +54,14 @@ def lodge(request: HttpRequest) -> HttpResponse:
     can_log = user.is_authenticated and access.has_perm(user, access.Perm.LOG_COMPLAINTS)
     own_person = getattr(user, "person", None) if user.is_authenticated else None
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    # Organisers logging letters and calls are not limited; everyone else is, per address and per email given.
+    limited = ""
+    if request.method == "POST" and not can_log:
+        email = request.POST.get("complainant_email", "") if own_person is None else f"account:{user.pk}"
+        limited = ratelimit.check(ratelimit.client_address(request), email)
+        if limited:
+            errors = {"__all__": [limited]}
+    if request.method == "POST" and not limited:
         post = request.POST
         try:
             respondent = services.find_respondent(
@@ -104,7 +111,7 @@ def lodge(request: HttpRequest) -> HttpResponse:
             "can_log": can_log,
             "channels": Case.Channel.choices,
         },
-        status=400 if errors else 200,
+        status=429 if limited else 400 if errors else 200,
     )
 
 
