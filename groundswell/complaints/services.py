@@ -386,15 +386,35 @@ def add_evidence_by_link(case: Case, *, name: str, data: bytes, request: Any = N
 
 
 def set_training(user: Any, *, trained_on: datetime.date | None, refresher_due_on: datetime.date | None = None,
-                 actor: Any = None) -> Handler:  # fmt: skip
-    """Record a handler's training (who trains handlers is outside the app: the command line or the admin)."""
+                 actor: Any = None, request: Any = None) -> Handler:  # fmt: skip
+    """Record a handler's training and refresher dates. From a page (`actor` given) only the independent reviewer at
+    the top unit may, for someone holding the handler role, never for themselves; the command line and the demo
+    pass no actor. No date means untrained: the handler can no longer be assigned cases."""
+    if actor is not None:
+        policy.require_record_training(actor, request)
+        if getattr(actor, "pk", None) == user.pk:
+            raise ValidationError({"user": "Nobody records their own training; ask another reviewer."})
+        if not access.has_perm(user, policy.HANDLE) and not Handler.objects.filter(user=user).exists():
+            raise ValidationError({"user": f"{user} does not hold the complaints handler role."})
+    if trained_on is not None and trained_on > _today():
+        raise ValidationError({"trained_on": "The training date cannot be in the future; record it once done."})
+    if trained_on is None and refresher_due_on is not None:
+        raise ValidationError({"trained_on": "Give the training date as well as the refresher's."})
     if trained_on is not None and refresher_due_on is not None and refresher_due_on < trained_on:
         raise ValidationError({"refresher_due_on": "The refresher cannot be due before the training."})
     with transaction.atomic():
         handler, _ = Handler.objects.get_or_create(user=user)
+        before = {"trained_on": handler.trained_on, "refresher_due_on": handler.refresher_due_on}
         handler.trained_on, handler.refresher_due_on = trained_on, refresher_due_on
         handler.save(update_fields=["trained_on", "refresher_due_on"])
-        record(AuditEntry.Action.CHANGED, actor=_user(actor), obj=handler, detail={"trained_on": trained_on})
+        record(
+            AuditEntry.Action.CHANGED,
+            actor=_user(actor),
+            request=request,
+            obj=handler,
+            detail={"training": True, "before": before, "trained_on": trained_on,
+                    "refresher_due_on": refresher_due_on},
+        )  # fmt: skip
     return handler
 
 

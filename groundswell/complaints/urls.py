@@ -21,5 +21,6 @@ urlpatterns = [
     path("cases/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_download, name="evidence"),
     path("cases/<int:pk>/<slug:action>/", views.case_action, name="action"),
     path("backlog/", views.backlog, name="backlog"),
+    path("training/", views.training, name="training"),
     path("conflicts/", views.conflicts, name="conflicts"),
 ]

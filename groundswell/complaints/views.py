@@ -42,7 +42,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated and policy.is_political(user):
         raise policy.refuse(request, user, None, "A political office has no access to complaints.")
-    return render(request, "complaints/home.html", {"targets": StageTarget.objects.order_by("id")})
+    return render(
+        request,
+        "complaints/home.html",
+        {"targets": StageTarget.objects.order_by("id"), "can_record_training": policy.can_record_training(user)},
+    )
 
 
 def lodge(request: HttpRequest) -> HttpResponse:
@@ -411,3 +415,27 @@ def conflicts(request: HttpRequest) -> HttpResponse:
             "trained": policy.is_trained(handler),
         },  # fmt: skip
     )
+
+
+@login_required
+def training(request: HttpRequest) -> HttpResponse:
+    """The independent reviewer at the top unit records handlers' training and refresher dates (the service audits
+    each change and refuses anyone else)."""
+    policy.require_record_training(request.user, request)
+    if request.method == "POST":
+
+        def save() -> Any:
+            target = User.objects.filter(pk=int_or_none(request.POST.get("user", "")) or 0).first()
+            if target is None:
+                raise ValidationError({"user": "Choose a handler from the list."})
+            return services.set_training(
+                target,
+                trained_on=_date(request.POST.get("trained_on", ""), "trained_on"),
+                refresher_due_on=_date(request.POST.get("refresher_due_on", ""), "refresher_due_on"),
+                actor=request.user,
+                request=request,
+            )
+
+        attempt(request, save, "Training dates recorded.")
+        return redirect("complaints:training")
+    return render(request, "complaints/training.html", {"rows": selectors.training_register()})
