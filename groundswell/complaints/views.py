@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from groundswell.accounts import access
@@ -91,7 +92,11 @@ def lodge(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             errors = error_dict(exc)
         else:
-            follow_url = services.follow_url(case) if case.complainant_id is None else ""
+            follow_url = ""
+            if case.complainant_id is None:  # on the page, the address the complainant is using (the email's is fixed)
+                follow_url = request.build_absolute_uri(
+                    reverse("complaints:follow", args=[services.follow_token(case)])
+                )
             return _private(
                 render(
                     request,
@@ -162,8 +167,9 @@ def _followed(request: HttpRequest, token: str) -> Case:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in the address: keep it out of other sites' logs (Referer) and out of shared caches.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: keep it out of other sites' logs and out of shared caches. "same-origin", not
+    # "no-referrer": with no-referrer browsers send "Origin: null" on the evidence form and the CSRF check fails.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
