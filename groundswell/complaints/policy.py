@@ -6,6 +6,9 @@
   case they have declared a conflict with (the case itself, either party, or the respondent's unit).
 - Special-category cases (health, ethnicity, religion, sex life) are read only by their assigned handler.
 - The independent reviewer sees a case's status and its access history, not its content.
+- Handlers' training is recorded by the independent reviewer at the top of the unit tree (REVIEW_COMPLAINTS at a
+  unit with no parent): independent of the political side and of the handlers, and answerable for the whole pool.
+  Administrators hold no complaints permission at all (separation of duties), so they cannot.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.utils import timezone
 from groundswell.accounts import access
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.people.models import OrganisationUnit
 
 from .models import Case, Conflict, Handler
 
@@ -75,6 +79,13 @@ def can_review(user: Any, case: Case) -> bool:
     return not is_political(user) and access.has_perm(user, REVIEW, case.unit)
 
 
+def can_record_training(user: Any) -> bool:
+    """The independent reviewer at a top unit records handlers' training dates (see the module docstring)."""
+    if not getattr(user, "is_authenticated", False) or is_political(user):
+        return False
+    return any(access.has_perm(user, REVIEW, unit) for unit in OrganisationUnit.objects.filter(parent__isnull=True))
+
+
 def refuse(request: Any, user: Any, case: Case | None, why: str) -> PermissionDenied:
     """Audit a refused attempt and return the exception to raise (so every refusal is on the record)."""
     record(
@@ -101,6 +112,13 @@ def require_allocate(user: Any, case: Case, request: Any = None) -> None:
         raise refuse(request, user, case, "A political office has no access to complaints.")
     if not can_allocate(user, case):
         raise refuse(request, user, case, "You may not allocate this case.")
+
+
+def require_record_training(user: Any, request: Any = None) -> None:
+    if is_political(user):
+        raise refuse(request, user, None, "A political office has no access to complaints.")
+    if not can_record_training(user):
+        raise refuse(request, user, None, "Only the independent reviewer at the top unit records handlers' training.")
 
 
 def require_view(user: Any, case: Case, request: Any = None) -> str:

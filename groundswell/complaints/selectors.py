@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from groundswell import charts
 from groundswell.accounts import access
+from groundswell.accounts.models import User
 from groundswell.audit.models import AuditEntry
 from groundswell.people.models import OrganisationUnit
 
-from .models import OPEN_STAGES, Case, Category, InterimSuspension, Notice, Stage, StagePeriod
+from . import policy
+from .models import OPEN_STAGES, Case, Category, Handler, InterimSuspension, Notice, Stage, StagePeriod
 
 # Age bands in weeks since the complaint was received: (label, from weeks, to weeks or None).
 AGE_BANDS = [
@@ -225,3 +227,44 @@ def cases_of(person: Any) -> list[dict[str, Any]]:
 def access_history(case: Case) -> QuerySet[AuditEntry]:
     """Every audit entry about the case: views, edits, decisions, downloads and refused attempts."""
     return AuditEntry.objects.filter(object_type="complaints.case", object_id=str(case.pk)).order_by("sequence")
+
+
+def followed_case(case: Case) -> dict[str, Any]:
+    """What a public complainant sees through their personal link: no more than a member complainant sees on "My
+    complaints" (no respondent, no sanction, no handler, no notes), and only notices addressed to the complainant.
+    Pauses show their reason, not the handler's note."""
+    periods = list(case.periods.order_by("started_on", "id").prefetch_related("pauses"))
+    return {
+        "case": case,
+        "periods": periods,
+        "pauses": [p for period in periods for p in period.pauses.all()],
+        "notices": list(case.notices.filter(recipient=Notice.Recipient.COMPLAINANT).order_by("sent_at", "id")),
+    }
+
+
+def training_register() -> list[dict[str, Any]]:
+    """Everyone who holds the handler role (or is already in the pool), with their training and refresher dates and
+    whether they can be assigned cases today. Staff records only: no case content."""
+    roles = access.roles_granting(access.Perm.HANDLE_COMPLAINTS)
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(Q(roles__role__in=roles) | Q(complaints_handler__isnull=False))
+        .distinct()
+        .order_by("email")
+    )
+    handlers = {h.user_id: h for h in Handler.objects.filter(user__in=users)}
+    today = timezone.localdate()
+    rows = []
+    for user in users:
+        handler = handlers.get(user.pk)
+        refresher = handler.refresher_due_on if handler else None
+        rows.append(
+            {
+                "user": user,
+                "handler": handler,
+                "units": sorted({a.unit.name for a in user.roles.select_related("unit") if a.role in roles}),
+                "trained": policy.is_trained(handler, today),
+                "refresher_overdue": refresher is not None and refresher < today,
+            }
+        )
+    return rows

@@ -14,11 +14,14 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from groundswell.accounts import access
@@ -59,6 +62,9 @@ DEFAULT_RETENTION_YEARS = 6
 MAX_SUSPENSION_REVIEW_DAYS = 92  # an interim suspension is reviewed at least every three months
 REMIND_DAYS_BEFORE_REVIEW = 2
 APPEAL_WINDOW_WORKING_DAYS = 15
+# Signs the personal link a complainant without an account follows their case by (salted: a token signed for any
+# other purpose never opens a case).
+FOLLOW_SALT = "groundswell.complaints.follow"
 
 
 def _today() -> datetime.date:
@@ -335,19 +341,80 @@ def add_evidence(case: Case, *, name: str, data: bytes, actor: Any, request: Any
     return evidence
 
 
+# ------------------------------------------------------------------------------------------ the personal link
+
+
+def follow_token(case: Case) -> str:
+    """The unguessable token in a public complainant's personal link: the case number signed with SECRET_KEY (so
+    nothing is stored, and a changed character fails the signature). The reference is signed too, as a check."""
+    return signing.dumps({"case": case.pk, "ref": case.reference}, salt=FOLLOW_SALT, compress=True)
+
+
+def follow_url(case: Case) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{reverse('complaints:follow', args=[follow_token(case)])}"
+
+
+def case_from_token(token: str) -> Case | None:
+    """The case a personal link opens, or None for a forged, altered or stale token (callers answer 404 whatever the
+    reason, so the page gives no hint whether a case exists). Only cases whose complainant has no record on file
+    (the public) open this way; members follow theirs on "My complaints". Anonymised cases no longer open."""
+    try:
+        data = signing.loads(token, salt=FOLLOW_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("case"), int):
+        return None
+    case = Case.objects.filter(pk=data["case"], complainant__isnull=True, anonymised_at__isnull=True).first()
+    if case is None or case.reference != data.get("ref"):
+        return None
+    return case
+
+
+def add_evidence_by_link(case: Case, *, name: str, data: bytes, request: Any = None) -> Evidence:
+    """A public complainant adds evidence through their personal link (the caller has checked the token): the same
+    upload checks as every other upload, and only while the case is open."""
+    if not case.is_open:
+        raise ValidationError({"evidence": "The case is closed; evidence can no longer be added."})
+    sniffed = uploads.check_upload(name, data)
+    with transaction.atomic():
+        evidence = _store_evidence(case, name, data, sniffed, None)
+        _audit(case, "evidence_added", None, request, evidence=evidence.pk, via="complainant link")
+    return evidence
+
+
 # ------------------------------------------------------------------------------------------ handlers
 
 
 def set_training(user: Any, *, trained_on: datetime.date | None, refresher_due_on: datetime.date | None = None,
-                 actor: Any = None) -> Handler:  # fmt: skip
-    """Record a handler's training (who trains handlers is outside the app: the command line or the admin)."""
+                 actor: Any = None, request: Any = None) -> Handler:  # fmt: skip
+    """Record a handler's training and refresher dates. From a page (`actor` given) only the independent reviewer at
+    the top unit may, for someone holding the handler role, never for themselves; the command line and the demo
+    pass no actor. No date means untrained: the handler can no longer be assigned cases."""
+    if actor is not None:
+        policy.require_record_training(actor, request)
+        if getattr(actor, "pk", None) == user.pk:
+            raise ValidationError({"user": "Nobody records their own training; ask another reviewer."})
+        if not access.has_perm(user, policy.HANDLE) and not Handler.objects.filter(user=user).exists():
+            raise ValidationError({"user": f"{user} does not hold the complaints handler role."})
+    if trained_on is not None and trained_on > _today():
+        raise ValidationError({"trained_on": "The training date cannot be in the future; record it once done."})
+    if trained_on is None and refresher_due_on is not None:
+        raise ValidationError({"trained_on": "Give the training date as well as the refresher's."})
     if trained_on is not None and refresher_due_on is not None and refresher_due_on < trained_on:
         raise ValidationError({"refresher_due_on": "The refresher cannot be due before the training."})
     with transaction.atomic():
         handler, _ = Handler.objects.get_or_create(user=user)
+        before = {"trained_on": handler.trained_on, "refresher_due_on": handler.refresher_due_on}
         handler.trained_on, handler.refresher_due_on = trained_on, refresher_due_on
         handler.save(update_fields=["trained_on", "refresher_due_on"])
-        record(AuditEntry.Action.CHANGED, actor=_user(actor), obj=handler, detail={"trained_on": trained_on})
+        record(
+            AuditEntry.Action.CHANGED,
+            actor=_user(actor),
+            request=request,
+            obj=handler,
+            detail={"training": True, "before": before, "trained_on": trained_on,
+                    "refresher_due_on": refresher_due_on},
+        )  # fmt: skip
     return handler
 
 
@@ -694,7 +761,10 @@ def send_notice(case: Case, kind: str, recipient: str, actor: Any, *, person: Pe
         delivered = EmailRecipient.objects.filter(send=send).exists()
         transaction.on_commit(lambda: queue_send(send))
     else:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [case.complainant_email], fail_silently=True))
+        # A complainant without a record follows the case by their personal link, in every email to them (not kept in
+        # the notice on the case, so handlers reading the record do not see it).
+        emailed = f"{body}\n\nFollow your case (keep this link private; it is personal to you):\n{follow_url(case)}\n"
+        transaction.on_commit(lambda: send_mail(subject, emailed, None, [case.complainant_email], fail_silently=True))
         delivered = True
     notice = Notice.objects.create(
         case=case, kind=kind, recipient=recipient, subject=subject, body=body, email_send=send, delivered=delivered

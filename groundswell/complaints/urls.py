@@ -12,6 +12,8 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("mine/<int:pk>/appeal/", views.mine_appeal, name="mine_appeal"),
     path("mine/<int:pk>/evidence/", views.mine_evidence, name="mine_evidence"),
+    path("follow/<str:token>/", views.follow, name="follow"),
+    path("follow/<str:token>/evidence/", views.follow_evidence, name="follow_evidence"),
     path("statistics/", views.statistics, name="statistics"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
@@ -19,5 +21,6 @@ urlpatterns = [
     path("cases/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_download, name="evidence"),
     path("cases/<int:pk>/<slug:action>/", views.case_action, name="action"),
     path("backlog/", views.backlog, name="backlog"),
+    path("training/", views.training, name="training"),
     path("conflicts/", views.conflicts, name="conflicts"),
 ]

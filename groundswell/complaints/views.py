@@ -13,8 +13,9 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from groundswell.accounts import access
@@ -24,7 +25,7 @@ from groundswell.audit.services import record
 from groundswell.people.models import OrganisationUnit, Person
 from groundswell.web import attempt, error_dict, int_or_none
 
-from . import policy, selectors, services
+from . import policy, ratelimit, selectors, services
 from .models import Case, Category, Conflict, Evidence, InterimSuspension, Outcome, PauseReason, Sanction, StageTarget
 
 
@@ -42,7 +43,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated and policy.is_political(user):
         raise policy.refuse(request, user, None, "A political office has no access to complaints.")
-    return render(request, "complaints/home.html", {"targets": StageTarget.objects.order_by("id")})
+    return render(
+        request,
+        "complaints/home.html",
+        {"targets": StageTarget.objects.order_by("id"), "can_record_training": policy.can_record_training(user)},
+    )
 
 
 def lodge(request: HttpRequest) -> HttpResponse:
@@ -54,7 +59,14 @@ def lodge(request: HttpRequest) -> HttpResponse:
     can_log = user.is_authenticated and access.has_perm(user, access.Perm.LOG_COMPLAINTS)
     own_person = getattr(user, "person", None) if user.is_authenticated else None
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    # Organisers logging letters and calls are not limited; everyone else is, per address and per email given.
+    limited = ""
+    if request.method == "POST" and not can_log:
+        email = request.POST.get("complainant_email", "") if own_person is None else f"account:{user.pk}"
+        limited = ratelimit.check(ratelimit.client_address(request), email)
+        if limited:
+            errors = {"__all__": [limited]}
+    if request.method == "POST" and not limited:
         post = request.POST
         try:
             respondent = services.find_respondent(
@@ -80,10 +92,22 @@ def lodge(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             errors = error_dict(exc)
         else:
-            return render(
-                request,
-                "complaints/acknowledged.html",
-                {"case": case, "targets": StageTarget.objects.order_by("id"), "timescales": services.timescales_text()},
+            follow_url = ""
+            if case.complainant_id is None:  # on the page, the address the complainant is using (the email's is fixed)
+                follow_url = request.build_absolute_uri(
+                    reverse("complaints:follow", args=[services.follow_token(case)])
+                )
+            return _private(
+                render(
+                    request,
+                    "complaints/acknowledged.html",
+                    {
+                        "case": case,
+                        "targets": StageTarget.objects.order_by("id"),
+                        "timescales": services.timescales_text(),
+                        "follow_url": follow_url,
+                    },
+                )
             )
     return render(
         request,
@@ -96,7 +120,7 @@ def lodge(request: HttpRequest) -> HttpResponse:
             "can_log": can_log,
             "channels": Case.Channel.choices,
         },
-        status=400 if errors else 200,
+        status=429 if limited else 400 if errors else 200,
     )
 
 
@@ -129,6 +153,48 @@ def mine_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         raise policy.refuse(request, request.user, case, "Not the complainant of this case.")
     attempt(request, lambda: _evidence(request, case), "Thank you: your evidence has been added to the case.")
     return redirect("complaints:mine")
+
+
+def _followed(request: HttpRequest, token: str) -> Case:
+    """The case a personal link opens; 404 for anything else (forged, altered, anonymised: no hint which)."""
+    user = request.user
+    if user.is_authenticated and policy.is_political(user):
+        raise policy.refuse(request, user, None, "A political office has no access to complaints.")
+    case = services.case_from_token(token)
+    if case is None:
+        raise Http404("No such page.")
+    return case
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in the address: keep it out of other sites' logs and out of shared caches. "same-origin", not
+    # "no-referrer": with no-referrer browsers send "Origin: null" on the evidence form and the CSRF check fails.
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def follow(request: HttpRequest, token: str) -> HttpResponse:
+    """A public complainant's own page, reached by the personal link in their acknowledgement. Every view is audited."""
+    case = _followed(request, token)
+    record(AuditEntry.Action.VIEWED, request=request, obj=case, detail={"via": "complainant link"})
+    return _private(render(request, "complaints/follow.html", selectors.followed_case(case) | {"token": token}))
+
+
+@require_POST
+def follow_evidence(request: HttpRequest, token: str) -> HttpResponse:
+    case = _followed(request, token)
+
+    def add() -> Any:
+        upload = request.FILES.get("evidence")
+        if upload is None:
+            raise ValidationError({"evidence": "Choose a file to upload."})
+        data = upload.read(services.uploads.max_bytes() + 1)
+        return services.add_evidence_by_link(case, name=upload.name, data=data, request=request)
+
+    attempt(request, add, "Thank you: your evidence has been added to the case.")
+    return _private(redirect("complaints:follow", token=token))
 
 
 @login_required
@@ -355,3 +421,27 @@ def conflicts(request: HttpRequest) -> HttpResponse:
             "trained": policy.is_trained(handler),
         },  # fmt: skip
     )
+
+
+@login_required
+def training(request: HttpRequest) -> HttpResponse:
+    """The independent reviewer at the top unit records handlers' training and refresher dates (the service audits
+    each change and refuses anyone else)."""
+    policy.require_record_training(request.user, request)
+    if request.method == "POST":
+
+        def save() -> Any:
+            target = User.objects.filter(pk=int_or_none(request.POST.get("user", "")) or 0).first()
+            if target is None:
+                raise ValidationError({"user": "Choose a handler from the list."})
+            return services.set_training(
+                target,
+                trained_on=_date(request.POST.get("trained_on", ""), "trained_on"),
+                refresher_due_on=_date(request.POST.get("refresher_due_on", ""), "refresher_due_on"),
+                actor=request.user,
+                request=request,
+            )
+
+        attempt(request, save, "Training dates recorded.")
+        return redirect("complaints:training")
+    return render(request, "complaints/training.html", {"rows": selectors.training_register()})

@@ -78,3 +78,41 @@ def test_member_lodges_with_evidence_handler_triages_member_sees_the_change(live
     expect(member.locator(f"#case-{reference} .case-history")).to_contain_text("Moved to Investigation")
     member_context.close()
     handler_context.close()
+
+
+def test_the_public_follow_their_complaint_by_the_personal_link_and_add_evidence(live_server, browser, tmp_path):
+    services.seed_defaults()
+    units = UnitTreeFactory.build_tree()
+    respondent = PersonFactory(unit=units.branch_a2)
+    MembershipFactory(person=respondent, number="M0042")
+    handler = user_with_role(Role.COMPLAINTS_HANDLER, units.region, email="handler@example.org")
+    services.set_training(handler, trained_on=datetime.date(2026, 1, 5))
+    evidence = tmp_path / "screenshot.pdf"
+    evidence.write_bytes(PDF)
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/complaints/")
+    page.get_by_role("link", name="Make a complaint").first.click()
+    page.get_by_label("Their membership number").fill("M0042")
+    page.get_by_label("Kind of complaint").select_option("harassment")
+    page.get_by_label("What happened").fill("At the street stall on 9 May they shouted abuse at me and my children.")
+    page.get_by_label("Your name").fill("Pat Public")
+    page.get_by_label("Email address for our replies").fill("pat@example.org")
+    page.get_by_role("button", name="Send my complaint").click()
+    reference = page.locator("#reference").inner_text()
+    page.locator("#follow-link").click()
+    expect(page.locator(".case-stage")).to_have_text("Intake")
+    page.get_by_label("A document or image").set_input_files(str(evidence))
+    page.get_by_role("button", name="Add evidence").click()
+    expect(page.locator(".messages")).to_contain_text("your evidence has been added")
+
+    case = Case.objects.get(reference=reference)
+    assert case.evidence.count() == 1 and case.complainant is None
+    services.assign_handler(case, handler, actor=handler)
+    page.reload()
+    expect(page.locator(".case-stage")).to_have_text("Triage")
+    page.goto(page.url[:-3] + "xyz/")  # an altered link
+    expect(page.locator("body")).not_to_contain_text(reference)
+    context.close()

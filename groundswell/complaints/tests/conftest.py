@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from groundswell.complaints import selections
 
@@ -12,3 +13,11 @@ def _no_selection_lookups():
     selections._lookups.clear()
     yield
     selections._lookups[:] = saved
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The complaint form's rate-limit counters live in the process-wide cache: each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
