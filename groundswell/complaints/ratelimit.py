@@ -1,10 +1,8 @@
 """A limit on the complaint form: so many attempts per client address and per email address an hour.
 
-The same fixed-window cache counter as public survey links (groundswell/surveys/ratelimit.py; surveys is in the
-same layer, so it is not imported). Every submission counts, refused ones too: the form says whether a member with
-a given email exists, so an unlimited form would let anyone trawl the membership. With the default local-memory
-cache each app process counts on its own; a shared cache (Redis) makes the limit global. Behind a proxy,
-REMOTE_ADDR must be set to the client's address by the proxy set-up.
+The counter is groundswell/ratelimit.py's fixed window, as for public survey links. Every submission counts,
+refused ones too: the form says whether a member with a given email exists, so an unlimited form would let anyone
+trawl the membership.
 """
 
 from __future__ import annotations
@@ -13,8 +11,10 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
-from django.http import HttpRequest
+
+from groundswell.ratelimit import client_address, hit
+
+__all__ = ["check", "client_address", "limits"]
 
 DEFAULT_PER_ADDRESS = 10  # attempts per client address per window: an office or a household sharing one address
 DEFAULT_PER_EMAIL = 5  # attempts giving the same complainant email per window
@@ -30,20 +30,9 @@ def limits() -> tuple[int, int, int]:
     )
 
 
-def client_address(request: HttpRequest) -> str:
-    return (request.META.get("REMOTE_ADDR") or "unknown")[:45]
-
-
 def _count(kind: str, who: str, window: int, now: float) -> int:
-    bucket = int(now // window)
     # Emails are hashed so the cache holds no addresses.
-    key = f"complaints:rate:{kind}:{hashlib.sha256(who.encode()).hexdigest()[:32]}:{bucket}"
-    cache.add(key, 0, window + 60)  # a no-op if the key exists, so concurrent first hits don't reset each other
-    try:
-        return cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, window + 60)
-        return 1
+    return hit(f"complaints:{kind}", hashlib.sha256(who.encode()).hexdigest()[:32], window, now)
 
 
 def check(address: str, email: str = "", now: float | None = None) -> str:
