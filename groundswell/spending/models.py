@@ -127,7 +127,8 @@ class Candidacy(models.Model):
     became_candidate = models.DateField(null=True, blank=True, help_text="Start of the short campaign")
     declared = models.DateField(null=True, blank=True, help_text="Declaration of the result")
     joint_candidates = models.PositiveSmallIntegerField(default=1)
-    # The seat's targeting class for the national-money report (blank: from its majority).
+    # A manual class override, shown labelled on the national-money report; the report's class and flags come
+    # from targeting's latest projection.
     seat_class = models.CharField(
         max_length=10, blank=True, default="",
         choices=[("held", "Held"), ("marginal", "Marginal"), ("target", "Target"), ("safe", "Safe")],

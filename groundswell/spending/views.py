@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from groundswell.accounts.access import Perm, has_perm, require, units_for
 from groundswell.people.models import OrganisationUnit
+from groundswell.targeting.services import latest_projection, our_party
 from groundswell.web import error_dict, int_or_none
 
 from . import services
@@ -216,9 +217,21 @@ def national(request: HttpRequest) -> HttpResponse:
               object_id=election.pk if election else "", detail={"rows": len(rows)})  # fmt: skip
         out = io.StringIO()
         w = csv.writer(out)
-        w.writerow(["code", "constituency", "class", "majority", "majority_percent", "national", "local", "flags"])
+        w.writerow(
+            [
+                "code",
+                "constituency",
+                "class",
+                "manual_class_override",
+                "majority",
+                "majority_percent",
+                "national",
+                "local",
+                "flags",
+            ]
+        )
         for r in rows:
-            w.writerow([r.candidacy.constituency.code, r.candidacy.constituency.name, r.seat_class,
+            w.writerow([r.candidacy.constituency.code, r.candidacy.constituency.name, r.seat_class, r.override,
                         r.majority if r.majority is not None else "", r.majority_percent or "",
                         pounds(r.national_pence), pounds(r.local_pence), "; ".join(r.flags)])  # fmt: skip
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
@@ -231,7 +244,9 @@ def national(request: HttpRequest) -> HttpResponse:
          "national": r.national_pence / 100, "flagged": bool(r.flags), "cls": r.seat_class}
         for r in rows if (c := r.candidacy.constituency).min_lat is not None
     ]  # fmt: skip
-    return render(request, "spending/national.html", {"election": election, "rows": rows, "points": points})
+    projection = latest_projection()
+    return render(request, "spending/national.html", {"election": election, "rows": rows, "points": points,
+                                                      "projection": projection, "party": our_party()})  # fmt: skip
 
 
 @login_required
