@@ -313,6 +313,9 @@ class LimitWarning(models.Model):
     threshold = models.PositiveSmallIntegerField()
     percent = models.DecimalField(max_digits=7, decimal_places=2)
     sent_at = models.DateTimeField(default=timezone.now)
+    email_send = models.ForeignKey(
+        "messaging.EmailSend", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -326,6 +329,9 @@ class ReturnReminder(models.Model):
     candidacy = models.ForeignKey(Candidacy, on_delete=models.CASCADE, related_name="reminders")
     days_before = models.PositiveSmallIntegerField()
     sent_at = models.DateTimeField(default=timezone.now)
+    email_send = models.ForeignKey(
+        "messaging.EmailSend", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -488,8 +488,8 @@ def send_return_reminders(today: dt.date | None = None) -> int:
         step = next((d for d in sorted(REMINDER_DAYS) if 0 <= left <= d), None)
         if step is None:
             continue
-        _, created = ReturnReminder.objects.get_or_create(candidacy=candidacy, days_before=step)
-        if created and notify.return_reminder(candidacy, due, left):
+        reminder, created = ReturnReminder.objects.get_or_create(candidacy=candidacy, days_before=step)
+        if created and notify.return_reminder(reminder, due, left):
             sent += 1
     return sent
 

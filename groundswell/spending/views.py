@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +24,7 @@ from groundswell.people.models import OrganisationUnit
 from groundswell.targeting.services import latest_projection, our_party
 from groundswell.web import error_dict, int_or_none
 
-from . import services
+from . import notify, services
 from .apportion import households_by_constituency, parse_shares
 from .auditing import audit
 from .elections import candidacy_dates
@@ -92,7 +93,23 @@ def _seat_context(request: HttpRequest, candidacy: Candidacy, items, form=None, 
         "categories": CANDIDATE_CATEGORIES, "statuses": SpendingItem.Status.choices,
         "authorisers": [c for c in SpendingItem.AuthorisedBy.choices if c[0] != "party"],
         "form": form or {}, "errors": errors or {},
+        "messages_sent": _messages_sent(candidacy),
     }  # fmt: skip
+
+
+def _messages_sent(candidacy: Candidacy) -> list[tuple[Any, str, str]]:
+    """The limit warnings and return reminders sent to the agent, newest first: (when, what, how it went)."""
+    rows = [
+        (
+            w.sent_at,
+            f"{w.threshold}% of the {w.get_period_display().lower()} limit ({w.percent}%)",
+            notify.delivery(w.email_send),
+        )
+        for w in candidacy.warnings.select_related("email_send")
+    ]
+    rows += [(r.sent_at, f"return due in {r.days_before} days", notify.delivery(r.email_send))
+             for r in candidacy.reminders.select_related("email_send")]  # fmt: skip
+    return sorted(rows, key=lambda row: row[0], reverse=True)
 
 
 def _pence(text: str) -> int:
