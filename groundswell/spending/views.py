@@ -177,6 +177,89 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("spending:seat", pk=candidacy.pk)
 
 
+WITHDRAWABLE = (SpendingItem.Status.PLANNED, SpendingItem.Status.COMMITTED)
+
+
+def _seat_item(request: HttpRequest, pk: int, item_pk: int) -> tuple[Candidacy, SpendingItem]:
+    """The seat (the user must manage it) and one of its items."""
+    candidacy = _seat(request, pk, Perm.MANAGE_SPENDING)
+    found = get_object_or_404(SpendingItem.objects.filter(allocations__candidacy=candidacy).distinct(), pk=item_pk)
+    require(request.user, Perm.MANAGE_SPENDING, found.unit)
+    return candidacy, found
+
+
+CORRECTION_FIELDS = ("item", "reason", "description", "amount_pence", "supplier", "invoice_number", "incurred_on",
+                     "paid_on", "file", "evidence", "override_reason")  # fmt: skip
+
+
+@login_required
+def correct_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Enter a correction to an item: a new entry linked to it; the item itself is never changed or deleted."""
+    candidacy, original = _seat_item(request, pk, item_pk)
+    errors: dict[str, list[str]] = {}
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        evidence: list[Evidence] = []
+        try:
+            with transaction.atomic():
+                if request.FILES.get("invoice"):
+                    evidence.append(services.upload_evidence(
+                        actor=request.user, election=candidacy.election, unit=original.unit,
+                        upload=request.FILES["invoice"],
+                    ))  # fmt: skip
+                services.record_correction(
+                    actor=request.user, original=original, candidacy=candidacy, request=request,
+                    reason=form.get("reason", ""), evidence=evidence,
+                    override_reason=form.get("override_reason", ""),
+                    description=form.get("description", ""), amount_pence=_pence(form.get("amount", "")),
+                    status=form.get("status") or None, supplier=form.get("supplier", ""),
+                    invoice_number=form.get("invoice_number", ""),
+                    incurred_on=_date(form.get("incurred_on"), "incurred_on"),
+                    paid_on=_date(form.get("paid_on"), "paid_on"),
+                )  # fmt: skip
+        except ValidationError as exc:
+            for stored in evidence:
+                stored.file.delete(save=False)
+            errors = error_dict(exc)
+            # Errors of fields the form shows sit beside them; any other (splits, category…) go above the form.
+            other = [m for k, msgs in errors.items() if k not in CORRECTION_FIELDS for m in msgs]
+            errors = {k: v for k, v in errors.items() if k in CORRECTION_FIELDS}
+            if other:
+                errors["item"] = errors.get("item", []) + other
+        else:
+            messages.success(request, f"Correction to “{original.description}” saved as a new entry.")
+            return redirect("spending:seat", pk=candidacy.pk)
+    context = {"c": candidacy, "it": original, "form": form, "errors": errors, "statuses": SpendingItem.Status.choices,
+               "can_override": has_perm(request.user, Perm.OVERRIDE_SPENDING_LIMIT, candidacy.unit),
+               "corrections": original.corrections.order_by("pk")}  # fmt: skip
+    return render(request, "spending/correct.html", context, status=400 if errors else 200)
+
+
+@login_required
+def withdraw_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Withdraw a planned or committed item with a reason: kept, versioned and audited, no longer counted."""
+    candidacy, found = _seat_item(request, pk, item_pk)
+    errors: dict[str, list[str]] = {}
+    if found.status not in WITHDRAWABLE:
+        status = found.get_status_display().lower()
+        errors["item"] = [f"only planned or committed items are withdrawn; this one is {status}: enter a correction"]
+    elif found.withdrawn:
+        errors["item"] = ["this item is already withdrawn"]
+    if request.method == "POST" and not errors:
+        try:
+            services.withdraw_item(actor=request.user, item=found, reason=request.POST.get("reason", ""),
+                                   request=request)  # fmt: skip
+        except ValidationError as exc:
+            errors = error_dict(exc)
+        else:
+            messages.success(request, f"“{found.description}” withdrawn: it no longer counts against the limit.")
+            return redirect("spending:seat", pk=candidacy.pk)
+    context = {"c": candidacy, "it": found, "errors": errors, "form": request.POST}
+    return render(
+        request, "spending/withdraw.html", context, status=400 if errors and request.method == "POST" else 200
+    )
+
+
 @login_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
