@@ -25,7 +25,7 @@ from groundswell.targeting.services import latest_projection, our_party
 from groundswell.web import error_dict, int_or_none
 
 from . import notify, services
-from .apportion import households_by_constituency, parse_shares
+from .apportion import ROUNDING_NOTE, households_by_constituency, parse_shares
 from .auditing import audit
 from .elections import candidacy_dates
 from .limits import pounds
@@ -93,7 +93,7 @@ def _seat_context(request: HttpRequest, candidacy: Candidacy, items, form=None, 
         "categories": CANDIDATE_CATEGORIES, "statuses": SpendingItem.Status.choices,
         "authorisers": [c for c in SpendingItem.AuthorisedBy.choices if c[0] != "party"],
         "form": form or {}, "errors": errors or {},
-        "messages_sent": _messages_sent(candidacy),
+        "messages_sent": _messages_sent(candidacy), "rounding": ROUNDING_NOTE,
     }  # fmt: skip
 
 
@@ -153,9 +153,10 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, election=candidacy.election, unit=candidacy.unit,
                     upload=request.FILES["invoice"], kind=post.get("evidence_kind") or Evidence.Kind.INVOICE,
                 ))  # fmt: skip
+            splits, method = _form_splits(candidacy, post, amount)
             services.record_item(
                 actor=request.user, election=candidacy.election, unit=candidacy.unit, request=request,
-                splits=[services.Split(candidacy, post.get("period") or None)], evidence=evidence,
+                splits=splits, evidence=evidence, method=method, method_note=post.get("method_note", ""),
                 override_reason=post.get("override_reason", ""),
                 description=post.get("description", ""), supplier=post.get("supplier", ""),
                 invoice_number=post.get("invoice_number", ""), amount_pence=amount,
@@ -258,6 +259,41 @@ def withdraw_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return render(
         request, "spending/withdraw.html", context, status=400 if errors and request.method == "POST" else 200
     )
+
+
+SPLIT_PARTS = (("long", "long"), ("short", "short"), ("party", None))  # form field → period (None: the party's)
+
+
+def _form_splits(candidacy: Candidacy, post: Any, amount: int) -> tuple[list[services.Split], str]:
+    """The item form's split: the whole item to this seat, or parts for the long campaign, the short campaign and
+    the party's national spending, as exact amounts (pence that must add up) or in proportion to days."""
+    mode = post.get("split") or "whole"
+    if mode == "whole":
+        return [services.Split(candidacy, post.get("period") or None)], SpendingItem.Method.WHOLE
+    if mode not in ("manual", "days"):
+        raise ValidationError({"split": f"{mode!r} is not a way to split an item"})
+    splits, errors = [], {}
+    for name, period in SPLIT_PARTS:
+        raw = (post.get(f"part_{name}") or "").strip()
+        if not raw:
+            continue
+        seat = candidacy if name != "party" else None
+        try:
+            if mode == "manual":
+                splits.append(services.Split(seat, period, amount_pence=_pence(raw)))
+            else:
+                days = Decimal(raw)
+                if days < 0 or not days.is_finite():
+                    raise InvalidOperation
+                splits.append(services.Split(seat, period, basis=days))
+        except (ValidationError, InvalidOperation):
+            what = "pounds and whole pence, more than nothing" if mode == "manual" else "a number of days, 0 or more"
+            errors[f"part_{name}"] = f"{raw!r} is not {what}"
+    if errors:
+        raise ValidationError(errors)
+    if not splits:
+        raise ValidationError({"split": "give at least one part (long campaign, short campaign or party)"})
+    return splits, mode
 
 
 @login_required
