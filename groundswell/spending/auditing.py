@@ -13,6 +13,7 @@ ACTIONS = {
     "spending.evidence.upload": AuditEntry.Action.CREATED,
     "spending.item.create": AuditEntry.Action.CREATED,
     "spending.item.update": AuditEntry.Action.CHANGED,
+    "spending.item.correct": AuditEntry.Action.CREATED,
     "spending.item.withdraw": AuditEntry.Action.CHANGED,
     "spending.limit.override": AuditEntry.Action.CHANGED,
     "spending.return.submit": AuditEntry.Action.CHANGED,

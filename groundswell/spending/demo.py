@@ -15,7 +15,7 @@ from django.db import transaction
 from groundswell.accounts.models import Role, RoleAssignment
 from groundswell.canvassing.models import Walk
 from groundswell.events.models import Event
-from groundswell.people.models import OrganisationUnit
+from groundswell.people.models import EmailAddress, OrganisationUnit, Person
 
 from . import services
 from .apportion import households_by_constituency
@@ -49,6 +49,11 @@ def build_spending_demo(say: Callable[[str], None] = lambda m: None) -> Candidac
         return found
     agent = agent_role.user
     with transaction.atomic():
+        if agent.person is None:  # warnings and reminders go through messaging, which writes to people
+            agent.person = Person.objects.create(unit=clp, given_name="Demo", family_name="Agent",
+                                                 normalised_name="demo agent")  # fmt: skip
+            agent.save(update_fields=["person"])
+            EmailAddress.objects.create(person=agent.person, address=agent.email.lower(), primary=True)
         seat = create_candidacy(
             actor=agent, election_id=DEMO_ELECTION, constituency_code=READING_EAST, unit=clp,
             candidate_name="Demo Candidate", agent=agent,

@@ -127,7 +127,8 @@ class Candidacy(models.Model):
     became_candidate = models.DateField(null=True, blank=True, help_text="Start of the short campaign")
     declared = models.DateField(null=True, blank=True, help_text="Declaration of the result")
     joint_candidates = models.PositiveSmallIntegerField(default=1)
-    # The seat's targeting class for the national-money report (blank: from its majority).
+    # A manual class override, shown labelled on the national-money report; the report's class and flags come
+    # from targeting's latest projection.
     seat_class = models.CharField(
         max_length=10, blank=True, default="",
         choices=[("held", "Held"), ("marginal", "Marginal"), ("target", "Target"), ("safe", "Safe")],
@@ -312,6 +313,9 @@ class LimitWarning(models.Model):
     threshold = models.PositiveSmallIntegerField()
     percent = models.DecimalField(max_digits=7, decimal_places=2)
     sent_at = models.DateTimeField(default=timezone.now)
+    email_send = models.ForeignKey(
+        "messaging.EmailSend", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -325,6 +329,9 @@ class ReturnReminder(models.Model):
     candidacy = models.ForeignKey(Candidacy, on_delete=models.CASCADE, related_name="reminders")
     days_before = models.PositiveSmallIntegerField()
     sent_at = models.DateTimeField(default=timezone.now)
+    email_send = models.ForeignKey(
+        "messaging.EmailSend", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

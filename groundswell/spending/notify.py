@@ -1,21 +1,48 @@
-"""Messages to the agent: limit warnings and return reminders, by email (the project's email backend, as the
-messaging app sends)."""
+"""Messages to the agent: limit warnings and return reminders, sent through the messaging app (a service email
+to the person record the agent's login is linked to), each send kept on the warning or reminder it carries."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.db import transaction
+
+from groundswell.messaging.models import EmailRecipient, EmailSend
+from groundswell.messaging.services import create_email_send, queue_send
+from groundswell.people.models import Person
 
 from .limits import pounds
-from .models import LimitWarning
+from .models import Candidacy, LimitWarning, ReturnReminder
+
+
+def _to_agent(candidacy: Candidacy, subject: str, body: str, source: str) -> EmailSend | None:
+    """A one-person service send to the seat's agent, queued once the caller's transaction commits. None when
+    the agent's login is not linked to a person record (messaging writes to people, not logins)."""
+    agent = candidacy.agent
+    person = getattr(agent, "person", None) if agent is not None else None
+    if person is None:
+        return None
+    send = create_email_send(
+        unit=person.unit, subject=subject, body_text=body, people=Person.objects.filter(pk=person.pk),
+        actor=None, source=source, purpose="service",
+    )  # fmt: skip
+    transaction.on_commit(lambda: queue_send(send))
+    return send
+
+
+def delivery(send: EmailSend | None) -> str:
+    """How the ledger describes a warning's or reminder's email."""
+    if send is None:
+        return "not sent: the agent's login is not linked to a person record with an email address"
+    if not EmailRecipient.objects.filter(send=send).exists():
+        return "not sent: the agent has no usable email address (or asked not to be contacted)"
+    return f"emailed through messaging (send #{send.pk})"
 
 
 def limit_warning(warning: LimitWarning, total_pence: int, limit_pence: int) -> bool:
-    """Email the seat's agent that spending passed a threshold. False when the seat has no agent with an email."""
+    """Email the seat's agent that spending passed a threshold, and keep the send on the warning."""
     candidacy = warning.candidacy
-    agent = candidacy.agent
-    if agent is None or not agent.email:
-        return False
     seat = candidacy.constituency.name
     subject = f"Spending in {seat} has reached {warning.threshold}% of the {warning.period} campaign limit"
     body = (
@@ -24,15 +51,17 @@ def limit_warning(warning: LimitWarning, total_pence: int, limit_pence: int) -> 
         "An item that would take the seat over its limit is refused unless you override it with a reason.\n"
         f"{settings.PUBLIC_BASE_URL}/spending/seats/{candidacy.pk}/\n"
     )
-    EmailMessage(subject=subject, body=body, to=[agent.email]).send()
-    return True
+    send = _to_agent(candidacy, subject, body, f"spending warning {candidacy.pk} {warning.period} {warning.threshold}%")
+    warning.email_send = send
+    warning.save(update_fields=["email_send"])
+    return send is not None
 
 
-def return_reminder(candidacy, due, days_left: int) -> bool:
-    agent = candidacy.agent
-    if agent is None or not agent.email:
-        return False
+def return_reminder(reminder: ReturnReminder, due: dt.date, days_left: int) -> bool:
+    candidacy = reminder.candidacy
     subject = f"Spending return for {candidacy.constituency.name} due {due:%a %d %b %Y} ({days_left} days)"
     body = "The return, with every invoice and receipt over £200, goes to the returning officer by that day.\n"
-    EmailMessage(subject=subject, body=body, to=[agent.email]).send()
-    return True
+    send = _to_agent(candidacy, subject, body, f"spending return reminder {candidacy.pk} {reminder.days_before}")
+    reminder.email_send = send
+    reminder.save(update_fields=["email_send"])
+    return send is not None

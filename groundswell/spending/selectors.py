@@ -12,7 +12,9 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from groundswell.accounts.access import Perm, scope
-from groundswell.targeting.models import Result
+from groundswell.targeting.models import Projection, Result
+from groundswell.targeting.selectors import projection_boundary_set
+from groundswell.targeting.services import Category, latest_projection, our_party, target_list
 
 from .elections import candidacy_dates, candidacy_limit
 from .limits import boundary_set_for_poll, joint_share, limit_row
@@ -161,7 +163,22 @@ def dashboard(candidacies: QuerySet[Candidacy], period: str = "short") -> list[D
 # ------------------------------------------------------------------ national money
 
 
-SEAT_CLASSES = ("held", "marginal", "target", "safe")
+# Targeting's categories in the report's words: a seat we hold that is not safe is "held" (to defend), one we
+# could take is a "target" (to attack); together they are the marginals the safe seats are compared with.
+CLASS_NAMES = {Category.SAFE: "safe", Category.DEFEND: "held", Category.ATTACK: "target",
+               Category.OUT_OF_REACH: "out of reach"}  # fmt: skip
+MARGINAL_CLASSES = ("held", "target")
+NO_PROJECTION = "no projection"
+
+
+def projected_classes(projection: Projection | None, party: str) -> tuple[str | None, dict[str, tuple[str, float]]]:
+    """(the projection's boundary set, ONS code → (class, our chance)) from targeting's classification of the
+    projection's seats for `party`; (None, {}) without a projection."""
+    if projection is None:
+        return None, {}
+    return projection_boundary_set(projection), {
+        s.code: (CLASS_NAMES[s.category], s.p_win) for s in target_list(projection, party)
+    }
 
 
 def seat_majorities(codes: list[str], boundary_set: str) -> dict[str, tuple[int, float, str]]:
@@ -187,16 +204,26 @@ class MoneyRow:
     candidacy: Candidacy
     national_pence: int
     local_pence: int
-    seat_class: str
+    seat_class: str  # targeting's class from the latest projection, or "no projection"
     majority: int | None
     majority_percent: float | None
     flags: list[str] = field(default_factory=list)
+    p_win: float | None = None  # our chance in the projection
+    override: str = ""  # a manual class recorded on the ledger (`spending open --class`): shown, never flagged on
 
 
-def national_money(election: Election, candidacies: QuerySet[Candidacy], factor: int = 2) -> list[MoneyRow]:
+def national_money(
+    election: Election,
+    candidacies: QuerySet[Candidacy],
+    factor: int = 2,
+    projection: Projection | None = None,
+    party: str | None = None,
+) -> list[MoneyRow]:
     """Party-funded spending reaching each seat (items of a unit above the seat's own, attributed to it),
-    beside the seat's class and majority. Flags: more than `factor` × the median of its class; a safe seat
-    receiving more than the median marginal or target seat."""
+    beside the seat's class and majority. The class is targeting's classification of the seat for our party
+    in the latest projection (or `projection`), matched by code within the projection's boundary set; a seat
+    the projection does not cover has "no projection". Flags, on that class: more than `factor` × the median
+    of its class; a safe seat receiving more than the median marginal (held or target) seat."""
     seats = list(candidacies.filter(election=election))
     national: dict[int, int] = defaultdict(int)
     local: dict[int, int] = defaultdict(int)
@@ -209,23 +236,26 @@ def national_money(election: Election, candidacies: QuerySet[Candidacy], factor:
         else:
             local[cid] += pence
     majorities = seat_majorities([c.constituency.code for c in seats], boundary_set_for_poll(election.poll_date))
+    boundary_set, classes = projected_classes(projection or latest_projection(), party or our_party())
     out = []
     for c in seats:
         maj = majorities.get(c.constituency.code)
-        seat_class = c.seat_class or (("marginal" if maj[1] < 10 else "safe") if maj else "")
-        out.append(MoneyRow(c, national[c.pk], local[c.pk], seat_class, maj[0] if maj else None,
-                            maj[1] if maj else None))  # fmt: skip
+        projected = classes.get(c.constituency.code) if c.constituency.boundary_set_id == boundary_set else None
+        out.append(MoneyRow(c, national[c.pk], local[c.pk], projected[0] if projected else NO_PROJECTION,
+                            maj[0] if maj else None, maj[1] if maj else None,
+                            p_win=projected[1] if projected else None, override=c.seat_class))  # fmt: skip
     by_class: dict[str, list[int]] = defaultdict(list)
     for r in out:
-        by_class[r.seat_class].append(r.national_pence)
+        if r.seat_class != NO_PROJECTION:
+            by_class[r.seat_class].append(r.national_pence)
     medians = {k: median(v) for k, v in by_class.items() if v}
-    contested = by_class.get("marginal", []) + by_class.get("target", [])
-    contested_median = median(contested) if contested else None
+    marginal = [p for k in MARGINAL_CLASSES for p in by_class.get(k, [])]
+    marginal_median = median(marginal) if marginal else None
     for r in out:
         m = medians.get(r.seat_class)
         if m is not None and len(by_class[r.seat_class]) > 1 and r.national_pence > factor * max(m, 1):
-            r.flags.append(f"more than {factor}× the median {r.seat_class or 'unclassed'} seat")
-        if r.seat_class == "safe" and contested_median is not None and r.national_pence > contested_median:
-            r.flags.append("safe seat funded above the median marginal/target seat")
+            r.flags.append(f"more than {factor}× the median {r.seat_class} seat")
+        if r.seat_class == "safe" and marginal_median is not None and r.national_pence > marginal_median:
+            r.flags.append("safe seat funded above the median marginal (held or target) seat")
     out.sort(key=lambda r: -r.national_pence)
     return out

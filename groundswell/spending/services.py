@@ -160,6 +160,8 @@ def _check_item(
         )
         if exclude_item is not None:
             dupes = dupes.exclude(pk=exclude_item.pk).exclude(pk=exclude_item.corrects_id or 0)
+        if fields.get("corrects") is not None:  # a correction may carry the invoice it corrects
+            dupes = dupes.exclude(pk=fields["corrects"].pk)
         if dupes.exists():
             errors["invoice_number"] = f"invoice {invoice!r} from {supplier or '(no supplier)'} is already entered"
     who = fields.get("authorised_by", "")
@@ -422,6 +424,49 @@ def withdraw_item(*, actor: Any, item: SpendingItem, reason: str, request: Any =
     return item
 
 
+def record_correction(
+    *,
+    actor: Any,
+    original: SpendingItem,
+    candidacy: Candidacy,
+    reason: str,
+    evidence: list[Evidence] | None = None,
+    override_reason: str = "",
+    request: Any = None,
+    **fields: Any,
+) -> SpendingItem:
+    """A correction: a new entry linked to `original` (which stays as it was: nothing is deleted or changed once a
+    return counting it is submitted), counted in `candidacy` in the period the original counted there. Every
+    check of a new item applies; the reason is required and kept on the audit log and the item's first version."""
+    require(actor, Perm.MANAGE_SPENDING, original.unit)
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = "say what the correction corrects and why"
+    try:  # named beside the reason's error, not after it is put right
+        _amount(fields.get("amount_pence"))
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if original.withdrawn:
+        errors["item"] = "that item is withdrawn: enter a new item instead"
+    allocation = original.allocations.filter(candidacy=candidacy).first()
+    if allocation is None:
+        errors["item"] = f"that item is not counted in {candidacy.constituency.name}"
+    if errors:
+        raise ValidationError(errors)
+    defaults = {f: getattr(original, f) for f in ("supplier", "invoice_number", "category", "authorised_by",
+                                                   "authorised_person", "incurred_on")}  # fmt: skip
+    with transaction.atomic():
+        item = record_item(
+            actor=actor, election=original.election, unit=original.unit, request=request, evidence=evidence,
+            splits=[Split(candidacy, allocation.period)], override_reason=override_reason, corrects=original,
+            **{**defaults, **{k: v for k, v in fields.items() if v not in (None, "")}},
+        )  # fmt: skip
+        item.versions.filter(version=1).update(reason=reason.strip())
+        audit("spending.item.correct", actor=actor, obj=item, unit=item.unit, reason=reason.strip(),
+              request=request, detail={"corrects": original.pk, "pence": item.amount_pence})  # fmt: skip
+    return item
+
+
 def submit_return(*, actor: Any, candidacy: Candidacy, request: Any = None) -> SpendingReturn:
     """Mark the candidate's return delivered: from now on its items cannot be changed or withdrawn."""
     require(actor, Perm.MANAGE_SPENDING, candidacy.unit)
@@ -488,8 +533,8 @@ def send_return_reminders(today: dt.date | None = None) -> int:
         step = next((d for d in sorted(REMINDER_DAYS) if 0 <= left <= d), None)
         if step is None:
             continue
-        _, created = ReturnReminder.objects.get_or_create(candidacy=candidacy, days_before=step)
-        if created and notify.return_reminder(candidacy, due, left):
+        reminder, created = ReturnReminder.objects.get_or_create(candidacy=candidacy, days_before=step)
+        if created and notify.return_reminder(reminder, due, left):
             sent += 1
     return sent
 

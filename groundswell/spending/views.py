@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,10 +21,11 @@ from django.views.decorators.http import require_POST
 
 from groundswell.accounts.access import Perm, has_perm, require, units_for
 from groundswell.people.models import OrganisationUnit
+from groundswell.targeting.services import latest_projection, our_party
 from groundswell.web import error_dict, int_or_none
 
-from . import services
-from .apportion import households_by_constituency, parse_shares
+from . import notify, services
+from .apportion import ROUNDING_NOTE, households_by_constituency, parse_shares
 from .auditing import audit
 from .elections import candidacy_dates
 from .limits import pounds
@@ -91,7 +93,23 @@ def _seat_context(request: HttpRequest, candidacy: Candidacy, items, form=None, 
         "categories": CANDIDATE_CATEGORIES, "statuses": SpendingItem.Status.choices,
         "authorisers": [c for c in SpendingItem.AuthorisedBy.choices if c[0] != "party"],
         "form": form or {}, "errors": errors or {},
+        "messages_sent": _messages_sent(candidacy), "rounding": ROUNDING_NOTE,
     }  # fmt: skip
+
+
+def _messages_sent(candidacy: Candidacy) -> list[tuple[Any, str, str]]:
+    """The limit warnings and return reminders sent to the agent, newest first: (when, what, how it went)."""
+    rows = [
+        (
+            w.sent_at,
+            f"{w.threshold}% of the {w.get_period_display().lower()} limit ({w.percent}%)",
+            notify.delivery(w.email_send),
+        )
+        for w in candidacy.warnings.select_related("email_send")
+    ]
+    rows += [(r.sent_at, f"return due in {r.days_before} days", notify.delivery(r.email_send))
+             for r in candidacy.reminders.select_related("email_send")]  # fmt: skip
+    return sorted(rows, key=lambda row: row[0], reverse=True)
 
 
 def _pence(text: str) -> int:
@@ -135,9 +153,10 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, election=candidacy.election, unit=candidacy.unit,
                     upload=request.FILES["invoice"], kind=post.get("evidence_kind") or Evidence.Kind.INVOICE,
                 ))  # fmt: skip
+            splits, method = _form_splits(candidacy, post, amount)
             services.record_item(
                 actor=request.user, election=candidacy.election, unit=candidacy.unit, request=request,
-                splits=[services.Split(candidacy, post.get("period") or None)], evidence=evidence,
+                splits=splits, evidence=evidence, method=method, method_note=post.get("method_note", ""),
                 override_reason=post.get("override_reason", ""),
                 description=post.get("description", ""), supplier=post.get("supplier", ""),
                 invoice_number=post.get("invoice_number", ""), amount_pence=amount,
@@ -157,6 +176,124 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "spending/seat.html", context, status=400)
     messages.success(request, "Item saved.")
     return redirect("spending:seat", pk=candidacy.pk)
+
+
+WITHDRAWABLE = (SpendingItem.Status.PLANNED, SpendingItem.Status.COMMITTED)
+
+
+def _seat_item(request: HttpRequest, pk: int, item_pk: int) -> tuple[Candidacy, SpendingItem]:
+    """The seat (the user must manage it) and one of its items."""
+    candidacy = _seat(request, pk, Perm.MANAGE_SPENDING)
+    found = get_object_or_404(SpendingItem.objects.filter(allocations__candidacy=candidacy).distinct(), pk=item_pk)
+    require(request.user, Perm.MANAGE_SPENDING, found.unit)
+    return candidacy, found
+
+
+CORRECTION_FIELDS = ("item", "reason", "description", "amount_pence", "supplier", "invoice_number", "incurred_on",
+                     "paid_on", "file", "evidence", "override_reason")  # fmt: skip
+
+
+@login_required
+def correct_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Enter a correction to an item: a new entry linked to it; the item itself is never changed or deleted."""
+    candidacy, original = _seat_item(request, pk, item_pk)
+    errors: dict[str, list[str]] = {}
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        evidence: list[Evidence] = []
+        try:
+            with transaction.atomic():
+                if request.FILES.get("invoice"):
+                    evidence.append(services.upload_evidence(
+                        actor=request.user, election=candidacy.election, unit=original.unit,
+                        upload=request.FILES["invoice"],
+                    ))  # fmt: skip
+                services.record_correction(
+                    actor=request.user, original=original, candidacy=candidacy, request=request,
+                    reason=form.get("reason", ""), evidence=evidence,
+                    override_reason=form.get("override_reason", ""),
+                    description=form.get("description", ""), amount_pence=_pence(form.get("amount", "")),
+                    status=form.get("status") or None, supplier=form.get("supplier", ""),
+                    invoice_number=form.get("invoice_number", ""),
+                    incurred_on=_date(form.get("incurred_on"), "incurred_on"),
+                    paid_on=_date(form.get("paid_on"), "paid_on"),
+                )  # fmt: skip
+        except ValidationError as exc:
+            for stored in evidence:
+                stored.file.delete(save=False)
+            errors = error_dict(exc)
+            # Errors of fields the form shows sit beside them; any other (splits, category…) go above the form.
+            other = [m for k, msgs in errors.items() if k not in CORRECTION_FIELDS for m in msgs]
+            errors = {k: v for k, v in errors.items() if k in CORRECTION_FIELDS}
+            if other:
+                errors["item"] = errors.get("item", []) + other
+        else:
+            messages.success(request, f"Correction to “{original.description}” saved as a new entry.")
+            return redirect("spending:seat", pk=candidacy.pk)
+    context = {"c": candidacy, "it": original, "form": form, "errors": errors, "statuses": SpendingItem.Status.choices,
+               "can_override": has_perm(request.user, Perm.OVERRIDE_SPENDING_LIMIT, candidacy.unit),
+               "corrections": original.corrections.order_by("pk")}  # fmt: skip
+    return render(request, "spending/correct.html", context, status=400 if errors else 200)
+
+
+@login_required
+def withdraw_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Withdraw a planned or committed item with a reason: kept, versioned and audited, no longer counted."""
+    candidacy, found = _seat_item(request, pk, item_pk)
+    errors: dict[str, list[str]] = {}
+    if found.status not in WITHDRAWABLE:
+        status = found.get_status_display().lower()
+        errors["item"] = [f"only planned or committed items are withdrawn; this one is {status}: enter a correction"]
+    elif found.withdrawn:
+        errors["item"] = ["this item is already withdrawn"]
+    if request.method == "POST" and not errors:
+        try:
+            services.withdraw_item(actor=request.user, item=found, reason=request.POST.get("reason", ""),
+                                   request=request)  # fmt: skip
+        except ValidationError as exc:
+            errors = error_dict(exc)
+        else:
+            messages.success(request, f"“{found.description}” withdrawn: it no longer counts against the limit.")
+            return redirect("spending:seat", pk=candidacy.pk)
+    context = {"c": candidacy, "it": found, "errors": errors, "form": request.POST}
+    return render(
+        request, "spending/withdraw.html", context, status=400 if errors and request.method == "POST" else 200
+    )
+
+
+SPLIT_PARTS = (("long", "long"), ("short", "short"), ("party", None))  # form field → period (None: the party's)
+
+
+def _form_splits(candidacy: Candidacy, post: Any, amount: int) -> tuple[list[services.Split], str]:
+    """The item form's split: the whole item to this seat, or parts for the long campaign, the short campaign and
+    the party's national spending, as exact amounts (pence that must add up) or in proportion to days."""
+    mode = post.get("split") or "whole"
+    if mode == "whole":
+        return [services.Split(candidacy, post.get("period") or None)], SpendingItem.Method.WHOLE
+    if mode not in ("manual", "days"):
+        raise ValidationError({"split": f"{mode!r} is not a way to split an item"})
+    splits, errors = [], {}
+    for name, period in SPLIT_PARTS:
+        raw = (post.get(f"part_{name}") or "").strip()
+        if not raw:
+            continue
+        seat = candidacy if name != "party" else None
+        try:
+            if mode == "manual":
+                splits.append(services.Split(seat, period, amount_pence=_pence(raw)))
+            else:
+                days = Decimal(raw)
+                if days < 0 or not days.is_finite():
+                    raise InvalidOperation
+                splits.append(services.Split(seat, period, basis=days))
+        except (ValidationError, InvalidOperation):
+            what = "pounds and whole pence, more than nothing" if mode == "manual" else "a number of days, 0 or more"
+            errors[f"part_{name}"] = f"{raw!r} is not {what}"
+    if errors:
+        raise ValidationError(errors)
+    if not splits:
+        raise ValidationError({"split": "give at least one part (long campaign, short campaign or party)"})
+    return splits, mode
 
 
 @login_required
@@ -216,9 +353,21 @@ def national(request: HttpRequest) -> HttpResponse:
               object_id=election.pk if election else "", detail={"rows": len(rows)})  # fmt: skip
         out = io.StringIO()
         w = csv.writer(out)
-        w.writerow(["code", "constituency", "class", "majority", "majority_percent", "national", "local", "flags"])
+        w.writerow(
+            [
+                "code",
+                "constituency",
+                "class",
+                "manual_class_override",
+                "majority",
+                "majority_percent",
+                "national",
+                "local",
+                "flags",
+            ]
+        )
         for r in rows:
-            w.writerow([r.candidacy.constituency.code, r.candidacy.constituency.name, r.seat_class,
+            w.writerow([r.candidacy.constituency.code, r.candidacy.constituency.name, r.seat_class, r.override,
                         r.majority if r.majority is not None else "", r.majority_percent or "",
                         pounds(r.national_pence), pounds(r.local_pence), "; ".join(r.flags)])  # fmt: skip
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
@@ -231,7 +380,9 @@ def national(request: HttpRequest) -> HttpResponse:
          "national": r.national_pence / 100, "flagged": bool(r.flags), "cls": r.seat_class}
         for r in rows if (c := r.candidacy.constituency).min_lat is not None
     ]  # fmt: skip
-    return render(request, "spending/national.html", {"election": election, "rows": rows, "points": points})
+    projection = latest_projection()
+    return render(request, "spending/national.html", {"election": election, "rows": rows, "points": points,
+                                                      "projection": projection, "party": our_party()})  # fmt: skip
 
 
 @login_required

@@ -30,4 +30,5 @@ def test_demo_ledger_has_the_mix_and_a_return_and_is_built_once():
     ret = build_return(candidacy)
     assert ret.lines and return_pdf(ret).startswith(b"%PDF")
     assert len(return_zip(ret)) > 0
+    assert candidacy.agent.person.email_addresses.get().address == "agent@example.org"  # messaging reaches them
     assert build_spending_demo() == candidacy and SpendingItem.objects.count() == items.count()

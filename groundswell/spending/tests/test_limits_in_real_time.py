@@ -7,11 +7,14 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from groundswell.audit.models import AuditEntry
+from groundswell.messaging.models import EmailSend
 from groundswell.spending.models import LimitWarning
 from groundswell.spending.selectors import dashboard, seat_figures
 
+from .test_pages import login
 from .world import build_world, item
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +69,35 @@ def test_over_the_limit_is_refused_unless_the_agent_overrides_with_a_reason(w):
     assert it.override_reason.startswith("RO confirmed")
     entry = AuditEntry.objects.get(detail__event="spending.limit.override")
     assert entry.reason == "RO confirmed the electorate was higher" and entry.detail["total"] == LIMIT_A + 1
+
+
+def test_one_crossing_sends_exactly_one_warning_per_threshold_through_messaging(w, django_capture_on_commit_callbacks):
+    # One invoice takes the seat from nothing to 95%: the 75% and 90% warnings, one send each, never again.
+    with django_capture_on_commit_callbacks(execute=True):
+        item(w, amount_pence=LIMIT_A * 95 // 100, invoice_number="big")
+    warnings = {x.threshold: x for x in LimitWarning.objects.select_related("email_send")}
+    assert sorted(warnings) == [75, 90]
+    sends = EmailSend.objects.filter(source__startswith="spending warning")
+    assert sends.count() == 2 and {x.email_send_id for x in warnings.values()} == set(
+        sends.values_list("pk", flat=True)
+    )
+    assert all(s.purpose == "service" for s in sends)
+    assert sorted(m.subject[-40:] for m in mail.outbox) == sorted(
+        f"has reached {t}% of the short campaign limit"[-40:] for t in (75, 90)
+    )
+    assert all(m.to == ["agent@example.org"] for m in mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        item(w, amount_pence=100, invoice_number="small")  # still between 90% and 100%
+    assert EmailSend.objects.filter(source__startswith="spending warning").count() == 2 and len(mail.outbox) == 2
+    page = login(w.agent).get(reverse("spending:seat", args=[w.seat_a.pk])).content.decode()
+    assert "90% of the short campaign limit" in page and "emailed through messaging" in page
+
+
+def test_an_agent_messaging_cannot_reach_is_named_on_the_ledger(w, django_capture_on_commit_callbacks):
+    w.agent.person = None
+    w.agent.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        item(w, amount_pence=LIMIT_A * 80 // 100, invoice_number="a")
+    assert LimitWarning.objects.get().email_send is None and mail.outbox == []
+    page = login(w.agent).get(reverse("spending:seat", args=[w.seat_a.pk])).content.decode()
+    assert "not linked to a person record" in page

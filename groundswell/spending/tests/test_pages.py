@@ -96,10 +96,9 @@ def test_read_only_roles_cannot_write(w):
 
 
 def test_national_money_report_flags_and_export(w):
-    # The region pays for a battlebus day in seat B (safe) and a little in seat A (marginal).
-    w.seat_a.seat_class = "marginal"
-    w.seat_a.save()
-    w.seat_b.seat_class = "safe"
+    # The region pays for a battlebus day in seat B and a little in seat A; the classes come from targeting's
+    # latest projection, which covers neither seat here (see test_national_money.py for classes and flags).
+    w.seat_b.seat_class = "safe"  # a manual override is shown as such, never used for the class or flags
     w.seat_b.save()
     item(w, actor=w.treasurer, unit=w.units.region, amount_pence=3_000_00, category="transport",
          splits=[Split(w.seat_b)], invoice_number="bus-1")  # fmt: skip
@@ -109,13 +108,14 @@ def test_national_money_report_flags_and_export(w):
     rows = {r.candidacy: r for r in national_money(w.election, w.election.candidacies.all())}
     assert rows[w.seat_b].national_pence == 3_000_00 and rows[w.seat_a].national_pence == 200_00
     assert rows[w.seat_a].local_pence == 50_00
-    assert rows[w.seat_b].flags == ["safe seat funded above the median marginal/target seat"]
-    assert rows[w.seat_a].flags == []
+    assert rows[w.seat_b].seat_class == "no projection" and rows[w.seat_b].override == "safe"
+    assert rows[w.seat_b].flags == [] and rows[w.seat_a].flags == []
     assert login(w.agent).get(reverse("spending:national")).status_code == 403
     client = login(w.board)
-    assert "Dorking and Horley" in client.get(reverse("spending:national")).content.decode()
+    page = client.get(reverse("spending:national")).content.decode()
+    assert "Dorking and Horley" in page and "manual override: safe" in page
     csv_text = client.get(reverse("spending:national") + "?format=csv").content.decode()
-    assert "E14001201,Dorking and Horley,safe,,,3000.00,0.00,safe seat funded" in csv_text
+    assert "E14001201,Dorking and Horley,no projection,safe,,,3000.00,0.00," in csv_text
     assert AuditEntry.objects.filter(detail__event="spending.national.export", actor=w.board).exists()
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
+from groundswell.spending.models import ReturnReminder
 from groundswell.spending.services import send_return_reminders, submit_return
 from groundswell.spending.timetable import (
     UnknownElection,
@@ -124,5 +125,7 @@ def test_return_reminders_reach_the_agent_once_each_until_submitted():
     assert send_return_reminders(D(2024, 7, 26)) == 2  # 14 days before: both seats' agents
     assert send_return_reminders(D(2024, 7, 27)) == 0  # already reminded for this step
     assert all("due Fri 09 Aug 2024" in m.subject for m in mail.outbox)
+    # Through messaging, each send kept on its reminder.
+    assert all(r.email_send and r.email_send.purpose == "service" for r in ReturnReminder.objects.all())
     submit_return(actor=w.agent, candidacy=w.seat_a)
     assert send_return_reminders(D(2024, 8, 9)) == 1  # on the day: seat B only

@@ -13,7 +13,7 @@ from groundswell.geography.models import Constituency
 from groundswell.spending import services
 from groundswell.spending.elections import create_candidacy
 from groundswell.spending.models import Election
-from groundswell.tests.factories import UnitTreeFactory, user_with_role
+from groundswell.tests.factories import EmailFactory, PersonFactory, UnitTreeFactory, user_with_role
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -36,6 +36,11 @@ def build_world() -> SimpleNamespace:
     agent = user_with_role(Role.ELECTION_AGENT, units.clp_a, email="agent@example.org")
     sub_agent = user_with_role(Role.SUB_AGENT, units.clp_a)
     agent_b = user_with_role(Role.ELECTION_AGENT, units.clp_b)
+    # Messaging writes to people: each agent's login is linked to their person record and its email address.
+    for user, unit in ((agent, units.clp_a), (agent_b, units.clp_b)):
+        user.person = PersonFactory(unit=unit)
+        user.save(update_fields=["person"])
+        EmailFactory(person=user.person, address=user.email)
     treasurer = user_with_role(Role.TREASURER, units.national)
     auditor = user_with_role(Role.AUDITOR, units.national)
     board = user_with_role(Role.GOVERNING_BODY, units.national)

@@ -52,7 +52,9 @@ class Command(BaseCommand):
         opened.add_argument("--electorate", type=int, default=None, help="default: counted from the register")
         opened.add_argument("--source", default="", help="where the electorate figure comes from")
         opened.add_argument("--class", dest="seat_class", default="", choices=["", "held", "marginal", "target",
-                                                                                "safe"])  # fmt: skip
+                                                                                "safe"],
+                            help="manual class override, shown labelled beside targeting's class on the national-money"
+                                 " report (the class and flags come from targeting's latest projection)")  # fmt: skip
         sub.add_parser("reminders", help="remind agents of returns falling due (the scheduler runs this)")
 
     def handle(self, *args, subcommand: str, **options) -> None:
