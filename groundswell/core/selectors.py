@@ -96,7 +96,7 @@ class VolunteerHome:
                 return {"text": f"Tell at {s.name}", "url": reverse("gotv:telling", args=[s.polling_day_id])}
         for r in self.rooms:
             if r.polling_day.date == today:
-                return {"text": f"Knock up from {r.name}", "url": reverse("gotv:knockup_room", args=[r.pk])}
+                return {"text": f"Knock up from {r.name}", "url": reverse("gotv:knockup_home")}
         if self.calls.get("joined"):
             s = self.calls["joined"][0]
             return {"text": f"Carry on calling: {s.title}", "url": reverse("phonebank:call", args=[s.token])}

@@ -50,8 +50,9 @@ def build_spending_demo(say: Callable[[str], None] = lambda m: None) -> Candidac
     agent = agent_role.user
     with transaction.atomic():
         if agent.person is None:  # warnings and reminders go through messaging, which writes to people
-            agent.person = Person.objects.create(unit=clp, given_name="Demo", family_name="Agent",
-                                                 normalised_name="demo agent")  # fmt: skip
+            agent.person = Person.objects.create(
+                unit=clp, given_name="Demo", family_name="Agent", normalised_name="demo agent", synthetic=True
+            )
             agent.save(update_fields=["person"])
             EmailAddress.objects.create(person=agent.person, address=agent.email.lower(), primary=True)
         seat = create_candidacy(
