@@ -150,7 +150,9 @@ def rsvp(
                 people.add_email(person, cleaned["email"], actor=acting_user(actor))
             if cleaned["phone"]:
                 people.add_phone(person, cleaned["phone"], actor=acting_user(actor))
-            if cleaned["postcode"] and not person.postcode:
+            # A postcode moves the person between wards and seats: only they may give it, not whoever typed
+            # their email address into a public form.
+            if cleaned["postcode"] and not person.postcode and getattr(actor, "person_id", None) == person.pk:
                 people.update_person(person, postcode=cleaned["postcode"], actor=acting_user(actor))
         for channel, granted in (consents or {}).items():
             if granted:
