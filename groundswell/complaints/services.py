@@ -24,6 +24,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from groundswell import uploads
 from groundswell.accounts import access
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
@@ -33,7 +34,7 @@ from groundswell.messaging.services import create_email_send, queue_send
 from groundswell.people.models import EmailAddress, Membership, Person
 from groundswell.workingdays import add_working_days, working_days_between
 
-from . import defaults, policy, selections, uploads
+from . import defaults, policy, selections
 from .models import (
     OPEN_STAGES,
     SANCTIONS_NEEDING_HEARING,
@@ -65,6 +66,15 @@ APPEAL_WINDOW_WORKING_DAYS = 15
 # Signs the personal link a complainant without an account follows their case by (salted: a token signed for any
 # other purpose never opens a case).
 FOLLOW_SALT = "groundswell.complaints.follow"
+
+
+def max_upload_bytes() -> int:
+    """Largest evidence file a complaint takes: `COMPLAINTS_MAX_UPLOAD_BYTES` (10 MB unless set)."""
+    return uploads.setting_bytes("COMPLAINTS_MAX_UPLOAD_BYTES")
+
+
+def check_upload(name: str, data: bytes) -> uploads.Sniffed:
+    return uploads.check_upload(name, data, max_bytes=max_upload_bytes())
 
 
 def _today() -> datetime.date:
@@ -269,7 +279,7 @@ def lodge_complaint(
     checked = []
     for name, data in files:
         try:
-            checked.append((name, data, uploads.check_upload(name, data)))
+            checked.append((name, data, check_upload(name, data)))
         except ValidationError as exc:
             errors.setdefault("evidence", " ".join(exc.messages))
     if errors:
@@ -334,7 +344,7 @@ def add_evidence(case: Case, *, name: str, data: bytes, actor: Any, request: Any
         policy.require_handle(actor, case, request)
     elif not case.is_open:
         raise ValidationError({"evidence": "The case is closed; evidence can no longer be added."})
-    sniffed = uploads.check_upload(name, data)
+    sniffed = check_upload(name, data)
     with transaction.atomic():
         evidence = _store_evidence(case, name, data, sniffed, actor)
         _audit(case, "evidence_added", actor, request, evidence=evidence.pk)
@@ -375,7 +385,7 @@ def add_evidence_by_link(case: Case, *, name: str, data: bytes, request: Any = N
     upload checks as every other upload, and only while the case is open."""
     if not case.is_open:
         raise ValidationError({"evidence": "The case is closed; evidence can no longer be added."})
-    sniffed = uploads.check_upload(name, data)
+    sniffed = check_upload(name, data)
     with transaction.atomic():
         evidence = _store_evidence(case, name, data, sniffed, None)
         _audit(case, "evidence_added", None, request, evidence=evidence.pk, via="complainant link")

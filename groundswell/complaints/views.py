@@ -86,7 +86,7 @@ def lodge(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 received_via=post.get("received_via", "web") if can_log else "web",
                 special_category=post.get("special_category") == "on",
-                files=[(f.name, f.read(services.uploads.max_bytes() + 1)) for f in request.FILES.getlist("evidence")],
+                files=[(f.name, f.read(services.max_upload_bytes() + 1)) for f in request.FILES.getlist("evidence")],
                 request=request,
             )
         except ValidationError as exc:
@@ -190,7 +190,7 @@ def follow_evidence(request: HttpRequest, token: str) -> HttpResponse:
         upload = request.FILES.get("evidence")
         if upload is None:
             raise ValidationError({"evidence": "Choose a file to upload."})
-        data = upload.read(services.uploads.max_bytes() + 1)
+        data = upload.read(services.max_upload_bytes() + 1)
         return services.add_evidence_by_link(case, name=upload.name, data=data, request=request)
 
     attempt(request, add, "Thank you: your evidence has been added to the case.")
@@ -272,7 +272,7 @@ def _evidence(request: HttpRequest, case: Case) -> Any:
     upload = request.FILES.get("evidence")
     if upload is None:
         raise ValidationError({"evidence": "Choose a file to upload."})
-    data = upload.read(services.uploads.max_bytes() + 1)
+    data = upload.read(services.max_upload_bytes() + 1)
     return services.add_evidence(case, name=upload.name, data=data, actor=request.user, request=request)
 
 

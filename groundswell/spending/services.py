@@ -7,18 +7,17 @@ versions the item and records it in the audit log. Amounts are integer pence.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from groundswell import uploads
 from groundswell.accounts.access import Perm, has_perm, require
 from groundswell.people.models import OrganisationUnit
 
@@ -42,9 +41,6 @@ from .models import (
 )
 from .selectors import counted_total
 
-# Uploads: what a document may be (sniffed from its first bytes, never trusted from the name or browser).
-SIGNATURES = {b"%PDF-": ("application/pdf", "pdf"), b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-              b"\x89PNG\r\n\x1a\n": ("image/png", "png")}  # fmt: skip
 EVIDENCE_REQUIRED_OVER_PENCE = 200_00  # any payment over £200 needs an invoice or receipt
 WARNING_THRESHOLDS = (75, 90, 100)
 NOTIONAL_TESTS = {
@@ -57,15 +53,8 @@ NOTIONAL_TESTS = {
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "SPENDING_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) of a PDF, JPEG or PNG by its magic bytes, else None."""
-    for magic, kind in SIGNATURES.items():
-        if head.startswith(magic):
-            return kind
-    return None
+    """Largest invoice or receipt: `SPENDING_EVIDENCE_MAX_BYTES` (10 MB unless set)."""
+    return uploads.setting_bytes("SPENDING_EVIDENCE_MAX_BYTES")
 
 
 def upload_evidence(
@@ -76,18 +65,12 @@ def upload_evidence(
     if kind not in Evidence.Kind.values:
         raise ValidationError({"kind": f"{kind!r} is not invoice, receipt or authority"})
     limit = max_upload_bytes()
-    if upload.size is None or upload.size == 0:
-        raise ValidationError({"file": "the file is empty"})
-    if upload.size > limit:
-        raise ValidationError({"file": f"the file is {upload.size:,} bytes; the largest allowed is {limit:,} bytes"})
-    data = upload.read()
-    found = sniff(data[:16])
-    if found is None:
-        raise ValidationError({"file": f"{upload.name!r} is not a PDF, JPEG or PNG document"})
-    content_type, ext = found
+    data = upload.read(limit + 1)  # one byte over is enough to refuse; a huge file is never read whole
+    sniffed = uploads.check_upload(upload.name or "", data, "file", accept=uploads.PDF_OR_IMAGE, max_bytes=limit)
+    ext = sniffed.extension
     evidence = Evidence(
-        election=election, unit=unit, kind=kind, original_name=(upload.name or "")[:255], content_type=content_type,
-        extension=ext, size=len(data), sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor,
+        election=election, unit=unit, kind=kind, original_name=(upload.name or "")[:255],
+        content_type=sniffed.content_type, extension=ext, size=sniffed.size, sha256=sniffed.sha256, uploaded_by=actor,
     )  # fmt: skip
     with transaction.atomic():
         evidence.file.save(f"{evidence.sha256}.{ext}", ContentFile(data), save=False)

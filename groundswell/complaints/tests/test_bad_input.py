@@ -12,7 +12,8 @@ from django.test import Client, override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groundswell.complaints import services, uploads
+from groundswell import uploads
+from groundswell.complaints import services
 from groundswell.complaints.models import Case, Evidence
 
 from .world import PDF, PNG, SUMMARY, build_world, lodge, login, triaged
@@ -31,7 +32,7 @@ def _refused(field: str, call, *args, **kwargs) -> str:
 def test_an_oversized_upload_is_refused_and_no_case_is_opened():
     w = build_world()
     message = _refused("evidence", lodge, w, files=[("big.pdf", PDF + b"x" * 2000)])
-    assert "big.pdf" in message and "limit is" in message
+    assert "big.pdf" in message and "largest allowed is 1,024 bytes" in message
     assert not Case.objects.exists() and not Evidence.objects.exists()
 
 

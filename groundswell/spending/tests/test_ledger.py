@@ -149,7 +149,7 @@ def test_withdrawn_items_are_kept_but_not_counted(w):
 
 @pytest.mark.parametrize(
     ("name", "data", "message"),
-    [("invoice.pdf", b"MZ\x90\x00 not a pdf", "not a PDF, JPEG or PNG"), ("empty.pdf", b"", "empty")],
+    [("invoice.pdf", b"MZ\x90\x00 not a pdf", "not a PDF, JPEG or PNG document"), ("empty.pdf", b"", "empty")],
 )
 def test_uploads_are_sniffed(w, name, data, message):
     with pytest.raises(ValidationError, match=message):

@@ -1,7 +1,9 @@
-"""Evidence uploads: what a file is, judged by its bytes, never by its name or the browser's word.
+"""Uploaded files (complaint evidence, invoices and receipts): what a file is, judged by its bytes, never by its
+name or the browser's word. One home for every app that takes files, so the rules cannot drift apart.
 
-Documents (PDF, Word/OpenDocument, plain text) and images (PNG, JPEG, GIF, WebP) are accepted up to
-`COMPLAINTS_MAX_UPLOAD_BYTES` (10 MB unless set); executables and scripts are refused even when renamed.
+By default documents (PDF, Word/OpenDocument, plain text) and images (PNG, JPEG, GIF, WebP) are accepted; a caller
+narrows that with `accept` (spending takes only PDF, JPEG and PNG) and passes its own size limit. Executables and
+scripts are refused even when renamed.
 """
 
 from __future__ import annotations
@@ -32,15 +34,29 @@ EXECUTABLE_SUFFIXES = {
 }  # fmt: skip
 
 
+EXTENSIONS = {
+    "application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.oasis.opendocument.text": "odt", "text/plain": "txt",
+}  # fmt: skip
+DOCUMENTS_AND_IMAGES = frozenset(EXTENSIONS)
+PDF_OR_IMAGE = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
 @dataclass(frozen=True)
 class Sniffed:
     content_type: str
     size: int
     sha256: str
 
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.content_type]
 
-def max_bytes() -> int:
-    return int(getattr(settings, "COMPLAINTS_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
+
+def setting_bytes(name: str, default: int = DEFAULT_MAX_BYTES) -> int:
+    """A size limit from settings (bytes), e.g. `setting_bytes("COMPLAINTS_MAX_UPLOAD_BYTES")`."""
+    return int(getattr(settings, name, default))
 
 
 def _zip_kind(data: bytes) -> str | None:
@@ -80,20 +96,34 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def check_upload(name: str, data: bytes, field: str = "evidence") -> Sniffed:
+def _describe(accept: frozenset[str]) -> str:
+    if accept == PDF_OR_IMAGE:
+        return "a PDF, JPEG or PNG document"
+    if accept == DOCUMENTS_AND_IMAGES:
+        return "a document (PDF, Word, OpenDocument, text) or image (PNG, JPEG, GIF, WebP)"
+    return "one of: " + ", ".join(sorted(EXTENSIONS[t].upper() for t in accept))
+
+
+def check_upload(
+    name: str,
+    data: bytes,
+    field: str = "evidence",
+    *,
+    accept: frozenset[str] = DOCUMENTS_AND_IMAGES,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Sniffed:
     """Sniff and check one uploaded file; ValidationError naming `field` and the file for anything refused."""
     label = (name or "the file")[:200]
-    limit = max_bytes()
-    if len(data) > limit:
-        raise ValidationError({field: f"{label} is {len(data) / 1048576:.1f} MB; the limit is {limit // 1048576} MB."})
+    if len(data) > max_bytes:
+        size = f"{len(data) / 1048576:.1f} MB" if len(data) >= 104858 else f"{len(data):,} bytes"
+        limit = f"{max_bytes // 1048576} MB" if max_bytes >= 1048576 else f"{max_bytes:,} bytes"
+        raise ValidationError({field: f"{label} is {size}; the largest allowed is {limit}."})
     if not data:
         raise ValidationError({field: f"{label} is empty."})
     suffix = "." + label.rsplit(".", 1)[-1].lower() if "." in label else ""
     if data.startswith(EXECUTABLE_MAGIC) or suffix in EXECUTABLE_SUFFIXES:
-        raise ValidationError({field: f"{label} is a program or script; only documents and images are accepted."})
+        raise ValidationError({field: f"{label} is a program or script, not {_describe(accept)}."})
     content_type = sniff(data)
-    if content_type is None:
-        raise ValidationError(
-            {field: f"{label} is not a document (PDF, Word, OpenDocument, text) or image (PNG, JPEG, GIF, WebP)."}
-        )
+    if content_type is None or content_type not in accept:
+        raise ValidationError({field: f"{label} is not {_describe(accept)}."})
     return Sniffed(content_type, len(data), hashlib.sha256(data).hexdigest())
