@@ -15,6 +15,7 @@ ACTIONS = {
     "spending.item.update": AuditEntry.Action.CHANGED,
     "spending.item.correct": AuditEntry.Action.CREATED,
     "spending.item.withdraw": AuditEntry.Action.CHANGED,
+    "spending.personal_expense.create": AuditEntry.Action.CREATED,
     "spending.limit.override": AuditEntry.Action.CHANGED,
     "spending.return.submit": AuditEntry.Action.CHANGED,
     "spending.evidence.view": AuditEntry.Action.VIEWED,

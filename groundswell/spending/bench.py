@@ -90,8 +90,9 @@ def _build(seats: int, progress: bool) -> tuple[User, Candidacy]:
     item_rows: list[tuple] = []
     fields = ["id", "election", "unit", "description", "supplier", "invoice_number", "amount_pence", "category",
               "status", "incurred_on", "authorised_by", "method", "method_note", "created_at", "notional_tests",
-              "walk_ids", "authorised_person", "notional", "override_reason", "version", "withdrawn"]  # fmt: skip
-    blank = ("", False, "", 1, False)
+              "walk_ids", "authorised_person", "notional", "override_reason", "version", "withdrawn",
+              "reduces", "disputed", "dispute_note"]  # fmt: skip
+    blank = ("", False, "", 1, False, False, False, "")
     n = 0
     for c, u in zip(candidacies, units, strict=True):
         for k in range(ITEMS_PER_SEAT):

@@ -222,6 +222,12 @@ class SpendingItem(models.Model):
     override_reason = models.CharField(max_length=400, blank=True, default="")
     version = models.PositiveIntegerField(default=1)
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    # A correction that takes money off (an invoice entered too high, a credit note): its allocations are
+    # negative, so the seat's total falls; it never takes a seat below what the original counted there.
+    reduces = models.BooleanField(default=False)
+    # A claim the agent disputes (RPA 1983 s.80): still counted against the limit, and listed apart on the return.
+    disputed = models.BooleanField(default=False)
+    dispute_note = models.CharField(max_length=400, blank=True, default="")
     withdrawn = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -305,6 +311,25 @@ class SpendingReturn(models.Model):
     nil = models.BooleanField(default=False)
 
 
+class PersonalExpense(models.Model):
+    """The candidate's personal expenses (travel, accommodation…), stated to the agent: listed on the return,
+    not counted against the limit (RPA 1983 s.74). Kept once the return is submitted, like every ledger line."""
+
+    candidacy = models.ForeignKey(Candidacy, on_delete=models.PROTECT, related_name="personal_expenses")
+    description = models.CharField(max_length=300)
+    amount_pence = models.PositiveBigIntegerField()
+    incurred_on = models.DateField()
+    paid_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["incurred_on", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
 class LimitWarning(models.Model):
     """A warning sent to the agent as a seat's spending crossed 75, 90 or 100% of a period's limit (once each)."""
 
@@ -316,6 +341,8 @@ class LimitWarning(models.Model):
     email_send = models.ForeignKey(
         "messaging.EmailSend", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when the agent's login has no person record, so the email went straight to the login's address.
+    emailed_to = models.EmailField(blank=True, default="")
 
     class Meta:
         constraints = [
@@ -332,6 +359,8 @@ class ReturnReminder(models.Model):
     email_send = models.ForeignKey(
         "messaging.EmailSend", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when the agent's login has no person record, so the email went straight to the login's address.
+    emailed_to = models.EmailField(blank=True, default="")
 
     class Meta:
         constraints = [

@@ -18,7 +18,15 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from .elections import candidacy_dates, candidacy_limit
 from .limits import pounds
-from .models import CANDIDATE_CATEGORIES, Allocation, Candidacy, Evidence, SpendingItem, SpendingReturn
+from .models import (
+    CANDIDATE_CATEGORIES,
+    Allocation,
+    Candidacy,
+    Evidence,
+    PersonalExpense,
+    SpendingItem,
+    SpendingReturn,
+)
 
 
 @dataclass
@@ -35,6 +43,18 @@ class Line:
     notional: bool
     unpaid: bool
     evidence: list[Evidence] = field(default_factory=list)
+    disputed: bool = False
+    dispute_note: str = ""
+
+
+@dataclass
+class Personal:
+    """One of the candidate's personal expenses: on the return, outside the limit."""
+
+    description: str
+    incurred_on: str
+    paid_on: str
+    pence: int
 
 
 @dataclass
@@ -44,10 +64,15 @@ class CandidateReturn:
     totals: dict[str, dict[str, int]]  # period → category → pence
     limits: dict[str, int | None]
     submitted: SpendingReturn | None
+    personal: list[Personal] = field(default_factory=list)
 
     @property
     def nil(self) -> bool:
-        return not self.lines
+        return not self.lines and not self.personal
+
+    @property
+    def personal_total(self) -> int:
+        return sum(p.pence for p in self.personal)
 
     def period_total(self, period: str) -> int:
         return sum(self.totals.get(period, {}).values())
@@ -76,7 +101,8 @@ def build_return(candidacy: Candidacy) -> CandidateReturn:
             number=n, period=a.period, category=it.get_category_display(), description=it.description,
             supplier=it.supplier, invoice_number=it.invoice_number, incurred_on=it.incurred_on.isoformat(),
             paid_on=it.paid_on.isoformat() if it.paid_on else "", pence=a.amount_pence, notional=it.notional,
-            unpaid=it.paid_on is None, evidence=evidence.get(it.pk, []),
+            unpaid=it.paid_on is None and not it.reduces, evidence=evidence.get(it.pk, []), disputed=it.disputed,
+            dispute_note=it.dispute_note,
         ))  # fmt: skip
         bucket = totals.setdefault(a.period, {})
         bucket[it.category] = bucket.get(it.category, 0) + a.amount_pence
@@ -85,11 +111,15 @@ def build_return(candidacy: Candidacy) -> CandidateReturn:
         lim = candidacy_limit(candidacy, p)
         limits[p] = lim.limit_pence if lim else None
     submitted = SpendingReturn.objects.filter(candidacy=candidacy).first()
-    return CandidateReturn(candidacy, lines, totals, limits, submitted)
+    personal = [
+        Personal(e.description, e.incurred_on.isoformat(), e.paid_on.isoformat() if e.paid_on else "", e.amount_pence)
+        for e in PersonalExpense.objects.filter(candidacy=candidacy)
+    ]
+    return CandidateReturn(candidacy, lines, totals, limits, submitted, personal)
 
 
 CSV_HEADER = ["line", "period", "category", "description", "supplier", "invoice_number", "date_incurred",
-              "date_paid", "amount", "notional", "unpaid", "evidence_files"]  # fmt: skip
+              "date_paid", "amount", "notional", "unpaid", "evidence_files", "disputed"]  # fmt: skip
 
 
 def return_csv(ret: CandidateReturn) -> str:
@@ -100,11 +130,15 @@ def return_csv(ret: CandidateReturn) -> str:
         files = ";".join(_bundle_name(line, i, e) for i, e in enumerate(line.evidence, start=1))
         writer.writerow([line.number, line.period, line.category, line.description, line.supplier,
                          line.invoice_number, line.incurred_on, line.paid_on, pounds(line.pence),
-                         "yes" if line.notional else "", "yes" if line.unpaid else "", files])  # fmt: skip
+                         "yes" if line.notional else "", "yes" if line.unpaid else "", files,
+                         line.dispute_note or "yes" if line.disputed else ""])  # fmt: skip
     for period, cats in ret.totals.items():
-        writer.writerow(["", period, "TOTAL", "", "", "", "", "", pounds(sum(cats.values())), "", "", ""])
+        writer.writerow(["", period, "TOTAL", "", "", "", "", "", pounds(sum(cats.values())), "", "", "", ""])
+    for e in ret.personal:  # outside the limit, so outside the period totals
+        writer.writerow(["", "personal", "Candidate's personal expenses", e.description, "", "", e.incurred_on,
+                         e.paid_on, pounds(e.pence), "", "", "", ""])  # fmt: skip
     if ret.nil:
-        writer.writerow(["", "", "NIL RETURN", "no spending was incurred", "", "", "", "", "0.00", "", "", ""])
+        writer.writerow(["", "", "NIL RETURN", "no spending was incurred", "", "", "", "", "0.00", "", "", "", ""])
     return out.getvalue()
 
 
@@ -143,7 +177,9 @@ GRID = TableStyle([
 
 
 def _money(pence: int | None) -> str:
-    return "—" if pence is None else f"£{int(pence) / 100:,.2f}"
+    if pence is None:
+        return "—"
+    return f"−£{-int(pence) / 100:,.2f}" if pence < 0 else f"£{int(pence) / 100:,.2f}"
 
 
 def return_pdf(ret: CandidateReturn) -> bytes:
@@ -187,10 +223,23 @@ def return_pdf(ret: CandidateReturn) -> bytes:
     unpaid = [line for line in ret.lines if line.unpaid and not line.notional]
     story.append(Paragraph("Unpaid claims", SUB))
     story.append(_lines_table(unpaid) if unpaid else Paragraph("None.", STYLE))
-    story.append(Paragraph("Disputed claims", SUB))
-    story.append(Paragraph("None recorded.", STYLE))
-    story.append(Paragraph("Candidate's personal expenses", SUB))
-    story.append(Paragraph("As stated by the candidate to the agent (not part of the limit).", STYLE))
+    disputed = [line for line in ret.lines if line.disputed]
+    story.append(Paragraph("Disputed claims (counted above; the agent disputes them)", SUB))
+    if disputed:
+        story.append(_lines_table(disputed))
+        for line in disputed:
+            story.append(Paragraph(f"Line {line.number}: {line.dispute_note}", STYLE))
+    else:
+        story.append(Paragraph("None.", STYLE))
+    story.append(Paragraph("Candidate's personal expenses (as stated to the agent; not part of the limit)", SUB))
+    if ret.personal:
+        rows = [["Date", "Description", "Paid", "Amount"]]
+        rows += [[e.incurred_on, Paragraph(e.description, STYLE), e.paid_on or "unpaid", _money(e.pence)]
+                 for e in ret.personal]  # fmt: skip
+        rows.append(["", "Total", "", _money(ret.personal_total)])
+        story.append(Table(rows, colWidths=[20 * mm, 110 * mm, 20 * mm, 30 * mm], style=GRID, repeatRows=1))
+    else:
+        story.append(Paragraph("None.", STYLE))
     story.append(Paragraph("Declaration of the election agent", SUB))
     story.append(Paragraph(DECLARATION, STYLE))
     doc.build(story)

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from groundswell import uploads
@@ -35,6 +35,7 @@ from .models import (
     ItemVersion,
     LimitWarning,
     Period,
+    PersonalExpense,
     ReturnReminder,
     SpendingItem,
     SpendingReturn,
@@ -143,8 +144,8 @@ def _check_item(
         )
         if exclude_item is not None:
             dupes = dupes.exclude(pk=exclude_item.pk).exclude(pk=exclude_item.corrects_id or 0)
-        if fields.get("corrects") is not None:  # a correction may carry the invoice it corrects
-            dupes = dupes.exclude(pk=fields["corrects"].pk)
+        if fields.get("corrects") is not None:  # corrections may carry the invoice they correct
+            dupes = dupes.exclude(pk=fields["corrects"].pk).exclude(corrects=fields["corrects"])
         if dupes.exists():
             errors["invoice_number"] = f"invoice {invoice!r} from {supplier or '(no supplier)'} is already entered"
     who = fields.get("authorised_by", "")
@@ -232,11 +233,11 @@ def _check_item(
         if key in seen:
             raise ValidationError({"splits": f"line {index} repeats a seat and period"})
         seen.add(key)
-        shares.append((split, share, period))
+        shares.append((split, -share if fields.get("reduces") else share, period))
 
     over: list[tuple[Candidacy, str, int, int]] = []
     for split, share, period in shares:
-        if split.candidacy is None or share == 0:
+        if split.candidacy is None or share <= 0:  # a reduction never takes a seat over
             continue
         limit = candidacy_limit(split.candidacy, period)
         if limit is None:
@@ -260,7 +261,8 @@ def _check_item(
 ITEM_FIELDS = (
     "description", "supplier", "invoice_number", "amount_pence", "category", "status", "incurred_on",
     "invoice_received_on", "paid_on", "authorised_by", "authorised_person", "authority", "notional",
-    "notional_tests", "market_value_pence", "method", "method_note", "event", "walk_ids",
+    "notional_tests", "market_value_pence", "method", "method_note", "event", "walk_ids", "reduces", "disputed",
+    "dispute_note",
 )  # fmt: skip
 
 
@@ -416,38 +418,121 @@ def record_correction(
     evidence: list[Evidence] | None = None,
     override_reason: str = "",
     request: Any = None,
+    reduce: bool = False,
+    spread: bool = False,
     **fields: Any,
 ) -> SpendingItem:
     """A correction: a new entry linked to `original` (which stays as it was: nothing is deleted or changed once a
-    return counting it is submitted), counted in `candidacy` in the period the original counted there. Every
+    return counting it is submitted). By default it adds the amount in `candidacy`, in the period the original
+    counted there; `reduce` takes the amount off instead (an invoice entered too high, a credit note), never more
+    than the original and its corrections still count there; `spread` shares the correction across every seat and
+    period the original counted in, in proportion to what each counted (pence rounding as for any split). Every
     check of a new item applies; the reason is required and kept on the audit log and the item's first version."""
     require(actor, Perm.MANAGE_SPENDING, original.unit)
     errors = {}
     if not (reason or "").strip():
         errors["reason"] = "say what the correction corrects and why"
+    amount = None
     try:  # named beside the reason's error, not after it is put right
-        _amount(fields.get("amount_pence"))
+        amount = _amount(fields.get("amount_pence"))
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if original.withdrawn:
         errors["item"] = "that item is withdrawn: enter a new item instead"
-    allocation = original.allocations.filter(candidacy=candidacy).first()
-    if allocation is None:
-        errors["item"] = f"that item is not counted in {candidacy.constituency.name}"
+    if original.corrects_id is not None:
+        errors["item"] = "that entry is itself a correction: correct the original item"
+    allocations = list(original.allocations.select_related("candidacy__constituency").order_by("pk"))
+    if not spread:
+        allocations = [a for a in allocations if a.candidacy_id == candidacy.pk]
+        if not allocations:
+            errors["item"] = f"that item is not counted in {candidacy.constituency.name}"
     if errors:
         raise ValidationError(errors)
+    shares = split_pence(amount, [Decimal(abs(a.amount_pence)) for a in allocations]) if spread else [amount]
+    if reduce:
+        for a, share in zip(allocations, shares, strict=True):
+            still = _still_counted(original, a)
+            if share > still:
+                seat = a.candidacy.constituency.name if a.candidacy else "the party's national spending"
+                raise ValidationError({"amount_pence": f"that takes off £{share / 100:,.2f} in {seat}, where the "
+                                       f"item and its corrections count £{still / 100:,.2f}"})  # fmt: skip
+    splits = [Split(a.candidacy, a.period, amount_pence=share) for a, share in zip(allocations, shares, strict=True)]
+    method = {}
+    if spread:
+        method = {"method": SpendingItem.Method.MANUAL,
+                  "method_note": f"spread as item #{original.pk} was counted; {ROUNDING_NOTE}"}  # fmt: skip
     defaults = {f: getattr(original, f) for f in ("supplier", "invoice_number", "category", "authorised_by",
                                                    "authorised_person", "incurred_on")}  # fmt: skip
     with transaction.atomic():
         item = record_item(
             actor=actor, election=original.election, unit=original.unit, request=request, evidence=evidence,
-            splits=[Split(candidacy, allocation.period)], override_reason=override_reason, corrects=original,
-            **{**defaults, **{k: v for k, v in fields.items() if v not in (None, "")}},
+            splits=splits, override_reason=override_reason, corrects=original, reduces=reduce,
+            **{**defaults, **{k: v for k, v in fields.items() if v not in (None, "")}, **method},
         )  # fmt: skip
         item.versions.filter(version=1).update(reason=reason.strip())
         audit("spending.item.correct", actor=actor, obj=item, unit=item.unit, reason=reason.strip(),
-              request=request, detail={"corrects": original.pk, "pence": item.amount_pence})  # fmt: skip
+              request=request, detail={"corrects": original.pk, "pence": -amount if reduce else amount,
+                                       "seats": len(splits)})  # fmt: skip
     return item
+
+
+def _still_counted(original: SpendingItem, allocation: Allocation) -> int:
+    """What the original and its corrections still count in one seat and period (pence)."""
+    rows = Allocation.objects.filter(
+        candidacy=allocation.candidacy, period=allocation.period, item__withdrawn=False
+    ).filter(models.Q(item=original) | models.Q(item__corrects=original))
+    return rows.aggregate(total=models.Sum("amount_pence"))["total"] or 0
+
+
+def set_disputed(
+    *, actor: Any, item: SpendingItem, disputed: bool, note: str = "", request: Any = None
+) -> SpendingItem:
+    """Mark a claim as disputed by the agent (or settle the dispute). A disputed claim still counts against the
+    limit and is listed apart on the return with the note; each change is a new version of the item."""
+    note = (note or "").strip()
+    if disputed and not note:
+        raise ValidationError({"dispute_note": "say what is disputed (the amount, the work, whether it was ordered)"})
+    reason = f"claim disputed: {note}" if disputed else f"dispute settled{': ' + note if note else ''}"
+    return update_item(actor=actor, item=item, reason=reason, request=request, disputed=disputed,
+                       dispute_note=note if disputed else "")  # fmt: skip
+
+
+def record_personal_expense(
+    *,
+    actor: Any,
+    candidacy: Candidacy,
+    description: str,
+    amount_pence: Any,
+    incurred_on: Any,
+    paid_on: Any = None,
+    request: Any = None,
+) -> PersonalExpense:
+    """A personal expense the candidate stated to the agent: listed on the return, not counted against the limit.
+    Refused (naming the field) for a bad amount or date, or once the seat's return is submitted."""
+    require(actor, Perm.MANAGE_SPENDING, candidacy.unit)
+    errors: dict[str, str] = {}
+    if not (description or "").strip():
+        errors["description"] = "say what the expense was (for example: rail fares to the count)"
+    try:
+        pence = _amount(amount_pence)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if not isinstance(incurred_on, dt.date):
+        errors["incurred_on"] = "give the date of the expense"
+    if paid_on is not None and not isinstance(paid_on, dt.date):
+        errors["paid_on"] = "not a date"
+    if SpendingReturn.objects.filter(candidacy=candidacy, submitted_at__isnull=False).exists():
+        errors["description"] = f"{candidacy.constituency.name}'s return is submitted"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        expense = PersonalExpense.objects.create(
+            candidacy=candidacy, description=description.strip(), amount_pence=pence, incurred_on=incurred_on,
+            paid_on=paid_on, created_by=actor,
+        )  # fmt: skip
+        audit("spending.personal_expense.create", actor=actor, obj=expense, unit=candidacy.unit, request=request,
+              detail={"pence": pence})  # fmt: skip
+    return expense
 
 
 def submit_return(*, actor: Any, candidacy: Candidacy, request: Any = None) -> SpendingReturn:
@@ -457,7 +542,8 @@ def submit_return(*, actor: Any, candidacy: Candidacy, request: Any = None) -> S
         ret, _ = SpendingReturn.objects.get_or_create(candidacy=candidacy)
         if ret.submitted_at is not None:
             raise ValidationError({"return": "this return was already submitted"})
-        ret.nil = not candidacy.allocations.filter(item__withdrawn=False).exists()
+        spent = candidacy.allocations.filter(item__withdrawn=False).exists()
+        ret.nil = not spent and not candidacy.personal_expenses.exists()
         ret.submitted_at = timezone.now()
         ret.submitted_by = actor
         ret.save()

@@ -94,6 +94,7 @@ def _seat_context(request: HttpRequest, candidacy: Candidacy, items, form=None, 
         "authorisers": [c for c in SpendingItem.AuthorisedBy.choices if c[0] != "party"],
         "form": form or {}, "errors": errors or {},
         "messages_sent": _messages_sent(candidacy), "rounding": ROUNDING_NOTE,
+        "personal": candidacy.personal_expenses.all(), "p_form": {}, "p_errors": {},
     }  # fmt: skip
 
 
@@ -103,11 +104,11 @@ def _messages_sent(candidacy: Candidacy) -> list[tuple[Any, str, str]]:
         (
             w.sent_at,
             f"{w.threshold}% of the {w.get_period_display().lower()} limit ({w.percent}%)",
-            notify.delivery(w.email_send),
+            notify.delivery(w.email_send, w.emailed_to),
         )
         for w in candidacy.warnings.select_related("email_send")
     ]
-    rows += [(r.sent_at, f"return due in {r.days_before} days", notify.delivery(r.email_send))
+    rows += [(r.sent_at, f"return due in {r.days_before} days", notify.delivery(r.email_send, r.emailed_to))
              for r in candidacy.reminders.select_related("email_send")]  # fmt: skip
     return sorted(rows, key=lambda row: row[0], reverse=True)
 
@@ -210,7 +211,8 @@ def correct_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                     ))  # fmt: skip
                 services.record_correction(
                     actor=request.user, original=original, candidacy=candidacy, request=request,
-                    reason=form.get("reason", ""), evidence=evidence,
+                    reason=form.get("reason", ""), evidence=evidence, reduce=form.get("direction") == "reduce",
+                    spread=form.get("spread") == "on",
                     override_reason=form.get("override_reason", ""),
                     description=form.get("description", ""), amount_pence=_pence(form.get("amount", "")),
                     status=form.get("status") or None, supplier=form.get("supplier", ""),
@@ -232,7 +234,8 @@ def correct_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             return redirect("spending:seat", pk=candidacy.pk)
     context = {"c": candidacy, "it": original, "form": form, "errors": errors, "statuses": SpendingItem.Status.choices,
                "can_override": has_perm(request.user, Perm.OVERRIDE_SPENDING_LIMIT, candidacy.unit),
-               "corrections": original.corrections.order_by("pk")}  # fmt: skip
+               "corrections": original.corrections.order_by("pk"),
+               "seats": original.allocations.count()}  # fmt: skip
     return render(request, "spending/correct.html", context, status=400 if errors else 200)
 
 
@@ -259,6 +262,52 @@ def withdraw_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return render(
         request, "spending/withdraw.html", context, status=400 if errors and request.method == "POST" else 200
     )
+
+
+@login_required
+def dispute_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Mark a claim as disputed (with what is disputed), or settle the dispute: a new version of the item."""
+    candidacy, found = _seat_item(request, pk, item_pk)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        disputed = request.POST.get("disputed") == "yes"
+        try:
+            services.set_disputed(actor=request.user, item=found, disputed=disputed,
+                                  note=request.POST.get("dispute_note", ""), request=request)  # fmt: skip
+        except ValidationError as exc:
+            errors = error_dict(exc)
+        else:
+            what = "marked as a disputed claim" if disputed else "no longer disputed"
+            messages.success(request, f"“{found.description}” {what}.")
+            return redirect("spending:seat", pk=candidacy.pk)
+    context = {"c": candidacy, "it": found, "errors": errors, "form": request.POST}
+    return render(request, "spending/dispute.html", context, status=400 if errors else 200)
+
+
+@login_required
+def add_personal_expense(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record one of the candidate's personal expenses (listed on the return, outside the limit)."""
+    candidacy = _seat(request, pk, Perm.MANAGE_SPENDING)
+    if request.method != "POST":
+        return redirect(reverse("spending:seat", args=[candidacy.pk]) + "#personal")
+    form = request.POST
+    errors: dict[str, list[str]] = {}
+    try:
+        services.record_personal_expense(
+            actor=request.user, candidacy=candidacy, description=form.get("p_description", ""),
+            amount_pence=_pence(form.get("p_amount", "")),
+            incurred_on=_date(form.get("p_incurred_on"), "incurred_on", required=True),
+            paid_on=_date(form.get("p_paid_on"), "paid_on"), request=request,
+        )  # fmt: skip
+    except ValidationError as exc:
+        errors = error_dict(exc)
+    else:
+        messages.success(request, "Personal expense recorded: it is on the return, outside the limit.")
+        return redirect(reverse("spending:seat", args=[candidacy.pk]) + "#personal")
+    items = SpendingItem.objects.filter(allocations__candidacy=candidacy).distinct().order_by("-incurred_on", "-pk")
+    context = _seat_context(request, candidacy, items)
+    context.update({"p_form": form, "p_errors": errors})
+    return render(request, "spending/seat.html", context, status=400)
 
 
 SPLIT_PARTS = (("long", "long"), ("short", "short"), ("party", None))  # form field → period (None: the party's)

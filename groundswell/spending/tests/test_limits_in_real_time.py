@@ -95,9 +95,10 @@ def test_one_crossing_sends_exactly_one_warning_per_threshold_through_messaging(
 
 def test_an_agent_messaging_cannot_reach_is_named_on_the_ledger(w, django_capture_on_commit_callbacks):
     w.agent.person = None
+    w.agent.email = ""  # no person record and no address at all (one with an address is emailed at it)
     w.agent.save()
     with django_capture_on_commit_callbacks(execute=True):
         item(w, amount_pence=LIMIT_A * 80 // 100, invoice_number="a")
     assert LimitWarning.objects.get().email_send is None and mail.outbox == []
     page = login(w.agent).get(reverse("spending:seat", args=[w.seat_a.pk])).content.decode()
-    assert "not linked to a person record" in page
+    assert "not sent: the seat has no agent with an email address" in page
