@@ -87,10 +87,17 @@ def build_spending_demo(say: Callable[[str], None] = lambda m: None) -> Candidac
             incurred_on=dt.date(2019, 11, 7), authorised_by="agent", notional=True,
             notional_tests={key: True for key in services.NOTIONAL_TESTS}, splits=[Split(seat)],
         )  # fmt: skip
-        services.record_item(
+        posters = services.record_item(
             **common, description="Correx posters and stakes", supplier="SignFast", invoice_number="SF-0093",
             amount_pence=186_40, category="advertising", status="invoiced", incurred_on=dt.date(2019, 11, 20),
             authorised_by="agent", splits=[Split(seat)],
+        )  # fmt: skip
+        services.set_disputed(
+            actor=agent, item=posters, disputed=True, note="60 of the 200 stakes were never delivered"
+        )
+        services.record_personal_expense(
+            actor=agent, candidacy=seat, description="Candidate's rail fares to hustings", amount_pence=38_60,
+            incurred_on=dt.date(2019, 11, 26), paid_on=dt.date(2019, 11, 26),
         )  # fmt: skip
         services.record_item(
             **common, description="Polling-day committee room refreshments", supplier="Co-op",
