@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from ..errors import PaymentError, SignatureError
 from ..fingerprints import card_fingerprint
 from ..models import Payment
-from .base import Hosted, PayoutData, PayoutLine, ProviderEvent, header
+from .base import BankSetup, Hosted, PayoutData, PayoutLine, ProviderEvent, header
 
 SIGNATURE_HEADER = "Fake-Signature"
 TYPES = {
@@ -193,5 +193,5 @@ class FakeDirectDebitProvider(_FakeProvider):
 
     def collect_bank_account(
         self, *, subscription, account_holder: str, sort_code: str, account_number: str, email: str
-    ) -> str:
-        return new_ref("fkmd")
+    ) -> BankSetup:
+        return BankSetup(mandate_ref=new_ref("fkmd"))
