@@ -103,7 +103,8 @@ class _FakeProvider:
         if not given:
             raise SignatureError(f"The webhook has no {SIGNATURE_HEADER} header, so it cannot be trusted.")
         expected = sign(body)[SIGNATURE_HEADER]
-        if not hmac.compare_digest(given.strip(), expected):
+        # Bytes, because a header may carry any characters and compare_digest refuses non-ASCII text.
+        if not hmac.compare_digest(given.strip().encode(), expected.encode()):
             raise SignatureError("The webhook signature does not match its body (wrong secret, or altered).")
         try:
             raw = json.loads(body)

@@ -190,8 +190,8 @@ class GoCardlessProvider:
         if not secret:
             raise SignatureError("GoCardless webhooks are not set up here: GOCARDLESS_WEBHOOK_SECRET is empty.")
         signature = header(headers, SIGNATURE_HEADER)
-        if not signature:
-            raise SignatureError(f"The webhook has no {SIGNATURE_HEADER} header, so it cannot be trusted.")
+        if not signature or not signature.isascii():
+            raise SignatureError(f"The webhook has no usable {SIGNATURE_HEADER} header, so it cannot be trusted.")
         try:
             events = gc_webhooks.parse(body, secret, signature)
         except InvalidSignatureError as exc:

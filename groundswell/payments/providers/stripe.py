@@ -167,8 +167,8 @@ class StripeProvider:
         if not secret:
             raise SignatureError("Stripe webhooks are not set up here: STRIPE_WEBHOOK_SECRET is empty.")
         signature = header(headers, SIGNATURE_HEADER)
-        if not signature:
-            raise SignatureError(f"The webhook has no {SIGNATURE_HEADER} header, so it cannot be trusted.")
+        if not signature or not signature.isascii():
+            raise SignatureError(f"The webhook has no usable {SIGNATURE_HEADER} header, so it cannot be trusted.")
         try:
             event = stripe.Webhook.construct_event(body, signature, secret)
         except stripe.SignatureVerificationError as exc:
