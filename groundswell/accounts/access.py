@@ -71,6 +71,10 @@ class Perm(StrEnum):
     OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
     VIEW_SPENDING = "view_spending"
     VIEW_NATIONAL_MONEY = "view_national_money"
+    # Money in: see payments, regular payments and webhook exceptions of the unit, and reconcile payouts; manage
+    # them (record cheques and cash, refund, cancel a regular payment).
+    VIEW_PAYMENTS = "view_payments"
+    MANAGE_PAYMENTS = "manage_payments"
 
 
 _ALL = set(Perm)
@@ -100,6 +104,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_EVENTS,
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
+        Perm.VIEW_PAYMENTS,
+        Perm.MANAGE_PAYMENTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -144,7 +150,14 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_SPENDING,
     },
     Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
-    Role.TREASURER: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.TREASURER: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SPENDING,
+        Perm.VIEW_SPENDING,
+        Perm.VIEW_NATIONAL_MONEY,
+        Perm.VIEW_PAYMENTS,
+        Perm.MANAGE_PAYMENTS,
+    },
     Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
     Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
 }
