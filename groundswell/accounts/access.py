@@ -71,6 +71,10 @@ class Perm(StrEnum):
     OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
     VIEW_SPENDING = "view_spending"
     VIEW_NATIONAL_MONEY = "view_national_money"
+    # Membership dues: the overview of members by standing, recurring income and the arrears list (and its
+    # export); manage: record cheques and cash, change a member's arrangement, set the unit's dues rules.
+    VIEW_DUES = "view_dues"
+    MANAGE_DUES = "manage_dues"
 
 
 _ALL = set(Perm)
@@ -100,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_EVENTS,
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
+        Perm.VIEW_DUES,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -144,8 +149,15 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_SPENDING,
     },
     Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
-    Role.TREASURER: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
-    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.TREASURER: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SPENDING,
+        Perm.VIEW_SPENDING,
+        Perm.VIEW_NATIONAL_MONEY,
+        Perm.VIEW_DUES,
+        Perm.MANAGE_DUES,
+    },
+    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY, Perm.VIEW_DUES},
     Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
 }
 
