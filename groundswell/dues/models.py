@@ -84,7 +84,9 @@ class DuesRules(models.Model):
     class Meta:
         verbose_name_plural = "dues rules"
         constraints = [
-            models.CheckConstraint(condition=Q(lapse_after_months__gt=models.F("grace_months")), name="dues_lapse_after_grace"),
+            models.CheckConstraint(
+                condition=Q(lapse_after_months__gt=models.F("grace_months")), name="dues_lapse_after_grace"
+            ),
         ]
 
 
@@ -158,7 +160,9 @@ class DuesPayment(models.Model):
         ordering = ["membership", "paid_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_pence__gt=0), name="dues_payment_positive"),
-            models.CheckConstraint(condition=Q(refunded_pence__lte=models.F("amount_pence")), name="dues_refund_within"),
+            models.CheckConstraint(
+                condition=Q(refunded_pence__lte=models.F("amount_pence")), name="dues_refund_within"
+            ),
         ]
 
     @property

@@ -103,14 +103,17 @@ def standings(memberships: Iterable[Membership], on: dt.date | None = None) -> d
     rates, index = rate_table(), _RulesIndex()
     units = {
         m.pk: m
-        for m in Membership.objects.filter(pk__in=ids).select_related(
-            "constituency_party", "branch", "person__unit"
-        )
+        for m in Membership.objects.filter(pk__in=ids).select_related("constituency_party", "branch", "person__unit")
     }
     return {
         m.pk: rules_.compute(
-            on=on, joined_on=m.joined_on, plans=plans[m.pk], payments=paid[m.pk], rates=rates,
-            rules=index.rules_for(home_unit(units[m.pk])), held_status=HELD.get(m.status, ""),
+            on=on,
+            joined_on=m.joined_on,
+            plans=plans[m.pk],
+            payments=paid[m.pk],
+            rates=rates,
+            rules=index.rules_for(home_unit(units[m.pk])),
+            held_status=HELD.get(m.status, ""),
             recorded_lapse=m.lapsed_on if m.status == Membership.Status.LAPSED else None,
         )  # fmt: skip
         for m in members

@@ -21,7 +21,7 @@ from groundswell.people.models import Membership, Person
 from . import notify, selectors
 from . import standing as rules_
 from .auditing import audit
-from .models import Arrangement, DailyRun, DuesPayment, Interval, Method, MembershipType, Reminder
+from .models import Arrangement, DailyRun, DuesPayment, Interval, MembershipType, Method, Reminder
 
 ONLINE_METHODS = {Method.DIRECT_DEBIT, Method.CARD}
 LIVE = [Arrangement.Status.PENDING, Arrangement.Status.ACTIVE, Arrangement.Status.FAILED]
@@ -37,8 +37,10 @@ class DuesError(ValueError):
 
 
 def is_own(actor: Any, membership: Membership) -> bool:
-    return bool(getattr(actor, "person_id", None)) and actor.person_id == membership.person_id and (
-        access.has_perm(actor, access.Perm.VIEW_OWN_RECORD)
+    return (
+        bool(getattr(actor, "person_id", None))
+        and actor.person_id == membership.person_id
+        and (access.has_perm(actor, access.Perm.VIEW_OWN_RECORD))
     )
 
 

@@ -220,6 +220,7 @@ def compute(
     run_starts = sorted({joined_on} | {p.starts_on for p in plans if p.starts_run and joined_on < p.starts_on <= on})
     run_start = run_starts[-1]
     first_run = run_start == joined_on
+
     def run() -> Iterator[Period]:
         return periods(run_start, plans, rates, rules, first_run)
 

@@ -23,7 +23,10 @@ RATES = S.RateTable.of(
 RULES = S.Rules(grace_months=1, lapse_after_months=6, default_type="standard")
 
 
-def standing(on, joined=D(2025, 1, 1), plans=(), paid=(), **kw):
+JAN_2025 = D(2025, 1, 1)
+
+
+def standing(on, joined=JAN_2025, plans=(), paid=(), **kw):
     payments = [S.Paid(day, amount) for day, amount in paid]
     return S.compute(on=on, joined_on=joined, plans=list(plans), payments=payments, rates=RATES, rules=RULES, **kw)
 
@@ -161,10 +164,7 @@ def test_paying_everything_due_on_each_due_day_gives_good_standing(joined, on, p
     plans = [p for p in plans if not p.starts_run]  # one run: no re-join
     if on < joined:
         return
-    paid = [
-        (p.start, p.due_pence)
-        for p in _until(S.periods(joined, plans, RATES, RULES), on)
-    ]
+    paid = [(p.start, p.due_pence) for p in _until(S.periods(joined, plans, RATES, RULES), on)]
     s = standing(on, joined=joined, plans=plans, paid=paid)
     assert s.good and s.arrears_pence == 0 and s.status == "good"
     assert s.paid_through is not None and s.paid_through >= on
