@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from groundswell import charts
 from groundswell.accounts import access
 from groundswell.people.models import Membership, OrganisationUnit
 
@@ -191,10 +192,18 @@ class Overview:
     arrangements_by_method: list[tuple[str, int]] = field(default_factory=list)
     arrears: list[tuple[Membership, Standing]] = field(default_factory=list)
     arrears_total_pence: int = 0
+    received_chart: dict[str, Any] = field(default_factory=dict)
+    received_total_pence: int = 0
 
     @property
     def members(self) -> int:
         return sum(n for _, _, n in self.by_status)
+
+    @property
+    def status_rows(self) -> list[tuple[str, str, int, int]]:
+        """(status, label, count, bar width %) for the members-by-standing bars."""
+        top = max((n for _, _, n in self.by_status), default=0) or 1
+        return [(key, label, n, round(100 * n / top)) for key, label, n in self.by_status]
 
 
 STATUS_LABELS = [
@@ -228,4 +237,42 @@ def overview(memberships: QuerySet[Membership], unit: OrganisationUnit | None, o
         view.monthly_income_pence += monthly
         by_method[method] += monthly
     view.arrangements_by_method = sorted(by_method.items())
+    _received(view, memberships, on)
     return view
+
+
+def _received(view: Overview, memberships: QuerySet[Membership], on: dt.date) -> None:
+    """Dues received in each of the last twelve months (whole pounds), as a column chart."""
+    first = rules_.add_months(on.replace(day=1), -11)
+    totals = [0] * 12
+    rows = DuesPayment.objects.filter(membership__in=memberships, paid_on__gte=first, paid_on__lte=on)
+    for day, amount, refunded in rows.values_list("paid_on", "amount_pence", "refunded_pence"):
+        totals[(day.year - first.year) * 12 + day.month - first.month] += amount - refunded
+    view.received_total_pence = sum(totals)
+    frame = charts.Frame(width=560, height=200, left=52, right=8, top=10, bottom=30)
+    labels = {i: rules_.add_months(first, i).strftime("%b") for i in range(12)}
+    view.received_chart = charts.column_chart(frame, [t // 100 for t in totals], labels)
+
+
+@dataclass
+class MemberPage:
+    """What a member sees of their own dues."""
+
+    membership: Membership
+    standing: Standing
+    arrangement: Arrangement | None
+    rate_pence: int | None
+    payments: list[DuesPayment]
+    can_rejoin: bool
+    lapse_after_months: int
+
+
+def member_page(membership: Membership, on: dt.date | None = None) -> MemberPage:
+    on = on or timezone.localdate()
+    found = standing_on(membership, on)
+    arrangement = current_arrangement(membership)
+    rate = rate_on(arrangement.membership_type, arrangement.interval, on) if arrangement else None
+    payments = list(membership.dues_payments.order_by("-paid_on", "-id")[:24])
+    row = rules_row_for(membership)
+    lapse_after = row.lapse_after_months if row else rules_.Rules().lapse_after_months
+    return MemberPage(membership, found, arrangement, rate, payments, found.status == rules_.LAPSED, lapse_after)
