@@ -8,7 +8,6 @@ one transaction and is audited; bad input raises DuesError with a message naming
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +15,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from groundswell.accounts import access
+from groundswell.payments import services as payments
+from groundswell.payments.errors import PaymentError
+from groundswell.payments.models import Payment, Subscription
 from groundswell.people.models import Membership, Person
 
 from . import notify, selectors
@@ -105,6 +107,7 @@ def set_up_dues(
     for a in old:
         a.status, a.ended_on = Arrangement.Status.REPLACED, on
         a.save(update_fields=["status", "ended_on"])
+        _provider_cancel(a.subscription, "replaced by a new dues arrangement")
     arrangement = Arrangement.objects.create(
         membership=membership, membership_type=membership_type, interval=interval, method=method,
         amount_pence=amount, starts_run=standing.status == rules_.LAPSED, started_on=on,
@@ -145,6 +148,8 @@ def change_dues(
     new.status, new.ended_on, new.starts_run = arrangement.status, None, False
     new.created_at, new.created_by = timezone.now(), actor if getattr(actor, "pk", None) else None
     new.save()
+    if amount != arrangement.amount_pence:
+        _provider_change(new.subscription, amount)
     audit(
         "dues.arrangement.change", actor=actor, obj=new, unit=membership.person.unit,
         detail={"replaces": old_pk, "type": membership_type.code, "amount_pence": amount},
@@ -161,8 +166,60 @@ def cancel_dues(arrangement: Arrangement, *, actor: Any, reason: str = "", on: d
     arrangement.status, arrangement.ended_on = Arrangement.Status.CANCELLED, on or timezone.localdate()
     arrangement.cancel_reason = reason.strip()[:300]
     arrangement.save(update_fields=["status", "ended_on", "cancel_reason"])
+    _provider_cancel(arrangement.subscription, arrangement.cancel_reason)
     audit("dues.arrangement.cancel", actor=actor, obj=arrangement, unit=arrangement.membership.person.unit)
     return arrangement
+
+
+def start_payment(arrangement: Arrangement, *, return_url: str, cancel_url: str) -> str:
+    """Hand a new Direct Debit or card arrangement to the payments app; returns the provider's page to send the
+    member to (it comes back to `return_url`). Asking twice gives the same page (the idempotency key)."""
+    membership = arrangement.membership
+    person = membership.person
+    common = dict(
+        amount_pence=arrangement.amount_pence, purpose="dues", purpose_ref=arrangement.purpose_ref,
+        description=f"Membership dues {membership.number}: {arrangement.membership_type.name}",
+        payer=arrangement.payer or person, idempotency_key=f"dues:arrangement:{arrangement.pk}", unit=person.unit,
+    )  # fmt: skip
+    name = arrangement.payer_name or (arrangement.payer or person).display_name
+    email = (arrangement.payer or person).primary_email or ""
+    try:
+        if arrangement.method == Method.DIRECT_DEBIT:
+            checkout = payments.start_direct_debit(
+                interval=arrangement.interval, return_url=return_url, name=name, email=email, **common
+            )
+        elif arrangement.method == Method.CARD:
+            checkout = payments.start_checkout(
+                interval=arrangement.interval, success_url=return_url, cancel_url=cancel_url, name=name, email=email,
+                **common,
+            )  # fmt: skip
+        else:
+            raise DuesError("Only Direct Debit and card payments go to the payment provider.")
+    except PaymentError as exc:
+        raise DuesError(str(exc)) from exc
+    if checkout.subscription is not None and arrangement.subscription_id != checkout.subscription.pk:
+        arrangement.subscription = checkout.subscription
+        arrangement.save(update_fields=["subscription"])
+    return checkout.url
+
+
+def _provider_change(subscription: Subscription | None, amount_pence: int) -> None:
+    """The provider collects the new amount from the next charge (the member's right was checked by the caller)."""
+    if subscription is None or subscription.status not in ("pending", "active"):
+        return
+    try:
+        payments.change_subscription(subscription, amount_pence=amount_pence, actor=None)
+    except PaymentError as exc:
+        raise DuesError(str(exc)) from exc
+
+
+def _provider_cancel(subscription: Subscription | None, reason: str) -> None:
+    if subscription is None or subscription.status == "cancelled":
+        return
+    try:
+        payments.cancel_subscription(subscription, actor=None, reason=reason or "dues cancelled")
+    except PaymentError as exc:
+        raise DuesError(str(exc)) from exc
 
 
 def record_payment(
@@ -178,6 +235,7 @@ def record_payment(
     payer_is_member: bool = True,
     payer_name: str = "",
     actor: Any = None,
+    payment: Payment | None = None,
 ) -> DuesPayment:
     """Credit a payment to a membership's dues. The same `source_ref` twice credits once (returns the first)."""
     if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
@@ -193,7 +251,7 @@ def record_payment(
         payment = DuesPayment.objects.create(
             membership=membership, arrangement=arrangement, amount_pence=amount_pence, paid_on=paid_on,
             method=method, method_fingerprint=fingerprint, payer=payer, payer_is_member=payer_is_member,
-            payer_name=payer_name[:200], source_ref=source_ref,
+            payer_name=payer_name[:200], source_ref=source_ref, payment=payment,
             recorded_by=actor if getattr(actor, "pk", None) else None,
         )  # fmt: skip
         if arrangement is not None and arrangement.interval == Interval.YEAR:
@@ -216,11 +274,21 @@ def record_offline_payment(
     if method in ONLINE_METHODS:
         raise DuesError("Direct Debit and card payments arrive from the payment provider, not by hand.")
     third = bool(payer_name.strip())
-    return record_payment(
-        membership=membership, amount_pence=amount_pence, paid_on=paid_on, method=method,
-        source_ref=f"offline:{uuid.uuid4()}", payer=None if third else membership.person,
-        payer_is_member=not third, payer_name=payer_name.strip(), actor=actor,
-    )  # fmt: skip
+    payer = None if third else membership.person
+    with transaction.atomic():
+        try:
+            money = payments.record_offline_payment(
+                method=method, amount_pence=amount_pence, purpose="dues",
+                purpose_ref=f"dues.membership:{membership.pk}", received_on=paid_on, payer=payer,
+                payer_name=payer_name.strip(), actor=actor, unit=membership.person.unit,
+            )  # fmt: skip
+        except PaymentError as exc:
+            raise DuesError(str(exc)) from exc
+        return record_payment(
+            membership=membership, amount_pence=amount_pence, paid_on=paid_on, method=method,
+            source_ref=f"payments.payment:{money.pk}", payer=payer, payer_is_member=not third,
+            payer_name=payer_name.strip(), actor=actor, payment=money,
+        )  # fmt: skip
 
 
 def record_refund(source_ref: str, refunded_pence: int) -> DuesPayment | None:

@@ -253,7 +253,7 @@ def compute(
     arrears = max(0, due_by(run(), on) - paid)
     behind = months_behind(first_unpaid, on)
     plan_now = _plan_on(plans, run_start, first_run, on)
-    if not in_run:
+    if paid <= 0:  # nothing (or only payments since taken back)
         status = NEVER_PAID
         reason = f"Joined {_day(run_start)}; nothing paid yet ({pounds(arrears)} due)."
         return Standing(False, status, reason, arrears, None, run_start, behind)

@@ -11,8 +11,10 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -20,7 +22,7 @@ from groundswell.accounts.access import Perm, has_perm, require, units_for
 from groundswell.people.models import Membership, OrganisationUnit
 from groundswell.web import error_dict
 
-from . import checkout, selectors, services
+from . import selectors, services
 from .auditing import audit
 from .forms import choice, parse_pounds
 from .models import Arrangement, Interval, MembershipType, Method
@@ -73,15 +75,20 @@ def set_up(request: HttpRequest, pk: int) -> HttpResponse:
         interval = choice(post.get("interval", ""), Interval.values, "interval")
         method = choice(post.get("method", ""), [m for m, _ in MEMBER_METHODS], "method")
         amount = parse_pounds(post.get("amount", ""))
-        arrangement = services.set_up_dues(
-            membership, membership_type=kind, interval=interval, method=method, actor=request.user,
-            amount_pence=amount,
-        )  # fmt: skip
+        with transaction.atomic():  # no pending arrangement is left behind if the provider refuses
+            arrangement = services.set_up_dues(
+                membership, membership_type=kind, interval=interval, method=method, actor=request.user,
+                amount_pence=amount,
+            )  # fmt: skip
+            url = services.start_payment(
+                arrangement, return_url=request.build_absolute_uri(reverse("dues:done", args=[arrangement.pk])),
+                cancel_url=request.build_absolute_uri(reverse("dues:me")),
+            )  # fmt: skip
     except ValidationError as exc:
         return me(request, errors=error_dict(exc), form=post.dict())
     except DuesError as exc:
         return me(request, errors={"__all__": [str(exc)]}, form=post.dict())
-    return redirect(checkout.begin(arrangement, request))
+    return redirect(url)
 
 
 @login_required
@@ -102,7 +109,6 @@ def change(request: HttpRequest, pk: int) -> HttpResponse:
         kind = _type(request.POST.get("membership_type", ""))
         amount = parse_pounds(request.POST.get("amount", ""))
         services.change_dues(arrangement, membership_type=kind, amount_pence=amount, actor=request.user)
-        checkout.changed(arrangement, request)
     except ValidationError as exc:
         return me(request, errors=error_dict(exc), form=request.POST.dict())
     except DuesError as exc:
@@ -120,7 +126,6 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         if arrangement is None:
             raise DuesError("You have no dues arrangement to cancel.")
         services.cancel_dues(arrangement, actor=request.user, reason=request.POST.get("reason", ""))
-        checkout.cancelled(arrangement, request)
     except DuesError as exc:
         return me(request, errors={"__all__": [str(exc)]})
     messages.success(
