@@ -71,6 +71,10 @@ class Perm(StrEnum):
     OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
     VIEW_SPENDING = "view_spending"
     VIEW_NATIONAL_MONEY = "view_national_money"
+    # Membership dues: the overview of members by standing, recurring income and the arrears list (and its
+    # export); manage: record cheques and cash, change a member's arrangement, set the unit's dues rules.
+    VIEW_DUES = "view_dues"
+    MANAGE_DUES = "manage_dues"
     # Money in: see payments, regular payments and webhook exceptions of the unit, and reconcile payouts; manage
     # them (record cheques and cash, refund, cancel a regular payment).
     VIEW_PAYMENTS = "view_payments"
@@ -104,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_EVENTS,
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
+        Perm.VIEW_DUES,
         Perm.VIEW_PAYMENTS,
         Perm.MANAGE_PAYMENTS,
     },
@@ -155,10 +160,12 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_SPENDING,
         Perm.VIEW_SPENDING,
         Perm.VIEW_NATIONAL_MONEY,
+        Perm.VIEW_DUES,
+        Perm.MANAGE_DUES,
         Perm.VIEW_PAYMENTS,
         Perm.MANAGE_PAYMENTS,
     },
-    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY, Perm.VIEW_DUES},
     Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
 }
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "groundswell.complaints",
     "groundswell.spending",
     "groundswell.payments",
+    "groundswell.dues",
     "groundswell.ops",
 ]
 

@@ -65,6 +65,10 @@ EXPECTED[Role.INDEPENDENT_REVIEWER] = {P.VIEW_OWN_RECORD, P.REVIEW_COMPLAINTS, P
 EXPECTED[Role.LEADERS_OFFICE] = {P.VIEW_OWN_RECORD}
 # Ballots: organisers set up their units' ballots (the count belongs to each ballot's returning officer).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_BALLOTS}
+# Dues: organisers and auditors read the overview; the treasurer also records payments and sets the rules.
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_DUES}
+EXPECTED[Role.TREASURER] = EXPECTED[Role.TREASURER] | {P.VIEW_DUES, P.MANAGE_DUES}
+EXPECTED[Role.AUDITOR] = EXPECTED[Role.AUDITOR] | {P.VIEW_DUES}
 # Payments: organisers and treasurers see and manage their units' payments (administrators hold everything).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_PAYMENTS, P.MANAGE_PAYMENTS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
