@@ -71,6 +71,10 @@ class Perm(StrEnum):
     OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
     VIEW_SPENDING = "view_spending"
     VIEW_NATIONAL_MONEY = "view_national_money"
+    # Donations (PPERA): record gifts, check permissibility, accept or return them, export the Commission's reports
+    # for the accounting units within the unit; read the ledger and reports (auditors).
+    MANAGE_DONATIONS = "manage_donations"
+    VIEW_DONATIONS = "view_donations"
 
 
 _ALL = set(Perm)
@@ -144,8 +148,15 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_SPENDING,
     },
     Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
-    Role.TREASURER: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
-    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.TREASURER: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SPENDING,
+        Perm.VIEW_SPENDING,
+        Perm.VIEW_NATIONAL_MONEY,
+        Perm.MANAGE_DONATIONS,
+        Perm.VIEW_DONATIONS,
+    },
+    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY, Perm.VIEW_DONATIONS},
     Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
 }
 
