@@ -17,6 +17,7 @@ urlpatterns = [
     path("complaints/", include("groundswell.complaints.urls")),
     path("spending/", include("groundswell.spending.urls")),
     path("donations/", include("groundswell.donations.urls")),
+    path("payments/", include("groundswell.payments.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),
     path("admin/", admin.site.urls),

@@ -75,6 +75,10 @@ class Perm(StrEnum):
     # for the accounting units within the unit; read the ledger and reports (auditors).
     MANAGE_DONATIONS = "manage_donations"
     VIEW_DONATIONS = "view_donations"
+    # Money in: see payments, regular payments and webhook exceptions of the unit, and reconcile payouts; manage
+    # them (record cheques and cash, refund, cancel a regular payment).
+    VIEW_PAYMENTS = "view_payments"
+    MANAGE_PAYMENTS = "manage_payments"
 
 
 _ALL = set(Perm)
@@ -104,6 +108,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_EVENTS,
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
+        Perm.VIEW_PAYMENTS,
+        Perm.MANAGE_PAYMENTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -155,6 +161,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_NATIONAL_MONEY,
         Perm.MANAGE_DONATIONS,
         Perm.VIEW_DONATIONS,
+        Perm.VIEW_PAYMENTS,
+        Perm.MANAGE_PAYMENTS,
     },
     Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY, Perm.VIEW_DONATIONS},
     Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},

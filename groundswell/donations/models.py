@@ -143,6 +143,10 @@ class Donation(models.Model):
     returned_on = models.DateField(null=True, blank=True)
     return_method = models.CharField(max_length=200, blank=True, default="", help_text="How it was sent back")
     reference = models.CharField(max_length=100, blank=True, default="", help_text="Cheque number, import ref…")
+    # The money movement behind an online (or offline-recorded) gift: one donation per payment.
+    payment = models.OneToOneField(
+        "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="donation"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

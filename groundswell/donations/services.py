@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from groundswell.accounts.access import Perm, require
+from groundswell.payments.models import Payment
 from groundswell.people.models import OrganisationUnit
 from groundswell.people.normalise import normalise_name_part
 from groundswell.register.models import Elector
@@ -122,7 +123,7 @@ def record_donation(
     channel: str,
     donor: DonorDetails,
     actor: Any = None,
-    payment: Any = None,
+    payment: Payment | None = None,
     nature: str = "cash",
     description: str = "",
     recipient: str = "party",
@@ -172,8 +173,9 @@ def record_donation(
     if errors:
         raise ValidationError(errors)
     if payment is not None:
-        # Until the payments FK lands, the payment is named in the reference (unique per accounting unit).
-        reference = reference or f"payment:{payment.pk}"
+        existing = Donation.objects.filter(payment=payment).first()
+        if existing is not None:
+            return existing
     if reference:
         existing = Donation.objects.filter(accounting_unit=accounting_unit, reference=reference).first()
         if existing is not None:
@@ -187,7 +189,7 @@ def record_donation(
                 check_due_on=received_on + dt.timedelta(days=CHECK_DAYS), is_donation=is_donation,
                 status=Donation.Status.PENDING if is_donation else Donation.Status.BELOW_THRESHOLD,
                 reference=reference[:100], recorded_by=actor if getattr(actor, "pk", None) else None,
-                **cand,
+                payment=payment, **cand,
             )  # fmt: skip
             audit(
                 "donations.donation.record", actor=actor, obj=donation, unit=accounting_unit.unit,
@@ -195,7 +197,9 @@ def record_donation(
             )  # fmt: skip
     except IntegrityError:
         # Two deliveries of one payment or reference at once: the other one won; hand back its row.
-        existing = Donation.objects.filter(accounting_unit=accounting_unit, reference=reference).first()
+        existing = Donation.objects.filter(payment=payment).first() if payment is not None else None
+        if existing is None and reference:
+            existing = Donation.objects.filter(accounting_unit=accounting_unit, reference=reference).first()
         if existing is None:
             raise
         return existing

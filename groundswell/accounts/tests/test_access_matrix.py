@@ -46,8 +46,8 @@ EXPECTED: dict[str, set[Perm]] = {
     Role.SUB_AGENT: {P.VIEW_OWN_RECORD, P.MANAGE_SPENDING, P.VIEW_SPENDING},
     Role.TREASURER: {
         P.VIEW_OWN_RECORD, P.MANAGE_SPENDING, P.VIEW_SPENDING, P.VIEW_NATIONAL_MONEY, P.MANAGE_DONATIONS,
-        P.VIEW_DONATIONS,
-    },  # fmt: skip
+        P.VIEW_DONATIONS, P.VIEW_PAYMENTS, P.MANAGE_PAYMENTS,
+    },
     Role.AUDITOR: {P.VIEW_OWN_RECORD, P.VIEW_SPENDING, P.VIEW_NATIONAL_MONEY, P.VIEW_DONATIONS},
     Role.GOVERNING_BODY: {P.VIEW_OWN_RECORD, P.VIEW_SPENDING, P.VIEW_NATIONAL_MONEY},
 }  # fmt: skip
@@ -61,6 +61,8 @@ EXPECTED[Role.INDEPENDENT_REVIEWER] = {P.VIEW_OWN_RECORD, P.REVIEW_COMPLAINTS, P
 EXPECTED[Role.LEADERS_OFFICE] = {P.VIEW_OWN_RECORD}
 # Ballots: organisers set up their units' ballots (the count belongs to each ballot's returning officer).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_BALLOTS}
+# Payments: organisers and treasurers see and manage their units' payments (administrators hold everything).
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_PAYMENTS, P.MANAGE_PAYMENTS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}

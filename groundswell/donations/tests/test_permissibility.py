@@ -15,6 +15,7 @@ from groundswell.donations.models import Donation, DonorDetails, PermissibilityC
 from groundswell.donations.selectors import accounting_unit_for
 from groundswell.donations.services import accept_donation, record_check, record_donation, return_donation
 from groundswell.geography.models import Constituency
+from groundswell.payments.models import Payment
 from groundswell.register.importing import import_register
 from groundswell.register.models import Elector, RegisterImport
 from groundswell.register.tests.layouts import XPRESS_14, XPRESS_UPDATE, xpress14, xpress_update
@@ -187,3 +188,12 @@ def test_a_repeated_reference_counts_once():
     first = give(w, 1_000, MARCH_1, reference="CHQ-1")
     again = give(w, 1_000, MARCH_1, reference="CHQ-1")
     assert first.pk == again.pk and Donation.objects.count() == 1
+
+
+def test_a_payment_recorded_twice_is_one_donation():
+    w = build_world()
+    payment = Payment.objects.create(provider="manual", method="cheque", amount_pence=1_000_00, provider_ref="m-1",
+                                     purpose="donation", purpose_ref="donations.test:1")  # fmt: skip
+    first = give(w, 1_000, MARCH_1, payment=payment)
+    again = give(w, 1_000, MARCH_1, payment=payment)
+    assert first.pk == again.pk and first.payment == payment and Donation.objects.count() == 1
