@@ -71,6 +71,10 @@ class Perm(StrEnum):
     OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
     VIEW_SPENDING = "view_spending"
     VIEW_NATIONAL_MONEY = "view_national_money"
+    # Fundraising appeals: write and publish the unit's appeal pages; read appeals' totals, donors (names and
+    # addresses, the ledger's evidence), recurring income and export the gifts (audited).
+    MANAGE_APPEALS = "manage_appeals"
+    VIEW_FUNDRAISING = "view_fundraising"
 
 
 _ALL = set(Perm)
@@ -100,6 +104,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_EVENTS,
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
+        Perm.MANAGE_APPEALS,
+        Perm.VIEW_FUNDRAISING,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -144,7 +150,14 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_SPENDING,
     },
     Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
-    Role.TREASURER: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.TREASURER: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SPENDING,
+        Perm.VIEW_SPENDING,
+        Perm.VIEW_NATIONAL_MONEY,
+        Perm.MANAGE_APPEALS,
+        Perm.VIEW_FUNDRAISING,
+    },
     Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
     Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
 }

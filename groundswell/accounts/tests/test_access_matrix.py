@@ -58,6 +58,9 @@ EXPECTED[Role.INDEPENDENT_REVIEWER] = {P.VIEW_OWN_RECORD, P.REVIEW_COMPLAINTS, P
 EXPECTED[Role.LEADERS_OFFICE] = {P.VIEW_OWN_RECORD}
 # Ballots: organisers set up their units' ballots (the count belongs to each ballot's returning officer).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_BALLOTS}
+# Fundraising: organisers and treasurers run their units' appeals and see their gifts.
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_APPEALS, P.VIEW_FUNDRAISING}
+EXPECTED[Role.TREASURER] = EXPECTED[Role.TREASURER] | {P.MANAGE_APPEALS, P.VIEW_FUNDRAISING}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}
