@@ -75,6 +75,10 @@ class Perm(StrEnum):
     # addresses, the ledger's evidence), recurring income and export the gifts (audited).
     MANAGE_APPEALS = "manage_appeals"
     VIEW_FUNDRAISING = "view_fundraising"
+    # Money in: see payments, regular payments and webhook exceptions of the unit, and reconcile payouts; manage
+    # them (record cheques and cash, refund, cancel a regular payment).
+    VIEW_PAYMENTS = "view_payments"
+    MANAGE_PAYMENTS = "manage_payments"
 
 
 _ALL = set(Perm)
@@ -106,6 +110,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_BALLOTS,
         Perm.MANAGE_APPEALS,
         Perm.VIEW_FUNDRAISING,
+        Perm.VIEW_PAYMENTS,
+        Perm.MANAGE_PAYMENTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -157,6 +163,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_NATIONAL_MONEY,
         Perm.MANAGE_APPEALS,
         Perm.VIEW_FUNDRAISING,
+        Perm.VIEW_PAYMENTS,
+        Perm.MANAGE_PAYMENTS,
     },
     Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
     Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
