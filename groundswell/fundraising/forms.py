@@ -83,7 +83,7 @@ class GiftForm(forms.Form):
     address_line1 = forms.CharField(label="Home address", max_length=200, required=False)
     address_line2 = forms.CharField(label="Address line 2 (optional)", max_length=200, required=False)
     town = forms.CharField(label="Town or city", max_length=100, required=False)
-    postcode = forms.CharField(label="Postcode", max_length=12, required=False)
+    postcode = forms.CharField(label="Postcode", max_length=20, required=False)
     overseas_elector = forms.BooleanField(
         label="I live abroad and am registered to vote in the UK as an overseas elector", required=False
     )

@@ -113,7 +113,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "fundraising/manage.html",
         {"gift": gift, "appeal": gift.appeal, "amount": pounds(gift.amount_pence), "given": pounds(given),
-         "errors": errors, "value": request.POST.get("amount", "")},
+         "errors": errors, "general_errors": errors.get("__all__", []), "value": request.POST.get("amount", "")},
         status=400 if errors else 200,
     )  # fmt: skip
 

@@ -35,7 +35,7 @@ def test_a_stranger_gives_and_the_organiser_sees_it(live_server, browser):
     page.get_by_label("Email (for your receipt)").fill("ada@example.org")
     page.get_by_label("Email me with campaign news").check()
     page.get_by_role("button", name="Continue to payment").click()
-    expect(page.locator("#id_postcode-error")).to_contain_text("is not a UK postcode")
+    expect(page.locator("#id_postcode_error")).to_contain_text("is not a UK postcode")
     assert not Gift.objects.exists()
     assert_accessible(page)
 

@@ -69,7 +69,7 @@ def test_a_one_off_gift_paid_on_the_fake_checkout(w, django_capture_on_commit_ca
     assert gift.status == Gift.Status.PAID
     line = GiftPayment.objects.get(gift=gift)
     donation = Donation.objects.get(pk=line.donation_id)
-    assert donation.amount_pence == 2500 and donation.channel == "online" and donation.payment_id == gift.payment_id
+    assert donation.amount_pence == 2500 and donation.channel == "online" and donation.received_on == dt.date.today()
     assert selectors.progress(w.appeal).raised_pence == 2500 and selectors.progress(w.appeal).donors == 1
     send = EmailSend.objects.get(source=f"fundraising receipt gift #{gift.pk}")
     assert send.purpose == "service" and "£25" in send.subject
@@ -89,7 +89,7 @@ def test_a_repeated_notice_never_counts_a_pound_twice(w):
     gift = give_and_pay(w.appeal)
     pay(gift)  # the donor presses Pay again / the provider redelivers
     assert GiftPayment.objects.filter(gift=gift).count() == 1
-    assert Donation.objects.filter(payment=gift.payment).count() == 1
+    assert Donation.objects.count() == 1
     assert selectors.progress(w.appeal).raised_pence == 2500
 
 
@@ -116,7 +116,7 @@ def test_a_monthly_gift_records_each_payment_as_its_own_donation(w):
     gift = give_and_pay(w.appeal, frequency="month", amount="1000")
     assert gift.monthly and gift.subscription is not None and gift.status == Gift.Status.PAID
     assert selectors.run_rate_pence(type(w.appeal).objects.all()) == 1000
-    pay_next_charge(gift.subscription)
+    pay_next_charge(gift.subscription, on=dt.date.today())  # the second month's charge (dated today)
     lines = list(GiftPayment.objects.filter(gift=gift))
     assert len(lines) == 2 and len({line.donation_id for line in lines}) == 2
     assert selectors.progress(w.appeal).raised_pence == 2000
