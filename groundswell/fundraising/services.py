@@ -217,7 +217,10 @@ def on_payment_notice(notice: PaymentNotice) -> None:
     if notice.kind == "payment_paid" and notice.payment is not None:
         record_payment(gift, notice.payment, received_on=timezone.localdate(notice.occurred_at))
     elif notice.kind == "payment_failed":
-        if not gift.payments.exists() and gift.status == Gift.Status.PENDING:
+        line = GiftPayment.objects.filter(payment=notice.payment).first() if notice.payment is not None else None
+        if line is not None:  # a paid payment failed later (a charge-back): the money went back
+            record_refund(gift, notice.payment, whole=True)
+        elif not gift.payments.exists() and gift.status == Gift.Status.PENDING:
             gift.status = Gift.Status.FAILED
             gift.save(update_fields=["status"])
     elif notice.kind == "payment_refunded" and notice.payment is not None:
@@ -271,13 +274,13 @@ def record_payment(gift: Gift, payment: Any, *, received_on: dt.date) -> GiftPay
     return line
 
 
-def record_refund(gift: Gift, payment: Any) -> None:
-    """The provider refunded (part of) a payment: the appeal's progress drops by it; a one-off gift refunded in full
-    is marked refunded."""
+def record_refund(gift: Gift, payment: Any, *, whole: bool = False) -> None:
+    """The provider refunded (part of) a payment, or it failed after being paid (`whole`): the appeal's progress
+    drops by it; a one-off gift refunded in full is marked refunded."""
     line = GiftPayment.objects.filter(payment=payment).first()
     if line is None:
         return
-    line.refunded_pence = min(line.amount_pence, int(payment.refunded_pence))
+    line.refunded_pence = line.amount_pence if whole else min(line.amount_pence, int(payment.refunded_pence))
     line.save(update_fields=["refunded_pence"])
     if not gift.monthly and line.refunded_pence >= line.amount_pence:
         gift.status = Gift.Status.REFUNDED

@@ -16,7 +16,8 @@ from groundswell.fundraising.models import Gift, GiftPayment
 from groundswell.fundraising.services import thanks_token
 from groundswell.messaging.models import EmailRecipient, EmailSend
 from groundswell.payments.models import Payment
-from groundswell.payments.testing import pay_next_charge
+from groundswell.payments.services import refund
+from groundswell.payments.testing import fail_payment, pay_next_charge
 from groundswell.people.models import Consent, Person
 from groundswell.tests.factories import EmailFactory, PersonFactory
 
@@ -144,3 +145,19 @@ def test_the_form_is_rate_limited_per_connection(w):
     refused = give(w.appeal, email="c@example.org")
     assert refused.status_code == 429 and "Too many gifts" in refused.content.decode()
     assert Gift.objects.count() == 2
+
+
+def test_refunds_and_charge_backs_come_off_the_progress(w):
+    gift = give_and_pay(w.appeal)
+    refund(gift.payment, amount_pence=500, actor=w.organiser, reason="Asked for £5 back")
+    assert selectors.progress(w.appeal).raised_pence == 2000
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PAID
+    refund(gift.payment, amount_pence=2000, actor=w.organiser, reason="All of it")
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.REFUNDED and selectors.progress(w.appeal).raised_pence == 0
+
+    other = give_and_pay(w.appeal, email="b@example.org", amount="5000")
+    fail_payment(other.payment, reason="charge-back")
+    other.refresh_from_db()
+    assert other.status == Gift.Status.REFUNDED and selectors.progress(w.appeal).raised_pence == 0
