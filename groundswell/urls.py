@@ -16,6 +16,7 @@ urlpatterns = [
     path("events/", include("groundswell.events.urls")),
     path("complaints/", include("groundswell.complaints.urls")),
     path("spending/", include("groundswell.spending.urls")),
+    path("donations/", include("groundswell.donations.urls")),
     path("payments/", include("groundswell.payments.urls")),
     path("", include("groundswell.fundraising.urls")),
     path("accounts/", include("allauth.urls")),

@@ -75,6 +75,10 @@ class Perm(StrEnum):
     # addresses, the ledger's evidence), recurring income and export the gifts (audited).
     MANAGE_APPEALS = "manage_appeals"
     VIEW_FUNDRAISING = "view_fundraising"
+    # Donations (PPERA): record gifts, check permissibility, accept or return them, export the Commission's reports
+    # for the accounting units within the unit; read the ledger and reports (auditors).
+    MANAGE_DONATIONS = "manage_donations"
+    VIEW_DONATIONS = "view_donations"
     # Money in: see payments, regular payments and webhook exceptions of the unit, and reconcile payouts; manage
     # them (record cheques and cash, refund, cancel a regular payment).
     VIEW_PAYMENTS = "view_payments"
@@ -163,10 +167,12 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_NATIONAL_MONEY,
         Perm.MANAGE_APPEALS,
         Perm.VIEW_FUNDRAISING,
+        Perm.MANAGE_DONATIONS,
+        Perm.VIEW_DONATIONS,
         Perm.VIEW_PAYMENTS,
         Perm.MANAGE_PAYMENTS,
     },
-    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY, Perm.VIEW_DONATIONS},
     Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
 }
 

@@ -130,7 +130,10 @@ class GiftPayment(models.Model):
     amount_pence = models.PositiveBigIntegerField()
     refunded_pence = models.PositiveBigIntegerField(default=0)
     received_on = models.DateField(db_index=True)
-    donation_id = models.BigIntegerField(null=True, blank=True, help_text="The donations ledger row")
+    donation = models.OneToOneField(
+        "donations.Donation", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The donations ledger row",
+    )  # fmt: skip
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "groundswell.bench",
     "anymail",
     "groundswell.messaging",
+    "groundswell.donations",
     "groundswell.events",
     "groundswell.complaints",
     "groundswell.spending",

@@ -1,9 +1,10 @@
 """`groundswell scheduler`: the periodic jobs, every few minutes, beside `db_worker` (one scheduler per site).
 
-Each round runs the due event reminders and spending-return reminders, re-queues unfinished sends, checkpoints
-the audit log (`groundswell audit checkpoint`), queues the worker's heartbeat and the complaints housekeeping
-(escalations, reminders, retention). Every job is idempotent, so a second scheduler or a round run twice does no
-harm; each runs in its own try/except so one failure is logged and the others still run.
+Each round runs the due event reminders, spending-return reminders and donations' 30-day clock reminders,
+re-queues unfinished sends, checkpoints the audit log (`groundswell audit checkpoint`), queues the worker's
+heartbeat and the complaints housekeeping (escalations, reminders, retention). Every job is idempotent, so a second
+scheduler or a round run twice does no harm; each runs in its own try/except so one failure is logged and the
+others still run.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def jobs() -> list[tuple[str, Callable[[], str]]]:
         ("event_reminders", _command("event_reminders")),
         ("resume_sends", _command("resume_sends")),
         ("spending reminders", _command("spending", "reminders")),
+        ("donations reminders", _command("donations", "reminders")),
         ("audit checkpoint", _command("audit", "checkpoint")),
         ("worker heartbeat", lambda: f"queued {worker_heartbeat.enqueue().id}"),
         # Escalations, interim-suspension review reminders, retention: each once however often it is queued.
