@@ -19,6 +19,7 @@ urlpatterns = [
     path("donations/", include("groundswell.donations.urls")),
     path("payments/", include("groundswell.payments.urls")),
     path("dues/", include("groundswell.dues.urls")),
+    path("", include("groundswell.fundraising.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),
     path("admin/", admin.site.urls),

@@ -75,6 +75,10 @@ class Perm(StrEnum):
     # export); manage: record cheques and cash, change a member's arrangement, set the unit's dues rules.
     VIEW_DUES = "view_dues"
     MANAGE_DUES = "manage_dues"
+    # Fundraising appeals: write and publish the unit's appeal pages; read appeals' totals, donors (names and
+    # addresses, the ledger's evidence), recurring income and export the gifts (audited).
+    MANAGE_APPEALS = "manage_appeals"
+    VIEW_FUNDRAISING = "view_fundraising"
     # Donations (PPERA): record gifts, check permissibility, accept or return them, export the Commission's reports
     # for the accounting units within the unit; read the ledger and reports (auditors).
     MANAGE_DONATIONS = "manage_donations"
@@ -113,6 +117,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
         Perm.VIEW_DUES,
+        Perm.MANAGE_APPEALS,
+        Perm.VIEW_FUNDRAISING,
         Perm.VIEW_PAYMENTS,
         Perm.MANAGE_PAYMENTS,
     },
@@ -166,6 +172,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_NATIONAL_MONEY,
         Perm.VIEW_DUES,
         Perm.MANAGE_DUES,
+        Perm.MANAGE_APPEALS,
+        Perm.VIEW_FUNDRAISING,
         Perm.MANAGE_DONATIONS,
         Perm.VIEW_DONATIONS,
         Perm.VIEW_PAYMENTS,

@@ -39,6 +39,7 @@ from groundswell.canvassing.targets import save_target, target_households
 from groundswell.canvassing.walks.services import assign_walk, cut_walks
 from groundswell.complaints.demo import build_complaints_demo
 from groundswell.events.demo import build_events_demo
+from groundswell.fundraising.demo import build_fundraising_demo
 from groundswell.geography.boundaries import import_boundaries
 from groundswell.geography.hexes import import_hexes
 from groundswell.geography.models import Constituency, Postcode, Ward
@@ -158,6 +159,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_complaints_demo(say)
         build_spending_demo(say)
+        build_fundraising_demo(say)
     build_ballots_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()

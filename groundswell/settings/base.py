@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "groundswell.spending",
     "groundswell.payments",
     "groundswell.dues",
+    "groundswell.fundraising",
     "groundswell.ops",
 ]
 

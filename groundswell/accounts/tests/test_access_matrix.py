@@ -65,6 +65,9 @@ EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_BALLOTS}
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_DUES}
 EXPECTED[Role.TREASURER] = EXPECTED[Role.TREASURER] | {P.VIEW_DUES, P.MANAGE_DUES}
 EXPECTED[Role.AUDITOR] = EXPECTED[Role.AUDITOR] | {P.VIEW_DUES}
+# Fundraising: organisers and treasurers run their units' appeals and see their gifts.
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_APPEALS, P.VIEW_FUNDRAISING}
+EXPECTED[Role.TREASURER] = EXPECTED[Role.TREASURER] | {P.MANAGE_APPEALS, P.VIEW_FUNDRAISING}
 # Payments: organisers and treasurers see and manage their units' payments (administrators hold everything).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_PAYMENTS, P.MANAGE_PAYMENTS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
