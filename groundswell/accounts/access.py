@@ -71,6 +71,11 @@ class Perm(StrEnum):
     OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
     VIEW_SPENDING = "view_spending"
     VIEW_NATIONAL_MONEY = "view_national_money"
+    # Selections: run the unit's selections (eligible list, challenges, bulk-join flag reviews, nominations,
+    # longlist and shortlist, hustings, the ballot); read the per-unit statistics of bulk-join flags (the governing
+    # body's oversight, no member's data).
+    MANAGE_SELECTIONS = "manage_selections"
+    VIEW_SELECTION_STATISTICS = "view_selection_statistics"
 
 
 _ALL = set(Perm)
@@ -146,7 +151,19 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
     Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
     Role.TREASURER: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
     Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
-    Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.GOVERNING_BODY: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.VIEW_SPENDING,
+        Perm.VIEW_NATIONAL_MONEY,
+        Perm.VIEW_SELECTION_STATISTICS,
+    },
+    # The selection's ballot is set up from its eligible list, so the secretary also manages the unit's ballots.
+    Role.PROCEDURES_SECRETARY: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SELECTIONS,
+        Perm.VIEW_SELECTION_STATISTICS,
+        Perm.MANAGE_BALLOTS,
+    },
 }
 
 # Roles whose holders may never see or influence a complaint (Forde 2022; EHRC 2020).
@@ -166,6 +183,8 @@ PRIVILEGED_ROLES = {
     Role.TREASURER,
     Role.AUDITOR,
     Role.GOVERNING_BODY,
+    # Eligible lists, bulk-join flags (addresses, who paid) and applicants' checks.
+    Role.PROCEDURES_SECRETARY,
 }
 
 

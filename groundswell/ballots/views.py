@@ -81,6 +81,21 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def lost_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member who lost their voting code asks for a new one, sent to their own address on file."""
+    ballot = get_object_or_404(Ballot, pk=pk)
+    if request.method == "POST":
+        sent: list[str] = []
+        if attempt(request, lambda: sent.append(services.reissue_own_code(request.user, ballot))):
+            where = "email" if sent[0] == "email" else "text message"
+            messages.success(request, f"A new code is on its way by {where}. Your old code no longer works.")
+            return redirect("ballots:vote", pk=pk)
+        return redirect("ballots:lost_code", pk=pk)
+    return render(request, "ballots/lost_code.html", {"ballot": ballot})
+
+
 # No CSRF token: the request carries its own credential (the one-time code) and no session authority.
 @csrf_exempt
 @require_POST

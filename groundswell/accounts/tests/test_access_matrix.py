@@ -58,6 +58,11 @@ EXPECTED[Role.INDEPENDENT_REVIEWER] = {P.VIEW_OWN_RECORD, P.REVIEW_COMPLAINTS, P
 EXPECTED[Role.LEADERS_OFFICE] = {P.VIEW_OWN_RECORD}
 # Ballots: organisers set up their units' ballots (the count belongs to each ballot's returning officer).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_BALLOTS}
+# Selections: the procedures secretary runs them (and their ballots); the governing body sees flag statistics.
+EXPECTED[Role.PROCEDURES_SECRETARY] = {
+    P.VIEW_OWN_RECORD, P.MANAGE_SELECTIONS, P.VIEW_SELECTION_STATISTICS, P.MANAGE_BALLOTS,
+}  # fmt: skip
+EXPECTED[Role.GOVERNING_BODY] = EXPECTED[Role.GOVERNING_BODY] | {P.VIEW_SELECTION_STATISTICS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}
