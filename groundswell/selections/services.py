@@ -192,6 +192,26 @@ def _store_snapshot(
     return snapshot
 
 
+def _with_upheld_challenges(
+    selection: Selection, freeze: date, verdicts: list[eligibility.Verdict]
+) -> list[eligibility.Verdict]:
+    """An upheld challenge outlives a fresh version at the same freeze date (a reset date starts afresh)."""
+    upheld = {
+        c.person_id: c.new_snapshot.entries.get(person_id=c.person_id)
+        for c in selection.challenges.filter(status=Challenge.Status.UPHELD, new_snapshot__freeze_date=freeze)
+        .select_related("new_snapshot")
+        .order_by("decided_at")
+    }
+    return [
+        eligibility.Verdict(
+            v.person_id, v.membership_number, upheld[v.person_id].eligible, upheld[v.person_id].reason, True
+        )
+        if v.person_id in upheld
+        else v
+        for v in verdicts
+    ]
+
+
 def take_snapshot(actor: Any, selection: Selection, *, freeze_date: date | None = None, reason: str = "") -> Snapshot:
     """The eligible list at the freeze date, as a new immutable version, and the bulk-join flags it raises.
 
@@ -218,7 +238,7 @@ def take_snapshot(actor: Any, selection: Selection, *, freeze_date: date | None 
                 reason,
                 actor,
             )
-        verdicts = eligibility.voter_verdicts(selection, freeze)
+        verdicts = _with_upheld_challenges(selection, freeze, eligibility.voter_verdicts(selection, freeze))
         snapshot = _store_snapshot(
             selection, freeze, verdicts, reason or f"Eligible list at the freeze date, {freeze:%-d %B %Y}", actor
         )
