@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -136,7 +137,14 @@ def bulletin(request: HttpRequest, pk: int) -> HttpResponse:
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = get_object_or_404(Ballot, pk=pk)
     published = selectors.published_result(ballot)
-    return render(request, "ballots/result.html", {"ballot": ballot, "result": published, "chart": _chart(published)})
+    # A ballot made by another process links back to it by name (e.g. "selections:42" → the selection's page).
+    process, _, ref = ballot.source.partition(":")
+    back = reverse(f"{process}:detail", args=[int(ref)]) if process == "selections" and ref.isdigit() else ""
+    return render(
+        request,
+        "ballots/result.html",
+        {"ballot": ballot, "result": published, "chart": _chart(published), "back": back},
+    )
 
 
 def _chart(result: dict | None) -> list[dict]:

@@ -41,7 +41,8 @@ def selections_to_manage(user: Any) -> QuerySet[Selection]:
 def timetable(selection: Selection) -> list[dict]:
     by_stage = {t.stage: t for t in selection.timetable.all()}
     order = list(Selection.Stage.values)
-    current = order.index(selection.stage)
+    certified = selection.ballot_id is not None and selection.ballot.certified_at is not None
+    current = order.index(Selection.Stage.RESULT if certified else selection.stage)
     return [
         {
             "stage": Selection.Stage(s).label,
