@@ -76,6 +76,10 @@ class Perm(StrEnum):
     # body's oversight, no member's data).
     MANAGE_SELECTIONS = "manage_selections"
     VIEW_SELECTION_STATISTICS = "view_selection_statistics"
+    # Membership dues: the overview of members by standing, recurring income and the arrears list (and its
+    # export); manage: record cheques and cash, change a member's arrangement, set the unit's dues rules.
+    VIEW_DUES = "view_dues"
+    MANAGE_DUES = "manage_dues"
 
 
 _ALL = set(Perm)
@@ -105,6 +109,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_EVENTS,
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
+        Perm.VIEW_DUES,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -149,8 +154,6 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_SPENDING,
     },
     Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
-    Role.TREASURER: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
-    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
     Role.GOVERNING_BODY: {
         Perm.VIEW_OWN_RECORD,
         Perm.VIEW_SPENDING,
@@ -164,6 +167,15 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_SELECTION_STATISTICS,
         Perm.MANAGE_BALLOTS,
     },
+    Role.TREASURER: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SPENDING,
+        Perm.VIEW_SPENDING,
+        Perm.VIEW_NATIONAL_MONEY,
+        Perm.VIEW_DUES,
+        Perm.MANAGE_DUES,
+    },
+    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY, Perm.VIEW_DUES},
 }
 
 # Roles whose holders may never see or influence a complaint (Forde 2022; EHRC 2020).

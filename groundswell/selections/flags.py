@@ -69,8 +69,9 @@ def detect(selection: Selection, freeze: date) -> list[dict]:
             continue
         if source.fingerprint:
             by_payer[source.fingerprint].append(m)
-        if source.payer_person_id is not None and source.payer_person_id != m.person_id:
-            third_party[source.fingerprint or f"payer-{source.payer_person_id}"].append(m)
+        # dues sets payer_is_member False when someone other than the member pays (named or not on file).
+        if (source.payer_person_id is not None and source.payer_person_id != m.person_id) or not source.payer_is_member:
+            third_party[source.fingerprint or f"payer-{source.payer_person_id or 'unnamed'}"].append(m)
         if source.first_paid_on and m.joined_on:
             gap = (source.first_paid_on - m.joined_on).days
             if gap > selection.flag_payment_gap_days:
@@ -94,14 +95,24 @@ def detect(selection: Selection, freeze: date) -> list[dict]:
                 + [_label(m) for m in members],
                 members,
             )
+    payers_with_membership = set(
+        Membership.objects.filter(
+            person_id__in={sources[m.pk].payer_person_id for ms in third_party.values() for m in ms}
+        ).values_list("person_id", flat=True)
+    )
     for key, members in third_party.items():
         source = sources[members[0].pk]
-        who = "another member" if source.payer_is_member else "someone who is not a member"
+        payer = source.payer_person_id
+        if payer is None:
+            who = "someone not on file"
+        elif payer in payers_with_membership:
+            who = f"another member (record #{payer})"
+        else:
+            who = f"someone who is not a member (record #{payer})"
         add(
             JoinFlag.Signal.THIRD_PARTY,
             key,
-            [f"{len(members)} membership(s) paid by {who} (payer record #{source.payer_person_id})"]
-            + [_label(m) for m in members],
+            [f"{len(members)} membership(s) paid by {who}, not by the member"] + [_label(m) for m in members],
             members,
         )
 

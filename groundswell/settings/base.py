@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "groundswell.events",
     "groundswell.complaints",
     "groundswell.spending",
+    "groundswell.dues",
     "groundswell.ops",
 ]
 

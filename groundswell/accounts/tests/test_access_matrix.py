@@ -63,6 +63,10 @@ EXPECTED[Role.PROCEDURES_SECRETARY] = {
     P.VIEW_OWN_RECORD, P.MANAGE_SELECTIONS, P.VIEW_SELECTION_STATISTICS, P.MANAGE_BALLOTS,
 }  # fmt: skip
 EXPECTED[Role.GOVERNING_BODY] = EXPECTED[Role.GOVERNING_BODY] | {P.VIEW_SELECTION_STATISTICS}
+# Dues: organisers and auditors read the overview; the treasurer also records payments and sets the rules.
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_DUES}
+EXPECTED[Role.TREASURER] = EXPECTED[Role.TREASURER] | {P.VIEW_DUES, P.MANAGE_DUES}
+EXPECTED[Role.AUDITOR] = EXPECTED[Role.AUDITOR] | {P.VIEW_DUES}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}

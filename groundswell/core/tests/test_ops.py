@@ -164,6 +164,7 @@ def test_a_scheduler_round_anchors_the_audit_log_in_the_checkpoint_file():
         "event_reminders",
         "resume_sends",
         "spending reminders",
+        "dues daily",
         "audit checkpoint",
         "worker heartbeat",
         "complaints housekeeping",

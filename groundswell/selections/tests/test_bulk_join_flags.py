@@ -12,11 +12,11 @@ from django.urls import reverse
 from groundswell.accounts.models import Role
 from groundswell.audit.models import AuditEntry
 from groundswell.ballots.tests.world import login
-from groundswell.selections import services, standing
+from groundswell.selections import services
 from groundswell.selections.models import JoinFlag
 from groundswell.tests.factories import EmailFactory, PhoneFactory, user_with_role
 
-from .world import FREEZE, build_world, member
+from .world import FREEZE, build_world, member, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -27,20 +27,6 @@ def in_window(days_before: int = 20):
 
 def flags_of(snapshot, signal):
     return list(JoinFlag.objects.filter(snapshot=snapshot, signal=signal))
-
-
-def crafted_sources(monkeypatch, by_person: dict[int, standing.PaymentSource]) -> None:
-    """Payer fingerprints as dues reports them, for the people given (others: paid by themselves)."""
-
-    def sources(memberships):
-        out = {}
-        for m in memberships:
-            out[m.pk] = by_person.get(
-                m.person_id, standing.PaymentSource(f"own-{m.person_id}", m.person_id, True, m.joined_on, "card")
-            )
-        return out
-
-    monkeypatch.setattr(standing, "payment_sources", sources)
 
 
 def test_many_memberships_at_one_address():
@@ -66,40 +52,44 @@ def test_two_at_one_address_is_below_the_cluster_size():
     assert not flags_of(snapshot, JoinFlag.Signal.SAME_ADDRESS)
 
 
-def test_many_memberships_paid_from_one_payment_source(monkeypatch):
+def test_many_memberships_paid_from_one_payment_source():
     world = build_world()
-    paid = [member(world.units.branch_a1, in_window(30 + i)) for i in range(3)]
-    payer = paid[0]
-    crafted_sources(
-        monkeypatch,
-        {p.pk: standing.PaymentSource("acct-9f1c", payer.pk, True, in_window(30), "direct_debit") for p in paid},
-    )
+    paid = [member(world.units.branch_a1, in_window(30 + i), paid=False) for i in range(3)]
+    for p in paid:  # one bank account pays for all three, recorded by dues with its fingerprint
+        pay(p.memberships.get(), in_window(30), 6000, fingerprint="bank:9f1c", payer=p)
     snapshot = services.take_snapshot(world.secretary, world.selection)
     [flag] = flags_of(snapshot, JoinFlag.Signal.SAME_PAYER)
-    assert flag.key == "acct-9f1c" and "3 memberships paid from one payment source" in flag.evidence[0]
+    assert flag.key == "bank:9f1c" and "3 memberships paid from one payment source" in flag.evidence[0]
     assert "direct_debit" in flag.evidence[0]
+    assert {m.person_id for m in flag.memberships.all()} == {p.pk for p in paid}
 
 
-def test_paid_by_a_third_party(monkeypatch):
+def test_paid_by_a_third_party():
     world = build_world()
-    recruit = member(world.units.branch_a1, in_window(15))
+    recruit = member(world.units.branch_a1, in_window(15), paid=False)
     sponsor = member(world.units.branch_b1, in_window(400))
-    crafted_sources(
-        monkeypatch, {recruit.pk: standing.PaymentSource("acct-77", sponsor.pk, True, in_window(15), "card")}
-    )
+    pay(recruit.memberships.get(), in_window(15), 6000, fingerprint="bank:77", payer=sponsor, payer_is_member=False)
     snapshot = services.take_snapshot(world.secretary, world.selection)
     [flag] = flags_of(snapshot, JoinFlag.Signal.THIRD_PARTY)
-    assert "paid by another member" in flag.evidence[0] and f"#{sponsor.pk}" in flag.evidence[0]
+    assert f"paid by another member (record #{sponsor.pk}), not by the member" in flag.evidence[0]
     assert [m.person_id for m in flag.memberships.all()] == [recruit.pk]
 
 
-def test_paid_by_someone_who_is_not_a_member(monkeypatch):
+def test_paid_by_someone_not_on_file():
     world = build_world()
-    recruit = member(world.units.branch_a1, in_window(15))
-    crafted_sources(monkeypatch, {recruit.pk: standing.PaymentSource("acct-88", 424242, False, in_window(15), "cash")})
+    recruit = member(world.units.branch_a1, in_window(15), paid=False)
+    pay(recruit.memberships.get(), in_window(15), 6000, fingerprint="", payer=None, payer_is_member=False,
+        payer_name="A. Steward")  # fmt: skip
     snapshot = services.take_snapshot(world.secretary, world.selection)
     [flag] = flags_of(snapshot, JoinFlag.Signal.THIRD_PARTY)
-    assert "someone who is not a member" in flag.evidence[0]
+    assert "paid by someone not on file" in flag.evidence[0]
+
+
+def test_a_member_paying_for_themself_raises_no_third_party_flag():
+    world = build_world()
+    member(world.units.branch_a1, in_window(15))
+    snapshot = services.take_snapshot(world.secretary, world.selection)
+    assert not flags_of(snapshot, JoinFlag.Signal.THIRD_PARTY)
 
 
 def test_a_burst_of_joins():
@@ -120,17 +110,12 @@ def test_seven_joins_in_a_week_is_not_a_burst():
     assert not flags_of(snapshot, JoinFlag.Signal.BURST)
 
 
-def test_join_date_earlier_than_the_first_payment(monkeypatch):
+def test_join_date_earlier_than_the_first_payment():
     world = build_world()
-    early = member(world.units.branch_a1, in_window(60))
-    prompt = member(world.units.branch_a1, in_window(60))
-    crafted_sources(
-        monkeypatch,
-        {
-            early.pk: standing.PaymentSource("a-1", early.pk, True, in_window(60) + timedelta(days=45), "cheque"),
-            prompt.pk: standing.PaymentSource("a-2", prompt.pk, True, in_window(60) + timedelta(days=10), "card"),
-        },
-    )
+    early = member(world.units.branch_a1, in_window(60), paid=False)
+    prompt = member(world.units.branch_a1, in_window(60), paid=False)
+    pay(early.memberships.get(), in_window(60) + timedelta(days=45), 6000, fingerprint="bank:e", payer=early)
+    pay(prompt.memberships.get(), in_window(60) + timedelta(days=10), 6000, fingerprint="bank:p", payer=prompt)
     snapshot = services.take_snapshot(world.secretary, world.selection)
     [flag] = flags_of(snapshot, JoinFlag.Signal.JOIN_BEFORE_PAYMENT)
     assert flag.key == early.memberships.get().number

@@ -16,7 +16,7 @@ from groundswell.selections import eligibility, services
 from groundswell.selections.models import Challenge, Decision, Snapshot
 from groundswell.tests.factories import user_with_role
 
-from .world import FREEZE, build_world, member
+from .world import FREEZE, build_world, member, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_members_of_six_months_in_good_standing_are_eligible_and_the_rest_told_w
     late = entry(snapshot, world.late)
     assert not late.eligible and "6 months' continuous membership" in late.reason and "1 December 2025" in late.reason
     lapsed = entry(snapshot, world.lapsed)
-    assert not lapsed.eligible and "lapsed on 1 March 2026" in lapsed.reason
+    assert not lapsed.eligible and "Lapsed on 1 Mar 2026" in lapsed.reason
     # Another constituency's member is not on this selection's list at all.
     assert not snapshot.entries.filter(person=world.outsider).exists()
     assert snapshot.eligible_count == len(world.old) and snapshot.checked_count == len(world.old) + 2
@@ -65,6 +65,15 @@ def test_a_snapshot_and_its_entries_cannot_be_changed():
     row.eligible = not row.eligible
     with pytest.raises(ValidationError):
         row.save()
+
+
+def test_a_member_in_arrears_on_the_freeze_date_is_not_eligible_with_the_dues_reason():
+    world = build_world()
+    behind = member(world.units.branch_a1, date(2024, 1, 1), paid=False)
+    pay(behind.memberships.get(), date(2024, 1, 1), 6000, fingerprint="bank:b", payer=behind)  # one year only
+    snapshot = services.take_snapshot(world.secretary, world.selection)
+    row = entry(snapshot, behind)
+    assert not row.eligible and row.reason.startswith("Not in good standing on the freeze date: Lapsed on")
 
 
 def test_the_voter_month_rule_is_configurable_per_selection():

@@ -3,31 +3,47 @@ long before the freeze date (eligible), one who joined too late, one who lapsed,
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 from groundswell.accounts.models import Role
+from groundswell.dues import services as dues
+from groundswell.dues.models import Method
 from groundswell.people.models import Membership, OrganisationUnit, Person
 from groundswell.selections import services
 from groundswell.selections.models import RuleSet, Selection
 from groundswell.tests.factories import EmailFactory, MembershipFactory, PersonFactory, UnitTreeFactory, user_with_role
 
 FREEZE = date(2026, 6, 1)
+_refs = itertools.count(1)
 PARLIAMENTARY = "Labour parliamentary selections (NEC procedural guidelines, 2022)"
 
 
-def member(unit: OrganisationUnit, joined: date, *, lapsed: date | None = None, email: bool = True, **person) -> Person:
-    """A person with one membership joined on `joined` (and an email address)."""
+def member(
+    unit: OrganisationUnit, joined: date, *, lapsed: date | None = None, email: bool = True, paid: bool = True, **person
+) -> Person:
+    """A person with one membership joined on `joined`, dues paid well ahead on that day from their own account
+    (through the dues app), and an email address."""
     someone = PersonFactory(unit=unit, **person)
-    MembershipFactory(
+    membership = MembershipFactory(
         person=someone,
         joined_on=joined,
         lapsed_on=lapsed,
         status=Membership.Status.LAPSED if lapsed else Membership.Status.ACTIVE,
     )
+    if paid:
+        pay(membership, joined, 50_000, fingerprint=f"bank:own-{someone.pk}", payer=someone)
     if email:
         EmailFactory(person=someone)
     return someone
+
+
+def pay(membership: Membership, on: date, pence: int, *, fingerprint: str, payer: Person | None, **extra):
+    return dues.record_payment(
+        membership=membership, amount_pence=pence, paid_on=on, method=Method.DIRECT_DEBIT,
+        source_ref=f"test:{next(_refs)}", fingerprint=fingerprint, payer=payer, **extra,
+    )  # fmt: skip
 
 
 def build_world(*, members: int = 6, units=None, **overrides) -> SimpleNamespace:

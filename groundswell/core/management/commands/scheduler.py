@@ -40,6 +40,8 @@ def jobs() -> list[tuple[str, Callable[[], str]]]:
         ("event_reminders", _command("event_reminders")),
         ("resume_sends", _command("resume_sends")),
         ("spending reminders", _command("spending", "reminders")),
+        # Membership status from dues standing, about-to-lapse and renewal reminders: works once a day.
+        ("dues daily", _command("dues", "daily")),
         ("audit checkpoint", _command("audit", "checkpoint")),
         ("worker heartbeat", lambda: f"queued {worker_heartbeat.enqueue().id}"),
         # Escalations, interim-suspension review reminders, retention: each once however often it is queued.

@@ -1,0 +1,1 @@
+"""Placeholder until the payments app is merged: the listener for payment notices registers here."""

@@ -1,0 +1,278 @@
+"""Reads of dues: a membership's standing on a day (`standing_on`, the contract selections use), standings in
+bulk, who pays for which membership (`payment_sources`), the rules that apply, and the treasurer's overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from groundswell import charts
+from groundswell.accounts import access
+from groundswell.people.models import Membership, OrganisationUnit
+
+from . import standing as rules_
+from .models import Arrangement, DuesPayment, DuesRules, Interval, MembershipType, Rate
+from .standing import Standing
+
+__all__ = ["PaymentSource", "Standing", "payment_sources", "standing_on", "standings"]
+
+HELD = {Membership.Status.RESIGNED: rules_.RESIGNED, Membership.Status.SUSPENDED: rules_.SUSPENDED}
+
+
+@dataclass(frozen=True)
+class PaymentSource:
+    """Where a membership's dues come from. `fingerprint` is the payments app's keyed hash of the card or bank
+    account ("" when unknown, e.g. cash), so many memberships paid from one source share it."""
+
+    fingerprint: str
+    payer_person_id: int | None
+    payer_is_member: bool
+    first_paid_on: dt.date | None
+    method: str
+
+
+def rate_table() -> rules_.RateTable:
+    rows = Rate.objects.values_list("membership_type__code", "interval", "effective_from", "amount_pence")
+    return rules_.RateTable.of(rows)
+
+
+def rate_on(membership_type: MembershipType, interval: str, on: dt.date | None = None) -> int | None:
+    """The rate in pence for a type and interval on a day (today by default)."""
+    return rate_table().amount(membership_type.code, interval, on or timezone.localdate())
+
+
+def home_unit(membership: Membership) -> OrganisationUnit:
+    """The unit whose rules apply: the constituency party, else the branch, else the person's unit."""
+    return membership.constituency_party or membership.branch or membership.person.unit
+
+
+class _RulesIndex:
+    """The rules rows by unit path, so the nearest row up the tree is found without a query per membership."""
+
+    def __init__(self) -> None:
+        rows = list(DuesRules.objects.select_related("unit", "default_type"))
+        self.default = next((r for r in rows if r.unit_id is None), None)
+        self.by_path = {r.unit.path: r for r in rows if r.unit_id is not None}
+
+    def row_for(self, unit: OrganisationUnit | None) -> DuesRules | None:
+        path = unit.path if unit is not None else ""
+        best = None
+        for p, row in self.by_path.items():
+            if path.startswith(p) and (best is None or len(p) > len(best[0])):
+                best = (p, row)
+        return best[1] if best else self.default
+
+    def rules_for(self, unit: OrganisationUnit | None) -> rules_.Rules:
+        row = self.row_for(unit)
+        if row is None:
+            return rules_.Rules()
+        default = row.default_type.code if row.default_type_id else "standard"
+        return rules_.Rules(row.grace_months, row.lapse_after_months, default)
+
+
+def rules_row_for(membership: Membership) -> DuesRules | None:
+    """The DuesRules row that applies to a membership (nearest up the tree, else the party default)."""
+    return _RulesIndex().row_for(home_unit(membership))
+
+
+def _plan(a: Arrangement) -> rules_.Plan:
+    return rules_.Plan(
+        starts_on=a.started_on, type_code=a.membership_type.code, interval=a.interval, amount_pence=a.amount_pence,
+        starts_run=a.starts_run, type_name=a.membership_type.name, method=a.get_method_display(),
+    )  # fmt: skip
+
+
+def standings(memberships: Iterable[Membership], on: dt.date | None = None) -> dict[int, Standing]:
+    """Each membership's standing on `on` (today by default), in a fixed number of queries."""
+    on = on or timezone.localdate()
+    members = list(memberships)
+    ids = [m.pk for m in members]
+    plans: dict[int, list[rules_.Plan]] = defaultdict(list)
+    for a in Arrangement.objects.filter(membership_id__in=ids).select_related("membership_type"):
+        plans[a.membership_id].append(_plan(a))
+    paid: dict[int, list[rules_.Paid]] = defaultdict(list)
+    for mid, day, amount, refunded in DuesPayment.objects.filter(membership_id__in=ids).values_list(
+        "membership_id", "paid_on", "amount_pence", "refunded_pence"
+    ):
+        paid[mid].append(rules_.Paid(day, amount - refunded))
+    rates, index = rate_table(), _RulesIndex()
+    units = {
+        m.pk: m
+        for m in Membership.objects.filter(pk__in=ids).select_related("constituency_party", "branch", "person__unit")
+    }
+    return {
+        m.pk: rules_.compute(
+            on=on,
+            joined_on=m.joined_on,
+            plans=plans[m.pk],
+            payments=paid[m.pk],
+            rates=rates,
+            rules=index.rules_for(home_unit(units[m.pk])),
+            held_status=HELD.get(m.status, ""),
+            recorded_lapse=m.lapsed_on if m.status == Membership.Status.LAPSED else None,
+        )  # fmt: skip
+        for m in members
+    }
+
+
+def standing_on(membership: Membership, on: dt.date) -> Standing:
+    """A membership's dues standing on a day: good or not, the status and the reason in plain words, arrears in
+    pence, the day paid up to and the start of the unbroken run of membership (a lapse then re-join restarts it)."""
+    return standings([membership], on)[membership.pk]
+
+
+def payment_sources(memberships: Iterable[Membership]) -> dict[int, PaymentSource]:
+    """membership id → where its dues come from: the current (newest) arrangement's payer and fingerprint, or the
+    newest payment's when no arrangement carries one. Memberships with no arrangement and no payment are left out."""
+    ids = [m.pk for m in memberships]
+    out: dict[int, PaymentSource] = {}
+    first_paid: dict[tuple[int, str], dt.date] = {}
+    latest_payment: dict[int, DuesPayment] = {}
+    for p in DuesPayment.objects.filter(membership_id__in=ids).order_by("paid_on", "id"):
+        first_paid.setdefault((p.membership_id, p.method_fingerprint), p.paid_on)
+        latest_payment[p.membership_id] = p
+    arrangements: dict[int, Arrangement] = {}
+    for a in Arrangement.objects.filter(membership_id__in=ids).order_by("started_on", "id"):
+        if a.method_fingerprint or a.membership_id not in arrangements:
+            arrangements[a.membership_id] = a
+    for mid in ids:
+        a, p = arrangements.get(mid), latest_payment.get(mid)
+        src = a if a is not None and (a.method_fingerprint or p is None) else p
+        if src is None:
+            continue
+        fp = src.method_fingerprint
+        out[mid] = PaymentSource(
+            fingerprint=fp, payer_person_id=src.payer_id, payer_is_member=src.payer_is_member,
+            first_paid_on=first_paid.get((mid, fp)), method=src.method,
+        )  # fmt: skip
+    return out
+
+
+def current_arrangement(membership: Membership) -> Arrangement | None:
+    """The arrangement in force: the newest that is not replaced or cancelled (pending counts: it is being set up)."""
+    return (
+        membership.dues_arrangements.exclude(status__in=[Arrangement.Status.REPLACED, Arrangement.Status.CANCELLED])
+        .select_related("membership_type")
+        .order_by("-started_on", "-id")
+        .first()
+    )
+
+
+def offered_types() -> list[tuple[MembershipType, int | None, int | None]]:
+    """The types a member may choose, with today's monthly and yearly rates in pence."""
+    table, today = rate_table(), timezone.localdate()
+    return [
+        (t, table.amount(t.code, Interval.MONTH, today), table.amount(t.code, Interval.YEAR, today))
+        for t in MembershipType.objects.filter(active=True)
+    ]
+
+
+# ----------------------------------------------------------------------------------------- the treasurer's view
+
+
+def memberships_for(user: Any, perm: access.Perm) -> QuerySet[Membership]:
+    """The memberships of people in the units where `user` holds `perm`."""
+    return access.scope(Membership.objects.all(), user, perm, "person__unit__path").filter(
+        person__merged_into__isnull=True
+    )
+
+
+@dataclass
+class Overview:
+    unit: OrganisationUnit | None
+    on: dt.date
+    by_status: list[tuple[str, str, int]] = field(default_factory=list)  # (status, label, count)
+    monthly_income_pence: int = 0
+    arrangements_by_method: list[tuple[str, int]] = field(default_factory=list)
+    arrears: list[tuple[Membership, Standing]] = field(default_factory=list)
+    arrears_total_pence: int = 0
+    received_chart: dict[str, Any] = field(default_factory=dict)
+    received_total_pence: int = 0
+
+    @property
+    def members(self) -> int:
+        return sum(n for _, _, n in self.by_status)
+
+    @property
+    def status_rows(self) -> list[tuple[str, str, int, int]]:
+        """(status, label, count, bar width %) for the members-by-standing bars."""
+        top = max((n for _, _, n in self.by_status), default=0) or 1
+        return [(key, label, n, round(100 * n / top)) for key, label, n in self.by_status]
+
+
+STATUS_LABELS = [
+    (rules_.GOOD, "Good standing"),
+    (rules_.ARREARS, "In arrears"),
+    (rules_.NEVER_PAID, "Never paid"),
+    (rules_.LAPSED, "Lapsed"),
+    (rules_.SUSPENDED, "Suspended"),
+    (rules_.RESIGNED, "Resigned"),
+]
+
+
+def overview(memberships: QuerySet[Membership], unit: OrganisationUnit | None, on: dt.date) -> Overview:
+    """Members by standing, recurring income (a month's worth of active arrangements) and the arrears list."""
+    members = list(memberships.select_related("person"))
+    found = standings(members, on)
+    counts: dict[str, int] = defaultdict(int)
+    view = Overview(unit=unit, on=on)
+    for m in members:
+        s = found[m.pk]
+        counts[s.status] += 1
+        if s.status == rules_.ARREARS or (s.status == rules_.GOOD and s.arrears_pence):
+            view.arrears.append((m, s))
+            view.arrears_total_pence += s.arrears_pence
+    view.by_status = [(key, label, counts[key]) for key, label in STATUS_LABELS]
+    view.arrears.sort(key=lambda pair: (-pair[1].months_behind, -pair[1].arrears_pence))
+    active = Arrangement.objects.filter(membership__in=memberships, status=Arrangement.Status.ACTIVE)
+    by_method: dict[str, int] = defaultdict(int)
+    for interval, method, amount in active.values_list("interval", "method", "amount_pence"):
+        monthly = amount if interval == Interval.MONTH else amount // 12
+        view.monthly_income_pence += monthly
+        by_method[method] += monthly
+    view.arrangements_by_method = sorted(by_method.items())
+    _received(view, memberships, on)
+    return view
+
+
+def _received(view: Overview, memberships: QuerySet[Membership], on: dt.date) -> None:
+    """Dues received in each of the last twelve months (whole pounds), as a column chart."""
+    first = rules_.add_months(on.replace(day=1), -11)
+    totals = [0] * 12
+    rows = DuesPayment.objects.filter(membership__in=memberships, paid_on__gte=first, paid_on__lte=on)
+    for day, amount, refunded in rows.values_list("paid_on", "amount_pence", "refunded_pence"):
+        totals[(day.year - first.year) * 12 + day.month - first.month] += amount - refunded
+    view.received_total_pence = sum(totals)
+    frame = charts.Frame(width=560, height=200, left=52, right=8, top=10, bottom=30)
+    labels = {i: rules_.add_months(first, i).strftime("%b") for i in range(12)}
+    view.received_chart = charts.column_chart(frame, [t // 100 for t in totals], labels)
+
+
+@dataclass
+class MemberPage:
+    """What a member sees of their own dues."""
+
+    membership: Membership
+    standing: Standing
+    arrangement: Arrangement | None
+    rate_pence: int | None
+    payments: list[DuesPayment]
+    can_rejoin: bool
+    lapse_after_months: int
+
+
+def member_page(membership: Membership, on: dt.date | None = None) -> MemberPage:
+    on = on or timezone.localdate()
+    found = standing_on(membership, on)
+    arrangement = current_arrangement(membership)
+    rate = rate_on(arrangement.membership_type, arrangement.interval, on) if arrangement else None
+    payments = list(membership.dues_payments.order_by("-paid_on", "-id")[:24])
+    row = rules_row_for(membership)
+    lapse_after = row.lapse_after_months if row else rules_.Rules().lapse_after_months
+    return MemberPage(membership, found, arrangement, rate, payments, found.status == rules_.LAPSED, lapse_after)

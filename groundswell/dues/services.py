@@ -1,0 +1,311 @@
+"""Writes of dues: setting up, changing and cancelling a member's arrangement (with re-joining after a lapse),
+crediting payments, following the payment provider's notices, keeping `Membership.status` in step with the
+standing, and the daily job (status, about-to-lapse and renewal reminders).
+
+Who may act: the member on their own membership, or a holder of MANAGE_DUES at the member's unit. Every write is
+one transaction and is audited; bad input raises DuesError with a message naming what is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from groundswell.accounts import access
+from groundswell.people.models import Membership, Person
+
+from . import notify, selectors
+from . import standing as rules_
+from .auditing import audit
+from .models import Arrangement, DailyRun, DuesPayment, Interval, MembershipType, Method, Reminder
+
+ONLINE_METHODS = {Method.DIRECT_DEBIT, Method.CARD}
+LIVE = [Arrangement.Status.PENDING, Arrangement.Status.ACTIVE, Arrangement.Status.FAILED]
+STATUS_FOR = {
+    rules_.GOOD: Membership.Status.ACTIVE,
+    rules_.ARREARS: Membership.Status.ARREARS,
+    rules_.LAPSED: Membership.Status.LAPSED,
+}
+
+
+class DuesError(ValueError):
+    """A dues request that cannot be done, with the reason in plain words."""
+
+
+def is_own(actor: Any, membership: Membership) -> bool:
+    return (
+        bool(getattr(actor, "person_id", None))
+        and actor.person_id == membership.person_id
+        and (access.has_perm(actor, access.Perm.VIEW_OWN_RECORD))
+    )
+
+
+def may_manage(actor: Any, membership: Membership) -> bool:
+    """The member themselves, or a treasurer (MANAGE_DUES) covering the member's unit."""
+    return is_own(actor, membership) or access.has_perm(actor, access.Perm.MANAGE_DUES, membership.person.unit)
+
+
+def _require(actor: Any, membership: Membership) -> None:
+    if actor is not None and not may_manage(actor, membership):
+        access.require(actor, access.Perm.MANAGE_DUES, membership.person.unit)
+
+
+def _amount(membership_type: MembershipType, interval: str, amount_pence: int | None, on: dt.date) -> int:
+    if interval not in Interval.values:
+        raise DuesError(f"Choose monthly or yearly payments, not '{interval}'.")
+    rate = selectors.rate_on(membership_type, interval, on)
+    if rate is None:
+        raise DuesError(f"The {membership_type.name} type has no {Interval(interval).label.lower()} rate.")
+    if amount_pence is None:
+        return rate
+    if not isinstance(amount_pence, int) or isinstance(amount_pence, bool):
+        raise DuesError("The amount must be a whole number of pence.")
+    if amount_pence < rate:
+        every = "a month" if interval == Interval.MONTH else "a year"
+        raise DuesError(
+            f"{rules_.pounds(amount_pence)} is less than the {membership_type.name} rate of "
+            f"{rules_.pounds(rate)} {every}."
+        )
+    return amount_pence
+
+
+@transaction.atomic
+def set_up_dues(
+    membership: Membership,
+    *,
+    membership_type: MembershipType,
+    interval: str,
+    method: str,
+    actor: Any,
+    amount_pence: int | None = None,
+    payer: Person | None = None,
+    payer_name: str = "",
+    on: dt.date | None = None,
+) -> Arrangement:
+    """A new arrangement (pending until the provider confirms it). It replaces the one in force; a lapsed member
+    setting up dues re-joins, which starts a new run of continuous membership (the old history is kept)."""
+    _require(actor, membership)
+    on = on or timezone.localdate()
+    if not membership_type.active:
+        raise DuesError(f"The {membership_type.name} type is no longer offered.")
+    if method not in Method.values:
+        raise DuesError(f"Unknown payment method '{method}'.")
+    if method not in ONLINE_METHODS and not access.has_perm(actor, access.Perm.MANAGE_DUES, membership.person.unit):
+        raise DuesError("Members pay by Direct Debit or card; a treasurer records cheques, cash and transfers.")
+    amount = _amount(membership_type, interval, amount_pence, on)
+    if membership.status in (Membership.Status.RESIGNED, Membership.Status.SUSPENDED):
+        raise DuesError(f"This membership is {membership.get_status_display().lower()}; dues cannot be set up.")
+    standing = selectors.standing_on(membership, on)
+    third_party = payer is not None and payer.pk != membership.person_id or bool(payer_name.strip())
+    old = list(Membership.objects.select_for_update().get(pk=membership.pk).dues_arrangements.filter(status__in=LIVE))
+    for a in old:
+        a.status, a.ended_on = Arrangement.Status.REPLACED, on
+        a.save(update_fields=["status", "ended_on"])
+    arrangement = Arrangement.objects.create(
+        membership=membership, membership_type=membership_type, interval=interval, method=method,
+        amount_pence=amount, starts_run=standing.status == rules_.LAPSED, started_on=on,
+        payer=payer if third_party else membership.person, payer_is_member=not third_party,
+        payer_name=payer_name.strip()[:200] if third_party else "",
+        status=Arrangement.Status.PENDING if method in ONLINE_METHODS else Arrangement.Status.ACTIVE,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )  # fmt: skip
+    if arrangement.starts_run and membership.status == Membership.Status.LAPSED:
+        membership.status = Membership.Status.ACTIVE
+        membership.save(update_fields=["status"])
+    audit(
+        "dues.arrangement.create", actor=actor, obj=arrangement, unit=membership.person.unit,
+        detail={"membership": membership.pk, "rejoin": arrangement.starts_run, "third_party": third_party},
+    )  # fmt: skip
+    return arrangement
+
+
+@transaction.atomic
+def change_dues(
+    arrangement: Arrangement, *, membership_type: MembershipType, amount_pence: int | None, actor: Any,
+    on: dt.date | None = None,
+) -> Arrangement:  # fmt: skip
+    """A change of type or amount: the same method, payer and provider subscription, from `on`."""
+    membership = arrangement.membership
+    _require(actor, membership)
+    on = on or timezone.localdate()
+    if arrangement.status not in LIVE:
+        raise DuesError("That arrangement has ended; set up dues again instead.")
+    if not membership_type.active:
+        raise DuesError(f"The {membership_type.name} type is no longer offered.")
+    amount = _amount(membership_type, arrangement.interval, amount_pence, on)
+    old_pk = arrangement.pk
+    Arrangement.objects.filter(pk=old_pk).update(status=Arrangement.Status.REPLACED, ended_on=on)
+    new = Arrangement.objects.get(pk=old_pk)
+    new.pk = None
+    new.membership_type, new.amount_pence, new.started_on = membership_type, amount, on
+    new.status, new.ended_on, new.starts_run = arrangement.status, None, False
+    new.created_at, new.created_by = timezone.now(), actor if getattr(actor, "pk", None) else None
+    new.save()
+    audit(
+        "dues.arrangement.change", actor=actor, obj=new, unit=membership.person.unit,
+        detail={"replaces": old_pk, "type": membership_type.code, "amount_pence": amount},
+    )  # fmt: skip
+    return new
+
+
+@transaction.atomic
+def cancel_dues(arrangement: Arrangement, *, actor: Any, reason: str = "", on: dt.date | None = None) -> Arrangement:
+    """Stop paying. The membership stays (dues keep falling due, so it lapses in time unless paid another way)."""
+    _require(actor, arrangement.membership)
+    if arrangement.status not in LIVE:
+        raise DuesError("That arrangement has already ended.")
+    arrangement.status, arrangement.ended_on = Arrangement.Status.CANCELLED, on or timezone.localdate()
+    arrangement.cancel_reason = reason.strip()[:300]
+    arrangement.save(update_fields=["status", "ended_on", "cancel_reason"])
+    audit("dues.arrangement.cancel", actor=actor, obj=arrangement, unit=arrangement.membership.person.unit)
+    return arrangement
+
+
+def record_payment(
+    *,
+    membership: Membership,
+    amount_pence: int,
+    paid_on: dt.date,
+    method: str,
+    source_ref: str,
+    arrangement: Arrangement | None = None,
+    fingerprint: str = "",
+    payer: Person | None = None,
+    payer_is_member: bool = True,
+    payer_name: str = "",
+    actor: Any = None,
+) -> DuesPayment:
+    """Credit a payment to a membership's dues. The same `source_ref` twice credits once (returns the first)."""
+    if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
+        raise DuesError(f"A dues payment must be a positive whole number of pence, not {amount_pence!r}.")
+    if method not in Method.values:
+        raise DuesError(f"Unknown payment method '{method}'.")
+    if not source_ref:
+        raise DuesError("A dues payment needs the reference of where it came from.")
+    with transaction.atomic():
+        existing = DuesPayment.objects.filter(source_ref=source_ref).first()
+        if existing is not None:
+            return existing
+        payment = DuesPayment.objects.create(
+            membership=membership, arrangement=arrangement, amount_pence=amount_pence, paid_on=paid_on,
+            method=method, method_fingerprint=fingerprint, payer=payer, payer_is_member=payer_is_member,
+            payer_name=payer_name[:200], source_ref=source_ref,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )  # fmt: skip
+        if arrangement is not None and arrangement.interval == Interval.YEAR:
+            standing = selectors.standing_on(membership, paid_on)
+            if standing.paid_through:
+                arrangement.next_renewal_on = standing.paid_through + dt.timedelta(days=1)
+                arrangement.save(update_fields=["next_renewal_on"])
+        audit(
+            "dues.payment.record", actor=actor, obj=payment, unit=membership.person.unit,
+            detail={"membership": membership.pk, "amount_pence": amount_pence, "method": method},
+        )  # fmt: skip
+    return payment
+
+
+def record_offline_payment(
+    membership: Membership, *, amount_pence: int, paid_on: dt.date, method: str, actor: Any, payer_name: str = ""
+) -> DuesPayment:
+    """A treasurer credits a cheque, cash or a transfer to a member's dues."""
+    access.require(actor, access.Perm.MANAGE_DUES, membership.person.unit)
+    if method in ONLINE_METHODS:
+        raise DuesError("Direct Debit and card payments arrive from the payment provider, not by hand.")
+    third = bool(payer_name.strip())
+    return record_payment(
+        membership=membership, amount_pence=amount_pence, paid_on=paid_on, method=method,
+        source_ref=f"offline:{uuid.uuid4()}", payer=None if third else membership.person,
+        payer_is_member=not third, payer_name=payer_name.strip(), actor=actor,
+    )  # fmt: skip
+
+
+def record_refund(source_ref: str, refunded_pence: int) -> DuesPayment | None:
+    """A refund reduces what the payment credits (the provider reports the total refunded so far)."""
+    payment = DuesPayment.objects.filter(source_ref=source_ref).first()
+    if payment is None:
+        return None
+    payment.refunded_pence = min(max(0, refunded_pence), payment.amount_pence)
+    payment.save(update_fields=["refunded_pence"])
+    return payment
+
+
+# ------------------------------------------------------------------------------- status and the daily job
+
+
+def managed_memberships() -> QuerySet[Membership]:
+    """Memberships the dues rules decide: those with an arrangement or a payment. Imported memberships whose dues
+    are kept elsewhere are left as imported until their first arrangement or payment."""
+    return Membership.objects.filter(
+        Q(Exists(Arrangement.objects.filter(membership=OuterRef("pk"))))
+        | Q(Exists(DuesPayment.objects.filter(membership=OuterRef("pk"))))
+    )
+
+
+def refresh_statuses(memberships: QuerySet[Membership], on: dt.date | None = None, batch: int = 2000) -> int:
+    """Write each membership's status (and lapse day) from its standing; returns how many changed."""
+    on = on or timezone.localdate()
+    changed = 0
+    ids = list(memberships.values_list("pk", flat=True))
+    for i in range(0, len(ids), batch):
+        chunk = list(Membership.objects.filter(pk__in=ids[i : i + batch]))
+        found = selectors.standings(chunk, on)
+        for m in chunk:
+            s = found[m.pk]
+            status = _membership_status(s, m)
+            lapsed_on = s.lapsed_on if status == Membership.Status.LAPSED else m.lapsed_on
+            if status != m.status or lapsed_on != m.lapsed_on:
+                Membership.objects.filter(pk=m.pk).update(status=status, lapsed_on=lapsed_on)
+                changed += 1
+    return changed
+
+
+def _membership_status(s: rules_.Standing, m: Membership) -> str:
+    if s.status in (rules_.RESIGNED, rules_.SUSPENDED):
+        return m.status
+    if s.status == rules_.NEVER_PAID:
+        return Membership.Status.ACTIVE if s.months_behind <= 1 else Membership.Status.ARREARS
+    return STATUS_FOR[s.status]
+
+
+def send_reminders(on: dt.date | None = None) -> dict[str, int]:
+    """About-to-lapse warnings and yearly renewal notices, each once (a Reminder row per membership and subject)."""
+    on = on or timezone.localdate()
+    sent = {"about_to_lapse": 0, "renewal_due": 0}
+    members = list(managed_memberships().filter(status=Membership.Status.ARREARS).select_related("person__unit"))
+    found = selectors.standings(members, on)
+    for m in members:
+        s = found[m.pk]
+        row = selectors.rules_row_for(m)
+        warn_at = row.lapse_warning_months if row else 4
+        if s.status == rules_.ARREARS and s.months_behind >= warn_at:
+            key = f"after {s.paid_through or 'nothing'}"
+            if notify.about_to_lapse(m, s, key):
+                sent["about_to_lapse"] += 1
+    renewals = Arrangement.objects.filter(
+        status=Arrangement.Status.ACTIVE, interval=Interval.YEAR, method=Method.CARD, next_renewal_on__isnull=False
+    ).select_related("membership__person__unit", "membership_type")
+    for a in renewals:
+        row = selectors.rules_row_for(a.membership)
+        days = row.renewal_notice_days if row else 21
+        if on <= a.next_renewal_on <= on + dt.timedelta(days=days):
+            if notify.renewal_due(a, key=a.next_renewal_on.isoformat()):
+                sent["renewal_due"] += 1
+    return sent
+
+
+def daily(on: dt.date | None = None, *, force: bool = False) -> dict:
+    """The daily dues job: statuses from standings, then reminders. Once a day however often it is called."""
+    on = on or timezone.localdate()
+    if not force and DailyRun.objects.filter(day=on).exists():
+        return {"skipped": f"already ran for {on.isoformat()}"}
+    summary = {"statuses_changed": refresh_statuses(managed_memberships(), on), **send_reminders(on)}
+    DailyRun.objects.update_or_create(day=on, defaults={"summary": summary, "finished_at": timezone.now()})
+    return summary
+
+
+def reminder_sent(membership: Membership, kind: str, key: str) -> bool:
+    return Reminder.objects.filter(membership=membership, kind=kind, key=key).exists()
