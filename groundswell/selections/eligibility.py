@@ -58,8 +58,10 @@ def memberships_in(selection: Selection) -> list[Membership]:
     return list(latest.values())
 
 
-def voter_verdict(selection: Selection, membership: Membership, freeze: date) -> Verdict:
-    found = standing.standing_on(membership, freeze)
+def voter_verdict(
+    selection: Selection, membership: Membership, freeze: date, found: standing.Standing | None = None
+) -> Verdict:
+    found = found or standing.standing_on(membership, freeze)
     since = found.continuous_since
     needed_by = months_before(freeze, selection.voter_min_months)
     number = membership.number
@@ -83,7 +85,9 @@ def voter_verdict(selection: Selection, membership: Membership, freeze: date) ->
 
 
 def voter_verdicts(selection: Selection, freeze: date) -> list[Verdict]:
-    return [voter_verdict(selection, m, freeze) for m in memberships_in(selection)]
+    memberships = memberships_in(selection)
+    found = standing.standings_on(memberships, freeze)
+    return [voter_verdict(selection, m, freeze, found[m.pk]) for m in memberships]
 
 
 def digest(freeze: date, rules: dict, eligible_numbers: list[str]) -> str:
