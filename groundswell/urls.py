@@ -13,6 +13,7 @@ urlpatterns = [
     path("messaging/", include("groundswell.messaging.urls")),
     path("surveys/", include("groundswell.surveys.urls")),
     path("ballots/", include("groundswell.ballots.urls")),
+    path("selections/", include("groundswell.selections.urls")),
     path("events/", include("groundswell.events.urls")),
     path("complaints/", include("groundswell.complaints.urls")),
     path("spending/", include("groundswell.spending.urls")),

@@ -71,6 +71,11 @@ class Perm(StrEnum):
     OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
     VIEW_SPENDING = "view_spending"
     VIEW_NATIONAL_MONEY = "view_national_money"
+    # Selections: run the unit's selections (eligible list, challenges, bulk-join flag reviews, nominations,
+    # longlist and shortlist, hustings, the ballot); read the per-unit statistics of bulk-join flags (the governing
+    # body's oversight, no member's data).
+    MANAGE_SELECTIONS = "manage_selections"
+    VIEW_SELECTION_STATISTICS = "view_selection_statistics"
     # Membership dues: the overview of members by standing, recurring income and the arrears list (and its
     # export); manage: record cheques and cash, change a member's arrangement, set the unit's dues rules.
     VIEW_DUES = "view_dues"
@@ -165,6 +170,19 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_SPENDING,
     },
     Role.SUB_AGENT: {Perm.VIEW_OWN_RECORD, Perm.MANAGE_SPENDING, Perm.VIEW_SPENDING},
+    Role.GOVERNING_BODY: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.VIEW_SPENDING,
+        Perm.VIEW_NATIONAL_MONEY,
+        Perm.VIEW_SELECTION_STATISTICS,
+    },
+    # The selection's ballot is set up from its eligible list, so the secretary also manages the unit's ballots.
+    Role.PROCEDURES_SECRETARY: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.MANAGE_SELECTIONS,
+        Perm.VIEW_SELECTION_STATISTICS,
+        Perm.MANAGE_BALLOTS,
+    },
     Role.TREASURER: {
         Perm.VIEW_OWN_RECORD,
         Perm.MANAGE_SPENDING,
@@ -179,8 +197,13 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_PAYMENTS,
         Perm.MANAGE_PAYMENTS,
     },
-    Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY, Perm.VIEW_DUES, Perm.VIEW_DONATIONS},
-    Role.GOVERNING_BODY: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY},
+    Role.AUDITOR: {
+        Perm.VIEW_OWN_RECORD,
+        Perm.VIEW_SPENDING,
+        Perm.VIEW_NATIONAL_MONEY,
+        Perm.VIEW_DUES,
+        Perm.VIEW_DONATIONS,
+    },
 }
 
 # Roles whose holders may never see or influence a complaint (Forde 2022; EHRC 2020).
@@ -200,6 +223,8 @@ PRIVILEGED_ROLES = {
     Role.TREASURER,
     Role.AUDITOR,
     Role.GOVERNING_BODY,
+    # Eligible lists, bulk-join flags (addresses, who paid) and applicants' checks.
+    Role.PROCEDURES_SECRETARY,
 }
 
 

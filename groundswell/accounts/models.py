@@ -69,6 +69,9 @@ class Role(models.TextChoices):
     TREASURER = "treasurer", "Treasurer"
     AUDITOR = "auditor", "Auditor (read-only)"
     GOVERNING_BODY = "governing_body", "Governing body (read-only)"
+    # Selections (groundswell.selections): runs a unit's candidate selections (timetable, eligible list and its
+    # challenges, bulk-join flag reviews, nominations, panel, hustings, the ballot).
+    PROCEDURES_SECRETARY = "procedures_secretary", "Procedures secretary"
 
 
 class RoleAssignment(models.Model):

@@ -15,6 +15,7 @@ ACTIONS = {
     "vote_cast": AuditEntry.Action.CREATED,
     "paper_entered": AuditEntry.Action.CREATED,
     "vote_refused": AuditEntry.Action.DENIED,
+    "code_reissue_refused": AuditEntry.Action.DENIED,
 }
 
 

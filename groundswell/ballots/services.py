@@ -11,7 +11,7 @@ import hmac
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -190,6 +190,35 @@ def reissue_code(actor: Any, ballot: Ballot, person: Person) -> str | None:
         raise ValidationError("This member has already voted.")
     channel = _send_code(ballot, voter)
     audit("code_reissued", actor=actor, obj=ballot, detail={"channel": channel or ""})
+    return channel
+
+
+REISSUE_INTERVAL = timedelta(minutes=10)
+
+
+def reissue_own_code(user: Any, ballot: Ballot) -> str:
+    """A member who lost their code asks for a new one, sent to their own address on file (the old one stops
+    working). Refused with a plain message if they are not on the roll, have voted, the ballot has closed, or a
+    code went to them in the last ten minutes (it may still be on its way)."""
+    person = getattr(user, "person", None)
+    voter = ballot.voters.select_related("person").filter(person=person).first() if person is not None else None
+    problem = ""
+    if voter is None:
+        problem = "You are not on the roll of this ballot."
+    elif voter.voted:
+        problem = "You have already voted: each member votes once, so no new code is sent."
+    elif ballot.is_closed():
+        problem = "The ballot has closed."
+    elif voter.code_sent_at and timezone.now() - voter.code_sent_at < REISSUE_INTERVAL:
+        problem = "A code was sent to you in the last ten minutes: check your messages (and spam folder) first."
+    if problem:
+        audit("code_reissue_refused", actor=user, obj=ballot, reason=problem[:60])
+        raise ValidationError(problem)
+    channel = _send_code(ballot, voter)
+    if channel is None:
+        audit("code_reissue_refused", actor=user, obj=ballot, reason="no address")
+        raise ValidationError("We have no email address or mobile number for you: ask the procedures secretary.")
+    audit("code_reissued", actor=user, obj=ballot, detail={"channel": channel, "by": "member"})
     return channel
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("triggers/<int:pk>/", views.trigger_detail, name="trigger"),
     # Public: voting with a code, the bulletin, the certified result.
     path("<int:pk>/vote/", views.vote, name="vote"),
+    path("<int:pk>/lost-code/", views.lost_code, name="lost_code"),
     path("<int:pk>/cast.json", views.cast_json, name="cast_json"),
     path("<int:pk>/bulletin/", views.bulletin, name="bulletin"),
     path("<int:pk>/result/", views.result, name="result"),

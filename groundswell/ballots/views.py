@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -81,6 +82,21 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def lost_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member who lost their voting code asks for a new one, sent to their own address on file."""
+    ballot = get_object_or_404(Ballot, pk=pk)
+    if request.method == "POST":
+        sent: list[str] = []
+        if attempt(request, lambda: sent.append(services.reissue_own_code(request.user, ballot))):
+            where = "email" if sent[0] == "email" else "text message"
+            messages.success(request, f"A new code is on its way by {where}. Your old code no longer works.")
+            return redirect("ballots:vote", pk=pk)
+        return redirect("ballots:lost_code", pk=pk)
+    return render(request, "ballots/lost_code.html", {"ballot": ballot})
+
+
 # No CSRF token: the request carries its own credential (the one-time code) and no session authority.
 @csrf_exempt
 @require_POST
@@ -121,7 +137,14 @@ def bulletin(request: HttpRequest, pk: int) -> HttpResponse:
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = get_object_or_404(Ballot, pk=pk)
     published = selectors.published_result(ballot)
-    return render(request, "ballots/result.html", {"ballot": ballot, "result": published, "chart": _chart(published)})
+    # A ballot made by another process links back to it by name (e.g. "selections:42" → the selection's page).
+    process, _, ref = ballot.source.partition(":")
+    back = reverse(f"{process}:detail", args=[int(ref)]) if process == "selections" and ref.isdigit() else ""
+    return render(
+        request,
+        "ballots/result.html",
+        {"ballot": ballot, "result": published, "chart": _chart(published), "back": back},
+    )
 
 
 def _chart(result: dict | None) -> list[dict]:

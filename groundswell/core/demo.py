@@ -68,6 +68,7 @@ from groundswell.questions.support_codes import our_codes, set_our_party, suppor
 from groundswell.register.importing import import_register
 from groundswell.register.models import Elector
 from groundswell.register.synthetic import write_synthetic_register
+from groundswell.selections.demo import build_selections_demo
 from groundswell.spending.demo import build_spending_demo
 from groundswell.surveys.demo import build_surveys_demo
 from groundswell.targeting.demo import build_targeting
@@ -113,6 +114,12 @@ DEMO_USERS = [
     ("treasurer@example.org", "Demo treasurer", Role.TREASURER, "NATIONAL"),
     ("auditor@example.org", "Demo auditor (read-only)", Role.AUDITOR, "NATIONAL"),
     ("board@example.org", "Demo governing body member (read-only)", Role.GOVERNING_BODY, "NATIONAL"),
+    (
+        "secretary@example.org",
+        "Demo procedures secretary (Reading East)",
+        Role.PROCEDURES_SECRETARY,
+        f"CLP-{READING_EAST}",
+    ),
 ]
 # The demo's privileged users get a TOTP secret: the roles the middleware asks two-factor of.
 PRIVILEGED = PRIVILEGED_ROLES
@@ -161,6 +168,8 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
         build_spending_demo(say)
         build_fundraising_demo(say)
     build_ballots_demo(say)
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        build_selections_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "groundswell.targeting",
     "groundswell.surveys",
     "groundswell.ballots",
+    "groundswell.selections",
     "groundswell.bench",
     "anymail",
     "groundswell.messaging",

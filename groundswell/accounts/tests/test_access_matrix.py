@@ -61,6 +61,11 @@ EXPECTED[Role.INDEPENDENT_REVIEWER] = {P.VIEW_OWN_RECORD, P.REVIEW_COMPLAINTS, P
 EXPECTED[Role.LEADERS_OFFICE] = {P.VIEW_OWN_RECORD}
 # Ballots: organisers set up their units' ballots (the count belongs to each ballot's returning officer).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_BALLOTS}
+# Selections: the procedures secretary runs them (and their ballots); the governing body sees flag statistics.
+EXPECTED[Role.PROCEDURES_SECRETARY] = {
+    P.VIEW_OWN_RECORD, P.MANAGE_SELECTIONS, P.VIEW_SELECTION_STATISTICS, P.MANAGE_BALLOTS,
+}  # fmt: skip
+EXPECTED[Role.GOVERNING_BODY] = EXPECTED[Role.GOVERNING_BODY] | {P.VIEW_SELECTION_STATISTICS}
 # Dues: organisers and auditors read the overview; the treasurer also records payments and sets the rules.
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_DUES}
 EXPECTED[Role.TREASURER] = EXPECTED[Role.TREASURER] | {P.VIEW_DUES, P.MANAGE_DUES}
