@@ -71,6 +71,7 @@ class Perm(StrEnum):
     OVERRIDE_SPENDING_LIMIT = "override_spending_limit"
     VIEW_SPENDING = "view_spending"
     VIEW_NATIONAL_MONEY = "view_national_money"
+    MANAGE_TOURS = "manage_tours"  # plan tours (groundswell.tours); stops' exact venues stay need-to-know
 
 
 _ALL = set(Perm)
@@ -100,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.MANAGE_EVENTS,
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
+        Perm.MANAGE_TOURS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,

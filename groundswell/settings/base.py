@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "groundswell.events",
     "groundswell.complaints",
     "groundswell.spending",
+    "groundswell.tours",
     "groundswell.ops",
 ]
 

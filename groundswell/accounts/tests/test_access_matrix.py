@@ -58,6 +58,8 @@ EXPECTED[Role.INDEPENDENT_REVIEWER] = {P.VIEW_OWN_RECORD, P.REVIEW_COMPLAINTS, P
 EXPECTED[Role.LEADERS_OFFICE] = {P.VIEW_OWN_RECORD}
 # Ballots: organisers set up their units' ballots (the count belongs to each ballot's returning officer).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_BALLOTS}
+# Tours: organisers plan their units' tours (the stops' exact venues stay with each tour's team).
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_TOURS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}
