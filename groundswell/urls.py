@@ -16,6 +16,7 @@ urlpatterns = [
     path("events/", include("groundswell.events.urls")),
     path("complaints/", include("groundswell.complaints.urls")),
     path("spending/", include("groundswell.spending.urls")),
+    path("tours/", include("groundswell.tours.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),
     path("admin/", admin.site.urls),

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from groundswell.accounts import access
+from groundswell.tours.selectors import tours_for
 
 from . import health, metrics
 from .selectors import dashboard_figures, volunteer_home
@@ -60,4 +61,5 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if access.has_perm(request.user, access.Perm.VIEW_DASHBOARD):
         context["figures"] = dashboard_figures(request.user)
     context["home"] = volunteer_home(request.user)
+    context["my_tours"] = list(tours_for(request.user)[:20])
     return render(request, "core/dashboard.html", context)
