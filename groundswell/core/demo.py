@@ -70,6 +70,7 @@ from groundswell.register.synthetic import write_synthetic_register
 from groundswell.spending.demo import build_spending_demo
 from groundswell.surveys.demo import build_surveys_demo
 from groundswell.targeting.demo import build_targeting
+from groundswell.tours.demo import build_tours_demo
 
 DEMO_PASSWORD = "groundswell-demo"
 # A fixed TOTP secret for the demo's privileged accounts, so a newcomer can add it to an authenticator app
@@ -158,6 +159,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_complaints_demo(say)
         build_spending_demo(say)
+        build_tours_demo(say)
     build_ballots_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
