@@ -21,6 +21,7 @@ urlpatterns = [
     path("payments/", include("groundswell.payments.urls")),
     path("dues/", include("groundswell.dues.urls")),
     path("", include("groundswell.fundraising.urls")),
+    path("tours/", include("groundswell.tours.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),
     path("admin/", admin.site.urls),

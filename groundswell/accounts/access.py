@@ -92,6 +92,7 @@ class Perm(StrEnum):
     # them (record cheques and cash, refund, cancel a regular payment).
     VIEW_PAYMENTS = "view_payments"
     MANAGE_PAYMENTS = "manage_payments"
+    MANAGE_TOURS = "manage_tours"  # plan tours (groundswell.tours); stops' exact venues stay need-to-know
 
 
 _ALL = set(Perm)
@@ -126,6 +127,7 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_FUNDRAISING,
         Perm.VIEW_PAYMENTS,
         Perm.MANAGE_PAYMENTS,
+        Perm.MANAGE_TOURS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,

@@ -72,6 +72,7 @@ from groundswell.selections.demo import build_selections_demo
 from groundswell.spending.demo import build_spending_demo
 from groundswell.surveys.demo import build_surveys_demo
 from groundswell.targeting.demo import build_targeting
+from groundswell.tours.demo import build_tours_demo
 
 DEMO_PASSWORD = "groundswell-demo"
 # A fixed TOTP secret for the demo's privileged accounts, so a newcomer can add it to an authenticator app
@@ -167,6 +168,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
         build_complaints_demo(say)
         build_spending_demo(say)
         build_fundraising_demo(say)
+        build_tours_demo(say)
     build_ballots_demo(say)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_selections_demo(say)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from groundswell.accounts import access
 from groundswell.donations.selectors import clock_summary
+from groundswell.tours.selectors import tours_for
 
 from . import health, metrics
 from .selectors import dashboard_figures, volunteer_home
@@ -63,4 +64,5 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context["home"] = volunteer_home(request.user)
     if access.has_perm(request.user, access.Perm.VIEW_DONATIONS):
         context["donations_clock"] = clock_summary(request.user)
+    context["my_tours"] = list(tours_for(request.user)[:20])
     return render(request, "core/dashboard.html", context)

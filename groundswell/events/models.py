@@ -43,6 +43,7 @@ class Event(models.Model):
         TRAINING = "training", "Training"
         SOCIAL = "social", "Social"
         ONLINE = "online", "Online call"
+        VISIT = "visit", "Campaign visit / rally"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public: on the map for everyone"

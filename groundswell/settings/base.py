@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "groundswell.payments",
     "groundswell.dues",
     "groundswell.fundraising",
+    "groundswell.tours",
     "groundswell.ops",
 ]
 

@@ -75,6 +75,8 @@ EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_APPEALS, P.VIEW_
 EXPECTED[Role.TREASURER] = EXPECTED[Role.TREASURER] | {P.MANAGE_APPEALS, P.VIEW_FUNDRAISING}
 # Payments: organisers and treasurers see and manage their units' payments (administrators hold everything).
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_PAYMENTS, P.MANAGE_PAYMENTS}
+# Tours: organisers plan their units' tours (the stops' exact venues stay with each tour's team).
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.MANAGE_TOURS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}

@@ -1,0 +1,26 @@
+// On the day: arrivals and departures saved on the phone first (IndexedDB, the shared offline queue) and sent
+// when there is a connection. "Saved" means on the phone; the server stores each once (by client id).
+
+import { newClientId, offlineQueue } from "../js/offline-queue.js";
+
+const queue = offlineQueue({
+  database: "groundswell-tours",
+  answerOn403: true,
+  settled(item, r) {
+    const ok = r.status === "saved" || r.status === "duplicate";
+    return { ...item, state: ok ? "sent" : "failed", error: ok ? "" : (r.error || r.status) };
+  },
+});
+
+const status = document.getElementById("sync-status");
+document.querySelectorAll("button[data-kind]").forEach((button) => {
+  button.addEventListener("click", async () => {
+    await queue.enqueue({ client_id: newClientId(), stop: Number(button.dataset.stop), kind: button.dataset.kind,
+      at: new Date().toISOString() });
+    button.closest("li").querySelector(".saved").textContent = `${button.dataset.kind} saved on this phone`;
+    queue.flush();
+  });
+});
+queue.startSync(document.body.dataset.syncUrl || document.getElementById("on-the-day").dataset.syncUrl, (e) => {
+  if (status) status.textContent = e.state === "synced" ? "All sent." : e.state === "offline" ? `Offline: ${e.left} waiting.` : "";
+});
