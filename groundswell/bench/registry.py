@@ -25,6 +25,7 @@ BENCHES: dict[str, str] = {
     "ballots": "groundswell.ballots.bench:run",
     "donations": "groundswell.donations.bench:run",
     "tours": "groundswell.tours.bench:run",
+    "payments": "groundswell.payments.bench:run",
 }
 
 

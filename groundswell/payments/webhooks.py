@@ -9,9 +9,10 @@ treasurer; a redelivery tries again. Moves the state machine refuses are recorde
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db import transaction
 from django.db.models import F
@@ -64,7 +65,17 @@ def handle_webhook(provider: str, body: bytes, headers: Mapping[str, str]) -> We
     return WebhookResult(provider=adapter.name, events=[process_event(adapter.name, event) for event in events])
 
 
+def _storable(event: ProviderEvent) -> None:
+    """PostgreSQL stores no NUL character in text or JSON; a provider (or a forger with the secret) may send one."""
+    for item in fields(event):
+        value = getattr(event, item.name)
+        if isinstance(value, str):
+            setattr(event, item.name, value.replace("\x00", ""))
+    event.payload = json.loads(json.dumps(event.payload, default=str).replace("\\u0000", ""))
+
+
 def process_event(provider: str, event: ProviderEvent) -> EventOutcome:
+    _storable(event)
     try:
         with transaction.atomic():
             WebhookEvent.objects.bulk_create(

@@ -51,3 +51,15 @@ def test_signed_but_odd_events_are_stored_or_refused_never_a_crash(event):
     )
     assert response.status_code in (200, 400), response.content
     assert not Payment.objects.filter(status="paid").exists()
+
+
+def test_nul_characters_are_stored_without_them():
+    body = json.dumps(
+        {"id": "evt\x00nul", "type": "payment.paid", "data": {"payment": "p\x00", "x": "a\x00b"}}
+    ).encode()
+    response = Client().post(
+        "/payments/webhooks/fake_card/", data=body, content_type="application/json", headers=sign(body)
+    )
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get(event_id="evtnul")
+    assert event.outcome == "error" and event.payload["data"]["x"] == "ab"
