@@ -365,12 +365,32 @@ def send_reminders(on: dt.date | None = None) -> dict[str, int]:
     return sent
 
 
+def apply_rate_rises(on: dt.date | None = None) -> int:
+    """A rate row that takes effect raises every live arrangement paying less than the new rate to the rate (and
+    the provider's regular payment with it), so members do not slide into arrears unawares. Returns how many."""
+    on = on or timezone.localdate()
+    table = selectors.rate_table()
+    raised = 0
+    live = Arrangement.objects.filter(status__in=[Arrangement.Status.PENDING, Arrangement.Status.ACTIVE])
+    for a in live.select_related("membership__person__unit", "membership_type", "subscription"):
+        rate = table.amount(a.membership_type.code, a.interval, on)
+        if rate is not None and a.amount_pence < rate:
+            change_dues(a, membership_type=a.membership_type, amount_pence=rate, actor=None, on=on)
+            raised += 1
+    return raised
+
+
 def daily(on: dt.date | None = None, *, force: bool = False) -> dict:
-    """The daily dues job: statuses from standings, then reminders. Once a day however often it is called."""
+    """The daily dues job: rate rises applied, statuses from standings, then reminders. Once a day however often
+    it is called."""
     on = on or timezone.localdate()
     if not force and DailyRun.objects.filter(day=on).exists():
         return {"skipped": f"already ran for {on.isoformat()}"}
-    summary = {"statuses_changed": refresh_statuses(managed_memberships(), on), **send_reminders(on)}
+    summary = {
+        "rates_raised": apply_rate_rises(on),
+        "statuses_changed": refresh_statuses(managed_memberships(), on),
+        **send_reminders(on),
+    }
     DailyRun.objects.update_or_create(day=on, defaults={"summary": summary, "finished_at": timezone.now()})
     return summary
 

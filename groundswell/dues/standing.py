@@ -281,8 +281,8 @@ def _plan_on(plans: list[Plan], run_start: dt.date, first_run: bool, on: dt.date
 def _paying(plan: Plan | None) -> str:
     if plan is None:
         return ""
-    every = "a month" if plan.interval == MONTH else "a year"
-    return f" {plan.type_name or plan.type_code.title()}, {every}."
+    every = "monthly" if plan.interval == MONTH else "yearly"
+    return f" {plan.type_name or plan.type_code.title()} membership, paid {every}."
 
 
 def _lapsed(day: dt.date, paid_through: dt.date | None, owed: int) -> Standing:

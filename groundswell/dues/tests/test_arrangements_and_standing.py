@@ -191,3 +191,19 @@ def test_a_yearly_card_member_is_reminded_before_renewal(w):
     assert services.send_reminders(D(2025, 12, 16))["renewal_due"] == 0
     reminder = Reminder.objects.get(kind="renewal_due")
     assert reminder.delivered and reminder.email_send is not None
+
+
+def test_a_rate_rise_raises_live_arrangements_paying_less_and_leaves_those_paying_more(w):
+    low, generous = member(w.tree.clp_a), member(w.tree.clp_a)
+    a = services.set_up_dues(
+        low, membership_type=w.standard, interval="month", method="card", actor=login_of(low), on=D(2025, 6, 1)
+    )
+    b = services.set_up_dues(
+        generous, membership_type=w.standard, interval="month", method="card", actor=login_of(generous),
+        amount_pence=800, on=D(2025, 6, 1),
+    )  # fmt: skip
+    assert a.amount_pence == 500
+    assert services.apply_rate_rises(D(2026, 1, 1)) == 1
+    raised = selectors.current_arrangement(low)
+    assert raised.amount_pence == 550 and raised.started_on == D(2026, 1, 1)
+    assert selectors.current_arrangement(generous).pk == b.pk
