@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from groundswell import charts
@@ -194,6 +194,7 @@ class Overview:
     arrears_total_pence: int = 0
     received_chart: dict[str, Any] = field(default_factory=dict)
     received_total_pence: int = 0
+    without_dues: int = 0  # memberships with no arrangement or payment here (imported; dues kept elsewhere)
 
     @property
     def members(self) -> int:
@@ -217,11 +218,15 @@ STATUS_LABELS = [
 
 
 def overview(memberships: QuerySet[Membership], unit: OrganisationUnit | None, on: dt.date) -> Overview:
-    """Members by standing, recurring income (a month's worth of active arrangements) and the arrears list."""
-    members = list(memberships.select_related("person"))
+    """Members by standing, recurring income (a month's worth of active arrangements) and the arrears list, over
+    the memberships whose dues are kept here (those with an arrangement or a payment)."""
+    has_dues = Q(Exists(Arrangement.objects.filter(membership=OuterRef("pk")))) | Q(
+        Exists(DuesPayment.objects.filter(membership=OuterRef("pk")))
+    )
+    members = list(memberships.filter(has_dues).select_related("person"))
     found = standings(members, on)
     counts: dict[str, int] = defaultdict(int)
-    view = Overview(unit=unit, on=on)
+    view = Overview(unit=unit, on=on, without_dues=memberships.exclude(has_dues).count())
     for m in members:
         s = found[m.pk]
         counts[s.status] += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -244,26 +244,33 @@ def record_payment(
         raise DuesError(f"Unknown payment method '{method}'.")
     if not source_ref:
         raise DuesError("A dues payment needs the reference of where it came from.")
-    with transaction.atomic():
+    existing = DuesPayment.objects.filter(source_ref=source_ref).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            credit = DuesPayment.objects.create(
+                membership=membership, arrangement=arrangement, amount_pence=amount_pence, paid_on=paid_on,
+                method=method, method_fingerprint=fingerprint, payer=payer, payer_is_member=payer_is_member,
+                payer_name=payer_name[:200], source_ref=source_ref, payment=payment,
+                recorded_by=actor if getattr(actor, "pk", None) else None,
+            )  # fmt: skip
+    except IntegrityError:  # the same payment credited at the same moment by another worker: theirs stands
         existing = DuesPayment.objects.filter(source_ref=source_ref).first()
-        if existing is not None:
-            return existing
-        payment = DuesPayment.objects.create(
-            membership=membership, arrangement=arrangement, amount_pence=amount_pence, paid_on=paid_on,
-            method=method, method_fingerprint=fingerprint, payer=payer, payer_is_member=payer_is_member,
-            payer_name=payer_name[:200], source_ref=source_ref, payment=payment,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
-        )  # fmt: skip
+        if existing is None:
+            raise
+        return existing
+    with transaction.atomic():
         if arrangement is not None and arrangement.interval == Interval.YEAR:
             standing = selectors.standing_on(membership, paid_on)
             if standing.paid_through:
                 arrangement.next_renewal_on = standing.paid_through + dt.timedelta(days=1)
                 arrangement.save(update_fields=["next_renewal_on"])
         audit(
-            "dues.payment.record", actor=actor, obj=payment, unit=membership.person.unit,
+            "dues.payment.record", actor=actor, obj=credit, unit=membership.person.unit,
             detail={"membership": membership.pk, "amount_pence": amount_pence, "method": method},
         )  # fmt: skip
-    return payment
+    return credit
 
 
 def record_offline_payment(
