@@ -281,3 +281,10 @@ def member_page(membership: Membership, on: dt.date | None = None) -> MemberPage
     row = rules_row_for(membership)
     lapse_after = row.lapse_after_months if row else rules_.Rules().lapse_after_months
     return MemberPage(membership, found, arrangement, rate, payments, found.status == rules_.LAPSED, lapse_after)
+
+
+def rules_rows_for(user: Any) -> list[tuple[str, DuesRules]]:
+    """The rules rows a dues viewer sees: the party default and those of the units they cover."""
+    rows = [("Party default", r) for r in DuesRules.objects.filter(unit__isnull=True)]
+    covered = access.scope(DuesRules.objects.filter(unit__isnull=False), user, access.Perm.VIEW_DUES)
+    return rows + [(r.unit.name, r) for r in covered.select_related("unit").order_by("unit__path")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -18,12 +19,12 @@ from groundswell.accounts import access
 from groundswell.payments import services as payments
 from groundswell.payments.errors import PaymentError
 from groundswell.payments.models import Payment, Subscription
-from groundswell.people.models import Membership, Person
+from groundswell.people.models import Membership, OrganisationUnit, Person
 
 from . import notify, selectors
 from . import standing as rules_
 from .auditing import audit
-from .models import Arrangement, DailyRun, DuesPayment, Interval, MembershipType, Method, Reminder
+from .models import Arrangement, DailyRun, DuesPayment, DuesRules, Interval, MembershipType, Method, Rate, Reminder
 
 ONLINE_METHODS = {Method.DIRECT_DEBIT, Method.CARD}
 LIVE = [Arrangement.Status.PENDING, Arrangement.Status.ACTIVE, Arrangement.Status.FAILED]
@@ -404,3 +405,66 @@ def daily(on: dt.date | None = None, *, force: bool = False) -> dict:
 
 def reminder_sent(membership: Membership, kind: str, key: str) -> bool:
     return Reminder.objects.filter(membership=membership, kind=kind, key=key).exists()
+
+
+# ------------------------------------------------------------------------------------------- rates and rules
+
+
+def is_root_treasurer(actor: Any) -> bool:
+    """Rates are the party's: only a MANAGE_DUES holder at the top of the tree changes them."""
+    return any(u.parent_id is None for u in access.units_for(actor, access.Perm.MANAGE_DUES))
+
+
+@transaction.atomic
+def add_rate(
+    *, actor: Any, membership_type: MembershipType, interval: str, amount_pence: int, effective_from: dt.date,
+    source: str,
+) -> Rate:  # fmt: skip
+    """A new rate row from a date (existing rows are never edited, so history and past standings stay right)."""
+    if not is_root_treasurer(actor):
+        raise PermissionDenied("Rates are set by a treasurer at the top of the party.")
+    if interval not in Interval.values:
+        raise DuesError(f"Choose monthly or yearly, not '{interval}'.")
+    if not isinstance(amount_pence, int) or amount_pence <= 0:
+        raise DuesError("The rate must be a positive amount in pounds and pence.")
+    if not source.strip():
+        raise DuesError("Say which decision set this rate (e.g. 'Conference 2026, rule 3.2').")
+    if Rate.objects.filter(membership_type=membership_type, interval=interval, effective_from=effective_from).exists():
+        raise DuesError(
+            f"The {membership_type.name} type already has a {interval}ly rate from {effective_from:%d %b %Y}."
+        )
+    rate = Rate.objects.create(
+        membership_type=membership_type, interval=interval, amount_pence=amount_pence, effective_from=effective_from,
+        source=source.strip()[:200],
+    )  # fmt: skip
+    audit("dues.rate.add", actor=actor, obj=rate, detail={"type": membership_type.code, "pence": amount_pence})
+    return rate
+
+
+@transaction.atomic
+def set_rules(
+    unit: OrganisationUnit | None, *, actor: Any, grace_months: int, lapse_after_months: int,
+    lapse_warning_months: int, renewal_notice_days: int, source: str,
+) -> DuesRules:  # fmt: skip
+    """The good-standing rules of a unit and the units below it (None: the party default, a root treasurer only)."""
+    if unit is None:
+        if not is_root_treasurer(actor):
+            raise PermissionDenied("The party's default rules are set by a treasurer at the top of the party.")
+    else:
+        access.require(actor, access.Perm.MANAGE_DUES, unit)
+    if not 0 <= grace_months < lapse_after_months:
+        raise DuesError("The grace months must be fewer than the months before lapsing.")
+    if not grace_months < lapse_warning_months <= lapse_after_months:
+        raise DuesError("The warning must come after the grace months and no later than the lapse.")
+    if not 0 < renewal_notice_days <= 90:
+        raise DuesError("The renewal notice is between 1 and 90 days.")
+    row = DuesRules.objects.filter(unit=unit).first() or DuesRules(unit=unit)
+    row.grace_months, row.lapse_after_months = grace_months, lapse_after_months
+    row.lapse_warning_months, row.renewal_notice_days = lapse_warning_months, renewal_notice_days
+    row.source = source.strip()[:200]
+    row.save()
+    audit(
+        "dues.rules.set", actor=actor, obj=row, unit=unit,
+        detail={"grace": grace_months, "lapse_after": lapse_after_months},
+    )  # fmt: skip
+    return row
