@@ -67,8 +67,9 @@ def _activate(arrangement: Arrangement, notice: PaymentNotice) -> None:
 
 
 def _end(arrangement: Arrangement, status: str, notice: PaymentNotice) -> None:
-    live = (Arrangement.Status.PENDING, Arrangement.Status.ACTIVE, Arrangement.Status.FAILED)
-    if arrangement.status in live:
+    # A failed mandate also cancels its subscriptions: the arrangement stays "failed", which is what the member
+    # needs to hear (set up again), rather than "cancelled".
+    if arrangement.status in (Arrangement.Status.PENDING, Arrangement.Status.ACTIVE):
         arrangement.status = status
         arrangement.ended_on = notice.occurred_at.date()
         arrangement.save(update_fields=["status", "ended_on"])

@@ -271,6 +271,19 @@ class MemberPage:
     can_rejoin: bool
     lapse_after_months: int
 
+    @property
+    def can_set_up(self) -> bool:
+        """No arrangement, a failed one (the bank refused the mandate), or a lapse to re-join from."""
+        return self.arrangement is None or self.arrangement.status == Arrangement.Status.FAILED or self.can_rejoin
+
+    @property
+    def finish_url(self) -> str:
+        """The provider's page to finish a set-up the member left half-way."""
+        a = self.arrangement
+        if a is None or a.status != Arrangement.Status.PENDING or a.subscription_id is None:
+            return ""
+        return a.subscription.checkout_url or ""
+
 
 def member_page(membership: Membership, on: dt.date | None = None) -> MemberPage:
     on = on or timezone.localdate()
