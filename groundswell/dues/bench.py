@@ -47,7 +47,7 @@ def _build(members: int) -> tuple[User, OrganisationUnit]:
     plans = []
     for _ in range(members):
         months = rng.randint(3, MONTHS)
-        stopped = rng.randint(2, 8) if rng.random() < 0.1 else 0
+        stopped = min(months, rng.randint(2, 8)) if rng.random() < 0.1 else 0
         plans.append((add_months(today, -months), months, stopped))
     with transaction.atomic():
         people = Person.objects.bulk_create(
