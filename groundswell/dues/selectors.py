@@ -61,7 +61,10 @@ class _RulesIndex:
         self.by_path = {r.unit.path: r for r in rows if r.unit_id is not None}
 
     def row_for(self, unit: OrganisationUnit | None) -> DuesRules | None:
-        path = unit.path if unit is not None else ""
+        return self.row_for_path(unit.path if unit is not None else "")
+
+    def row_for_path(self, path: str | None) -> DuesRules | None:
+        path = path or ""
         best = None
         for p, row in self.by_path.items():
             if path.startswith(p) and (best is None or len(p) > len(best[0])):
@@ -69,7 +72,10 @@ class _RulesIndex:
         return best[1] if best else self.default
 
     def rules_for(self, unit: OrganisationUnit | None) -> rules_.Rules:
-        row = self.row_for(unit)
+        return self.rules_for_path(unit.path if unit is not None else "")
+
+    def rules_for_path(self, path: str | None) -> rules_.Rules:
+        row = self.row_for_path(path)
         if row is None:
             return rules_.Rules()
         default = row.default_type.code if row.default_type_id else "standard"
@@ -81,31 +87,32 @@ def rules_row_for(membership: Membership) -> DuesRules | None:
     return _RulesIndex().row_for(home_unit(membership))
 
 
-def _plan(a: Arrangement) -> rules_.Plan:
-    return rules_.Plan(
-        starts_on=a.started_on, type_code=a.membership_type.code, interval=a.interval, amount_pence=a.amount_pence,
-        starts_run=a.starts_run, type_name=a.membership_type.name, method=a.get_method_display(),
-    )  # fmt: skip
-
-
 def standings(memberships: Iterable[Membership], on: dt.date | None = None) -> dict[int, Standing]:
-    """Each membership's standing on `on` (today by default), in a fixed number of queries."""
+    """Each membership's standing on `on` (today by default), in a fixed number of queries (plain rows, not model
+    instances: the selections app asks this for whole constituencies)."""
     on = on or timezone.localdate()
     members = list(memberships)
     ids = [m.pk for m in members]
     plans: dict[int, list[rules_.Plan]] = defaultdict(list)
-    for a in Arrangement.objects.filter(membership_id__in=ids).select_related("membership_type"):
-        plans[a.membership_id].append(_plan(a))
+    names = dict(MembershipType.objects.values_list("code", "name"))
+    rows = Arrangement.objects.filter(membership_id__in=ids).values_list(
+        "membership_id", "started_on", "membership_type__code", "interval", "amount_pence", "starts_run", "method"
+    )
+    for mid, started, code, interval, amount, starts_run, method in rows:
+        plans[mid].append(rules_.Plan(started, code, interval, amount, starts_run, names.get(code, code), method))
     paid: dict[int, list[rules_.Paid]] = defaultdict(list)
     for mid, day, amount, refunded in DuesPayment.objects.filter(membership_id__in=ids).values_list(
         "membership_id", "paid_on", "amount_pence", "refunded_pence"
     ):
         paid[mid].append(rules_.Paid(day, amount - refunded))
     rates, index = rate_table(), _RulesIndex()
-    units = {
-        m.pk: m
-        for m in Membership.objects.filter(pk__in=ids).select_related("constituency_party", "branch", "person__unit")
+    homes = {
+        pk: party or branch or own
+        for pk, party, branch, own in Membership.objects.filter(pk__in=ids).values_list(
+            "pk", "constituency_party__path", "branch__path", "person__unit__path"
+        )
     }
+    rules_by_home = {path: index.rules_for_path(path) for path in set(homes.values())}
     return {
         m.pk: rules_.compute(
             on=on,
@@ -113,7 +120,7 @@ def standings(memberships: Iterable[Membership], on: dt.date | None = None) -> d
             plans=plans[m.pk],
             payments=paid[m.pk],
             rates=rates,
-            rules=index.rules_for(home_unit(units[m.pk])),
+            rules=rules_by_home[homes[m.pk]],
             held_status=HELD.get(m.status, ""),
             recorded_lapse=m.lapsed_on if m.status == Membership.Status.LAPSED else None,
         )  # fmt: skip
