@@ -17,6 +17,7 @@ import logging
 
 from groundswell.payments.listeners import PaymentNotice, listen
 from groundswell.payments.models import Payment
+from groundswell.people.models import Membership
 
 from . import notify, services
 from .models import Arrangement, DuesPayment
@@ -96,6 +97,7 @@ def _failed(arrangement: Arrangement, notice: PaymentNotice) -> None:
         return
     # A Direct Debit can fail days after it was reported paid: the credit goes.
     DuesPayment.objects.filter(source_ref=payment_ref(payment)).update(refunded_pence=payment.amount_pence)
+    services.refresh_statuses(Membership.objects.filter(pk=arrangement.membership_id))
     notify.failed_payment(arrangement.membership, payment.amount_pence, key=f"payment:{payment.pk}")
 
 

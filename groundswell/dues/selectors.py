@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from groundswell import charts
@@ -17,7 +17,7 @@ from groundswell.accounts import access
 from groundswell.people.models import Membership, OrganisationUnit
 
 from . import standing as rules_
-from .models import Arrangement, DuesPayment, DuesRules, Interval, MembershipType, Rate
+from .models import Arrangement, DailyRun, DuesPayment, DuesRules, Interval, MembershipType, Rate
 from .standing import Standing
 
 __all__ = ["PaymentSource", "Standing", "payment_sources", "standing_on", "standings"]
@@ -122,10 +122,18 @@ def standings(memberships: Iterable[Membership], on: dt.date | None = None) -> d
             rates=rates,
             rules=rules_by_home[homes[m.pk]],
             held_status=HELD.get(m.status, ""),
-            recorded_lapse=m.lapsed_on if m.status == Membership.Status.LAPSED else None,
+            recorded_lapse=_imported_lapse(m, plans[m.pk], paid[m.pk]),
         )  # fmt: skip
         for m in members
     }
+
+
+def _imported_lapse(m: Membership, plans: list, paid: list) -> dt.date | None:
+    """A lapse recorded on a membership with no dues here (imported as lapsed) stands until a re-join; once dues
+    are kept here, the lapse is worked out from them (so a cheque recorded late, dated before the lapse, counts)."""
+    if m.status == Membership.Status.LAPSED and not plans and not paid:
+        return m.lapsed_on or m.joined_on
+    return None
 
 
 def standing_on(membership: Membership, on: dt.date) -> Standing:
@@ -202,6 +210,7 @@ class Overview:
     received_chart: dict[str, Any] = field(default_factory=dict)
     received_total_pence: int = 0
     without_dues: int = 0  # memberships with no arrangement or payment here (imported; dues kept elsewhere)
+    last_run: dt.datetime | None = None
 
     @property
     def members(self) -> int:
@@ -215,12 +224,11 @@ class Overview:
 
 
 STATUS_LABELS = [
-    (rules_.GOOD, "Good standing"),
-    (rules_.ARREARS, "In arrears"),
-    (rules_.NEVER_PAID, "Never paid"),
-    (rules_.LAPSED, "Lapsed"),
-    (rules_.SUSPENDED, "Suspended"),
-    (rules_.RESIGNED, "Resigned"),
+    (Membership.Status.ACTIVE, "Good standing"),
+    (Membership.Status.ARREARS, "In arrears"),
+    (Membership.Status.LAPSED, "Lapsed"),
+    (Membership.Status.SUSPENDED, "Suspended"),
+    (Membership.Status.RESIGNED, "Resigned"),
 ]
 
 
@@ -230,17 +238,20 @@ def overview(memberships: QuerySet[Membership], unit: OrganisationUnit | None, o
     has_dues = Q(Exists(Arrangement.objects.filter(membership=OuterRef("pk")))) | Q(
         Exists(DuesPayment.objects.filter(membership=OuterRef("pk")))
     )
-    members = list(memberships.filter(has_dues).select_related("person"))
-    found = standings(members, on)
-    counts: dict[str, int] = defaultdict(int)
+    managed = memberships.filter(has_dues)
     view = Overview(unit=unit, on=on, without_dues=memberships.exclude(has_dues).count())
-    for m in members:
+    view.last_run = DailyRun.objects.order_by("-day").values_list("finished_at", flat=True).first()
+    # Counts from the status the daily job (and every payment) keeps in step: one grouped query, whatever the size.
+    counts = dict(managed.values_list("status").annotate(n=Count("id")).order_by())
+    view.by_status = [(value, label, counts.get(value, 0)) for value, label in STATUS_LABELS]
+    # The arrears list is worked out now, for the members marked in arrears only.
+    behind = list(managed.filter(status=Membership.Status.ARREARS).select_related("person"))
+    found = standings(behind, on)
+    for m in behind:
         s = found[m.pk]
-        counts[s.status] += 1
-        if s.status == rules_.ARREARS or (s.status == rules_.GOOD and s.arrears_pence):
+        if s.arrears_pence:
             view.arrears.append((m, s))
             view.arrears_total_pence += s.arrears_pence
-    view.by_status = [(key, label, counts[key]) for key, label in STATUS_LABELS]
     view.arrears.sort(key=lambda pair: (-pair[1].months_behind, -pair[1].arrears_pence))
     active = Arrangement.objects.filter(membership__in=memberships, status=Arrangement.Status.ACTIVE)
     by_method: dict[str, int] = defaultdict(int)

@@ -267,6 +267,7 @@ def record_payment(
             if standing.paid_through:
                 arrangement.next_renewal_on = standing.paid_through + dt.timedelta(days=1)
                 arrangement.save(update_fields=["next_renewal_on"])
+        refresh_statuses(Membership.objects.filter(pk=membership.pk))  # the lists show it at once
         audit(
             "dues.payment.record", actor=actor, obj=credit, unit=membership.person.unit,
             detail={"membership": membership.pk, "amount_pence": amount_pence, "method": method},
@@ -306,6 +307,7 @@ def record_refund(source_ref: str, refunded_pence: int) -> DuesPayment | None:
         return None
     payment.refunded_pence = min(max(0, refunded_pence), payment.amount_pence)
     payment.save(update_fields=["refunded_pence"])
+    refresh_statuses(Membership.objects.filter(pk=payment.membership_id))
     return payment
 
 
