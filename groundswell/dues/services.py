@@ -331,13 +331,16 @@ def refresh_statuses(memberships: QuerySet[Membership], on: dt.date | None = Non
     for i in range(0, len(ids), batch):
         chunk = list(Membership.objects.filter(pk__in=ids[i : i + batch]))
         found = selectors.standings(chunk, on)
+        moved = []
         for m in chunk:
             s = found[m.pk]
             status = _membership_status(s, m)
             lapsed_on = s.lapsed_on if status == Membership.Status.LAPSED else m.lapsed_on
             if status != m.status or lapsed_on != m.lapsed_on:
-                Membership.objects.filter(pk=m.pk).update(status=status, lapsed_on=lapsed_on)
-                changed += 1
+                m.status, m.lapsed_on = status, lapsed_on
+                moved.append(m)
+        Membership.objects.bulk_update(moved, ["status", "lapsed_on"], batch_size=500)
+        changed += len(moved)
     return changed
 
 
