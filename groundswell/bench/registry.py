@@ -26,6 +26,7 @@ BENCHES: dict[str, str] = {
     "donations": "groundswell.donations.bench:run",
     "tours": "groundswell.tours.bench:run",
     "payments": "groundswell.payments.bench:run",
+    "dues": "groundswell.dues.bench:run",
 }
 
 

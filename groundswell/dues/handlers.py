@@ -17,6 +17,7 @@ import logging
 
 from groundswell.payments.listeners import PaymentNotice, listen
 from groundswell.payments.models import Payment
+from groundswell.people.models import Membership
 
 from . import notify, services
 from .models import Arrangement, DuesPayment
@@ -67,8 +68,9 @@ def _activate(arrangement: Arrangement, notice: PaymentNotice) -> None:
 
 
 def _end(arrangement: Arrangement, status: str, notice: PaymentNotice) -> None:
-    live = (Arrangement.Status.PENDING, Arrangement.Status.ACTIVE, Arrangement.Status.FAILED)
-    if arrangement.status in live:
+    # A failed mandate also cancels its subscriptions: the arrangement stays "failed", which is what the member
+    # needs to hear (set up again), rather than "cancelled".
+    if arrangement.status in (Arrangement.Status.PENDING, Arrangement.Status.ACTIVE):
         arrangement.status = status
         arrangement.ended_on = notice.occurred_at.date()
         arrangement.save(update_fields=["status", "ended_on"])
@@ -95,6 +97,7 @@ def _failed(arrangement: Arrangement, notice: PaymentNotice) -> None:
         return
     # A Direct Debit can fail days after it was reported paid: the credit goes.
     DuesPayment.objects.filter(source_ref=payment_ref(payment)).update(refunded_pence=payment.amount_pence)
+    services.refresh_statuses(Membership.objects.filter(pk=arrangement.membership_id))
     notify.failed_payment(arrangement.membership, payment.amount_pence, key=f"payment:{payment.pk}")
 
 

@@ -146,3 +146,21 @@ def _checkout(a: Arrangement):
     from groundswell.payments.services import Checkout  # noqa: PLC0415 only these helpers need it
 
     return Checkout(url=a.subscription.checkout_url, payment=None, subscription=a.subscription)
+
+
+def test_a_refused_mandate_fails_the_arrangement_and_the_member_may_set_up_again(w):
+    from django.urls import reverse  # noqa: PLC0415 only this test renders the page
+
+    from .test_pages import login  # noqa: PLC0415
+
+    m = member(w.tree.clp_a, joined=timezone.localdate())
+    a = _dd(w, m, on=timezone.localdate())
+    client = login(login_of(m))
+    assert "Finish setting up your payment" in client.get(reverse("dues:me")).content.decode()
+    sub = testing.complete_direct_debit(_checkout(a), first_charge=False)
+    testing.fail_mandate(sub)
+    a.refresh_from_db()
+    assert a.status == "failed"
+    assert Reminder.objects.filter(membership=m, kind="failed_payment").exists()
+    page = client.get(reverse("dues:me")).content.decode()
+    assert "Set up your dues again" in page and "did not set up the last Direct Debit" in page
