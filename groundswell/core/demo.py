@@ -51,6 +51,7 @@ from groundswell.gotv.knockup import complete_round, regenerate
 from groundswell.gotv.models import Lift, PollingDay, TellingEntry
 from groundswell.gotv.promises import promise_queryset
 from groundswell.messaging.demo import build_messaging_demo
+from groundswell.payments.demo import build_payments_demo
 from groundswell.people.models import (
     Consent,
     EmailAddress,
@@ -161,6 +162,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
         build_spending_demo(say)
         build_donations_demo(say)
     build_ballots_demo(say)
+    build_payments_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()
