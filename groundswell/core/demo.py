@@ -39,6 +39,7 @@ from groundswell.canvassing.targets import save_target, target_households
 from groundswell.canvassing.walks.services import assign_walk, cut_walks
 from groundswell.complaints.demo import build_complaints_demo
 from groundswell.dues.demo import build_dues_demo
+from groundswell.donations.demo import build_donations_demo
 from groundswell.events.demo import build_events_demo
 from groundswell.fundraising.demo import build_fundraising_demo
 from groundswell.geography.boundaries import import_boundaries
@@ -170,6 +171,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
         build_complaints_demo(say)
         build_spending_demo(say)
         build_dues_demo(say)  # reminders of failed charges go through messaging to synthetic addresses
+        build_donations_demo(say)
         build_fundraising_demo(say)
         build_tours_demo(say)
     build_ballots_demo(say)

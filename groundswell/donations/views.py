@@ -209,6 +209,7 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
         services.record_check(
             donation, actor=request.user, outcome=request.POST.get("outcome", ""), on=_on(request),
             elector=elector, note=request.POST.get("note", ""),
+            carrying_on_business_in_uk=_yes_no(request.POST.get("carrying_on_business_in_uk", "")),
         )  # fmt: skip
         messages.success(request, "The check and its evidence are recorded.")
 
@@ -279,8 +280,7 @@ def download(request: HttpRequest, kind: str) -> HttpResponse:
             rows = reports.pre_poll_report(start, end, scoped)
             name = f"donations-prepoll-{start:%Y%m%d}-{end:%Y%m%d}.csv"
         elif kind == "impermissible":
-            rows = [reports.ReportRow(d, "Impermissible", False) for d in reports.impermissible(scoped)
-                    .select_related("donor", "accounting_unit")]  # fmt: skip
+            rows = reports.impermissible_report(scoped)
             name = "donations-impermissible.csv"
         else:
             raise ValidationError({"kind": "no such report"})
