@@ -24,6 +24,7 @@ BENCHES: dict[str, str] = {
     "complaints": "groundswell.complaints.bench:run",
     "ballots": "groundswell.ballots.bench:run",
     "donations": "groundswell.donations.bench:run",
+    "fundraising": "groundswell.fundraising.bench:run",
 }
 
 
