@@ -226,8 +226,11 @@ def on_payment_notice(notice: PaymentNotice) -> None:
     elif notice.kind == "payment_refunded" and notice.payment is not None:
         record_refund(gift, notice.payment)
     elif notice.kind == "subscription_cancelled" and gift.cancelled_at is None:
+        # Payments says "cancelled" for every stop, a card declined at the first checkout included.
         gift.cancelled_at = notice.occurred_at
-        gift.save(update_fields=["cancelled_at"])
+        if gift.status == Gift.Status.PENDING and not gift.payments.exists():
+            gift.status = Gift.Status.FAILED
+        gift.save(update_fields=["cancelled_at", "status"])
 
 
 def donor_details(gift: Gift) -> DonorDetails:
