@@ -90,7 +90,8 @@ def _build(gifts: int, appeals: int, progress: bool) -> tuple[User, Appeal]:
              for i, (a, w, ap, p) in enumerate(zip(amounts, when, chosen, payments, strict=True))]
         )  # fmt: skip
         GiftPayment.objects.bulk_create(
-            [GiftPayment(gift=g, payment=p, amount_pence=g.amount_pence, received_on=timezone.localdate(g.created_at))
+            [GiftPayment(gift=g, appeal_id=g.appeal_id, payment=p, amount_pence=g.amount_pence,
+                         received_on=timezone.localdate(g.created_at))
              for g, p in zip(made, payments, strict=True)]
         )  # fmt: skip
         if progress:

@@ -267,7 +267,12 @@ def record_payment(gift: Gift, payment: Any, *, received_on: dt.date) -> GiftPay
         description=f"Appeal #{gift.appeal_id} {'monthly ' if gift.monthly else ''}gift #{gift.pk}",
     )
     line = GiftPayment.objects.create(
-        gift=gift, payment=payment, amount_pence=payment.amount_pence, received_on=received_on, donation=donation
+        gift=gift,
+        appeal_id=gift.appeal_id,
+        payment=payment,
+        amount_pence=payment.amount_pence,
+        received_on=received_on,
+        donation=donation,
     )
     if gift.status != Gift.Status.PAID:
         gift.status, gift.paid_at = Gift.Status.PAID, gift.paid_at or timezone.now()
