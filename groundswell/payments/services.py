@@ -210,7 +210,7 @@ def complete_direct_debit(
     except ValueError as exc:
         raise PaymentError(str(exc)) from exc
     provider = get_provider(subscription.provider)
-    mandate_ref = provider.collect_bank_account(
+    setup = provider.collect_bank_account(
         subscription=subscription,
         account_holder=account_holder.strip(),
         sort_code=sort_code,
@@ -223,14 +223,16 @@ def complete_direct_debit(
             return locked.mandate
         mandate = Mandate.objects.create(
             provider=locked.provider,
-            provider_ref=mandate_ref,
+            provider_ref=setup.mandate_ref,
             person=locked.payer,
             method_fingerprint=fingerprint,
             account_holder=account_holder.strip()[:200],
         )
         locked.mandate = mandate
         locked.method_fingerprint = fingerprint
-        locked.save(update_fields=["mandate", "method_fingerprint", "updated_at"])
+        if setup.subscription_ref:
+            locked.provider_ref = setup.subscription_ref
+        locked.save(update_fields=["mandate", "method_fingerprint", "provider_ref", "updated_at"])
     subscription.refresh_from_db()
     return mandate
 

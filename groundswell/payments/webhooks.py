@@ -9,9 +9,10 @@ treasurer; a redelivery tries again. Moves the state machine refuses are recorde
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db import transaction
 from django.db.models import F
@@ -64,7 +65,17 @@ def handle_webhook(provider: str, body: bytes, headers: Mapping[str, str]) -> We
     return WebhookResult(provider=adapter.name, events=[process_event(adapter.name, event) for event in events])
 
 
+def _storable(event: ProviderEvent) -> None:
+    """PostgreSQL stores no NUL character in text or JSON; a provider (or a forger with the secret) may send one."""
+    for item in fields(event):
+        value = getattr(event, item.name)
+        if isinstance(value, str):
+            setattr(event, item.name, value.replace("\x00", ""))
+    event.payload = json.loads(json.dumps(event.payload, default=str).replace("\\u0000", ""))
+
+
 def process_event(provider: str, event: ProviderEvent) -> EventOutcome:
+    _storable(event)
     try:
         with transaction.atomic():
             WebhookEvent.objects.bulk_create(
@@ -110,6 +121,11 @@ def _record_error(provider: str, event: ProviderEvent, reason: str) -> EventOutc
     return EventOutcome(event.event_id, event.type, Outcome.ERROR, reason)
 
 
+def _local_pk(local_ref: str) -> int:
+    tail = local_ref.partition(":")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
 class _Applier:
     """Applies one event; `apply()` returns (reason it was ignored or "", the unit it touched)."""
 
@@ -147,6 +163,12 @@ class _Applier:
                 .filter(provider=self.provider, checkout_ref=ev.checkout_ref)
                 .first()
             )
+        if found is None and ev.local_ref.startswith("subscription:"):
+            found = (
+                Subscription.objects.select_for_update()
+                .filter(provider=self.provider, pk=_local_pk(ev.local_ref))
+                .first()
+            )
         if found is None and required:
             raise EventProblem(
                 f"Unknown subscription {ev.subscription_ref or ev.checkout_ref or '(none named)'}: "
@@ -167,7 +189,12 @@ class _Applier:
             found = (
                 Payment.objects.select_for_update().filter(provider=self.provider, checkout_ref=ev.checkout_ref).first()
             )
-            if found is not None and ev.payment_ref and found.provider_ref != ev.payment_ref:
+        if found is None and ev.local_ref.startswith("payment:"):
+            found = (
+                Payment.objects.select_for_update().filter(provider=self.provider, pk=_local_pk(ev.local_ref)).first()
+            )
+        if found is not None and ev.payment_ref and found.provider_ref != ev.payment_ref and not ev.subscription_ref:
+            if found.provider_ref.startswith(("cs_", "new:")) or found.provider_ref == found.checkout_ref:
                 found.provider_ref = ev.payment_ref  # the provider names the payment only once the checkout is done
         if found is not None:
             self.unit = found.unit
@@ -185,8 +212,15 @@ class _Applier:
                 )
             return payment
         if not ev.subscription_ref:
-            if ev.mandate_ref:
+            if (
+                ev.mandate_ref
+                and not Mandate.objects.filter(provider=self.provider, provider_ref=ev.mandate_ref).exists()
+            ):
                 raise EventProblem(f"Payment {ev.payment_ref} is for unknown mandate {ev.mandate_ref}.")
+            if ev.mandate_ref:
+                raise EventProblem(
+                    f"Payment {ev.payment_ref} under mandate {ev.mandate_ref} belongs to no regular payment here."
+                )
             raise EventProblem(f"Unknown payment {ev.payment_ref or ev.checkout_ref}: no payment here has it.")
         subscription = self._subscription()
         if not ev.payment_ref:

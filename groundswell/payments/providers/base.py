@@ -46,6 +46,9 @@ class ProviderEvent:
     fingerprint: str = ""
     charged_on: dt.date | None = None
     reason: str = ""
+    # Our own id carried in the provider's metadata ("payment:12", "subscription:3"): finds the object when an
+    # event names it before the provider's id for it reached us.
+    local_ref: str = ""
 
 
 @dataclass
@@ -55,6 +58,14 @@ class Hosted:
     url: str
     checkout_ref: str
     provider_ref: str = ""  # when the provider already names the payment/subscription
+
+
+@dataclass
+class BankSetup:
+    """What the provider made of the payer's bank details: the mandate, and the subscription when it made one."""
+
+    mandate_ref: str
+    subscription_ref: str = ""
 
 
 @dataclass
@@ -85,8 +96,8 @@ class PaymentProvider(Protocol):
 
     def collect_bank_account(
         self, *, subscription: Subscription, account_holder: str, sort_code: str, account_number: str, email: str
-    ) -> str:
-        """Set up the mandate and subscription from bank details our own page collected; returns the mandate ref."""
+    ) -> BankSetup:
+        """Set up the mandate and subscription from bank details our own page collected."""
         ...
 
     def change_subscription(self, subscription: Subscription, *, amount_pence: int, idempotency_key: str) -> None: ...

@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from ..errors import PaymentError, SignatureError
 from ..fingerprints import card_fingerprint
 from ..models import Payment
-from .base import Hosted, PayoutData, PayoutLine, ProviderEvent, header
+from .base import BankSetup, Hosted, PayoutData, PayoutLine, ProviderEvent, header
 
 SIGNATURE_HEADER = "Fake-Signature"
 TYPES = {
@@ -103,7 +103,8 @@ class _FakeProvider:
         if not given:
             raise SignatureError(f"The webhook has no {SIGNATURE_HEADER} header, so it cannot be trusted.")
         expected = sign(body)[SIGNATURE_HEADER]
-        if not hmac.compare_digest(given.strip(), expected):
+        # Bytes, because a header may carry any characters and compare_digest refuses non-ASCII text.
+        if not hmac.compare_digest(given.strip().encode(), expected.encode()):
             raise SignatureError("The webhook signature does not match its body (wrong secret, or altered).")
         try:
             raw = json.loads(body)
@@ -193,5 +194,5 @@ class FakeDirectDebitProvider(_FakeProvider):
 
     def collect_bank_account(
         self, *, subscription, account_holder: str, sort_code: str, account_number: str, email: str
-    ) -> str:
-        return new_ref("fkmd")
+    ) -> BankSetup:
+        return BankSetup(mandate_ref=new_ref("fkmd"))
