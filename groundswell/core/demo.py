@@ -38,6 +38,7 @@ from groundswell.canvassing.services import create_campaign, record_contact
 from groundswell.canvassing.targets import save_target, target_households
 from groundswell.canvassing.walks.services import assign_walk, cut_walks
 from groundswell.complaints.demo import build_complaints_demo
+from groundswell.donations.demo import build_donations_demo
 from groundswell.events.demo import build_events_demo
 from groundswell.fundraising.demo import build_fundraising_demo
 from groundswell.geography.boundaries import import_boundaries
@@ -159,6 +160,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_complaints_demo(say)
         build_spending_demo(say)
+        build_donations_demo(say)
         build_fundraising_demo(say)
     build_ballots_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()

@@ -98,7 +98,7 @@ def register_matches(donor: Donor, on: dt.date | None = None) -> list[RegisterMa
             candidates[e.pk] = e
     surname = name.split(" ")[-1]
     # The same surname anywhere: the donor may have moved since the register was compiled.
-    for e in base.filter(surname__icontains=surname)[:200]:
+    for e in base.filter(surname__iexact=surname)[:200]:
         candidates.setdefault(e.pk, e)
     versions: dict[int, RegisterImport | None] = {}
     found: list[RegisterMatch] = []

@@ -279,8 +279,7 @@ def download(request: HttpRequest, kind: str) -> HttpResponse:
             rows = reports.pre_poll_report(start, end, scoped)
             name = f"donations-prepoll-{start:%Y%m%d}-{end:%Y%m%d}.csv"
         elif kind == "impermissible":
-            rows = [reports.ReportRow(d, "Impermissible", False) for d in reports.impermissible(scoped)
-                    .select_related("donor", "accounting_unit")]  # fmt: skip
+            rows = reports.impermissible_report(scoped)
             name = "donations-impermissible.csv"
         else:
             raise ValidationError({"kind": "no such report"})

@@ -16,6 +16,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from groundswell.donations.selectors import candidate_donations
+
 from .elections import candidacy_dates, candidacy_limit
 from .limits import pounds
 from .models import CANDIDATE_CATEGORIES, Allocation, Candidacy, Evidence, SpendingItem, SpendingReturn
@@ -191,6 +193,7 @@ def return_pdf(ret: CandidateReturn) -> bytes:
     story.append(Paragraph("None recorded.", STYLE))
     story.append(Paragraph("Candidate's personal expenses", SUB))
     story.append(Paragraph("As stated by the candidate to the agent (not part of the limit).", STYLE))
+    story += _donations_part(c)
     story.append(Paragraph("Declaration of the election agent", SUB))
     story.append(Paragraph(DECLARATION, STYLE))
     doc.build(story)
@@ -201,6 +204,28 @@ DECLARATION = (
     "I declare that to the best of my knowledge and belief this return is complete and correct as required by law. "
     "Signed: ______________________ Date: ____________"
 )
+
+
+def _donations_part(c: Candidacy) -> list:
+    """Donations to the candidate (over £50, from the donations ledger) with donor, dates and value; smaller gifts
+    as one total."""
+    gifts = candidate_donations(c.constituency, c.election.election_id)
+    story: list = [Paragraph("Donations to the candidate (over £50)", SUB)]
+    over = [g for g in gifts if g.is_donation]
+    if over:
+        rows = [["Donor", "Address", "Type", "Received", "Accepted", "Nature", "Value"]]
+        for g in over:
+            accepted = g.accepted_on.isoformat() if g.accepted_on else "not yet"
+            rows.append([Paragraph(g.donor_name, STYLE), Paragraph(g.donor_address, STYLE),
+                         Paragraph(g.donor_type, STYLE), g.received_on.isoformat(), accepted,
+                         Paragraph(g.description or g.nature, STYLE), _money(g.amount_pence)])  # fmt: skip
+        widths = [32 * mm, 45 * mm, 20 * mm, 18 * mm, 18 * mm, 25 * mm, 20 * mm]
+        story.append(Table(rows, colWidths=widths, style=GRID, repeatRows=1))
+    else:
+        story.append(Paragraph("None.", STYLE))
+    small = sum(g.amount_pence for g in gifts if not g.is_donation)
+    story.append(Paragraph(f"Gifts of £50 or less (not donations): {_money(small)} in all.", STYLE))
+    return story
 
 
 def _lines_table(lines: list[Line]) -> Table:

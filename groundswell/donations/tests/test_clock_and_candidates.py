@@ -22,7 +22,7 @@ def test_stages():
     assert [stage_for(n) for n in (30, 15, 14, 8, 7, 3, 2, 0, -1)] == [None, None, 14, 14, 7, 7, 2, 2, OVERDUE]
 
 
-def test_reminders_go_to_the_units_treasurer_once_per_stage_and_an_overdue_gift_is_flagged(w=None):
+def test_reminders_go_to_the_units_treasurer_once_per_stage_and_an_overdue_gift_is_flagged():
     w = build_world()
     d = give(w, 1_000, D(2024, 3, 1), au=w.clp_a)  # due 31 Mar
     assert send_check_reminders(D(2024, 3, 10)) == {"sent": 0, "no_treasurer": 0}

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from groundswell.donations.models import Donation, Threshold
-from groundswell.donations.reports import year_aggregation
+from groundswell.donations.reports import impermissible_report, quarterly_report, report_csv, year_aggregation
 from groundswell.donations.rules import pre_poll_weeks, quarter_dates, threshold_pence
 from groundswell.donations.services import record_check, return_donation
 
@@ -92,3 +92,20 @@ def test_quarters_and_the_2024_pre_poll_weeks():
     weeks = pre_poll_weeks(D(2024, 5, 30), D(2024, 7, 4))
     assert weeks[0] == (D(2024, 5, 30), D(2024, 6, 5)) and weeks[3] == (D(2024, 6, 20), D(2024, 6, 26))
     assert weeks[4:] == [(D(2024, 6, 27), D(2024, 7, 3)), (D(2024, 7, 4), D(2024, 7, 4))]
+
+
+def test_the_quarterly_report_lists_the_group_in_the_quarter_it_crossed_and_the_returned_gifts():
+    w = build_world()
+    feb = give(w, 5_000, D(2024, 2, 10))
+    give(w, 4_000, D(2024, 5, 10))
+    aug = give(w, 3_000, D(2024, 8, 10))
+    bad = give(w, 900, D(2024, 8, 11), donor=individual("Not Registered"))
+    record_check(bad, actor=w.treasurer, outcome="impermissible", on=D(2024, 8, 20), note="on no register")
+    return_donation(bad, actor=w.treasurer, to="donor", method="cheque 7", on=D(2024, 8, 21))
+    assert [r.donation_id for r in quarterly_report(2024, 1)] == []
+    q3 = quarterly_report(2024, 3)
+    assert [r.donation_id for r in q3][:3] == [feb.pk, q3[1].donation_id, aug.pk]
+    assert [r.aggregated for r in q3] == [True, True, True, False]
+    text = report_csv(q3)
+    assert text.count("Yes,No,No,No") >= 3 and "Returned" in text and "21/08/2024" in text
+    assert [r.donation_id for r in impermissible_report()] == [bad.pk]
