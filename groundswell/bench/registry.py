@@ -27,6 +27,7 @@ BENCHES: dict[str, str] = {
     "tours": "groundswell.tours.bench:run",
     "payments": "groundswell.payments.bench:run",
     "dues": "groundswell.dues.bench:run",
+    "fundraising": "groundswell.fundraising.bench:run",
 }
 
 

@@ -38,8 +38,8 @@ from groundswell.canvassing.services import create_campaign, record_contact
 from groundswell.canvassing.targets import save_target, target_households
 from groundswell.canvassing.walks.services import assign_walk, cut_walks
 from groundswell.complaints.demo import build_complaints_demo
-from groundswell.dues.demo import build_dues_demo
 from groundswell.donations.demo import build_donations_demo
+from groundswell.dues.demo import build_dues_demo
 from groundswell.events.demo import build_events_demo
 from groundswell.fundraising.demo import build_fundraising_demo
 from groundswell.geography.boundaries import import_boundaries

@@ -53,85 +53,79 @@ class Progress:
         return pounds(self.target_pence)
 
 
-def _net(lines: QuerySet[GiftPayment]) -> int:
-    return int(lines.aggregate(n=Sum(F("amount_pence") - F("refunded_pence")))["n"] or 0)
-
-
 def progress(appeal: Appeal) -> Progress:
     """Raised so far: payments received (never pending or declined checkouts), less refunds."""
-    lines = GiftPayment.objects.filter(gift__appeal=appeal)
-    donors = Gift.objects.filter(appeal=appeal, payments__isnull=False).distinct().count()
-    return Progress(_net(lines), appeal.target_pence, donors)
+    figures = GiftPayment.objects.filter(appeal=appeal).aggregate(
+        raised=Sum(F("amount_pence") - F("refunded_pence")), donors=Count("gift", distinct=True)
+    )
+    return Progress(int(figures["raised"] or 0), appeal.target_pence, int(figures["donors"] or 0))
+
+
+def _running_monthly(appeal_ids: list[int]) -> QuerySet[Gift]:
+    return Gift.objects.filter(appeal_id__in=appeal_ids, interval=Gift.Interval.MONTH, status=Gift.Status.PAID,
+                               cancelled_at__isnull=True)  # fmt: skip
 
 
 def run_rate_pence(appeals: QuerySet[Appeal]) -> int:
     """Monthly income promised by running monthly gifts (paid at least once, not stopped)."""
-    gifts = Gift.objects.filter(appeal__in=appeals, interval=Gift.Interval.MONTH, status=Gift.Status.PAID,
-                                cancelled_at__isnull=True)  # fmt: skip
-    return int(gifts.aggregate(n=Sum("amount_pence"))["n"] or 0)
+    ids = list(appeals.values_list("pk", flat=True))
+    return int(_running_monthly(ids).aggregate(n=Sum("amount_pence"))["n"] or 0)
 
 
 def appeal_rows(appeals: QuerySet[Appeal]) -> list[dict[str, Any]]:
-    """One row per appeal: raised, donors, monthly run-rate, share of target."""
-    raised = dict(
-        GiftPayment.objects.filter(gift__appeal__in=appeals)
-        .values_list("gift__appeal")
-        .annotate(n=Sum(F("amount_pence") - F("refunded_pence")))
-    )
-    donors = dict(
-        Gift.objects.filter(appeal__in=appeals, payments__isnull=False)
-        .values_list("appeal")
-        .annotate(n=Count("id", distinct=True))
-    )
-    monthly = dict(
-        Gift.objects.filter(appeal__in=appeals, interval=Gift.Interval.MONTH, status=Gift.Status.PAID,
-                            cancelled_at__isnull=True)
-        .values_list("appeal")
-        .annotate(n=Sum("amount_pence"))
-    )  # fmt: skip
+    """One row per appeal: raised, donors, monthly run-rate, share of target (three grouped queries in all)."""
+    listed = list(appeals.order_by("-created_at", "-id"))
+    ids = [a.pk for a in listed]
+    money = {
+        row["appeal"]: row
+        for row in GiftPayment.objects.filter(appeal_id__in=ids)
+        .values("appeal")
+        .annotate(raised=Sum(F("amount_pence") - F("refunded_pence")), donors=Count("gift", distinct=True))
+    }
+    monthly = dict(_running_monthly(ids).values_list("appeal").annotate(n=Sum("amount_pence")))
     rows = []
-    for appeal in appeals.order_by("-created_at", "-id"):
-        p = Progress(int(raised.get(appeal.pk) or 0), appeal.target_pence, int(donors.get(appeal.pk) or 0))
-        rows.append({"appeal": appeal, "progress": p, "run_rate": pounds(int(monthly.get(appeal.pk) or 0))})
+    for appeal in listed:
+        figures = money.get(appeal.pk, {})
+        p = Progress(int(figures.get("raised") or 0), appeal.target_pence, int(figures.get("donors") or 0))
+        run_rate = int(monthly.get(appeal.pk) or 0)
+        rows.append({"appeal": appeal, "progress": p, "run_rate_pence": run_rate, "run_rate": pounds(run_rate)})
     return rows
 
 
-def unit_rows(appeals: QuerySet[Appeal]) -> list[dict[str, Any]]:
-    """Totals by the unit each appeal belongs to: raised, donors, monthly run-rate."""
+def unit_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`appeal_rows` added up by the unit each appeal belongs to: raised, donors, monthly run-rate, bar share."""
     by_unit: dict[int, dict[str, Any]] = {}
-    for row in appeal_rows(appeals):
+    for row in rows:
         unit = row["appeal"].unit
-        entry = by_unit.setdefault(unit.pk, {"unit": unit, "raised_pence": 0, "donors": 0, "appeals": 0})
+        entry = by_unit.setdefault(unit.pk, {"unit": unit, "raised_pence": 0, "donors": 0, "appeals": 0, "monthly": 0})
         entry["raised_pence"] += row["progress"].raised_pence
         entry["donors"] += row["progress"].donors
+        entry["monthly"] += row["run_rate_pence"]
         entry["appeals"] += 1
-    monthly = dict(
-        Gift.objects.filter(appeal__in=appeals, interval=Gift.Interval.MONTH, status=Gift.Status.PAID,
-                            cancelled_at__isnull=True)
-        .values_list("appeal__unit")
-        .annotate(n=Sum("amount_pence"))
-    )  # fmt: skip
-    rows = sorted(by_unit.values(), key=lambda e: -e["raised_pence"])
-    top = max([e["raised_pence"] for e in rows] or [0])
-    for e in rows:
-        e["raised"] = pounds(e["raised_pence"])
-        e["run_rate"] = pounds(int(monthly.get(e["unit"].pk) or 0))
+    result = sorted(by_unit.values(), key=lambda e: -e["raised_pence"])
+    top = max([e["raised_pence"] for e in result] or [0])
+    for e in result:
+        e["raised"], e["run_rate"] = pounds(e["raised_pence"]), pounds(e["monthly"])
         e["share"] = round(100 * e["raised_pence"] / top) if top else 0
-    return rows
+    return result
 
 
 def weekly_chart(appeals: QuerySet[Appeal], today: dt.date | None = None) -> dict[str, Any]:
     """Money received per week over the last twelve weeks (whole pounds), one column a week, Monday to Sunday."""
     today = today or timezone.localdate()
     start = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=CHART_WEEKS - 1)
-    lines = GiftPayment.objects.filter(gift__appeal__in=appeals, received_on__gte=start).values_list(
-        "received_on", "amount_pence", "refunded_pence"
+    ids = list(appeals.values_list("pk", flat=True))
+    days = (
+        GiftPayment.objects.filter(appeal_id__in=ids, received_on__gte=start)
+        .values("received_on")
+        .annotate(n=Sum(F("amount_pence") - F("refunded_pence")))
+        .values_list("received_on", "n")
     )
     weeks = [0] * CHART_WEEKS
-    for day, amount, refunded in lines:
+    for day, net in days:
         index = (day - start).days // 7
         if 0 <= index < CHART_WEEKS:
-            weeks[index] += amount - refunded
+            weeks[index] += int(net or 0)
     values = [w // 100 for w in weeks]
     labels = {i: f"{start + dt.timedelta(weeks=i):%d %b}" for i in range(0, CHART_WEEKS, 3)}
     chart = column_chart(CHART_FRAME, values, labels)

@@ -226,8 +226,11 @@ def on_payment_notice(notice: PaymentNotice) -> None:
     elif notice.kind == "payment_refunded" and notice.payment is not None:
         record_refund(gift, notice.payment)
     elif notice.kind == "subscription_cancelled" and gift.cancelled_at is None:
+        # Payments says "cancelled" for every stop, a card declined at the first checkout included.
         gift.cancelled_at = notice.occurred_at
-        gift.save(update_fields=["cancelled_at"])
+        if gift.status == Gift.Status.PENDING and not gift.payments.exists():
+            gift.status = Gift.Status.FAILED
+        gift.save(update_fields=["cancelled_at", "status"])
 
 
 def donor_details(gift: Gift) -> DonorDetails:
@@ -264,7 +267,12 @@ def record_payment(gift: Gift, payment: Any, *, received_on: dt.date) -> GiftPay
         description=f"Appeal #{gift.appeal_id} {'monthly ' if gift.monthly else ''}gift #{gift.pk}",
     )
     line = GiftPayment.objects.create(
-        gift=gift, payment=payment, amount_pence=payment.amount_pence, received_on=received_on, donation=donation
+        gift=gift,
+        appeal_id=gift.appeal_id,
+        payment=payment,
+        amount_pence=payment.amount_pence,
+        received_on=received_on,
+        donation=donation,
     )
     if gift.status != Gift.Status.PAID:
         gift.status, gift.paid_at = Gift.Status.PAID, gift.paid_at or timezone.now()

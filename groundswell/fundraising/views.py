@@ -127,12 +127,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.VIEW_FUNDRAISING):
         raise PermissionDenied("view_fundraising")
     appeals = selectors.appeals_for(request.user)
+    rows = selectors.appeal_rows(appeals)
     return render(
         request,
         "fundraising/home.html",
         {
-            "rows": selectors.appeal_rows(appeals),
-            "units": selectors.unit_rows(appeals),
+            "rows": rows,
+            "units": selectors.unit_rows(rows),
             "run_rate": pounds(selectors.run_rate_pence(appeals)),
             "chart": selectors.weekly_chart(appeals),
             "can_manage": has_perm(request.user, Perm.MANAGE_APPEALS),

@@ -94,8 +94,9 @@ def test_a_repeated_notice_never_counts_a_pound_twice(w):
     assert selectors.progress(w.appeal).raised_pence == 2500
 
 
-def test_a_declined_card_is_a_failed_gift_and_raises_nothing(w):
-    give(w.appeal)
+@pytest.mark.parametrize("frequency", ["once", "month"])
+def test_a_declined_card_is_a_failed_gift_and_raises_nothing(w, frequency):
+    give(w.appeal, frequency=frequency)
     gift = Gift.objects.get()
     pay(gift, pay=False)
     gift.refresh_from_db()
