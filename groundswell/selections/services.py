@@ -8,7 +8,7 @@ panel), is audited, and every decision carries its reason onto the public record
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -700,11 +700,38 @@ def _hustings_message(hustings: Hustings, reminder: bool) -> tuple[str, str]:
     return subject, body
 
 
+REMIND_BEFORE = timedelta(hours=48)
+
+
+def send_due_hustings_reminders(now: datetime | None = None) -> int:
+    """The scheduler's sweep: one reminder, 48 hours before, to eligible members who have not replied. Each
+    hustings is claimed (reminded_at set) before its send is made, so a second sweep sends nothing."""
+    now = now or timezone.now()
+    due = Hustings.objects.filter(
+        reminded_at__isnull=True,
+        event__status=Event.Status.PUBLISHED,
+        event__starts_at__gt=now,
+        event__starts_at__lte=now + REMIND_BEFORE,
+    ).select_related("selection__unit", "event")
+    sent = 0
+    for hustings in due:
+        with transaction.atomic():
+            if not Hustings.objects.filter(pk=hustings.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            _email_hustings(None, hustings, reminder=True)
+            sent += 1
+    return sent
+
+
 def invite_to_hustings(actor: Any, hustings: Hustings, *, reminder: bool = False) -> int:
     """Email every eligible member (a service message about their membership rights) who has not yet said they
     are coming; returns how many were queued."""
+    _require_manage(actor, hustings.selection)
+    return _email_hustings(actor, hustings, reminder=reminder)
+
+
+def _email_hustings(actor: Any, hustings: Hustings, *, reminder: bool) -> int:
     selection = hustings.selection
-    _require_manage(actor, selection)
     people = eligible_people(selection)
     if reminder:
         people = people.exclude(pk__in=hustings.event.rsvps.values("person_id"))

@@ -54,7 +54,7 @@ def _when(value: str, field: str) -> datetime:
 def home(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     mine = []
-    for selection in selectors.selections_for_member(person):
+    for selection in selectors.selections_for_member(person, request.user):
         mine.append({"selection": selection, "entry": selectors.my_entry(selection, person)})
     return render(
         request,
@@ -76,9 +76,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.my_entry(selection, person)
     manager = services.can_manage(request.user, selection)
     in_unit = person is not None and person.unit.is_within(selection.unit)
-    if not (manager or entry is not None or in_unit):
+    on_panel = selection.panel.filter(user=request.user).exists()
+    if not (manager or entry is not None or in_unit or on_panel):
         raise PermissionDenied("This page is for the members of the selection's unit.")
-    full = manager or (entry is not None and entry.eligible)
+    full = manager or on_panel or (entry is not None and entry.eligible)
     snapshot = selectors.current_snapshot(selection)
     return render(
         request,
@@ -101,6 +102,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "my_challenges": selection.challenges.filter(person=person) if person else [],
             "applied": selection.applicants.filter(person=person).first() if person else None,
             "result": selectors.ballot_result(selection),
+            "on_panel": on_panel,
         },
     )
 

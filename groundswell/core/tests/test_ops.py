@@ -165,6 +165,7 @@ def test_a_scheduler_round_anchors_the_audit_log_in_the_checkpoint_file():
         "resume_sends",
         "spending reminders",
         "dues daily",
+        "selections reminders",
         "audit checkpoint",
         "worker heartbeat",
         "complaints housekeeping",

@@ -123,6 +123,12 @@ def test_a_panel_member_scores_from_their_page_and_a_conflict_blocks_it():
     panelist = user_with_role(Role.MEMBER, world.units.region)
     services.add_panel_member(world.secretary, world.selection, panelist, name="Pat Panel")
     client = login(panelist)
+    assert (
+        reverse("selections:detail", args=[world.selection.pk])
+        in client.get(reverse("selections:home")).content.decode()
+    )
+    detail = client.get(reverse("selections:detail", args=[world.selection.pk])).content.decode()
+    assert reverse("selections:panel", args=[world.selection.pk]) in detail
     criterion = world.selection.criteria.first()
     url = reverse("selections:panel", args=[world.selection.pk])
     client.post(url, {"applicant": a.pk, "criterion": criterion.pk, "score": "4"})
