@@ -23,6 +23,7 @@ BENCHES: dict[str, str] = {
     "backup": "groundswell.ops.bench:run",
     "complaints": "groundswell.complaints.bench:run",
     "ballots": "groundswell.ballots.bench:run",
+    "selections": "groundswell.selections.bench:run",
 }
 
 
