@@ -212,18 +212,24 @@ def _with_upheld_challenges(
     ]
 
 
+def check_snapshot_request(actor: Any, selection: Selection, *, freeze_date: date | None, reason: str) -> str:
+    """The checks before a snapshot (who may, and a reason for a reset or a new version): the reason to record."""
+    _require_manage(actor, selection)
+    freeze = freeze_date or selection.freeze_date
+    if freeze != selection.freeze_date or selection.snapshots.exists():
+        return _reason(reason)
+    return (reason or "").strip()
+
+
 def take_snapshot(actor: Any, selection: Selection, *, freeze_date: date | None = None, reason: str = "") -> Snapshot:
     """The eligible list at the freeze date, as a new immutable version, and the bulk-join flags it raises.
 
     A different freeze date is a reset (as at Falkirk, 19 May 2013 → 12 March 2012): it needs a reason, is
     published, and keeps every earlier version.
     """
-    _require_manage(actor, selection)
+    reason = check_snapshot_request(actor, selection, freeze_date=freeze_date, reason=reason)
     freeze = freeze_date or selection.freeze_date
-    first = not selection.snapshots.exists()
     reset = freeze != selection.freeze_date
-    if reset or not first:
-        reason = _reason(reason)
     with transaction.atomic():
         Selection.objects.select_for_update().filter(pk=selection.pk).first()  # one version number at a time
         if reset:

@@ -19,9 +19,12 @@ from groundswell.accounts.access import Perm, has_perm, units_for
 from groundswell.events.services import lifecycle as event_lifecycle
 from groundswell.web import attempt, error_list
 
-from . import selectors, services
+from . import eligibility, selectors, services, tasks
 from .auditing import audit
 from .models import Applicant, Challenge, Criterion, Hustings, JoinFlag, NominationMeeting, RuleSet, Selection
+
+# Above this many members the list is drawn up by the task worker, not in the request (docs/benchmarks.md).
+SNAPSHOT_IN_BACKGROUND_ABOVE = 2000
 
 
 def _person(request: HttpRequest):
@@ -253,7 +256,19 @@ def snapshot(request: HttpRequest, pk: int) -> HttpResponse:
 
     def take() -> None:
         freeze = _day(post["freeze_date"], "freeze_date") if post.get("freeze_date") else None
-        made = services.take_snapshot(request.user, selection, freeze_date=freeze, reason=post.get("reason", ""))
+        reason = services.check_snapshot_request(
+            request.user, selection, freeze_date=freeze, reason=post.get("reason", "")
+        )
+        members = len(eligibility.memberships_in(selection))
+        if members > SNAPSHOT_IN_BACKGROUND_ABOVE:
+            tasks.take_snapshot_task.enqueue(
+                selection.pk, request.user.pk, freeze.isoformat() if freeze else "", reason
+            )
+            messages.success(
+                request, f"The list of {members:,} members is being drawn up: it appears here in a few minutes."
+            )
+            return
+        made = services.take_snapshot(request.user, selection, freeze_date=freeze, reason=reason)
         messages.success(request, f"Eligible list version {made.version}: {made.eligible_count} eligible.")
 
     attempt(request, take)
