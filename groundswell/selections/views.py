@@ -482,7 +482,13 @@ def statistics(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The bulk-join statistics are for the governing body and procedures secretaries.")
     rows = selectors.flag_statistics(request.user)
     audit("statistics_viewed", request=request, object_type="selections.joinflag", detail={"selections": len(rows)})
-    return render(request, "selections/statistics.html", {"rows": rows})
+    totals: dict[str, int] = {}
+    for row in rows:
+        for label, n in row["signals"]:
+            totals[label] = totals.get(label, 0) + n
+    top = max(totals.values(), default=0) or 1
+    bars = [{"label": k, "n": n, "pct": round(100 * n / top)} for k, n in sorted(totals.items(), key=lambda kv: -kv[1])]
+    return render(request, "selections/statistics.html", {"rows": rows, "bars": bars})
 
 
 # ------------------------------------------------------------------------------------------ the panel
