@@ -217,6 +217,8 @@ def create(request: HttpRequest) -> HttpResponse:
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
     selection = _managed(request, pk)
     applicants = list(selection.applicants.all())
+    # Applicants' checks and members' challenges are personal data shown in bulk.
+    audit("manage_viewed", request=request, obj=selection, detail={"applicants": len(applicants)})
     nominated = selectors.nomination_counts(selection)
     for a in applicants:
         a.nomination_count = nominated.get(a.pk, 0)
