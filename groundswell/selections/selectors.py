@@ -167,7 +167,7 @@ def _pending(selection: Selection, role: str) -> PendingSelection:
     return PendingSelection(label=selection.title, role=role, procedures_secretary_ids=ids)
 
 
-def open_challenges(selection: Selection):
+def open_challenges(selection: Selection) -> QuerySet:
     return selection.challenges.filter(status="open").select_related("person", "against")
 
 

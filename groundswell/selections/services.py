@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from groundswell.accounts.access import Perm, has_perm, require
@@ -354,8 +354,10 @@ def apply(
     person = getattr(user, "person", None)
     if person is None:
         raise PermissionDenied("Your login is not linked to a member's record.")
-    if not person.unit.is_within(selection.unit) and not has_perm(user, Perm.VIEW_OWN_RECORD, selection.unit):
+    if not person.unit.is_within(selection.unit):
         raise PermissionDenied("You are not a member of this selection's unit.")
+    if selection.stage not in (Selection.Stage.FREEZE, Selection.Stage.APPLICATIONS):
+        raise ValidationError("Applications have closed for this selection.")
     if not (public_name or "").strip():
         raise ValidationError({"public_name": ["Give the name to print on the ballot paper."]})
     if gender and gender not in Applicant.Gender.values:
@@ -666,7 +668,7 @@ def review_flag(actor: Any, flag: JoinFlag, *, decision: str, reason: str) -> Jo
 # ------------------------------------------------------------------------------------------ hustings
 
 
-def eligible_people(selection: Selection):
+def eligible_people(selection: Selection) -> QuerySet[Person]:
     snapshot = current_snapshot(selection)
     if snapshot is None:
         return Person.objects.none()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.accounts.access import Perm, has_perm, units_for
 from groundswell.events.services import lifecycle as event_lifecycle
+from groundswell.people.models import Person
 from groundswell.web import attempt, error_list
 
 from . import eligibility, selectors, services, tasks
@@ -27,7 +28,7 @@ from .models import Applicant, Challenge, Criterion, Hustings, JoinFlag, Nominat
 SNAPSHOT_IN_BACKGROUND_ABOVE = 2000
 
 
-def _person(request: HttpRequest):
+def _person(request: HttpRequest) -> Person | None:
     return getattr(request.user, "person", None)
 
 
