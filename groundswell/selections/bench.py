@@ -27,6 +27,7 @@ from groundswell.loadgen import time_pages
 from groundswell.people.models import Membership, OrganisationUnit, Person
 
 from . import services
+from .defaults import seed_rule_sets
 from .models import RuleSet, Selection
 
 DEFAULT_MEMBERS = 20_000
@@ -96,6 +97,7 @@ def _build(members: int) -> tuple[OrganisationUnit, list[Person]]:
 def run(size: int | None = None, progress: bool = True) -> dict[str, Any]:
     members = DEFAULT_MEMBERS if size is None else max(100, size)
     started = time.perf_counter()
+    seed_rule_sets()
     clp, people = _build(members)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and connection.get_autocommit():

@@ -86,3 +86,35 @@ def test_member_checks_eligibility_votes_with_a_code_and_finds_the_receipt(live_
     page.get_by_role("button", name="Find").click()
     found = page.locator("#found").inner_text()
     assert receipt in found and f"1. {shortlist[1].public_name}; 2. {shortlist[0].public_name}" in found
+
+
+def test_procedures_secretary_reviews_a_flagged_cluster_from_home(live_server, page):
+    """The secretary signs in (two-factor), goes Selections → Run this selection → the flags, opens the cluster at
+    one address, and records a review with a reason."""
+    from allauth.mfa.totp.internal.auth import TOTP  # noqa: PLC0415 - as the role journeys do
+
+    from groundswell.selections.tests.world import FREEZE, member  # noqa: PLC0415
+
+    from .conftest import sign_in  # noqa: PLC0415
+
+    world = build_world()
+    for i in range(3):
+        member(world.units.branch_a1, FREEZE - timedelta(days=10 + i), address_line1="2 Mill Lane", postcode="RG1 8ZZ")
+    services.take_snapshot(world.secretary, world.selection)
+    world.secretary.email = "secretary-j@example.org"
+    world.secretary.save()
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    TOTP.activate(world.secretary, secret)
+
+    sign_in(page, live_server.url, "secretary-j@example.org", secret)
+    page.get_by_role("link", name="Selections", exact=True).click()
+    page.get_by_role("link", name=world.selection.title).click()
+    page.get_by_role("link", name="1 raised, 1 waiting for review").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Many memberships at one address").click()
+    assert "3 memberships joined at 2 mill lane" in page.locator("#evidence").inner_text()
+    page.get_by_label("Reviewed: genuine, no action").check()
+    page.get_by_label("Reason (recorded with your name)").fill("Three students sharing a flat; spoke to each")
+    page.get_by_role("button", name="Record the review").click()
+    assert "Review recorded" in page.get_by_role("status").inner_text()
+    assert_accessible(page)
