@@ -28,6 +28,7 @@ BENCHES: dict[str, str] = {
     "payments": "groundswell.payments.bench:run",
     "dues": "groundswell.dues.bench:run",
     "fundraising": "groundswell.fundraising.bench:run",
+    "selections": "groundswell.selections.bench:run",
 }
 
 

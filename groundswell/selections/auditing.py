@@ -18,6 +18,7 @@ ACTIONS = {
     "flags_listed": AuditEntry.Action.SEARCHED,
     "flag_viewed": AuditEntry.Action.VIEWED,
     "roll_viewed": AuditEntry.Action.SEARCHED,
+    "manage_viewed": AuditEntry.Action.SEARCHED,
     "statistics_viewed": AuditEntry.Action.SEARCHED,
 }
 

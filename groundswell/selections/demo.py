@@ -21,6 +21,7 @@ from groundswell.dues.models import DuesPayment, Method
 from groundswell.people.models import EmailAddress, Membership, OrganisationUnit, Person
 
 from . import eligibility, services
+from .defaults import seed_rule_sets
 from .models import Applicant, JoinFlag, RuleSet, Selection
 
 DEMO_TITLE = "Reading East: parliamentary candidate selection"
@@ -43,6 +44,7 @@ def build_selections_demo(say: Callable[[str], None] = lambda m: None) -> None:
     organiser = User.objects.filter(email="organiser@example.org").first()
     board = User.objects.filter(email="board@example.org").first()
     secretary = User.objects.filter(email=SECRETARY).first()
+    seed_rule_sets()
     rules = RuleSet.objects.filter(name__startswith="Labour parliamentary").first()
     if None in (clp, organiser, secretary, rules):
         return

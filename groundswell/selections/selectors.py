@@ -20,11 +20,12 @@ def current_snapshot(selection: Selection) -> Snapshot | None:
     return selection.snapshots.order_by("-version").first()
 
 
-def selections_for_member(person: Person | None) -> QuerySet[Selection]:
-    """Selections of the units above the member's own (their branch, constituency party, region, nation)."""
-    if person is None:
-        return Selection.objects.none()
-    return Selection.objects.filter(unit_id__in=person.unit.ancestor_ids()).select_related("unit")
+def selections_for_member(person: Person | None, user: Any = None) -> QuerySet[Selection]:
+    """Selections of the units above the member's own (their branch, constituency party, region, nation), and
+    those whose panel the user sits on."""
+    panel = Q(panel__user=user) if getattr(user, "pk", None) else Q(pk__in=[])
+    own = Q(unit_id__in=person.unit.ancestor_ids()) if person is not None else Q(pk__in=[])
+    return Selection.objects.filter(own | panel).distinct().select_related("unit")
 
 
 def my_entry(selection: Selection, person: Person | None) -> SnapshotEntry | None:
@@ -166,7 +167,7 @@ def _pending(selection: Selection, role: str) -> PendingSelection:
     return PendingSelection(label=selection.title, role=role, procedures_secretary_ids=ids)
 
 
-def open_challenges(selection: Selection):
+def open_challenges(selection: Selection) -> QuerySet:
     return selection.challenges.filter(status="open").select_related("person", "against")
 
 

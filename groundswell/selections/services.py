@@ -8,13 +8,13 @@ panel), is audited, and every decision carries its reason onto the public record
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from groundswell.accounts.access import Perm, has_perm, require
@@ -212,18 +212,24 @@ def _with_upheld_challenges(
     ]
 
 
+def check_snapshot_request(actor: Any, selection: Selection, *, freeze_date: date | None, reason: str) -> str:
+    """The checks before a snapshot (who may, and a reason for a reset or a new version): the reason to record."""
+    _require_manage(actor, selection)
+    freeze = freeze_date or selection.freeze_date
+    if freeze != selection.freeze_date or selection.snapshots.exists():
+        return _reason(reason)
+    return (reason or "").strip()
+
+
 def take_snapshot(actor: Any, selection: Selection, *, freeze_date: date | None = None, reason: str = "") -> Snapshot:
     """The eligible list at the freeze date, as a new immutable version, and the bulk-join flags it raises.
 
     A different freeze date is a reset (as at Falkirk, 19 May 2013 → 12 March 2012): it needs a reason, is
     published, and keeps every earlier version.
     """
-    _require_manage(actor, selection)
+    reason = check_snapshot_request(actor, selection, freeze_date=freeze_date, reason=reason)
     freeze = freeze_date or selection.freeze_date
-    first = not selection.snapshots.exists()
     reset = freeze != selection.freeze_date
-    if reset or not first:
-        reason = _reason(reason)
     with transaction.atomic():
         Selection.objects.select_for_update().filter(pk=selection.pk).first()  # one version number at a time
         if reset:
@@ -348,8 +354,10 @@ def apply(
     person = getattr(user, "person", None)
     if person is None:
         raise PermissionDenied("Your login is not linked to a member's record.")
-    if not person.unit.is_within(selection.unit) and not has_perm(user, Perm.VIEW_OWN_RECORD, selection.unit):
+    if not person.unit.is_within(selection.unit):
         raise PermissionDenied("You are not a member of this selection's unit.")
+    if selection.stage not in (Selection.Stage.FREEZE, Selection.Stage.APPLICATIONS):
+        raise ValidationError("Applications have closed for this selection.")
     if not (public_name or "").strip():
         raise ValidationError({"public_name": ["Give the name to print on the ballot paper."]})
     if gender and gender not in Applicant.Gender.values:
@@ -660,7 +668,7 @@ def review_flag(actor: Any, flag: JoinFlag, *, decision: str, reason: str) -> Jo
 # ------------------------------------------------------------------------------------------ hustings
 
 
-def eligible_people(selection: Selection):
+def eligible_people(selection: Selection) -> QuerySet[Person]:
     snapshot = current_snapshot(selection)
     if snapshot is None:
         return Person.objects.none()
@@ -700,11 +708,38 @@ def _hustings_message(hustings: Hustings, reminder: bool) -> tuple[str, str]:
     return subject, body
 
 
+REMIND_BEFORE = timedelta(hours=48)
+
+
+def send_due_hustings_reminders(now: datetime | None = None) -> int:
+    """The scheduler's sweep: one reminder, 48 hours before, to eligible members who have not replied. Each
+    hustings is claimed (reminded_at set) before its send is made, so a second sweep sends nothing."""
+    now = now or timezone.now()
+    due = Hustings.objects.filter(
+        reminded_at__isnull=True,
+        event__status=Event.Status.PUBLISHED,
+        event__starts_at__gt=now,
+        event__starts_at__lte=now + REMIND_BEFORE,
+    ).select_related("selection__unit", "event")
+    sent = 0
+    for hustings in due:
+        with transaction.atomic():
+            if not Hustings.objects.filter(pk=hustings.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            _email_hustings(None, hustings, reminder=True)
+            sent += 1
+    return sent
+
+
 def invite_to_hustings(actor: Any, hustings: Hustings, *, reminder: bool = False) -> int:
     """Email every eligible member (a service message about their membership rights) who has not yet said they
     are coming; returns how many were queued."""
+    _require_manage(actor, hustings.selection)
+    return _email_hustings(actor, hustings, reminder=reminder)
+
+
+def _email_hustings(actor: Any, hustings: Hustings, *, reminder: bool) -> int:
     selection = hustings.selection
-    _require_manage(actor, selection)
     people = eligible_people(selection)
     if reminder:
         people = people.exclude(pk__in=hustings.event.rsvps.values("person_id"))

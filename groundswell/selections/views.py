@@ -17,14 +17,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.accounts.access import Perm, has_perm, units_for
 from groundswell.events.services import lifecycle as event_lifecycle
+from groundswell.people.models import Person
 from groundswell.web import attempt, error_list
 
-from . import selectors, services
+from . import eligibility, selectors, services, tasks
 from .auditing import audit
 from .models import Applicant, Challenge, Criterion, Hustings, JoinFlag, NominationMeeting, RuleSet, Selection
 
+# Above this many members the list is drawn up by the task worker, not in the request (docs/benchmarks.md).
+SNAPSHOT_IN_BACKGROUND_ABOVE = 2000
 
-def _person(request: HttpRequest):
+
+def _person(request: HttpRequest) -> Person | None:
     return getattr(request.user, "person", None)
 
 
@@ -54,7 +58,7 @@ def _when(value: str, field: str) -> datetime:
 def home(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     mine = []
-    for selection in selectors.selections_for_member(person):
+    for selection in selectors.selections_for_member(person, request.user):
         mine.append({"selection": selection, "entry": selectors.my_entry(selection, person)})
     return render(
         request,
@@ -76,9 +80,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.my_entry(selection, person)
     manager = services.can_manage(request.user, selection)
     in_unit = person is not None and person.unit.is_within(selection.unit)
-    if not (manager or entry is not None or in_unit):
+    on_panel = selection.panel.filter(user=request.user).exists()
+    if not (manager or entry is not None or in_unit or on_panel):
         raise PermissionDenied("This page is for the members of the selection's unit.")
-    full = manager or (entry is not None and entry.eligible)
+    full = manager or on_panel or (entry is not None and entry.eligible)
     snapshot = selectors.current_snapshot(selection)
     return render(
         request,
@@ -101,6 +106,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "my_challenges": selection.challenges.filter(person=person) if person else [],
             "applied": selection.applicants.filter(person=person).first() if person else None,
             "result": selectors.ballot_result(selection),
+            "on_panel": on_panel,
         },
     )
 
@@ -212,6 +218,8 @@ def create(request: HttpRequest) -> HttpResponse:
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
     selection = _managed(request, pk)
     applicants = list(selection.applicants.all())
+    # Applicants' checks and members' challenges are personal data shown in bulk.
+    audit("manage_viewed", request=request, obj=selection, detail={"applicants": len(applicants)})
     nominated = selectors.nomination_counts(selection)
     for a in applicants:
         a.nomination_count = nominated.get(a.pk, 0)
@@ -251,7 +259,19 @@ def snapshot(request: HttpRequest, pk: int) -> HttpResponse:
 
     def take() -> None:
         freeze = _day(post["freeze_date"], "freeze_date") if post.get("freeze_date") else None
-        made = services.take_snapshot(request.user, selection, freeze_date=freeze, reason=post.get("reason", ""))
+        reason = services.check_snapshot_request(
+            request.user, selection, freeze_date=freeze, reason=post.get("reason", "")
+        )
+        members = len(eligibility.memberships_in(selection))
+        if members > SNAPSHOT_IN_BACKGROUND_ABOVE:
+            tasks.take_snapshot_task.enqueue(
+                selection.pk, request.user.pk, freeze.isoformat() if freeze else "", reason
+            )
+            messages.success(
+                request, f"The list of {members:,} members is being drawn up: it appears here in a few minutes."
+            )
+            return
+        made = services.take_snapshot(request.user, selection, freeze_date=freeze, reason=reason)
         messages.success(request, f"Eligible list version {made.version}: {made.eligible_count} eligible.")
 
     attempt(request, take)
@@ -465,7 +485,13 @@ def statistics(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The bulk-join statistics are for the governing body and procedures secretaries.")
     rows = selectors.flag_statistics(request.user)
     audit("statistics_viewed", request=request, object_type="selections.joinflag", detail={"selections": len(rows)})
-    return render(request, "selections/statistics.html", {"rows": rows})
+    totals: dict[str, int] = {}
+    for row in rows:
+        for label, n in row["signals"]:
+            totals[label] = totals.get(label, 0) + n
+    top = max(totals.values(), default=0) or 1
+    bars = [{"label": k, "n": n, "pct": round(100 * n / top)} for k, n in sorted(totals.items(), key=lambda kv: -kv[1])]
+    return render(request, "selections/statistics.html", {"rows": rows, "bars": bars})
 
 
 # ------------------------------------------------------------------------------------------ the panel

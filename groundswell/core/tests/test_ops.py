@@ -166,6 +166,7 @@ def test_a_scheduler_round_anchors_the_audit_log_in_the_checkpoint_file():
         "spending reminders",
         "dues daily",
         "donations reminders",
+        "selections reminders",
         "audit checkpoint",
         "worker heartbeat",
         "complaints housekeeping",

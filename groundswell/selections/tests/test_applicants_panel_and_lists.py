@@ -54,6 +54,10 @@ def test_applicant_checks_continuous_membership_union_and_disqualification():
     assert Decision.objects.filter(applicant=barred, outcome="Not eligible to stand").exists()
     with pytest.raises(ValidationError):
         applicant(world, world.old[0])  # applies once
+    world.selection.stage = "longlisting"
+    world.selection.save()
+    with pytest.raises(ValidationError, match="Applications have closed"):
+        applicant(world, world.old[3])
     with pytest.raises(ValidationError):
         services.decide_longlist(world.secretary, barred, longlisted=True, reason="We like them a lot")
 

@@ -124,3 +124,18 @@ def test_complaints_learn_that_a_respondent_takes_part_in_a_pending_selection(wo
     assert [(p.label, p.role) for p in as_applicant] == [(world.selection.title, "applicant")]
     assert [p.role for p in pending_selections(world.old[4])] == ["voter"]
     assert pending_selections(world.late) == []
+
+
+def test_the_scheduler_reminds_non_responders_once_48_hours_before(world):
+    hustings = services.create_hustings(
+        world.secretary, world.selection, starts_at=timezone.now() + timedelta(days=5), venue_name="Abbey Hall",
+        latitude=51.455, longitude=-0.969,
+    )  # fmt: skip
+    services.say_coming(world.users[0], hustings)
+    assert services.send_due_hustings_reminders() == 0  # five days out: not yet
+    later = timezone.now() + timedelta(days=3, hours=12)
+    assert services.send_due_hustings_reminders(later) == 1
+    assert services.send_due_hustings_reminders(later) == 0  # once
+    reminder = EmailSend.objects.get(source=f"selection {world.selection.pk} hustings reminder")
+    reminded = set(EmailRecipient.objects.filter(send=reminder).values_list("person_id", flat=True))
+    assert world.old[0].pk not in reminded and world.old[1].pk in reminded

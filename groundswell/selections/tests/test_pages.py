@@ -16,7 +16,7 @@ from groundswell.ballots import services as ballots
 from groundswell.ballots.models import EligibleVoter
 from groundswell.ballots.tests.world import build_world as build_ballot_world
 from groundswell.ballots.tests.world import login
-from groundswell.selections import services
+from groundswell.selections import services, views
 from groundswell.selections.models import Applicant, Challenge, RuleSet, Selection
 from groundswell.tests.factories import user_with_role
 
@@ -123,6 +123,12 @@ def test_a_panel_member_scores_from_their_page_and_a_conflict_blocks_it():
     panelist = user_with_role(Role.MEMBER, world.units.region)
     services.add_panel_member(world.secretary, world.selection, panelist, name="Pat Panel")
     client = login(panelist)
+    assert (
+        reverse("selections:detail", args=[world.selection.pk])
+        in client.get(reverse("selections:home")).content.decode()
+    )
+    detail = client.get(reverse("selections:detail", args=[world.selection.pk])).content.decode()
+    assert reverse("selections:panel", args=[world.selection.pk]) in detail
     criterion = world.selection.criteria.first()
     url = reverse("selections:panel", args=[world.selection.pk])
     client.post(url, {"applicant": a.pk, "criterion": criterion.pk, "score": "4"})
@@ -156,3 +162,12 @@ def test_a_member_who_lost_their_code_gets_a_new_one_and_the_old_stops_working()
     refused = stranger.post(reverse("ballots:lost_code", args=[world.ballot.pk]), follow=True)
     assert "not on the roll" in refused.content.decode()
     assert AuditEntry.objects.filter(detail__event="code_reissue_refused").count() == 2
+
+
+def test_a_large_list_is_drawn_up_by_the_task_worker(monkeypatch):
+    world = build_world()
+    monkeypatch.setattr(views, "SNAPSHOT_IN_BACKGROUND_ABOVE", 3)
+    client = login(world.secretary)
+    response = client.post(reverse("selections:snapshot", args=[world.selection.pk]), follow=True)
+    assert "is being drawn up" in response.content.decode()
+    assert world.selection.snapshots.get().eligible_count == len(world.old)  # the test backend runs tasks at once

@@ -12,6 +12,7 @@ from groundswell.dues import services as dues
 from groundswell.dues.models import Method
 from groundswell.people.models import Membership, OrganisationUnit, Person
 from groundswell.selections import services
+from groundswell.selections.defaults import seed_rule_sets
 from groundswell.selections.models import RuleSet, Selection
 from groundswell.tests.factories import EmailFactory, MembershipFactory, PersonFactory, UnitTreeFactory, user_with_role
 
@@ -47,6 +48,7 @@ def pay(membership: Membership, on: date, pence: int, *, fingerprint: str, payer
 
 
 def build_world(*, members: int = 6, units=None, **overrides) -> SimpleNamespace:
+    seed_rule_sets()  # a transactional test's flush removes the migration's rows
     units = units or UnitTreeFactory.build_tree()
     secretary = user_with_role(Role.PROCEDURES_SECRETARY, units.clp_a)
     old = [

@@ -44,6 +44,8 @@ def jobs() -> list[tuple[str, Callable[[], str]]]:
         # Membership status from dues standing, about-to-lapse and renewal reminders: works once a day.
         ("dues daily", _command("dues", "daily")),
         ("donations reminders", _command("donations", "reminders")),
+        # Hustings reminders to eligible members who have not replied, 48 hours before (once each).
+        ("selections reminders", _command("selections", "reminders")),
         ("audit checkpoint", _command("audit", "checkpoint")),
         ("worker heartbeat", lambda: f"queued {worker_heartbeat.enqueue().id}"),
         # Escalations, interim-suspension review reminders, retention: each once however often it is queued.
