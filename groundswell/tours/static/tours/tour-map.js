@@ -14,7 +14,8 @@ function seatStyle(p, dayRate) {
 }
 
 async function draw(el) {
-  const map = L.map(el, { scrollWheelZoom: false });
+  // A view first: Leaflet draws vector layers only on a map that has one.
+  const map = L.map(el, { scrollWheelZoom: false }).setView([52.2, -1.5], 7);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: "© OpenStreetMap contributors" }).addTo(map);
   }
