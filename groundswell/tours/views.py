@@ -34,11 +34,11 @@ from groundswell.offline_sync import (
     text_field,
 )
 from groundswell.spending.models import Candidacy, Election
-from groundswell.web import attempt, error_dict, error_list
+from groundswell.web import attempt, error_dict, error_list, int_or_none
 
 from . import daysheet, selectors, services
 from .auditing import audit
-from .models import Attribution, ChecklistItem, Stop, Tour, TourDay
+from .models import Attribution, ChecklistItem, RoadNetwork, Stop, Tour, TourDay
 from .planning import PlanRefused
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -107,6 +107,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 fuel_pence_per_day=_pence(form.get("fuel"), "fuel"),
                 staff_pence_per_day=_pence(form.get("staff"), "staff"), vehicles=form.get("vehicles", ""),
                 minimise_local=bool(form.get("minimise_local")), request=request,
+                network=RoadNetwork.objects.filter(pk=int_or_none(form.get("network", ""))).first(),
             )  # fmt: skip
             return redirect("tours:tour", pk=tour.pk)
         except ValidationError as exc:
@@ -114,7 +115,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "tours": selectors.tours_for(request.user), "waiting": selectors.waiting_for(request.user),
         "units": units, "elections": Election.objects.order_by("-poll_date")[:10], "form": form, "errors": errors,
-        "rate_bases": Tour.RateBasis.choices,
+        "rate_bases": Tour.RateBasis.choices, "networks": RoadNetwork.objects.order_by("-imported_at"),
     }  # fmt: skip
     return render(request, "tours/home.html", context)
 
@@ -127,6 +128,7 @@ def tour(request: HttpRequest, pk: int) -> HttpResponse:
     board = {row.stop.pk: row for row in selectors.board(t)}
     for day in days:
         day.stop_rows = [(s, board.get(s.pk)) for s in day.stops.all()]
+        day.suggestions = selectors.suggest_stops(day) if manage else []
     candidacies = (
         Candidacy.objects.filter(election=t.election).select_related("constituency").order_by("constituency__name")
     )
