@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("<int:pk>/", views.tour, name="tour"),
     path("<int:pk>/days/", views.add_day, name="add_day"),
+    path("<int:pk>/position/", views.position, name="position"),
     path("days/<int:pk>/stops/", views.add_stop, name="add_stop"),
     path("days/<int:pk>/plan/", views.plan, name="plan"),
     path("days/<int:pk>/map.json", views.day_map, name="day_map"),

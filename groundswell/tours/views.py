@@ -234,9 +234,27 @@ def day_map(request: HttpRequest, pk: int) -> JsonResponse:
         if services.view_location(actor=request.user, stop=s, request=request):
             stops.append({"title": s.title, "lat": s.latitude, "lon": s.longitude, "venue": s.venue_name,
                           "arrive": str(s.planned_arrival or "")})  # fmt: skip
-    audit("tours.position.view", actor=request.user, obj=t, unit=t.unit, request=request, detail={"day": day.pk})
-    return JsonResponse({"legs": p.get("legs", []), "stops": stops,
+    vehicle = None
+    if selectors.is_member(request.user, t):  # the live position: the tour team only, each view audited
+        latest = t.positions.first()
+        if latest is not None:
+            vehicle = {"lat": latest.latitude, "lon": latest.longitude, "at": latest.at.isoformat()}
+        audit("tours.position.view", actor=request.user, obj=t, unit=t.unit, request=request, detail={"day": day.pk})
+    return JsonResponse({"legs": p.get("legs", []), "stops": stops, "vehicle": vehicle,
                          "seats": {"type": "FeatureCollection", "features": seats}})  # fmt: skip
+
+
+@login_required
+@require_POST
+def position(request: HttpRequest, pk: int) -> JsonResponse:
+    """The vehicle's position from a team member's phone."""
+    t = get_object_or_404(Tour, pk=pk)
+    try:
+        services.record_position(actor=request.user, tour=t, lat=_float(request.POST.get("lat"), "lat"),
+                                 lon=_float(request.POST.get("lon"), "lon"), request=request)  # fmt: skip
+    except ValidationError as exc:
+        return JsonResponse({"status": "error", "error": " ".join(error_list(exc))}, status=400)
+    return JsonResponse({"status": "saved"})
 
 
 @login_required

@@ -116,3 +116,14 @@ def _world_once():
     if "w" not in _cached or not type(_cached["w"].tour).objects.filter(pk=_cached["w"].tour.pk).exists():
         _cached["w"] = build_world()
     return _cached["w"]
+
+
+def test_the_vehicles_position_is_for_the_team_only_and_each_view_is_audited(client):
+    w = build_world()
+    client.force_login(w.driver)
+    assert client.post(f"/tours/{w.tour.pk}/position/", {"lat": "51.45", "lon": "-0.97"}).json()["status"] == "saved"
+    assert client.get(f"/tours/days/{w.day.pk}/map.json").json()["vehicle"]["lat"] == 51.45
+    assert AuditEntry.objects.filter(detail__event="tours.position.view", actor=w.driver).exists()
+    client.force_login(w.volunteer)
+    assert client.post(f"/tours/{w.tour.pk}/position/", {"lat": "51.45", "lon": "-0.97"}).status_code == 403
+    assert client.get(f"/tours/days/{w.day.pk}/map.json").status_code == 403

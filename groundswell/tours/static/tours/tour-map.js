@@ -47,6 +47,10 @@ async function draw(el) {
     L.marker([s.lat, s.lon], { title: s.title }).addTo(map).bindPopup(`${s.title}<br>${s.venue}<br>${s.arrive}`);
     bounds.extend([s.lat, s.lon]);
   }
+  if (data.vehicle) {
+    L.circleMarker([data.vehicle.lat, data.vehicle.lon], { radius: 8, color: "#000", fillColor: "#f6e05e", fillOpacity: 1 })
+      .addTo(map).bindTooltip(`The vehicle, ${new Date(data.vehicle.at).toLocaleTimeString()}`);
+  }
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20] });
   else if (seats.getBounds().isValid()) map.fitBounds(seats.getBounds());
   el.dataset.ready = "1";
