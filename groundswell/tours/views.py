@@ -38,7 +38,7 @@ from groundswell.web import attempt, error_dict, error_list, int_or_none
 
 from . import daysheet, selectors, services
 from .auditing import audit
-from .models import Attribution, ChecklistItem, RoadNetwork, Stop, Tour, TourDay
+from .models import Attribution, ChecklistItem, RoadNetwork, Stop, Tour, TourDay, TourMember
 from .planning import PlanRefused
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -79,9 +79,11 @@ def _float(text: str, field: str) -> float:
 
 
 def _tour(request: HttpRequest, pk: int) -> Tour:
+    """The tour's pages carry its route (which places its stops), so they are for its team only: an organiser who
+    is not on the team is refused like anyone else."""
     tour = get_object_or_404(Tour.objects.select_related("unit", "election"), pk=pk)
-    if not (selectors.can_manage(request.user, tour) or selectors.is_member(request.user, tour)):
-        raise PermissionDenied("not on this tour's team")
+    if not selectors.is_member(request.user, tour):
+        raise PermissionDenied("not on this tour's team: ask its tour manager to add you")
     return tour
 
 
@@ -114,6 +116,8 @@ def home(request: HttpRequest) -> HttpResponse:
             errors = error_dict(exc)
     context = {
         "tours": selectors.tours_for(request.user), "waiting": selectors.waiting_for(request.user),
+        "team_tours": set(TourMember.objects.filter(user=request.user).values_list("tour_id", flat=True)),
+        "my_stops": Stop.objects.filter(advance_team=request.user).select_related("day__tour"),
         "units": units, "elections": Election.objects.order_by("-poll_date")[:10], "form": form, "errors": errors,
         "rate_bases": Tour.RateBasis.choices, "networks": RoadNetwork.objects.order_by("-imported_at"),
     }  # fmt: skip

@@ -127,3 +127,23 @@ def test_the_vehicles_position_is_for_the_team_only_and_each_view_is_audited(cli
     client.force_login(w.volunteer)
     assert client.post(f"/tours/{w.tour.pk}/position/", {"lat": "51.45", "lon": "-0.97"}).status_code == 403
     assert client.get(f"/tours/days/{w.day.pk}/map.json").status_code == 403
+
+
+def test_an_organiser_not_on_the_team_sees_neither_route_nor_stops(client):
+    w = build_world()
+    stop = reading_stop(w)
+    services.plan_day(actor=w.organiser, day=w.day, index=seat_index())
+    client.force_login(w.other_organiser)
+    assert b"need-to-know" in client.get("/tours/").content
+    for url in (f"/tours/{w.tour.pk}/", f"/tours/days/{w.day.pk}/map.json", f"/tours/stops/{stop.pk}/",
+                f"/tours/days/{w.day.pk}/sheet.pdf"):  # fmt: skip
+        assert client.get(url).status_code == 403, url
+
+
+def test_a_stops_advance_team_reaches_it_from_tours(client):
+    w = build_world()
+    stop = reading_stop(w)
+    services.add_advance(actor=w.organiser, stop=stop, user=w.advance_2)
+    client.force_login(w.advance_2)
+    assert f"/tours/stops/{stop.pk}/".encode() in client.get("/tours/").content
+    assert client.get(f"/tours/stops/{stop.pk}/").status_code == 200
