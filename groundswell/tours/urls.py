@@ -15,6 +15,7 @@ urlpatterns = [
     path("days/<int:pk>/plan/", views.plan, name="plan"),
     path("days/<int:pk>/map.json", views.day_map, name="day_map"),
     path("days/<int:pk>/on-the-day/", views.on_the_day, name="on_the_day"),
+    path("days/sw.js", views.service_worker, name="sw"),
     path("days/<int:pk>/sheet.pdf", views.sheet, name="sheet"),
     path("stops/<int:pk>/", views.stop, name="stop"),
     path("stops/<int:pk>/<str:action>/", views.stop_action, name="stop_action"),

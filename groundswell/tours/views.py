@@ -311,6 +311,14 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("tours:home")
 
 
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = render(request, "tours/sw.js", content_type="text/javascript")
+    # Served from the days' own path, so its scope covers every day's on-the-day page and nothing else.
+    response["Service-Worker-Allowed"] = "/tours/days/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
 @login_required
 def on_the_day(request: HttpRequest, pk: int) -> HttpResponse:
     """The phone page: today's stops for the team, arrivals and departures saved offline and sent when online."""

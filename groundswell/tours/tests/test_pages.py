@@ -147,3 +147,15 @@ def test_a_stops_advance_team_reaches_it_from_tours(client):
     client.force_login(w.advance_2)
     assert f"/tours/stops/{stop.pk}/".encode() in client.get("/tours/").content
     assert client.get(f"/tours/stops/{stop.pk}/").status_code == 200
+
+
+def test_the_on_the_day_page_is_for_the_team_and_its_service_worker_covers_the_days(client):
+    w = build_world()
+    stop = reading_stop(w)
+    client.force_login(w.driver)
+    page = client.get(f"/tours/days/{w.day.pk}/on-the-day/")
+    assert page.status_code == 200 and stop.venue_name.encode() in page.content
+    sw = client.get("/tours/days/sw.js")
+    assert sw["Service-Worker-Allowed"] == "/tours/days/" and b"on-the-day" in sw.content
+    client.force_login(w.volunteer)
+    assert client.get(f"/tours/days/{w.day.pk}/on-the-day/").status_code == 403

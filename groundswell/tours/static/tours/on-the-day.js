@@ -12,6 +12,10 @@ const queue = offlineQueue({
   },
 });
 
+const root = document.getElementById("on-the-day");
+if ("serviceWorker" in navigator && root.dataset.sw) {
+  navigator.serviceWorker.register(root.dataset.sw, { scope: "/tours/days/" }).catch(() => {});
+}
 const status = document.getElementById("sync-status");
 document.querySelectorAll("button[data-kind]").forEach((button) => {
   button.addEventListener("click", async () => {
@@ -21,7 +25,7 @@ document.querySelectorAll("button[data-kind]").forEach((button) => {
     queue.flush();
   });
 });
-queue.startSync(document.body.dataset.syncUrl || document.getElementById("on-the-day").dataset.syncUrl, (e) => {
+queue.startSync(root.dataset.syncUrl, (e) => {
   if (status) status.textContent = e.state === "synced" ? "All sent." : e.state === "offline" ? `Offline: ${e.left} waiting.` : "";
 });
 
