@@ -84,13 +84,17 @@ class Link:
 def parse_links(text: str) -> list[Link]:
     """Every link of a network file, validated row by row; self-loops (an artefact of merging junctions) are
     dropped. Raises NetworkError naming every bad line (up to 20)."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise NetworkError(f"the file has no column {', '.join(missing)} (it needs {', '.join(REQUIRED_COLUMNS)})")
     links: list[Link] = []
     errors: list[str] = []
-    for line, row in enumerate(reader, start=2):
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # a stray carriage return or NUL byte inside a field
+        raise NetworkError(f"line {reader.line_num}: not a CSV row ({exc})") from exc
+    for line, row in enumerate(rows, start=2):
         try:
             link = Link(
                 start=row["StartCluster"].strip(), end=row["EndCluster"].strip(),
@@ -98,8 +102,8 @@ def parse_links(text: str) -> list[Link]:
                 end_lat=float(row["EndClusterLat"]), end_lon=float(row["EndClusterLon"]),
                 road=row["road"].strip(), km=float(row["dist"]),
             )  # fmt: skip
-        except (TypeError, ValueError):
-            errors.append(f"line {line}: a number is missing or not a number")
+        except (TypeError, ValueError, AttributeError):  # AttributeError: a short row leaves fields as None
+            errors.append(f"line {line}: a field is missing or a number is not a number")
             continue
         if not link.start or not link.end:
             errors.append(f"line {line}: StartCluster/EndCluster is empty")

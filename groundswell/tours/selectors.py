@@ -11,8 +11,13 @@ from django.db.models import Q, QuerySet
 from groundswell.accounts.access import Perm, has_perm, scope
 from groundswell.accounts.models import Role, RoleAssignment
 from groundswell.events.models import RSVP
+from groundswell.spending.models import Candidacy
+from groundswell.spending.selectors import seat_figures
+from groundswell.targeting.nearest import centroids, km_between
+from groundswell.targeting.selectors import projection_boundary_set
+from groundswell.targeting.services import Category, latest_projection, our_party, target_list
 
-from .models import Attribution, ChecklistItem, Stop, Tour, TourMember
+from .models import Attribution, ChecklistItem, Stop, Tour, TourDay, TourMember
 
 
 def is_member(user: Any, tour: Tour, role: str | None = None) -> bool:
@@ -120,3 +125,46 @@ def is_ready(stop: Stop) -> bool:
 
 def open_items(stop: Stop) -> QuerySet[ChecklistItem]:
     return stop.checklist.filter(Q(confirmed_by__isnull=True) | Q(checked_by__isnull=True))
+
+
+@dataclass
+class Suggestion:
+    code: str
+    name: str
+    category: str  # attack / defend (targeting's classes)
+    p_win: float
+    km_from_route: float
+    candidacy: Candidacy | None
+    headroom: int | None
+
+
+def suggest_stops(day: TourDay, limit: int = 5) -> list[Suggestion]:
+    """Candidate stops the planner suggests: the target and marginal seats (targeting's latest projection, attack or
+    defend) nearest the day's planned route (or its start and end before it is planned), not already stopped in,
+    with their ledger's headroom so a seat near its limit is seen before it is chosen."""
+    projection = latest_projection()
+    if projection is None:
+        return []
+    boundary_set = projection_boundary_set(projection)
+    points = centroids(boundary_set)
+    route = [tuple(p) for leg in (day.plan or {}).get("legs", []) for seg in leg["segments"] for p in seg["points"]]
+    route = route or [(day.start_lat, day.start_lon), (day.end_lat, day.end_lon)]
+    taken = set(day.stops.values_list("constituency_code", flat=True))
+    rows = []
+    for seat in target_list(projection, our_party()):
+        if seat.category not in (Category.ATTACK, Category.DEFEND) or seat.code in taken or seat.code not in points:
+            continue
+        km = min(km_between(points[seat.code], p) for p in route[:: max(1, len(route) // 200)])
+        rows.append((km, seat))
+    rows.sort(key=lambda r: r[0])
+    ledgers = {c.constituency.code: c for c in Candidacy.objects.filter(election=day.tour.election)
+               .select_related("constituency", "election")}  # fmt: skip
+    out = []
+    for km, seat in rows[:limit]:
+        candidacy = ledgers.get(seat.code)
+        headroom = None
+        if candidacy is not None:
+            fig = seat_figures(candidacy, today=day.date).get("short")
+            headroom = fig.headroom if fig else None
+        out.append(Suggestion(seat.code, seat.name, seat.category, seat.p_win, round(km, 1), candidacy, headroom))
+    return out

@@ -199,7 +199,8 @@ def plan_day(*, actor: Any, day: TourDay, minimise: bool | None = None, request:
               detail={"seats": [s["code"] for s in exc.seats], "minimise": bool(minimise)})  # fmt: skip
         raise
     with transaction.atomic():
-        existing = {_key(a): a for a in day.attributions.select_for_update()}
+        # Ordered by id alone: the default ordering joins the nullable stop, which FOR UPDATE cannot lock.
+        existing = {_key(a): a for a in day.attributions.order_by("pk").select_for_update()}
         keep = set()
         for p in plan.attributions:
             k = _key(p)

@@ -34,11 +34,11 @@ from groundswell.offline_sync import (
     text_field,
 )
 from groundswell.spending.models import Candidacy, Election
-from groundswell.web import attempt, error_dict, error_list
+from groundswell.web import attempt, error_dict, error_list, int_or_none
 
 from . import daysheet, selectors, services
 from .auditing import audit
-from .models import Attribution, ChecklistItem, Stop, Tour, TourDay
+from .models import Attribution, ChecklistItem, RoadNetwork, Stop, Tour, TourDay, TourMember
 from .planning import PlanRefused
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -79,9 +79,11 @@ def _float(text: str, field: str) -> float:
 
 
 def _tour(request: HttpRequest, pk: int) -> Tour:
+    """The tour's pages carry its route (which places its stops), so they are for its team only: an organiser who
+    is not on the team is refused like anyone else."""
     tour = get_object_or_404(Tour.objects.select_related("unit", "election"), pk=pk)
-    if not (selectors.can_manage(request.user, tour) or selectors.is_member(request.user, tour)):
-        raise PermissionDenied("not on this tour's team")
+    if not selectors.is_member(request.user, tour):
+        raise PermissionDenied("not on this tour's team: ask its tour manager to add you")
     return tour
 
 
@@ -107,14 +109,17 @@ def home(request: HttpRequest) -> HttpResponse:
                 fuel_pence_per_day=_pence(form.get("fuel"), "fuel"),
                 staff_pence_per_day=_pence(form.get("staff"), "staff"), vehicles=form.get("vehicles", ""),
                 minimise_local=bool(form.get("minimise_local")), request=request,
+                network=RoadNetwork.objects.filter(pk=int_or_none(form.get("network", ""))).first(),
             )  # fmt: skip
             return redirect("tours:tour", pk=tour.pk)
         except ValidationError as exc:
             errors = error_dict(exc)
     context = {
         "tours": selectors.tours_for(request.user), "waiting": selectors.waiting_for(request.user),
+        "team_tours": set(TourMember.objects.filter(user=request.user).values_list("tour_id", flat=True)),
+        "my_stops": Stop.objects.filter(advance_team=request.user).select_related("day__tour"),
         "units": units, "elections": Election.objects.order_by("-poll_date")[:10], "form": form, "errors": errors,
-        "rate_bases": Tour.RateBasis.choices,
+        "rate_bases": Tour.RateBasis.choices, "networks": RoadNetwork.objects.order_by("-imported_at"),
     }  # fmt: skip
     return render(request, "tours/home.html", context)
 
@@ -127,6 +132,7 @@ def tour(request: HttpRequest, pk: int) -> HttpResponse:
     board = {row.stop.pk: row for row in selectors.board(t)}
     for day in days:
         day.stop_rows = [(s, board.get(s.pk)) for s in day.stops.all()]
+        day.suggestions = selectors.suggest_stops(day) if manage else []
     candidacies = (
         Candidacy.objects.filter(election=t.election).select_related("constituency").order_by("constituency__name")
     )
@@ -232,9 +238,27 @@ def day_map(request: HttpRequest, pk: int) -> JsonResponse:
         if services.view_location(actor=request.user, stop=s, request=request):
             stops.append({"title": s.title, "lat": s.latitude, "lon": s.longitude, "venue": s.venue_name,
                           "arrive": str(s.planned_arrival or "")})  # fmt: skip
-    audit("tours.position.view", actor=request.user, obj=t, unit=t.unit, request=request, detail={"day": day.pk})
-    return JsonResponse({"legs": p.get("legs", []), "stops": stops,
+    vehicle = None
+    if selectors.is_member(request.user, t):  # the live position: the tour team only, each view audited
+        latest = t.positions.first()
+        if latest is not None:
+            vehicle = {"lat": latest.latitude, "lon": latest.longitude, "at": latest.at.isoformat()}
+        audit("tours.position.view", actor=request.user, obj=t, unit=t.unit, request=request, detail={"day": day.pk})
+    return JsonResponse({"legs": p.get("legs", []), "stops": stops, "vehicle": vehicle,
                          "seats": {"type": "FeatureCollection", "features": seats}})  # fmt: skip
+
+
+@login_required
+@require_POST
+def position(request: HttpRequest, pk: int) -> JsonResponse:
+    """The vehicle's position from a team member's phone."""
+    t = get_object_or_404(Tour, pk=pk)
+    try:
+        services.record_position(actor=request.user, tour=t, lat=_float(request.POST.get("lat"), "lat"),
+                                 lon=_float(request.POST.get("lon"), "lon"), request=request)  # fmt: skip
+    except ValidationError as exc:
+        return JsonResponse({"status": "error", "error": " ".join(error_list(exc))}, status=400)
+    return JsonResponse({"status": "saved"})
 
 
 @login_required
@@ -285,6 +309,14 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     attempt(request, lambda: services.decide(actor=request.user, attribution=a, accept=accept,
             reason=request.POST.get("reason", ""), request=request), "Decision recorded.")  # fmt: skip
     return redirect("tours:home")
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = render(request, "tours/sw.js", content_type="text/javascript")
+    # Served from the days' own path, so its scope covers every day's on-the-day page and nothing else.
+    response["Service-Worker-Allowed"] = "/tours/days/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required

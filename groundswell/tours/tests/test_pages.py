@@ -116,3 +116,46 @@ def _world_once():
     if "w" not in _cached or not type(_cached["w"].tour).objects.filter(pk=_cached["w"].tour.pk).exists():
         _cached["w"] = build_world()
     return _cached["w"]
+
+
+def test_the_vehicles_position_is_for_the_team_only_and_each_view_is_audited(client):
+    w = build_world()
+    client.force_login(w.driver)
+    assert client.post(f"/tours/{w.tour.pk}/position/", {"lat": "51.45", "lon": "-0.97"}).json()["status"] == "saved"
+    assert client.get(f"/tours/days/{w.day.pk}/map.json").json()["vehicle"]["lat"] == 51.45
+    assert AuditEntry.objects.filter(detail__event="tours.position.view", actor=w.driver).exists()
+    client.force_login(w.volunteer)
+    assert client.post(f"/tours/{w.tour.pk}/position/", {"lat": "51.45", "lon": "-0.97"}).status_code == 403
+    assert client.get(f"/tours/days/{w.day.pk}/map.json").status_code == 403
+
+
+def test_an_organiser_not_on_the_team_sees_neither_route_nor_stops(client):
+    w = build_world()
+    stop = reading_stop(w)
+    services.plan_day(actor=w.organiser, day=w.day, index=seat_index())
+    client.force_login(w.other_organiser)
+    assert b"need-to-know" in client.get("/tours/").content
+    for url in (f"/tours/{w.tour.pk}/", f"/tours/days/{w.day.pk}/map.json", f"/tours/stops/{stop.pk}/",
+                f"/tours/days/{w.day.pk}/sheet.pdf"):  # fmt: skip
+        assert client.get(url).status_code == 403, url
+
+
+def test_a_stops_advance_team_reaches_it_from_tours(client):
+    w = build_world()
+    stop = reading_stop(w)
+    services.add_advance(actor=w.organiser, stop=stop, user=w.advance_2)
+    client.force_login(w.advance_2)
+    assert f"/tours/stops/{stop.pk}/".encode() in client.get("/tours/").content
+    assert client.get(f"/tours/stops/{stop.pk}/").status_code == 200
+
+
+def test_the_on_the_day_page_is_for_the_team_and_its_service_worker_covers_the_days(client):
+    w = build_world()
+    stop = reading_stop(w)
+    client.force_login(w.driver)
+    page = client.get(f"/tours/days/{w.day.pk}/on-the-day/")
+    assert page.status_code == 200 and stop.venue_name.encode() in page.content
+    sw = client.get("/tours/days/sw.js")
+    assert sw["Service-Worker-Allowed"] == "/tours/days/" and b"on-the-day" in sw.content
+    client.force_login(w.volunteer)
+    assert client.get(f"/tours/days/{w.day.pk}/on-the-day/").status_code == 403

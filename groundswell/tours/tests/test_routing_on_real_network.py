@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from groundswell.tours.models import Attribution
 from groundswell.tours.network import Assumptions, NetworkError, default_network, parse_links, road_class
@@ -61,10 +63,26 @@ def test_a_stop_far_from_the_network_uses_the_local_leg_rule_and_says_so():
 
 
 def test_a_network_file_with_bad_rows_is_refused_naming_the_lines():
-    header = "StartCluster,EndCluster,StartClusterLat,StartClusterLon,EndClusterLat,EndClusterLon,road,dist\n"
+    header = HEADER
     with pytest.raises(NetworkError, match="line 3"):
         parse_links(header + "1,2,51.0,-1.0,51.1,-1.1,M4,10\n1,2,x,-1.0,51.1,-1.1,M4,10\n")
     with pytest.raises(NetworkError, match="no column dist"):
         parse_links("StartCluster,EndCluster,StartClusterLat,StartClusterLon,EndClusterLat,EndClusterLon,road\n")
     links = parse_links(header + "1,2,51.0,-1.0,51.1,-1.1,M4,10\n3,3,51.0,-1.0,51.0,-1.0,M4,1\n")
     assert len(links) == 1  # the self-loop is dropped
+
+
+HEADER = "StartCluster,EndCluster,StartClusterLat,StartClusterLon,EndClusterLat,EndClusterLon,road,dist\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(st.one_of(st.text(max_size=12), st.floats(allow_nan=True), st.integers()),
+                              min_size=0, max_size=9), max_size=6))  # fmt: skip
+def test_the_network_parser_answers_any_file_with_links_or_a_named_error(rows):
+    text = HEADER + "\n".join(",".join(str(v).replace(",", "").replace("\n", "") for v in row) for row in rows)
+    try:
+        links = parse_links(text)
+    except NetworkError as exc:
+        assert str(exc)
+    else:
+        assert all(link.start != link.end and 0 < link.km < 1000 for link in links)

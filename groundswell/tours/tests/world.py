@@ -71,7 +71,7 @@ def load_seats(codes: list[str]) -> dict[str, Constituency]:
     return out
 
 
-def build_world(day_rate: int = 461_00) -> SimpleNamespace:
+def build_world(day_rate: int = 461_00, with_tour: bool = True) -> SimpleNamespace:
     units = UnitTreeFactory.build_tree()
     seats = load_seats(list(BERKSHIRE.values()))
     admin = user_with_role(Role.ADMINISTRATOR, units.national)
@@ -93,6 +93,8 @@ def build_world(day_rate: int = 461_00) -> SimpleNamespace:
 
     reading = ledger_for("READING", units.clp_a, agent_reading)
     earley = ledger_for("EARLEY", units.clp_b, agent_earley)
+    if not with_tour:
+        return SimpleNamespace(**locals())
     tour = services.create_tour(actor=organiser, unit=units.national, election=election, name="Leader's tour",
                                 day_rate_pence=day_rate, vehicles="Coach (Thames Travel)")  # fmt: skip
     services.add_member(actor=organiser, tour=tour, user=advance, role=TourMember.Role.ADVANCE)

@@ -12,6 +12,10 @@ const queue = offlineQueue({
   },
 });
 
+const root = document.getElementById("on-the-day");
+if ("serviceWorker" in navigator && root.dataset.sw) {
+  navigator.serviceWorker.register(root.dataset.sw, { scope: "/tours/days/" }).catch(() => {});
+}
 const status = document.getElementById("sync-status");
 document.querySelectorAll("button[data-kind]").forEach((button) => {
   button.addEventListener("click", async () => {
@@ -21,6 +25,19 @@ document.querySelectorAll("button[data-kind]").forEach((button) => {
     queue.flush();
   });
 });
-queue.startSync(document.body.dataset.syncUrl || document.getElementById("on-the-day").dataset.syncUrl, (e) => {
+queue.startSync(root.dataset.syncUrl, (e) => {
   if (status) status.textContent = e.state === "synced" ? "All sent." : e.state === "offline" ? `Offline: ${e.left} waiting.` : "";
 });
+
+// The vehicle's position, for the tour team's map (needs a signal; the server keeps it for the team only).
+const share = document.getElementById("share-position");
+if (share && navigator.geolocation) {
+  share.addEventListener("click", () => {
+    navigator.geolocation.getCurrentPosition(async (pos) => {
+      const body = new URLSearchParams({ lat: pos.coords.latitude, lon: pos.coords.longitude });
+      const token = (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
+      const r = await fetch(share.dataset.url, { method: "POST", body, headers: { "X-CSRFToken": decodeURIComponent(token) } });
+      document.getElementById("position-status").textContent = r.ok ? "Position sent." : "Not sent: try again.";
+    });
+  });
+}

@@ -14,7 +14,8 @@ function seatStyle(p, dayRate) {
 }
 
 async function draw(el) {
-  const map = L.map(el, { scrollWheelZoom: false });
+  // A view first: Leaflet draws vector layers only on a map that has one.
+  const map = L.map(el, { scrollWheelZoom: false }).setView([52.2, -1.5], 7);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: "© OpenStreetMap contributors" }).addTo(map);
   }
@@ -45,6 +46,10 @@ async function draw(el) {
   for (const s of data.stops) {
     L.marker([s.lat, s.lon], { title: s.title }).addTo(map).bindPopup(`${s.title}<br>${s.venue}<br>${s.arrive}`);
     bounds.extend([s.lat, s.lon]);
+  }
+  if (data.vehicle) {
+    L.circleMarker([data.vehicle.lat, data.vehicle.lon], { radius: 8, color: "#000", fillColor: "#f6e05e", fillOpacity: 1 })
+      .addTo(map).bindTooltip(`The vehicle, ${new Date(data.vehicle.at).toLocaleTimeString()}`);
   }
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20] });
   else if (seats.getBounds().isValid()) map.fitBounds(seats.getBounds());
