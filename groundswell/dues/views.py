@@ -154,6 +154,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.VIEW_DUES):
         raise PermissionDenied("view_dues")
     unit, units = _unit(request)
+    number = request.GET.get("number", "").strip()
+    if number:  # a treasurer looking up one member to record a cheque: only within their units
+        found = selectors.memberships_for(request.user, Perm.VIEW_DUES).filter(number__iexact=number).first()
+        if found is not None:
+            return redirect("dues:membership", pk=found.pk)
+        messages.error(request, f"No membership numbered '{number[:40]}' in the units you cover.")
     view = selectors.overview(_scoped(request, unit), unit, timezone.localdate()) if unit else None
     if view is not None:
         audit(

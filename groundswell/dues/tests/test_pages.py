@@ -181,3 +181,12 @@ def test_rates_are_added_as_rows_by_a_treasurer_at_the_top_and_unit_rules_by_the
     assert other.post(reverse("dues:set_rules"), rules).status_code == 403
     assert local.post(reverse("dues:set_rules"), {**rules, "unit": ""}).status_code == 403  # the party default
     assert AuditEntry.objects.filter(detail__event="dues.rules.set").count() == 1
+
+
+def test_a_treasurer_finds_a_member_by_number_within_their_units_only(w):
+    mine, theirs = member(w.tree.clp_a), member(w.tree.clp_b)
+    client = login(w.treasurer, privileged=True)
+    r = client.get(reverse("dues:overview"), {"number": mine.number.lower()})
+    assert r.status_code == 302 and r.url == reverse("dues:membership", args=[mine.pk])
+    r = client.get(reverse("dues:overview"), {"number": theirs.number}, follow=True)
+    assert "No membership numbered" in r.content.decode()
