@@ -25,6 +25,7 @@ BENCHES: dict[str, str] = {
     "ballots": "groundswell.ballots.bench:run",
     "donations": "groundswell.donations.bench:run",
     "fundraising": "groundswell.fundraising.bench:run",
+    "payments": "groundswell.payments.bench:run",
 }
 
 

@@ -52,6 +52,7 @@ from groundswell.gotv.knockup import complete_round, regenerate
 from groundswell.gotv.models import Lift, PollingDay, TellingEntry
 from groundswell.gotv.promises import promise_queryset
 from groundswell.messaging.demo import build_messaging_demo
+from groundswell.payments.demo import build_payments_demo
 from groundswell.people.models import (
     Consent,
     EmailAddress,
@@ -163,6 +164,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
         build_donations_demo(say)
         build_fundraising_demo(say)
     build_ballots_demo(say)
+    build_payments_demo(say)
     report.people = Person.objects.filter(synthetic=True).count()
     report.members = Membership.objects.filter(person__synthetic=True).count()
     report.constituencies = Constituency.objects.count()

@@ -284,6 +284,19 @@ def cancel_subscription(subscription: Subscription, *, actor: Any = None, reason
         locked.cancelled_reason = (reason or "Cancelled")[:300]
         locked.save()
         audit("payments.subscription.cancel", actor=actor, obj=locked, reason=reason[:300])
+        # The provider's own "cancelled" event will change nothing, so the listeners hear it now.
+        dispatch(
+            PaymentNotice(
+                kind="subscription_cancelled",
+                purpose=locked.purpose,
+                purpose_ref=locked.purpose_ref,
+                payment=None,
+                subscription=locked,
+                mandate=locked.mandate,
+                amount_pence=locked.amount_pence,
+                occurred_at=timezone.now(),
+            )
+        )
     return locked
 
 

@@ -238,8 +238,10 @@ def test_change_and_cancel_subscription(heard):
     subscription = testing.complete_direct_debit(dues_dd())
     subscription = change_subscription(subscription, amount_pence=700)
     assert subscription.amount_pence == 700
+    heard.clear()
     subscription = cancel_subscription(subscription, reason="resigned")
     assert subscription.status == "cancelled"
+    assert [n.kind for n in heard] == ["subscription_cancelled"]
     # The provider's own "cancelled" event later changes nothing and is recorded as such.
     result = testing.deliver("fake_dd", "subscription.cancelled", {"subscription": subscription.provider_ref})
     assert result.events[0].outcome == "ignored"
