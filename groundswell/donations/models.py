@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from groundswell.people.models import Person
+
 # PPERA Sch 7 para 6 / s.56(2): the treasurer has 30 days from receipt to check and accept or return a donation.
 CHECK_DAYS = 30
 
@@ -258,4 +260,4 @@ class DonorDetails:
     company_number: str = ""
     carrying_on_business_in_uk: bool | None = None
     country: str = "United Kingdom"
-    person: object | None = None  # people.Person
+    person: Person | None = None

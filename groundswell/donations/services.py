@@ -218,6 +218,7 @@ def record_check(
     on: dt.date | None = None,
     elector: Elector | None = None,
     note: str = "",
+    carrying_on_business_in_uk: bool | None = None,
 ) -> PermissibilityCheck:
     """An officer's permissibility decision with its evidence. For an individual judged permissible the evidence is
     a confirmed register entry (its elector number and the register version in force on `on`) or, for an overseas
@@ -231,6 +232,10 @@ def record_check(
         if donation.status != Donation.Status.PENDING:
             raise ValidationError({"outcome": f"decision: this gift is already {donation.get_status_display()}"})
         donor = donation.donor
+        if carrying_on_business_in_uk is not None and donor.donor_type in REGISTERED_BODIES:
+            # What the officer found (e.g. from the company's accounts) is recorded on the donor with the check.
+            donor.carrying_on_business_in_uk = carrying_on_business_in_uk
+            donor.save(update_fields=["carrying_on_business_in_uk"])
         evidence: dict[str, Any] = {"donor_type": donor.donor_type, "checked_on": on.isoformat()}
         version = None
         if elector is not None:

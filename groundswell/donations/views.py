@@ -209,6 +209,7 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
         services.record_check(
             donation, actor=request.user, outcome=request.POST.get("outcome", ""), on=_on(request),
             elector=elector, note=request.POST.get("note", ""),
+            carrying_on_business_in_uk=_yes_no(request.POST.get("carrying_on_business_in_uk", "")),
         )  # fmt: skip
         messages.success(request, "The check and its evidence are recorded.")
 

@@ -113,9 +113,8 @@ def test_a_company_needs_a_valid_number_and_business_in_the_uk():
     assert d.donor.company_number == "SC123456"
     with pytest.raises(ValidationError, match="carries on business in the UK"):
         record_check(d, actor=w.treasurer, outcome="permissible", on=MARCH_20)
-    d.donor.carrying_on_business_in_uk = True
-    d.donor.save()
-    check = record_check(d, actor=w.treasurer, outcome="permissible", on=MARCH_20, note="Companies House, active")
+    check = record_check(d, actor=w.treasurer, outcome="permissible", on=MARCH_20, note="Companies House, active",
+                         carrying_on_business_in_uk=True)  # fmt: skip
     assert check.evidence["company_number"] == "SC123456"
     for good in ("01234567", "NI012345", "OC301234"):
         give(w, 600, MARCH_1, donor=DonorDetails(**{**company.__dict__, "company_number": good}))
