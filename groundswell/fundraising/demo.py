@@ -21,10 +21,11 @@ from .models import Appeal, Gift
 
 SLUG = "reading-east-fighting-fund"
 READING_EAST = "E14000889"
-STORY = """Reading East is a seat we can win, and every leaflet, hall and phone line is paid for by people like you.
-
-Your gift buys leaflets for the estates the canvass has not reached, the hall for our public meeting, and the
-phones for polling-day knock-up. Give once, or give monthly so we can plan."""
+STORY = (
+    "Reading East is a seat we can win, and every leaflet, hall and phone line is paid for by people like you.\n\n"
+    "Your gift buys leaflets for the estates the canvass has not reached, the hall for our public meeting, and the "
+    "phones for polling-day knock-up. Give once, or give monthly so we can plan."
+)
 
 
 def _request(person: Person, amount_pence: int, interval: str, rng: random.Random) -> GiftRequest:
