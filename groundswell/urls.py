@@ -17,6 +17,7 @@ urlpatterns = [
     path("events/", include("groundswell.events.urls")),
     path("complaints/", include("groundswell.complaints.urls")),
     path("spending/", include("groundswell.spending.urls")),
+    path("payments/", include("groundswell.payments.urls")),
     path("dues/", include("groundswell.dues.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("groundswell.core.api_urls")),

@@ -80,6 +80,10 @@ class Perm(StrEnum):
     # export); manage: record cheques and cash, change a member's arrangement, set the unit's dues rules.
     VIEW_DUES = "view_dues"
     MANAGE_DUES = "manage_dues"
+    # Money in: see payments, regular payments and webhook exceptions of the unit, and reconcile payouts; manage
+    # them (record cheques and cash, refund, cancel a regular payment).
+    VIEW_PAYMENTS = "view_payments"
+    MANAGE_PAYMENTS = "manage_payments"
 
 
 _ALL = set(Perm)
@@ -110,6 +114,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.LOG_COMPLAINTS,
         Perm.MANAGE_BALLOTS,
         Perm.VIEW_DUES,
+        Perm.VIEW_PAYMENTS,
+        Perm.MANAGE_PAYMENTS,
     },
     Role.COORDINATOR: {
         Perm.VIEW_DASHBOARD,
@@ -174,6 +180,8 @@ ROLE_PERMISSIONS: dict[str, set[Perm]] = {
         Perm.VIEW_NATIONAL_MONEY,
         Perm.VIEW_DUES,
         Perm.MANAGE_DUES,
+        Perm.VIEW_PAYMENTS,
+        Perm.MANAGE_PAYMENTS,
     },
     Role.AUDITOR: {Perm.VIEW_OWN_RECORD, Perm.VIEW_SPENDING, Perm.VIEW_NATIONAL_MONEY, Perm.VIEW_DUES},
 }

@@ -24,6 +24,7 @@ BENCHES: dict[str, str] = {
     "complaints": "groundswell.complaints.bench:run",
     "ballots": "groundswell.ballots.bench:run",
     "selections": "groundswell.selections.bench:run",
+    "dues": "groundswell.dues.bench:run",
 }
 
 

@@ -38,6 +38,7 @@ from groundswell.canvassing.services import create_campaign, record_contact
 from groundswell.canvassing.targets import save_target, target_households
 from groundswell.canvassing.walks.services import assign_walk, cut_walks
 from groundswell.complaints.demo import build_complaints_demo
+from groundswell.dues.demo import build_dues_demo
 from groundswell.events.demo import build_events_demo
 from groundswell.geography.boundaries import import_boundaries
 from groundswell.geography.hexes import import_hexes
@@ -165,6 +166,7 @@ def build_demo(people: int = 3000, progress: Callable[[str], None] | None = None
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_complaints_demo(say)
         build_spending_demo(say)
+        build_dues_demo(say)  # reminders of failed charges go through messaging to synthetic addresses
     build_ballots_demo(say)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         build_selections_demo(say)

@@ -12,6 +12,8 @@ ACTIONS = {
     "dues.arrangement.change": AuditEntry.Action.CHANGED,
     "dues.arrangement.cancel": AuditEntry.Action.CHANGED,
     "dues.payment.record": AuditEntry.Action.CREATED,
+    "dues.rate.add": AuditEntry.Action.CREATED,
+    "dues.rules.set": AuditEntry.Action.CHANGED,
     "dues.overview.view": AuditEntry.Action.SEARCHED,
     "dues.arrears.export": AuditEntry.Action.EXPORTED,
 }

@@ -116,8 +116,11 @@ class Arrangement(models.Model):
     payer_name = models.CharField(max_length=200, blank=True, default="")
     # The payments app's fingerprint of the card or bank account ("card:<hex>" / "bank:<hex>"): never reversible.
     method_fingerprint = models.CharField(max_length=80, blank=True, default="", db_index=True)
-    # The payments app's regular payment ("dues.arrangement:<id>" is its purpose_ref).
-    subscription_ref = models.CharField(max_length=100, blank=True, default="")
+    # The payments app's regular payment; its purpose_ref is "dues.arrangement:<id>" of the arrangement that
+    # started it (a change of type or amount keeps the subscription on the new arrangement).
+    subscription = models.ForeignKey(
+        "payments.Subscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     next_renewal_on = models.DateField(null=True, blank=True, help_text="Yearly card payments: when next due")
     cancel_reason = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
@@ -152,7 +155,8 @@ class DuesPayment(models.Model):
     payer = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     payer_is_member = models.BooleanField(default=True)
     payer_name = models.CharField(max_length=200, blank=True, default="")
-    source_ref = models.CharField(max_length=100, unique=True, help_text="e.g. payments.payment:12, offline:<uuid>")
+    payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source_ref = models.CharField(max_length=100, unique=True, help_text="e.g. payments.payment:12, test:<n>")
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 

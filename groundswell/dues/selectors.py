@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from groundswell import charts
@@ -17,7 +17,7 @@ from groundswell.accounts import access
 from groundswell.people.models import Membership, OrganisationUnit
 
 from . import standing as rules_
-from .models import Arrangement, DuesPayment, DuesRules, Interval, MembershipType, Rate
+from .models import Arrangement, DailyRun, DuesPayment, DuesRules, Interval, MembershipType, Rate
 from .standing import Standing
 
 __all__ = ["PaymentSource", "Standing", "payment_sources", "standing_on", "standings"]
@@ -61,7 +61,10 @@ class _RulesIndex:
         self.by_path = {r.unit.path: r for r in rows if r.unit_id is not None}
 
     def row_for(self, unit: OrganisationUnit | None) -> DuesRules | None:
-        path = unit.path if unit is not None else ""
+        return self.row_for_path(unit.path if unit is not None else "")
+
+    def row_for_path(self, path: str | None) -> DuesRules | None:
+        path = path or ""
         best = None
         for p, row in self.by_path.items():
             if path.startswith(p) and (best is None or len(p) > len(best[0])):
@@ -69,7 +72,10 @@ class _RulesIndex:
         return best[1] if best else self.default
 
     def rules_for(self, unit: OrganisationUnit | None) -> rules_.Rules:
-        row = self.row_for(unit)
+        return self.rules_for_path(unit.path if unit is not None else "")
+
+    def rules_for_path(self, path: str | None) -> rules_.Rules:
+        row = self.row_for_path(path)
         if row is None:
             return rules_.Rules()
         default = row.default_type.code if row.default_type_id else "standard"
@@ -81,31 +87,32 @@ def rules_row_for(membership: Membership) -> DuesRules | None:
     return _RulesIndex().row_for(home_unit(membership))
 
 
-def _plan(a: Arrangement) -> rules_.Plan:
-    return rules_.Plan(
-        starts_on=a.started_on, type_code=a.membership_type.code, interval=a.interval, amount_pence=a.amount_pence,
-        starts_run=a.starts_run, type_name=a.membership_type.name, method=a.get_method_display(),
-    )  # fmt: skip
-
-
 def standings(memberships: Iterable[Membership], on: dt.date | None = None) -> dict[int, Standing]:
-    """Each membership's standing on `on` (today by default), in a fixed number of queries."""
+    """Each membership's standing on `on` (today by default), in a fixed number of queries (plain rows, not model
+    instances: the selections app asks this for whole constituencies)."""
     on = on or timezone.localdate()
     members = list(memberships)
     ids = [m.pk for m in members]
     plans: dict[int, list[rules_.Plan]] = defaultdict(list)
-    for a in Arrangement.objects.filter(membership_id__in=ids).select_related("membership_type"):
-        plans[a.membership_id].append(_plan(a))
+    names = dict(MembershipType.objects.values_list("code", "name"))
+    rows = Arrangement.objects.filter(membership_id__in=ids).values_list(
+        "membership_id", "started_on", "membership_type__code", "interval", "amount_pence", "starts_run", "method"
+    )
+    for mid, started, code, interval, amount, starts_run, method in rows:
+        plans[mid].append(rules_.Plan(started, code, interval, amount, starts_run, names.get(code, code), method))
     paid: dict[int, list[rules_.Paid]] = defaultdict(list)
     for mid, day, amount, refunded in DuesPayment.objects.filter(membership_id__in=ids).values_list(
         "membership_id", "paid_on", "amount_pence", "refunded_pence"
     ):
         paid[mid].append(rules_.Paid(day, amount - refunded))
     rates, index = rate_table(), _RulesIndex()
-    units = {
-        m.pk: m
-        for m in Membership.objects.filter(pk__in=ids).select_related("constituency_party", "branch", "person__unit")
+    homes = {
+        pk: party or branch or own
+        for pk, party, branch, own in Membership.objects.filter(pk__in=ids).values_list(
+            "pk", "constituency_party__path", "branch__path", "person__unit__path"
+        )
     }
+    rules_by_home = {path: index.rules_for_path(path) for path in set(homes.values())}
     return {
         m.pk: rules_.compute(
             on=on,
@@ -113,12 +120,20 @@ def standings(memberships: Iterable[Membership], on: dt.date | None = None) -> d
             plans=plans[m.pk],
             payments=paid[m.pk],
             rates=rates,
-            rules=index.rules_for(home_unit(units[m.pk])),
+            rules=rules_by_home[homes[m.pk]],
             held_status=HELD.get(m.status, ""),
-            recorded_lapse=m.lapsed_on if m.status == Membership.Status.LAPSED else None,
+            recorded_lapse=_imported_lapse(m, plans[m.pk], paid[m.pk]),
         )  # fmt: skip
         for m in members
     }
+
+
+def _imported_lapse(m: Membership, plans: list, paid: list) -> dt.date | None:
+    """A lapse recorded on a membership with no dues here (imported as lapsed) stands until a re-join; once dues
+    are kept here, the lapse is worked out from them (so a cheque recorded late, dated before the lapse, counts)."""
+    if m.status == Membership.Status.LAPSED and not plans and not paid:
+        return m.lapsed_on or m.joined_on
+    return None
 
 
 def standing_on(membership: Membership, on: dt.date) -> Standing:
@@ -194,6 +209,8 @@ class Overview:
     arrears_total_pence: int = 0
     received_chart: dict[str, Any] = field(default_factory=dict)
     received_total_pence: int = 0
+    without_dues: int = 0  # memberships with no arrangement or payment here (imported; dues kept elsewhere)
+    last_run: dt.datetime | None = None
 
     @property
     def members(self) -> int:
@@ -207,28 +224,34 @@ class Overview:
 
 
 STATUS_LABELS = [
-    (rules_.GOOD, "Good standing"),
-    (rules_.ARREARS, "In arrears"),
-    (rules_.NEVER_PAID, "Never paid"),
-    (rules_.LAPSED, "Lapsed"),
-    (rules_.SUSPENDED, "Suspended"),
-    (rules_.RESIGNED, "Resigned"),
+    (Membership.Status.ACTIVE, "Good standing"),
+    (Membership.Status.ARREARS, "In arrears"),
+    (Membership.Status.LAPSED, "Lapsed"),
+    (Membership.Status.SUSPENDED, "Suspended"),
+    (Membership.Status.RESIGNED, "Resigned"),
 ]
 
 
 def overview(memberships: QuerySet[Membership], unit: OrganisationUnit | None, on: dt.date) -> Overview:
-    """Members by standing, recurring income (a month's worth of active arrangements) and the arrears list."""
-    members = list(memberships.select_related("person"))
-    found = standings(members, on)
-    counts: dict[str, int] = defaultdict(int)
-    view = Overview(unit=unit, on=on)
-    for m in members:
+    """Members by standing, recurring income (a month's worth of active arrangements) and the arrears list, over
+    the memberships whose dues are kept here (those with an arrangement or a payment)."""
+    has_dues = Q(Exists(Arrangement.objects.filter(membership=OuterRef("pk")))) | Q(
+        Exists(DuesPayment.objects.filter(membership=OuterRef("pk")))
+    )
+    managed = memberships.filter(has_dues)
+    view = Overview(unit=unit, on=on, without_dues=memberships.exclude(has_dues).count())
+    view.last_run = DailyRun.objects.order_by("-day").values_list("finished_at", flat=True).first()
+    # Counts from the status the daily job (and every payment) keeps in step: one grouped query, whatever the size.
+    counts = dict(managed.values_list("status").annotate(n=Count("id")).order_by())
+    view.by_status = [(value, label, counts.get(value, 0)) for value, label in STATUS_LABELS]
+    # The arrears list is worked out now, for the members marked in arrears only.
+    behind = list(managed.filter(status=Membership.Status.ARREARS).select_related("person"))
+    found = standings(behind, on)
+    for m in behind:
         s = found[m.pk]
-        counts[s.status] += 1
-        if s.status == rules_.ARREARS or (s.status == rules_.GOOD and s.arrears_pence):
+        if s.arrears_pence:
             view.arrears.append((m, s))
             view.arrears_total_pence += s.arrears_pence
-    view.by_status = [(key, label, counts[key]) for key, label in STATUS_LABELS]
     view.arrears.sort(key=lambda pair: (-pair[1].months_behind, -pair[1].arrears_pence))
     active = Arrangement.objects.filter(membership__in=memberships, status=Arrangement.Status.ACTIVE)
     by_method: dict[str, int] = defaultdict(int)
@@ -266,6 +289,19 @@ class MemberPage:
     can_rejoin: bool
     lapse_after_months: int
 
+    @property
+    def can_set_up(self) -> bool:
+        """No arrangement, a failed one (the bank refused the mandate), or a lapse to re-join from."""
+        return self.arrangement is None or self.arrangement.status == Arrangement.Status.FAILED or self.can_rejoin
+
+    @property
+    def finish_url(self) -> str:
+        """The provider's page to finish a set-up the member left half-way."""
+        a = self.arrangement
+        if a is None or a.status != Arrangement.Status.PENDING or a.subscription_id is None:
+            return ""
+        return a.subscription.checkout_url or ""
+
 
 def member_page(membership: Membership, on: dt.date | None = None) -> MemberPage:
     on = on or timezone.localdate()
@@ -276,3 +312,10 @@ def member_page(membership: Membership, on: dt.date | None = None) -> MemberPage
     row = rules_row_for(membership)
     lapse_after = row.lapse_after_months if row else rules_.Rules().lapse_after_months
     return MemberPage(membership, found, arrangement, rate, payments, found.status == rules_.LAPSED, lapse_after)
+
+
+def rules_rows_for(user: Any) -> list[tuple[str, DuesRules]]:
+    """The rules rows a dues viewer sees: the party default and those of the units they cover."""
+    rows = [("Party default", r) for r in DuesRules.objects.filter(unit__isnull=True)]
+    covered = access.scope(DuesRules.objects.filter(unit__isnull=False), user, access.Perm.VIEW_DUES)
+    return rows + [(r.unit.name, r) for r in covered.select_related("unit").order_by("unit__path")]

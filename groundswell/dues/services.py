@@ -8,20 +8,23 @@ one transaction and is audited; bad input raises DuesError with a message naming
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from groundswell.accounts import access
-from groundswell.people.models import Membership, Person
+from groundswell.payments import services as payments
+from groundswell.payments.errors import PaymentError
+from groundswell.payments.models import Payment, Subscription
+from groundswell.people.models import Membership, OrganisationUnit, Person
 
 from . import notify, selectors
 from . import standing as rules_
 from .auditing import audit
-from .models import Arrangement, DailyRun, DuesPayment, Interval, MembershipType, Method, Reminder
+from .models import Arrangement, DailyRun, DuesPayment, DuesRules, Interval, MembershipType, Method, Rate, Reminder
 
 ONLINE_METHODS = {Method.DIRECT_DEBIT, Method.CARD}
 LIVE = [Arrangement.Status.PENDING, Arrangement.Status.ACTIVE, Arrangement.Status.FAILED]
@@ -105,6 +108,7 @@ def set_up_dues(
     for a in old:
         a.status, a.ended_on = Arrangement.Status.REPLACED, on
         a.save(update_fields=["status", "ended_on"])
+        _provider_cancel(a.subscription, "replaced by a new dues arrangement")
     arrangement = Arrangement.objects.create(
         membership=membership, membership_type=membership_type, interval=interval, method=method,
         amount_pence=amount, starts_run=standing.status == rules_.LAPSED, started_on=on,
@@ -145,6 +149,8 @@ def change_dues(
     new.status, new.ended_on, new.starts_run = arrangement.status, None, False
     new.created_at, new.created_by = timezone.now(), actor if getattr(actor, "pk", None) else None
     new.save()
+    if amount != arrangement.amount_pence:
+        _provider_change(new.subscription, amount)
     audit(
         "dues.arrangement.change", actor=actor, obj=new, unit=membership.person.unit,
         detail={"replaces": old_pk, "type": membership_type.code, "amount_pence": amount},
@@ -161,8 +167,60 @@ def cancel_dues(arrangement: Arrangement, *, actor: Any, reason: str = "", on: d
     arrangement.status, arrangement.ended_on = Arrangement.Status.CANCELLED, on or timezone.localdate()
     arrangement.cancel_reason = reason.strip()[:300]
     arrangement.save(update_fields=["status", "ended_on", "cancel_reason"])
+    _provider_cancel(arrangement.subscription, arrangement.cancel_reason)
     audit("dues.arrangement.cancel", actor=actor, obj=arrangement, unit=arrangement.membership.person.unit)
     return arrangement
+
+
+def start_payment(arrangement: Arrangement, *, return_url: str, cancel_url: str) -> str:
+    """Hand a new Direct Debit or card arrangement to the payments app; returns the provider's page to send the
+    member to (it comes back to `return_url`). Asking twice gives the same page (the idempotency key)."""
+    membership = arrangement.membership
+    person = membership.person
+    common = dict(
+        amount_pence=arrangement.amount_pence, purpose="dues", purpose_ref=arrangement.purpose_ref,
+        description=f"Membership dues {membership.number}: {arrangement.membership_type.name}",
+        payer=arrangement.payer or person, idempotency_key=f"dues:arrangement:{arrangement.pk}", unit=person.unit,
+    )  # fmt: skip
+    name = arrangement.payer_name or (arrangement.payer or person).display_name
+    email = (arrangement.payer or person).primary_email or ""
+    try:
+        if arrangement.method == Method.DIRECT_DEBIT:
+            checkout = payments.start_direct_debit(
+                interval=arrangement.interval, return_url=return_url, name=name, email=email, **common
+            )
+        elif arrangement.method == Method.CARD:
+            checkout = payments.start_checkout(
+                interval=arrangement.interval, success_url=return_url, cancel_url=cancel_url, name=name, email=email,
+                **common,
+            )  # fmt: skip
+        else:
+            raise DuesError("Only Direct Debit and card payments go to the payment provider.")
+    except PaymentError as exc:
+        raise DuesError(str(exc)) from exc
+    if checkout.subscription is not None and arrangement.subscription_id != checkout.subscription.pk:
+        arrangement.subscription = checkout.subscription
+        arrangement.save(update_fields=["subscription"])
+    return checkout.url
+
+
+def _provider_change(subscription: Subscription | None, amount_pence: int) -> None:
+    """The provider collects the new amount from the next charge (the member's right was checked by the caller)."""
+    if subscription is None or subscription.status not in ("pending", "active"):
+        return
+    try:
+        payments.change_subscription(subscription, amount_pence=amount_pence, actor=None)
+    except PaymentError as exc:
+        raise DuesError(str(exc)) from exc
+
+
+def _provider_cancel(subscription: Subscription | None, reason: str) -> None:
+    if subscription is None or subscription.status == "cancelled":
+        return
+    try:
+        payments.cancel_subscription(subscription, actor=None, reason=reason or "dues cancelled")
+    except PaymentError as exc:
+        raise DuesError(str(exc)) from exc
 
 
 def record_payment(
@@ -178,6 +236,7 @@ def record_payment(
     payer_is_member: bool = True,
     payer_name: str = "",
     actor: Any = None,
+    payment: Payment | None = None,
 ) -> DuesPayment:
     """Credit a payment to a membership's dues. The same `source_ref` twice credits once (returns the first)."""
     if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
@@ -186,26 +245,34 @@ def record_payment(
         raise DuesError(f"Unknown payment method '{method}'.")
     if not source_ref:
         raise DuesError("A dues payment needs the reference of where it came from.")
-    with transaction.atomic():
+    existing = DuesPayment.objects.filter(source_ref=source_ref).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            credit = DuesPayment.objects.create(
+                membership=membership, arrangement=arrangement, amount_pence=amount_pence, paid_on=paid_on,
+                method=method, method_fingerprint=fingerprint, payer=payer, payer_is_member=payer_is_member,
+                payer_name=payer_name[:200], source_ref=source_ref, payment=payment,
+                recorded_by=actor if getattr(actor, "pk", None) else None,
+            )  # fmt: skip
+    except IntegrityError:  # the same payment credited at the same moment by another worker: theirs stands
         existing = DuesPayment.objects.filter(source_ref=source_ref).first()
-        if existing is not None:
-            return existing
-        payment = DuesPayment.objects.create(
-            membership=membership, arrangement=arrangement, amount_pence=amount_pence, paid_on=paid_on,
-            method=method, method_fingerprint=fingerprint, payer=payer, payer_is_member=payer_is_member,
-            payer_name=payer_name[:200], source_ref=source_ref,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
-        )  # fmt: skip
+        if existing is None:
+            raise
+        return existing
+    with transaction.atomic():
         if arrangement is not None and arrangement.interval == Interval.YEAR:
             standing = selectors.standing_on(membership, paid_on)
             if standing.paid_through:
                 arrangement.next_renewal_on = standing.paid_through + dt.timedelta(days=1)
                 arrangement.save(update_fields=["next_renewal_on"])
+        refresh_statuses(Membership.objects.filter(pk=membership.pk))  # the lists show it at once
         audit(
-            "dues.payment.record", actor=actor, obj=payment, unit=membership.person.unit,
+            "dues.payment.record", actor=actor, obj=credit, unit=membership.person.unit,
             detail={"membership": membership.pk, "amount_pence": amount_pence, "method": method},
         )  # fmt: skip
-    return payment
+    return credit
 
 
 def record_offline_payment(
@@ -216,11 +283,21 @@ def record_offline_payment(
     if method in ONLINE_METHODS:
         raise DuesError("Direct Debit and card payments arrive from the payment provider, not by hand.")
     third = bool(payer_name.strip())
-    return record_payment(
-        membership=membership, amount_pence=amount_pence, paid_on=paid_on, method=method,
-        source_ref=f"offline:{uuid.uuid4()}", payer=None if third else membership.person,
-        payer_is_member=not third, payer_name=payer_name.strip(), actor=actor,
-    )  # fmt: skip
+    payer = None if third else membership.person
+    with transaction.atomic():
+        try:
+            money = payments.record_offline_payment(
+                method=method, amount_pence=amount_pence, purpose="dues",
+                purpose_ref=f"dues.membership:{membership.pk}", received_on=paid_on, payer=payer,
+                payer_name=payer_name.strip(), actor=actor, unit=membership.person.unit,
+            )  # fmt: skip
+        except PaymentError as exc:
+            raise DuesError(str(exc)) from exc
+        return record_payment(
+            membership=membership, amount_pence=amount_pence, paid_on=paid_on, method=method,
+            source_ref=f"payments.payment:{money.pk}", payer=payer, payer_is_member=not third,
+            payer_name=payer_name.strip(), actor=actor, payment=money,
+        )  # fmt: skip
 
 
 def record_refund(source_ref: str, refunded_pence: int) -> DuesPayment | None:
@@ -230,6 +307,7 @@ def record_refund(source_ref: str, refunded_pence: int) -> DuesPayment | None:
         return None
     payment.refunded_pence = min(max(0, refunded_pence), payment.amount_pence)
     payment.save(update_fields=["refunded_pence"])
+    refresh_statuses(Membership.objects.filter(pk=payment.membership_id))
     return payment
 
 
@@ -253,13 +331,16 @@ def refresh_statuses(memberships: QuerySet[Membership], on: dt.date | None = Non
     for i in range(0, len(ids), batch):
         chunk = list(Membership.objects.filter(pk__in=ids[i : i + batch]))
         found = selectors.standings(chunk, on)
+        moved = []
         for m in chunk:
             s = found[m.pk]
             status = _membership_status(s, m)
             lapsed_on = s.lapsed_on if status == Membership.Status.LAPSED else m.lapsed_on
             if status != m.status or lapsed_on != m.lapsed_on:
-                Membership.objects.filter(pk=m.pk).update(status=status, lapsed_on=lapsed_on)
-                changed += 1
+                m.status, m.lapsed_on = status, lapsed_on
+                moved.append(m)
+        Membership.objects.bulk_update(moved, ["status", "lapsed_on"], batch_size=500)
+        changed += len(moved)
     return changed
 
 
@@ -297,15 +378,98 @@ def send_reminders(on: dt.date | None = None) -> dict[str, int]:
     return sent
 
 
+def apply_rate_rises(on: dt.date | None = None) -> int:
+    """A rate row that takes effect raises every live arrangement paying less than the new rate to the rate (and
+    the provider's regular payment with it), so members do not slide into arrears unawares. Returns how many."""
+    on = on or timezone.localdate()
+    table = selectors.rate_table()
+    raised = 0
+    live = Arrangement.objects.filter(status__in=[Arrangement.Status.PENDING, Arrangement.Status.ACTIVE])
+    for a in live.select_related("membership__person__unit", "membership_type", "subscription"):
+        rate = table.amount(a.membership_type.code, a.interval, on)
+        if rate is not None and a.amount_pence < rate:
+            change_dues(a, membership_type=a.membership_type, amount_pence=rate, actor=None, on=on)
+            raised += 1
+    return raised
+
+
 def daily(on: dt.date | None = None, *, force: bool = False) -> dict:
-    """The daily dues job: statuses from standings, then reminders. Once a day however often it is called."""
+    """The daily dues job: rate rises applied, statuses from standings, then reminders. Once a day however often
+    it is called."""
     on = on or timezone.localdate()
     if not force and DailyRun.objects.filter(day=on).exists():
         return {"skipped": f"already ran for {on.isoformat()}"}
-    summary = {"statuses_changed": refresh_statuses(managed_memberships(), on), **send_reminders(on)}
+    summary = {
+        "rates_raised": apply_rate_rises(on),
+        "statuses_changed": refresh_statuses(managed_memberships(), on),
+        **send_reminders(on),
+    }
     DailyRun.objects.update_or_create(day=on, defaults={"summary": summary, "finished_at": timezone.now()})
     return summary
 
 
 def reminder_sent(membership: Membership, kind: str, key: str) -> bool:
     return Reminder.objects.filter(membership=membership, kind=kind, key=key).exists()
+
+
+# ------------------------------------------------------------------------------------------- rates and rules
+
+
+def is_root_treasurer(actor: Any) -> bool:
+    """Rates are the party's: only a MANAGE_DUES holder at the top of the tree changes them."""
+    return any(u.parent_id is None for u in access.units_for(actor, access.Perm.MANAGE_DUES))
+
+
+@transaction.atomic
+def add_rate(
+    *, actor: Any, membership_type: MembershipType, interval: str, amount_pence: int, effective_from: dt.date,
+    source: str,
+) -> Rate:  # fmt: skip
+    """A new rate row from a date (existing rows are never edited, so history and past standings stay right)."""
+    if not is_root_treasurer(actor):
+        raise PermissionDenied("Rates are set by a treasurer at the top of the party.")
+    if interval not in Interval.values:
+        raise DuesError(f"Choose monthly or yearly, not '{interval}'.")
+    if not isinstance(amount_pence, int) or amount_pence <= 0:
+        raise DuesError("The rate must be a positive amount in pounds and pence.")
+    if not source.strip():
+        raise DuesError("Say which decision set this rate (e.g. 'Conference 2026, rule 3.2').")
+    if Rate.objects.filter(membership_type=membership_type, interval=interval, effective_from=effective_from).exists():
+        raise DuesError(
+            f"The {membership_type.name} type already has a {interval}ly rate from {effective_from:%d %b %Y}."
+        )
+    rate = Rate.objects.create(
+        membership_type=membership_type, interval=interval, amount_pence=amount_pence, effective_from=effective_from,
+        source=source.strip()[:200],
+    )  # fmt: skip
+    audit("dues.rate.add", actor=actor, obj=rate, detail={"type": membership_type.code, "pence": amount_pence})
+    return rate
+
+
+@transaction.atomic
+def set_rules(
+    unit: OrganisationUnit | None, *, actor: Any, grace_months: int, lapse_after_months: int,
+    lapse_warning_months: int, renewal_notice_days: int, source: str,
+) -> DuesRules:  # fmt: skip
+    """The good-standing rules of a unit and the units below it (None: the party default, a root treasurer only)."""
+    if unit is None:
+        if not is_root_treasurer(actor):
+            raise PermissionDenied("The party's default rules are set by a treasurer at the top of the party.")
+    else:
+        access.require(actor, access.Perm.MANAGE_DUES, unit)
+    if not 0 <= grace_months < lapse_after_months:
+        raise DuesError("The grace months must be fewer than the months before lapsing.")
+    if not grace_months < lapse_warning_months <= lapse_after_months:
+        raise DuesError("The warning must come after the grace months and no later than the lapse.")
+    if not 0 < renewal_notice_days <= 90:
+        raise DuesError("The renewal notice is between 1 and 90 days.")
+    row = DuesRules.objects.filter(unit=unit).first() or DuesRules(unit=unit)
+    row.grace_months, row.lapse_after_months = grace_months, lapse_after_months
+    row.lapse_warning_months, row.renewal_notice_days = lapse_warning_months, renewal_notice_days
+    row.source = source.strip()[:200]
+    row.save()
+    audit(
+        "dues.rules.set", actor=actor, obj=row, unit=unit,
+        detail={"grace": grace_months, "lapse_after": lapse_after_months},
+    )  # fmt: skip
+    return row

@@ -163,6 +163,22 @@ def _next_start(run_start: dt.date, start: dt.date, interval: str) -> dt.date:
     return add_months(run_start, n)
 
 
+class _Cached:
+    """A run's periods, worked out once however many times they are walked."""
+
+    def __init__(self, source: Iterator[Period]) -> None:
+        self.source = source
+        self.items: list[Period] = []
+
+    def __iter__(self) -> Iterator[Period]:
+        i = 0
+        while True:
+            if i == len(self.items):
+                self.items.append(next(self.source))
+            yield self.items[i]
+            i += 1
+
+
 class _Credit:
     """Payments credited to the run's periods in order, one payment day at a time (paid only grows)."""
 
@@ -221,8 +237,10 @@ def compute(
     run_start = run_starts[-1]
     first_run = run_start == joined_on
 
+    cached = _Cached(periods(run_start, plans, rates, rules, first_run))
+
     def run() -> Iterator[Period]:
-        return periods(run_start, plans, rates, rules, first_run)
+        return iter(cached)
 
     if recorded_lapse is not None and run_start <= recorded_lapse <= on:
         last_paid = _paid_in(payments, run_start, recorded_lapse)
@@ -253,7 +271,7 @@ def compute(
     arrears = max(0, due_by(run(), on) - paid)
     behind = months_behind(first_unpaid, on)
     plan_now = _plan_on(plans, run_start, first_run, on)
-    if not in_run:
+    if paid <= 0:  # nothing (or only payments since taken back)
         status = NEVER_PAID
         reason = f"Joined {_day(run_start)}; nothing paid yet ({pounds(arrears)} due)."
         return Standing(False, status, reason, arrears, None, run_start, behind)
@@ -281,8 +299,8 @@ def _plan_on(plans: list[Plan], run_start: dt.date, first_run: bool, on: dt.date
 def _paying(plan: Plan | None) -> str:
     if plan is None:
         return ""
-    every = "a month" if plan.interval == MONTH else "a year"
-    return f" {plan.type_name or plan.type_code.title()}, {every}."
+    every = "monthly" if plan.interval == MONTH else "yearly"
+    return f" {plan.type_name or plan.type_code.title()} membership, paid {every}."
 
 
 def _lapsed(day: dt.date, paid_through: dt.date | None, owed: int) -> Standing:

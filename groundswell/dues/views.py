@@ -11,8 +11,10 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -20,10 +22,10 @@ from groundswell.accounts.access import Perm, has_perm, require, units_for
 from groundswell.people.models import Membership, OrganisationUnit
 from groundswell.web import error_dict
 
-from . import checkout, selectors, services
+from . import selectors, services
 from .auditing import audit
 from .forms import choice, parse_pounds
-from .models import Arrangement, Interval, MembershipType, Method
+from .models import Arrangement, Interval, MembershipType, Method, Rate
 from .services import DuesError
 from .standing import pounds
 
@@ -73,15 +75,20 @@ def set_up(request: HttpRequest, pk: int) -> HttpResponse:
         interval = choice(post.get("interval", ""), Interval.values, "interval")
         method = choice(post.get("method", ""), [m for m, _ in MEMBER_METHODS], "method")
         amount = parse_pounds(post.get("amount", ""))
-        arrangement = services.set_up_dues(
-            membership, membership_type=kind, interval=interval, method=method, actor=request.user,
-            amount_pence=amount,
-        )  # fmt: skip
+        with transaction.atomic():  # no pending arrangement is left behind if the provider refuses
+            arrangement = services.set_up_dues(
+                membership, membership_type=kind, interval=interval, method=method, actor=request.user,
+                amount_pence=amount,
+            )  # fmt: skip
+            url = services.start_payment(
+                arrangement, return_url=request.build_absolute_uri(reverse("dues:done", args=[arrangement.pk])),
+                cancel_url=request.build_absolute_uri(reverse("dues:me")),
+            )  # fmt: skip
     except ValidationError as exc:
         return me(request, errors=error_dict(exc), form=post.dict())
     except DuesError as exc:
         return me(request, errors={"__all__": [str(exc)]}, form=post.dict())
-    return redirect(checkout.begin(arrangement, request))
+    return redirect(url)
 
 
 @login_required
@@ -102,7 +109,6 @@ def change(request: HttpRequest, pk: int) -> HttpResponse:
         kind = _type(request.POST.get("membership_type", ""))
         amount = parse_pounds(request.POST.get("amount", ""))
         services.change_dues(arrangement, membership_type=kind, amount_pence=amount, actor=request.user)
-        checkout.changed(arrangement, request)
     except ValidationError as exc:
         return me(request, errors=error_dict(exc), form=request.POST.dict())
     except DuesError as exc:
@@ -120,7 +126,6 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         if arrangement is None:
             raise DuesError("You have no dues arrangement to cancel.")
         services.cancel_dues(arrangement, actor=request.user, reason=request.POST.get("reason", ""))
-        checkout.cancelled(arrangement, request)
     except DuesError as exc:
         return me(request, errors={"__all__": [str(exc)]})
     messages.success(
@@ -230,3 +235,83 @@ def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
     services.refresh_statuses(Membership.objects.filter(pk=m.pk))
     messages.success(request, f"{pounds(amount)} recorded.")
     return redirect("dues:membership", pk=m.pk)
+
+
+# -------------------------------------------------------------------------------------------- rates and rules
+
+
+@login_required
+def rules(request: HttpRequest, errors: dict | None = None) -> HttpResponse:
+    if not has_perm(request.user, Perm.VIEW_DUES):
+        raise PermissionDenied("view_dues")
+    manage_units = list(units_for(request.user, Perm.MANAGE_DUES).exclude(kind="branch").order_by("path"))
+    rates = Rate.objects.select_related("membership_type").order_by(
+        "membership_type__position", "interval", "-effective_from"
+    )
+    return render(
+        request, "dues/rules.html",
+        {"rates": rates, "types": MembershipType.objects.all(), "rows": selectors.rules_rows_for(request.user),
+         "manage_units": manage_units, "root": services.is_root_treasurer(request.user), "errors": errors or {},
+         "today": timezone.localdate()},
+        status=400 if errors else 200,
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def add_rate(request: HttpRequest) -> HttpResponse:
+    post = request.POST
+    try:
+        kind = MembershipType.objects.filter(code=post.get("membership_type", "")).first()
+        if kind is None:
+            raise ValidationError({"membership_type": "Choose a membership type."})
+        amount = parse_pounds(post.get("amount", ""))
+        if amount is None:
+            raise ValidationError({"amount": "Enter the new rate in pounds."})
+        try:
+            effective_from = dt.date.fromisoformat(post.get("effective_from", ""))
+        except ValueError:
+            raise ValidationError({"effective_from": "Enter the date the rate takes effect."}) from None
+        interval = choice(post.get("interval", ""), Interval.values, "interval")
+        services.add_rate(
+            actor=request.user, membership_type=kind, interval=interval, amount_pence=amount,
+            effective_from=effective_from, source=post.get("source", ""),
+        )  # fmt: skip
+    except ValidationError as exc:
+        return rules(request, errors=error_dict(exc))
+    except DuesError as exc:
+        return rules(request, errors={"__all__": [str(exc)]})
+    messages.success(request, "Rate added.")
+    return redirect("dues:rules")
+
+
+def _whole(post, field: str) -> int:
+    try:
+        return int(post.get(field, ""))
+    except ValueError:
+        raise ValidationError({field: "Enter a whole number."}) from None
+
+
+@login_required
+@require_POST
+def set_rules(request: HttpRequest) -> HttpResponse:
+    post = request.POST
+    code = post.get("unit", "")
+    try:
+        unit = None
+        if code:
+            unit = OrganisationUnit.objects.filter(code=code).first()
+            if unit is None:
+                raise ValidationError({"unit": "Choose a unit."})
+        services.set_rules(
+            unit, actor=request.user, grace_months=_whole(post, "grace_months"),
+            lapse_after_months=_whole(post, "lapse_after_months"),
+            lapse_warning_months=_whole(post, "lapse_warning_months"),
+            renewal_notice_days=_whole(post, "renewal_notice_days"), source=post.get("source", ""),
+        )  # fmt: skip
+    except ValidationError as exc:
+        return rules(request, errors=error_dict(exc))
+    except DuesError as exc:
+        return rules(request, errors={"__all__": [str(exc)]})
+    messages.success(request, "Rules saved.")
+    return redirect("dues:rules")

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "groundswell.events",
     "groundswell.complaints",
     "groundswell.spending",
+    "groundswell.payments",
     "groundswell.dues",
     "groundswell.ops",
 ]
@@ -288,3 +289,17 @@ SURVEYS_PUBLIC_RATE_WINDOW = int(os.environ.get("SURVEYS_PUBLIC_RATE_WINDOW", "3
 AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
 AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "100"))
 AUDIT_CHECKPOINT_SINK = os.environ.get("AUDIT_CHECKPOINT_SINK", "")
+
+# Payments (groundswell.payments): which provider takes cards and Direct Debits ("fake" runs offline), their keys
+# and webhook secrets (docs/operations.md, "Payment providers"), and the key of payment-method fingerprints.
+PAYMENTS_CARD_PROVIDER = os.environ.get("PAYMENTS_CARD_PROVIDER", "fake")
+PAYMENTS_DD_PROVIDER = os.environ.get("PAYMENTS_DD_PROVIDER", "fake")
+PAYMENTS_FINGERPRINT_KEY = os.environ.get("PAYMENTS_FINGERPRINT_KEY", "")
+PAYMENTS_FAKE_WEBHOOK_SECRET = os.environ.get("PAYMENTS_FAKE_WEBHOOK_SECRET", "")
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+GOCARDLESS_ACCESS_TOKEN = os.environ.get("GOCARDLESS_ACCESS_TOKEN", "")
+GOCARDLESS_ENVIRONMENT = os.environ.get("GOCARDLESS_ENVIRONMENT", "sandbox")
+GOCARDLESS_WEBHOOK_SECRET = os.environ.get("GOCARDLESS_WEBHOOK_SECRET", "")
+# A payment paid this many days ago and in no payout yet is listed as a difference on the reconciliation report.
+PAYMENTS_PAYOUT_GRACE_DAYS = int(os.environ.get("PAYMENTS_PAYOUT_GRACE_DAYS", "7"))

@@ -44,7 +44,14 @@ EXPECTED: dict[str, set[Perm]] = {
     Role.MEMBER: {P.VIEW_OWN_RECORD},
     Role.ELECTION_AGENT: {P.VIEW_OWN_RECORD, P.MANAGE_SPENDING, P.OVERRIDE_SPENDING_LIMIT, P.VIEW_SPENDING},
     Role.SUB_AGENT: {P.VIEW_OWN_RECORD, P.MANAGE_SPENDING, P.VIEW_SPENDING},
-    Role.TREASURER: {P.VIEW_OWN_RECORD, P.MANAGE_SPENDING, P.VIEW_SPENDING, P.VIEW_NATIONAL_MONEY},
+    Role.TREASURER: {
+        P.VIEW_OWN_RECORD,
+        P.MANAGE_SPENDING,
+        P.VIEW_SPENDING,
+        P.VIEW_NATIONAL_MONEY,
+        P.VIEW_PAYMENTS,
+        P.MANAGE_PAYMENTS,
+    },
     Role.AUDITOR: {P.VIEW_OWN_RECORD, P.VIEW_SPENDING, P.VIEW_NATIONAL_MONEY},
     Role.GOVERNING_BODY: {P.VIEW_OWN_RECORD, P.VIEW_SPENDING, P.VIEW_NATIONAL_MONEY},
 }  # fmt: skip
@@ -67,6 +74,8 @@ EXPECTED[Role.GOVERNING_BODY] = EXPECTED[Role.GOVERNING_BODY] | {P.VIEW_SELECTIO
 EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_DUES}
 EXPECTED[Role.TREASURER] = EXPECTED[Role.TREASURER] | {P.VIEW_DUES, P.MANAGE_DUES}
 EXPECTED[Role.AUDITOR] = EXPECTED[Role.AUDITOR] | {P.VIEW_DUES}
+# Payments: organisers and treasurers see and manage their units' payments (administrators hold everything).
+EXPECTED[Role.ORGANISER] = EXPECTED[Role.ORGANISER] | {P.VIEW_PAYMENTS, P.MANAGE_PAYMENTS}
 # Where the target unit sits relative to the unit the role is held at (Reading East CLP).
 POSITIONS = {"own": "clp_a", "child": "branch_a1", "sibling": "clp_b", "parent": "region"}
 COVERED = {"own", "child"}

@@ -191,3 +191,43 @@ def test_a_yearly_card_member_is_reminded_before_renewal(w):
     assert services.send_reminders(D(2025, 12, 16))["renewal_due"] == 0
     reminder = Reminder.objects.get(kind="renewal_due")
     assert reminder.delivered and reminder.email_send is not None
+
+
+def test_a_rate_rise_raises_live_arrangements_paying_less_and_leaves_those_paying_more(w):
+    low, generous = member(w.tree.clp_a), member(w.tree.clp_a)
+    a = services.set_up_dues(
+        low, membership_type=w.standard, interval="month", method="card", actor=login_of(low), on=D(2025, 6, 1)
+    )
+    b = services.set_up_dues(
+        generous, membership_type=w.standard, interval="month", method="card", actor=login_of(generous),
+        amount_pence=800, on=D(2025, 6, 1),
+    )  # fmt: skip
+    assert a.amount_pence == 500
+    assert services.apply_rate_rises(D(2026, 1, 1)) == 1
+    raised = selectors.current_arrangement(low)
+    assert raised.amount_pence == 550 and raised.started_on == D(2026, 1, 1)
+    assert selectors.current_arrangement(generous).pk == b.pk
+
+
+def test_a_membership_imported_as_lapsed_stays_lapsed_until_it_re_joins(w):
+    m = member(w.tree.clp_a, joined=D(2019, 1, 1))
+    Membership.objects.filter(pk=m.pk).update(status="lapsed", lapsed_on=D(2022, 5, 1))
+    m.refresh_from_db()
+    s = selectors.standing_on(m, D(2025, 1, 1))
+    assert s.status == "lapsed" and s.lapsed_on == D(2022, 5, 1)
+    a = services.set_up_dues(
+        m, membership_type=w.standard, interval="month", method="card", actor=login_of(m), on=D(2025, 1, 1)
+    )
+    assert a.starts_run
+    pay(m, D(2025, 1, 2), 500)
+    assert selectors.standing_on(m, D(2025, 1, 10)).continuous_since == D(2025, 1, 1)
+
+
+def test_a_cheque_recorded_late_but_received_before_the_lapse_day_means_no_lapse(w):
+    m = member(w.tree.clp_a, joined=D(2025, 1, 1))
+    pay(m, D(2025, 1, 1), 500)
+    services.refresh_statuses(Membership.objects.filter(pk=m.pk), D(2025, 8, 1))
+    m.refresh_from_db()
+    assert m.status == "lapsed"
+    pay(m, D(2025, 6, 20), 3000)  # received in June, entered in August
+    assert selectors.standing_on(m, D(2025, 8, 1)).good

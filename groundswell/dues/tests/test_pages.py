@@ -153,3 +153,31 @@ def test_amounts_in_pounds_are_read_exactly():
     assert parse_pounds("£5.50") == 550
     assert parse_pounds("1,000") == 100000
     assert parse_pounds(" ") is None
+
+
+def test_rates_are_added_as_rows_by_a_treasurer_at_the_top_and_unit_rules_by_the_units_treasurer(w):
+    from groundswell.accounts.models import Role  # noqa: PLC0415 only this test needs a national treasurer
+    from groundswell.dues.models import DuesRules, Rate  # noqa: PLC0415
+    from groundswell.tests.factories import user_with_role  # noqa: PLC0415
+
+    national = user_with_role(Role.TREASURER, w.tree.national)
+    local = login(w.treasurer, privileged=True)
+    assert reverse("dues:rules") in local.get(reverse("dues:overview")).content.decode()
+    rate = {"membership_type": "standard", "interval": "month", "amount": "6", "effective_from": "2027-01-01",
+            "source": "Conference 2026"}  # fmt: skip
+    assert local.post(reverse("dues:add_rate"), rate).status_code == 403
+    top = login(national, privileged=True)
+    assert top.post(reverse("dues:add_rate"), rate).status_code == 302
+    assert Rate.objects.get(effective_from=dt.date(2027, 1, 1), interval="month").amount_pence == 600
+    again = top.post(reverse("dues:add_rate"), rate)
+    assert again.status_code == 400 and "already has a monthly rate" in again.content.decode()
+    rules = {"unit": w.tree.clp_a.code, "grace_months": "2", "lapse_after_months": "12", "lapse_warning_months": "9",
+             "renewal_notice_days": "30", "source": "CLP standing orders 4"}  # fmt: skip
+    assert local.post(reverse("dues:set_rules"), rules).status_code == 302
+    assert DuesRules.objects.get(unit=w.tree.clp_a).lapse_after_months == 12
+    bad = local.post(reverse("dues:set_rules"), {**rules, "grace_months": "12"})
+    assert bad.status_code == 400 and "fewer than the months before lapsing" in bad.content.decode()
+    other = login(w.sibling_treasurer, privileged=True)
+    assert other.post(reverse("dues:set_rules"), rules).status_code == 403
+    assert local.post(reverse("dues:set_rules"), {**rules, "unit": ""}).status_code == 403  # the party default
+    assert AuditEntry.objects.filter(detail__event="dues.rules.set").count() == 1
