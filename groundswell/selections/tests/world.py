@@ -56,7 +56,8 @@ def build_world(*, members: int = 6, units=None, **overrides) -> SimpleNamespace
         for i in range(members)
     ]
     late = member(units.branch_a1, FREEZE - timedelta(days=30))
-    lapsed = member(units.branch_a2, date(2023, 5, 1), lapsed=date(2026, 3, 1))
+    lapsed = member(units.branch_a2, date(2023, 5, 1), lapsed=date(2026, 3, 1), paid=False)
+    pay(lapsed.memberships.get(), date(2023, 5, 1), 6000, fingerprint=f"bank:own-{lapsed.pk}", payer=lapsed)  # a year
     outsider = member(units.branch_b1, date(2020, 1, 1))
     overrides.setdefault("min_women_percent", None)
     overrides.setdefault("min_minority_ethnic", None)
