@@ -31,7 +31,7 @@ def test_agent_enters_an_invoice_and_downloads_the_return(live_server, browser, 
 
     # A bad amount: refused in plain words, nothing saved.
     page.get_by_label("What was bought").fill("Leaflet print run")
-    page.get_by_label("Amount (£)").fill("-20")
+    page.get_by_label("Amount (£)", exact=True).fill("-20")
     page.get_by_label("Date incurred").fill("2024-06-10")
     page.get_by_role("button", name="Save item").click()
     expect(page.locator(".messages")).to_contain_text("negative amounts are not spending")
@@ -40,7 +40,7 @@ def test_agent_enters_an_invoice_and_downloads_the_return(live_server, browser, 
     page.get_by_label("What was bought").fill("Leaflet print run")
     page.get_by_label("Supplier").fill("Print Co")
     page.get_by_label("Invoice number").fill("P-100")
-    page.get_by_label("Amount (£)").fill("1,250.50")
+    page.get_by_label("Amount (£)", exact=True).fill("1,250.50")
     page.get_by_label("Category").select_option("unsolicited")
     page.get_by_label("Status").select_option("paid")
     page.get_by_label("Date incurred").fill("2024-06-10")
