@@ -12,6 +12,7 @@ ACTIONS = {
     "donations.check.record": AuditEntry.Action.CREATED,
     "donations.donation.accept": AuditEntry.Action.CHANGED,
     "donations.donation.return": AuditEntry.Action.CHANGED,
+    "donations.donation.refund": AuditEntry.Action.CHANGED,
     "donations.unit.register": AuditEntry.Action.CREATED,
     "donations.import": AuditEntry.Action.IMPORTED,
     "donations.report.export": AuditEntry.Action.EXPORTED,

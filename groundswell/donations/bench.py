@@ -77,7 +77,7 @@ def _build(donations: int, progress: bool) -> dict[str, int]:
     start = dt.date(YEAR, 1, 1)
     fields = ["accounting_unit", "donor", "recipient", "candidate_election_id", "candidate_name", "channel", "nature",
               "description", "amount_pence", "received_on", "check_due_on", "is_donation", "status", "decision_note",
-              "return_method", "reference", "recorded_at", "decided_on"]  # fmt: skip
+              "return_method", "reference", "recorded_at", "decided_on", "refunded_pence"]  # fmt: skip
     central = units[0].pk
     unit_ids = [u.pk for u in units]
     channels = ["online", "online", "online", "cheque", "transfer", "cash"]
@@ -96,7 +96,7 @@ def _build(donations: int, progress: bool) -> dict[str, int]:
                 status = "accepted" if roll < 0.9 else ("pending" if roll < 0.98 else "returned")
             decided = received + dt.timedelta(days=rng.randrange(1, 25)) if status in ("accepted", "returned") else None
             yield (unit, donor, "party", "", "", channels[n % 6], "cash", "", pence, received,
-                   received + dt.timedelta(days=30), is_donation, status, "", "", "", now, decided)  # fmt: skip
+                   received + dt.timedelta(days=30), is_donation, status, "", "", "", now, decided, 0)  # fmt: skip
 
     with transaction.atomic():
         insert_rows(Donor, donor_fields, donor_rows)

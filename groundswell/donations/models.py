@@ -145,6 +145,9 @@ class Donation(models.Model):
     returned_on = models.DateField(null=True, blank=True)
     return_method = models.CharField(max_length=200, blank=True, default="", help_text="How it was sent back")
     reference = models.CharField(max_length=100, blank=True, default="", help_text="Cheque number, import ref…")
+    # Given back by the payment provider (a refund or a charge-back): `amount_pence` is what the party kept, so
+    # every total and report counts only money still held; this keeps what went back.
+    refunded_pence = models.PositiveBigIntegerField(default=0)
     # The money movement behind an online (or offline-recorded) gift: one donation per payment.
     payment = models.OneToOneField(
         "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="donation"

@@ -353,6 +353,42 @@ def return_donation(
     return donation
 
 
+def record_payment_refund(payment: Payment, *, refunded_pence: int) -> Donation | None:
+    """The provider gave money back for an online gift (`refunded_pence` in all, as the payment now says): the
+    ledger follows, so it never counts a pound the party no longer holds. The donation's amount becomes what was
+    kept (the refund is kept beside it); given back in full before a decision, it is returned to the donor through
+    the provider, out of every total and report; kept at or under the threshold, it is no longer a PPERA donation.
+    Idempotent: the same figure again changes nothing. None when the payment has no donation."""
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().filter(payment=payment).first()
+        if donation is None:
+            return None
+        gross = donation.amount_pence + donation.refunded_pence
+        refunded = max(0, min(int(refunded_pence), gross))
+        if refunded <= donation.refunded_pence:
+            return donation
+        donation.refunded_pence = refunded
+        donation.amount_pence = gross - refunded
+        fields = ["refunded_pence", "amount_pence"]
+        if donation.amount_pence == 0 and donation.status in (Donation.Status.PENDING, Donation.Status.BELOW_THRESHOLD):
+            donation.status = Donation.Status.RETURNED
+            donation.returned_on = donation.decided_on = dt.date.today()
+            donation.return_method = f"refunded in full through the payment provider ({payment.provider})"
+            fields += ["status", "returned_on", "decided_on", "return_method"]
+        elif donation.is_donation and donation.amount_pence <= donation_threshold(
+            donation.recipient, donation.received_on
+        ):
+            donation.is_donation = False
+            if donation.status == Donation.Status.PENDING:
+                donation.status = Donation.Status.BELOW_THRESHOLD
+                fields.append("status")
+            fields.append("is_donation")
+        donation.save(update_fields=fields)
+        audit("donations.donation.refund", obj=donation, unit=donation.accounting_unit.unit,
+              detail={"refunded_pence": refunded, "kept_pence": donation.amount_pence})  # fmt: skip
+    return donation
+
+
 def details_dict(details: DonorDetails) -> dict[str, Any]:
     """The details as plain data (for a form re-shown after an error)."""
     data = asdict(details)

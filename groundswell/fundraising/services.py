@@ -284,12 +284,13 @@ def record_payment(gift: Gift, payment: Any, *, received_on: dt.date) -> GiftPay
 
 def record_refund(gift: Gift, payment: Any, *, whole: bool = False) -> None:
     """The provider refunded (part of) a payment, or it failed after being paid (`whole`): the appeal's progress
-    drops by it; a one-off gift refunded in full is marked refunded."""
+    and the donations ledger drop by it; a one-off gift refunded in full is marked refunded."""
     line = GiftPayment.objects.filter(payment=payment).first()
     if line is None:
         return
     line.refunded_pence = line.amount_pence if whole else min(line.amount_pence, int(payment.refunded_pence))
     line.save(update_fields=["refunded_pence"])
+    donations.record_payment_refund(payment, refunded_pence=line.refunded_pence)  # the ledger keeps only money held
     if not gift.monthly and line.refunded_pence >= line.amount_pence:
         gift.status = Gift.Status.REFUNDED
         gift.save(update_fields=["status"])

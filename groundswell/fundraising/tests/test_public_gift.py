@@ -9,6 +9,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from groundswell.donations import services as donations_services
 from groundswell.donations.models import Donation
 from groundswell.fundraising import selectors
 from groundswell.fundraising.forms import CONSENT_WORDING
@@ -148,17 +149,35 @@ def test_the_form_is_rate_limited_per_connection(w):
     assert Gift.objects.count() == 2
 
 
-def test_refunds_and_charge_backs_come_off_the_progress(w):
+def test_refunds_and_charge_backs_come_off_the_progress_and_the_ledger(w):
     gift = give_and_pay(w.appeal)
     refund(gift.payment, amount_pence=500, actor=w.organiser, reason="Asked for £5 back")
     assert selectors.progress(w.appeal).raised_pence == 2000
     gift.refresh_from_db()
     assert gift.status == Gift.Status.PAID
+    donation = Donation.objects.get(payment=gift.payment)
+    assert (donation.amount_pence, donation.refunded_pence) == (2000, 500)  # the ledger keeps only what was kept
     refund(gift.payment, amount_pence=2000, actor=w.organiser, reason="All of it")
     gift.refresh_from_db()
     assert gift.status == Gift.Status.REFUNDED and selectors.progress(w.appeal).raised_pence == 0
+    donation.refresh_from_db()
+    assert (donation.amount_pence, donation.refunded_pence) == (0, 2500)
+    assert donation.status == Donation.Status.RETURNED and "refunded in full" in donation.return_method
 
     other = give_and_pay(w.appeal, email="b@example.org", amount="5000")
     fail_payment(other.payment, reason="charge-back")
     other.refresh_from_db()
     assert other.status == Gift.Status.REFUNDED and selectors.progress(w.appeal).raised_pence == 0
+    assert Donation.objects.get(payment=other.payment).amount_pence == 0
+
+
+def test_a_part_refund_below_the_threshold_is_no_longer_a_ppera_donation(w):
+    gift = give_and_pay(w.appeal, amount="other", other_amount="600")  # a donation awaiting its check
+    donation = Donation.objects.get(payment=gift.payment)
+    assert donation.is_donation and donation.status == Donation.Status.PENDING
+    refund(gift.payment, amount_pence=150_00, actor=w.organiser, reason="Gave too much")
+    donation.refresh_from_db()
+    assert donation.amount_pence == 450_00 and not donation.is_donation
+    assert donation.status == Donation.Status.BELOW_THRESHOLD
+    again = donations_services.record_payment_refund(gift.payment, refunded_pence=150_00)
+    assert again.amount_pence == 450_00  # the same figure again changes nothing
