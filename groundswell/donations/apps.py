@@ -1,19 +1,6 @@
-import importlib
-
 from django.apps import AppConfig
-from django.apps import apps as global_apps
-from django.db.models.signals import post_migrate
 
-# The migration that holds the thresholds as data rows with their sources.
-REFERENCE_MIGRATION = "groundswell.donations.migrations.0002_threshold_rows"
-
-
-def seed_reference_rows(sender: AppConfig, **kwargs) -> None:
-    """The thresholds exist after every migrate and every flush (flush emits post_migrate), so a test database
-    emptied by a transactional test, or a flushed install, still has the law's figures."""
-    if sender.get_model("Threshold").objects.exists():
-        return
-    importlib.import_module(REFERENCE_MIGRATION).load(global_apps, None)
+from groundswell.db.seeding import reseed_after_migrate
 
 
 class DonationsConfig(AppConfig):
@@ -22,4 +9,5 @@ class DonationsConfig(AppConfig):
     verbose_name = "Donations (PPERA ledger)"
 
     def ready(self) -> None:
-        post_migrate.connect(seed_reference_rows, sender=self)
+        # The thresholds as data rows with their sources.
+        reseed_after_migrate(self, "Threshold", "groundswell.donations.migrations.0002_threshold_rows")

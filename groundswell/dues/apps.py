@@ -1,17 +1,6 @@
-import importlib
-
 from django.apps import AppConfig
-from django.apps import apps as global_apps
-from django.db.models.signals import post_migrate
 
-REFERENCE_MIGRATION = "groundswell.dues.migrations.0002_types_rates_and_default_rules"
-
-
-def seed_reference_rows(sender: AppConfig, **kwargs) -> None:
-    """Types, rates and the default rules exist after every migrate and flush (a transactional test empties them)."""
-    if sender.get_model("DuesRules").objects.exists():
-        return
-    importlib.import_module(REFERENCE_MIGRATION).load(global_apps, None)
+from groundswell.db.seeding import reseed_after_migrate
 
 
 class DuesConfig(AppConfig):
@@ -20,5 +9,6 @@ class DuesConfig(AppConfig):
     verbose_name = "Membership dues"
 
     def ready(self) -> None:
-        post_migrate.connect(seed_reference_rows, sender=self)
+        # Membership types, rates and the default standing rules.
+        reseed_after_migrate(self, "DuesRules", "groundswell.dues.migrations.0002_types_rates_and_default_rules")
         from . import handlers  # noqa: F401, PLC0415 registers the payments listener once the apps are loaded

@@ -1,19 +1,6 @@
-import importlib
-
 from django.apps import AppConfig
-from django.apps import apps as global_apps
-from django.db.models.signals import post_migrate
 
-# The migration that holds the legal limits, the Parliaments' sittings and the general elections as data.
-REFERENCE_MIGRATION = "groundswell.spending.migrations.0002_limit_rows_and_general_elections"
-
-
-def seed_reference_rows(sender: AppConfig, **kwargs) -> None:
-    """The limits and elections exist after every migrate and every flush (flush emits post_migrate), so a test
-    database emptied by a transactional test, or a flushed install, still has the law's figures."""
-    if sender.get_model("CandidateLimit").objects.exists():
-        return
-    importlib.import_module(REFERENCE_MIGRATION).load(global_apps, None)
+from groundswell.db.seeding import reseed_after_migrate
 
 
 class SpendingConfig(AppConfig):
@@ -22,4 +9,7 @@ class SpendingConfig(AppConfig):
     verbose_name = "Election spending"
 
     def ready(self) -> None:
-        post_migrate.connect(seed_reference_rows, sender=self)
+        # The legal limits, the Parliaments' sittings and the general elections, as data rows with their sources.
+        reseed_after_migrate(
+            self, "CandidateLimit", "groundswell.spending.migrations.0002_limit_rows_and_general_elections"
+        )
