@@ -24,6 +24,7 @@ from groundswell.events.services import lifecycle as event_lifecycle
 from groundswell.events.services import meetups as event_meetups
 from groundswell.messaging.models import EmailRecipient
 from groundswell.messaging.services import create_email_send, queue_send
+from groundswell.offline_sync import clean_text
 from groundswell.people.models import OrganisationUnit, Person
 
 from . import eligibility, flags
@@ -59,8 +60,17 @@ def _require_manage(actor: Any, selection: Selection) -> None:
     require(actor, Perm.MANAGE_SELECTIONS, selection.unit)
 
 
+def _text(value: str | None, field: str) -> str:
+    """Typed text, trimmed; refused naming the field when it cannot be stored (PostgreSQL refuses NUL)."""
+    value = (value or "").strip()
+    problem = clean_text(value)
+    if problem:
+        raise ValidationError({field: [f"The text {problem}: remove it and try again."]})
+    return value
+
+
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
+    reason = _text(reason, "reason")
     if len(reason) < 5:
         raise ValidationError({"reason": ["Give the reason in words: it is published with the decision."]})
     return reason
@@ -92,7 +102,9 @@ def create_selection(
     errors: dict[str, list[str]] = {}
     if kind not in Selection.Kind.values:
         errors["kind"] = ["Choose parliamentary, council or internal office."]
-    if not (title or "").strip():
+    title = _text(title, "title")
+    criteria = [_text(t, "criteria") for t in criteria]
+    if not title:
         errors["title"] = ["Give the selection a title."]
     for stage, (starts, ends) in timetable.items():
         if stage not in Selection.Stage.values:
@@ -119,7 +131,7 @@ def create_selection(
         selection = Selection.objects.create(
             unit=unit,
             kind=kind,
-            title=title.strip(),
+            title=title,
             freeze_date=freeze_date,
             procedures_secretary=actor,
             rules_name=rules.name,
@@ -218,7 +230,7 @@ def check_snapshot_request(actor: Any, selection: Selection, *, freeze_date: dat
     freeze = freeze_date or selection.freeze_date
     if freeze != selection.freeze_date or selection.snapshots.exists():
         return _reason(reason)
-    return (reason or "").strip()
+    return _text(reason, "reason")
 
 
 def take_snapshot(actor: Any, selection: Selection, *, freeze_date: date | None = None, reason: str = "") -> Snapshot:
@@ -282,7 +294,7 @@ def lodge_challenge(user: Any, selection: Selection, statement: str) -> Challeng
         raise ValidationError("There is no eligible list to challenge yet.")
     if not snapshot.entries.filter(person=person).exists():
         raise PermissionDenied("You are not a member of this selection's unit.")
-    statement = (statement or "").strip()
+    statement = _text(statement, "statement")
     if len(statement) < 10:
         raise ValidationError({"statement": ["Say why you think the list is wrong about you (e.g. when you joined)."]})
     if selection.challenges.filter(person=person, status=Challenge.Status.OPEN).exists():
@@ -358,7 +370,9 @@ def apply(
         raise PermissionDenied("You are not a member of this selection's unit.")
     if selection.stage not in (Selection.Stage.FREEZE, Selection.Stage.APPLICATIONS):
         raise ValidationError("Applications have closed for this selection.")
-    if not (public_name or "").strip():
+    public_name = _text(public_name, "public_name")
+    union_name = _text(union_name, "union_name")
+    if not public_name:
         raise ValidationError({"public_name": ["Give the name to print on the ballot paper."]})
     if gender and gender not in Applicant.Gender.values:
         raise ValidationError({"gender": ["Choose one of the listed answers, or leave it blank."]})
@@ -370,9 +384,9 @@ def apply(
         applicant = Applicant.objects.create(
             selection=selection,
             person=person,
-            public_name=public_name.strip(),
+            public_name=public_name,
             union_member=union_member,
-            union_name=union_name.strip(),
+            union_name=union_name,
             diversity_consent=diversity_consent,
             # Self-declared data is held only with consent (UK GDPR art. 9: special category).
             gender=gender if diversity_consent else "",
@@ -403,9 +417,10 @@ def published_name(applicant: Applicant) -> str:
 
 def add_panel_member(actor: Any, selection: Selection, user: Any, *, name: str, role: str = "") -> PanelMember:
     _require_manage(actor, selection)
+    name, role = _text(name, "name"), _text(role, "role")
     with transaction.atomic():
         member, _ = PanelMember.objects.get_or_create(
-            selection=selection, user=user, defaults={"name": name.strip() or str(user), "role": role.strip()}
+            selection=selection, user=user, defaults={"name": name or str(user), "role": role}
         )
         audit("panel_member_added", actor=actor, obj=selection, detail={"panel_member": member.pk})
     return member
@@ -418,11 +433,12 @@ def declare_conflict(actor: Any, panel_member: PanelMember, applicant: Applicant
         _require_manage(actor, selection)
     if applicant.selection_id != selection.pk:
         raise ValidationError("That applicant is in another selection.")
-    if not (nature or "").strip():
+    nature = _text(nature, "nature")
+    if not nature:
         raise ValidationError({"nature": ["Say what the conflict is (e.g. 'works for the applicant')."]})
     with transaction.atomic():
         conflict, _ = Conflict.objects.get_or_create(
-            panel_member=panel_member, applicant=applicant, defaults={"nature": nature.strip()}
+            panel_member=panel_member, applicant=applicant, defaults={"nature": nature}
         )
         audit("conflict_declared", actor=actor, obj=conflict, unit=selection.unit)
     return conflict
@@ -571,7 +587,7 @@ def record_nomination(
         audit("nomination_refused", actor=actor, obj=selection, reason=code, detail={"body": body_name, "why": message})
         raise NominationRefused(message)
 
-    body_name = (body_name or "").strip()
+    body_name = _text(body_name, "body_name")
     if body_kind not in NominationMeeting.BodyKind.values or not body_name:
         raise ValidationError({"body_name": ["Name the branch or affiliate and say which it is."]})
     if category not in NominationMeeting.Category.values:
@@ -581,7 +597,7 @@ def record_nomination(
     snapshot = current_snapshot(selection)
     if snapshot is None:
         refuse("Take the eligible list before recording nominations: attendance is checked against it.", "no_list")
-    numbers = sorted({n.strip() for n in attendee_numbers if n.strip()})
+    numbers = sorted({n for n in (_text(n, "attendees") for n in attendee_numbers) if n})
     entries = {e.membership_number: e for e in snapshot.entries.filter(membership_number__in=numbers)}
     unknown = [n for n in numbers if n not in entries or not entries[n].eligible]
     if unknown:

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "groundswell.accounts.middleware.RequireTwoFactorMiddleware",
+    "groundswell.core.middleware.UnstorableTextMiddleware",  # a NUL PostgreSQL cannot store: 400, not 500
 ]
 
 # SQLite ignores an index's INCLUDE columns (the events map's covering index is for PostgreSQL); said once here.

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from groundswell.accounts.models import Role
@@ -38,7 +38,7 @@ def world():
 
 
 @given(
-    attendees=st.lists(st.one_of(WORDS, st.sampled_from(["M0000001", "", " , "])), max_size=8),
+    attendees=st.lists(st.one_of(WORDS, st.sampled_from(["M0000001", "", " , ", "M\x00"])), max_size=8),
     votes=WORDS,
     held_on=st.one_of(WORDS, st.dates().map(date.isoformat)),
     category=st.one_of(WORDS, st.sampled_from(["open", "woman", "minority_ethnic"])),
@@ -60,12 +60,14 @@ def test_the_nomination_form_never_crashes_and_never_records_an_inquorate_meetin
 
 
 @given(statement=WORDS)
+@example(statement="I joined in 2019\x00 not 2024")
 def test_the_challenge_form_never_crashes(world, statement):
     response = world.member.post(reverse("selections:challenge", args=[world.selection.pk]), {"statement": statement})
     assert response.status_code == 302
 
 
 @given(name=WORDS, gender=WORDS, minority=WORDS)
+@example(name="\x00", gender="", minority="")  # PostgreSQL cannot store NUL: found by CI
 def test_the_application_form_never_crashes_and_keeps_only_listed_answers(world, name, gender, minority):
     response = world.member.post(
         reverse("selections:apply", args=[world.selection.pk]),
@@ -74,3 +76,21 @@ def test_the_application_form_never_crashes_and_keeps_only_listed_answers(world,
     assert response.status_code in (200, 302)
     for a in Applicant.objects.all():
         assert a.gender in ("", *Applicant.Gender.values)
+
+
+def test_a_nul_in_any_selection_text_is_refused_naming_the_field(world):
+    response = world.member.post(
+        reverse("selections:apply", args=[world.selection.pk]),
+        {"public_name": "Ann Able", "union_name": "Uni\x00son"},
+    )
+    assert response.status_code == 200
+    assert "contains a NUL character" in response.content.decode()
+    assert not Applicant.objects.filter(person=world.late).exists()
+
+
+def test_a_nul_in_the_roll_search_is_never_a_server_error(world):
+    response = world.client.get(reverse("selections:roll", args=[world.selection.pk]), {"q": "M\x00"})
+    # SQLite stores and searches NUL; PostgreSQL refuses it, which the backstop answers in plain words.
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert "NUL character" in response.content.decode()
