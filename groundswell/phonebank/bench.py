@@ -9,10 +9,14 @@
    would only measure the set-up).
 4. For T minutes every caller presses 'next', "talks" for a random time drawn from a realistic outcome mix,
    and submits (result + next call in one request), retrying on errors with the same client id as the page does.
-5. A short saturation phase (a few callers with no talk time) finds the app's assignment capacity, and a raw
-   phase runs the same claim SQL in a loop straight against the database: `ratio_to_raw` is the app's capacity
-   over that raw rate.
-6. Checks the database: every acknowledged result stored once, no contact held by two callers at once, none
+5. A short saturation phase (a few callers with no talk time) finds the app's assignment capacity; the same
+   number of connections then saturate the bare Django request (`/healthz`) on the same server, the HTTP stack's
+   own limit (`http_limit_per_s`, and `ratio_to_http`); and a raw phase runs the claim SQL in a loop straight
+   against the database: `ratio_to_raw` is the app's capacity over that raw rate.
+6. `EXPLAIN (ANALYZE, BUFFERS)` of the claim on the queue as the run left it (rolled back), and
+   `callers_at_p99_100ms`: short runs stepping the caller count up (`--steps`) until the worst endpoint's p99
+   passes 100 ms.
+7. Checks the database: every acknowledged result stored once, no contact held by two callers at once, none
    called outside the window, beyond max attempts, before its retry delay, or after being suppressed.
 
 `--fault`: kills one app worker a third of the way through and restarts PostgreSQL two thirds of the way
@@ -64,6 +68,10 @@ SATURATION_SECONDS = 15
 SATURATION_CALLERS = 48
 RAW_SECONDS = 5
 RAW_THREADS = 8
+HTTP_SECONDS = 10
+STEP_SECONDS = 60
+DEFAULT_STEPS = (1000, 2000, 4000, 7000, 10000, 15000, 20000, 25000, 30000)
+P99_LIMIT_MS = 100.0
 
 # (outcome, share, talk seconds low, high): a voter-ID call round — half the numbers do not answer; a quick
 # script when they do. Mean cycle ≈ 20 s, so 20,000 callers offer ≈ 1,000 requests a second.
@@ -381,6 +389,63 @@ async def run_callers(
     return pool, rec, elapsed
 
 
+async def http_limit(port: int, connections_: int, seconds: float) -> float:
+    """Requests/s of the bare Django request (`/healthz`) through the same server, `connections_` at a time."""
+    pool = Pool(port, connections_)
+    stop = time.monotonic() + seconds
+
+    async def loop() -> None:
+        while time.monotonic() < stop:
+            try:
+                await pool.request("healthz", "GET", "/healthz", {})
+            except RequestFailed:
+                pass
+
+    begin = time.monotonic()
+    await asyncio.gather(*(loop() for _ in range(connections_)))
+    elapsed = time.monotonic() - begin
+    await pool.close()
+    stats = pool.stats.get("healthz")
+    return (stats.statuses.get(200, 0) if stats else 0) / elapsed
+
+
+def step_capacity(port: int, token: str, seats: list[tuple[int, str]], steps: list[int], log: Any) -> dict[str, Any]:
+    """Short runs at increasing caller counts: the largest whose worst endpoint p99 is within P99_LIMIT_MS."""
+    best, tried = 0, []
+    for count in steps:
+        if count > len(seats):
+            break
+        log(f"step: {count:,} callers for {STEP_SECONDS} s…")
+        pool, _rec, elapsed = asyncio.run(
+            run_callers(port, token, seats[:count], STEP_SECONDS, ramp=min(20.0, STEP_SECONDS / 3), think=True)
+        )
+        figures = _endpoint_figures(pool, elapsed)
+        p99 = max((e["p99_ms"] for e in figures.values()), default=0.0)
+        rate = round(sum(e["requests"] for e in figures.values()) / elapsed, 1)
+        tried.append({"callers": count, "p99_ms": p99, "requests_per_s": rate})
+        if p99 > P99_LIMIT_MS:
+            break
+        best = count
+    return {"callers_at_p99_100ms": best, "steps": tried}
+
+
+def explain_claim(campaign_id: int, max_attempts: int, caller_id: int) -> dict[str, Any]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the claim as the app runs it now, rolled back: time and pages touched."""
+    if connection.vendor != "postgresql":
+        return {}
+    plan = queue.explain(campaign_id, caller_id, now=_now(), max_attempts=max_attempts)
+    text = "\n".join(plan)
+    hits = [int(x) for x in re.findall(r"shared hit=(\d+)", text)]
+    reads = [int(x) for x in re.findall(r"read=(\d+)", text)]
+    execution = re.search(r"Execution Time: ([\d.]+) ms", text)
+    return {
+        "execution_ms": float(execution.group(1)) if execution else None,
+        "top_shared_hit": hits[0] if hits else 0,
+        "top_shared_read": reads[0] if reads else 0,
+        "plan": plan,
+    }
+
+
 # ------------------------------------------------------------------------------------------ raw rate
 
 
@@ -501,9 +566,11 @@ def run(
     workers: int = 3,
     threads: int = 4,
     db_restart_command: str | None = None,
+    steps: str | None = None,
 ) -> dict[str, Any]:
     contacts = contacts or size or DEFAULT_CONTACTS
     callers = callers or (max(10, contacts // 25) if size else DEFAULT_CALLERS)
+    step_list = _steps(steps, callers, fault)
     minutes = minutes or DEFAULT_MINUTES
     log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
     t0 = time.perf_counter()
@@ -542,13 +609,22 @@ def run(
                 port, world.session.token, seats[-SATURATION_CALLERS:], SATURATION_SECONDS, ramp=0.5, think=False
             )
         )
+        log("the bare Django request (/healthz) saturated on the same server…")
+        http_rate = asyncio.run(http_limit(port, SATURATION_CALLERS, HTTP_SECONDS))
+        capacity = step_capacity(port, world.session.token, seats, step_list, log) if step_list else {}
     finally:
         stop_server(proc)
     # This process's own connection may predate a database restart (commands get no per-request health check).
 
     connections.close_all()
     log("raw claim rate…")
-    raw = raw_claim_rate(world.campaign.pk, world.campaign.max_attempts, [u for u, _ in world.seats[:RAW_THREADS]])
+    # Callers of its own: the run's callers may still hold leases, and a caller holding one claims nothing.
+    raw_callers = allocate_ids(User, RAW_THREADS)
+    insert_with_defaults(
+        User, ["id", "email", "password", "is_active"], [(u, f"raw{u}@bench.example", "!", True) for u in raw_callers]
+    )
+    raw = raw_claim_rate(world.campaign.pk, world.campaign.max_attempts, raw_callers)
+    plan = explain_claim(world.campaign.pk, world.campaign.max_attempts, raw_callers[0])
     log("checking the store…")
     checks = check_store(world, rec)
     sat_checks = check_store(world, sat_rec)
@@ -556,6 +632,7 @@ def run(
     worst_p99 = max((e["p99_ms"] for e in endpoints.values()), default=0.0)
     answered = sum(e["requests"] for e in endpoints.values())
     saturated_assign = sat_rec.assignments / sat_elapsed
+    saturated_requests = sum(len(s.latencies) for s in sat_pool.stats.values()) / sat_elapsed
     for key in ("lost_submissions", "duplicate_submissions", "double_assignments", "rule_violations"):
         checks[key] += sat_checks[key]
     return {
@@ -575,10 +652,22 @@ def run(
         "server_errors": rec.server_errors,
         **checks,
         "saturated_assignments_per_s": round(saturated_assign, 1),
-        "saturated_requests_per_s": round(sum(len(s.latencies) for s in sat_pool.stats.values()) / sat_elapsed, 1),
+        "saturated_requests_per_s": round(saturated_requests, 1),
+        "http_limit_per_s": round(http_rate, 1),
+        "ratio_to_http": round(saturated_requests / http_rate, 3) if http_rate else None,
         "raw_assignments_per_s": round(raw, 1),
         "ratio_to_raw": round(saturated_assign / raw, 3) if raw else None,
+        **capacity,
+        "claim_explain": plan,
     }
+
+
+def _steps(steps: str | None, callers: int, fault: bool) -> list[int]:
+    """The caller counts to step through: `--steps` (0 for none), else the defaults up to the run's callers (none
+    in a fault run, whose p99 measures the faults)."""
+    if steps is not None:
+        return [int(x) for x in str(steps).split(",") if x.strip() and int(x) > 0]
+    return [] if fault else [n for n in DEFAULT_STEPS if n <= callers]
 
 
 def _default_restart_command() -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, transaction
 
 from groundswell.db import sql
 
@@ -179,3 +179,26 @@ def claim(
             if row:
                 return Lease(*row)
     return None
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def explain(
+    campaign_id: int, caller_id: int, *, now: datetime.datetime, max_attempts: int, using: str = "default"
+) -> list[str]:
+    """PostgreSQL: `EXPLAIN (ANALYZE, BUFFERS)` of the claim as the app runs it, rolled back (for the benchmark
+    and for an operator asking why claims are slow)."""
+    eligible = [campaign_id, now, max_attempts, caller_id, campaign_id, caller_id, now]
+    lines: list[str] = []
+    try:
+        with transaction.atomic(using=using):
+            rows = sql.fetchall(
+                "EXPLAIN (ANALYZE, BUFFERS) " + _PG_CLAIMS[True], [*eligible, caller_id, now, now], using=using
+            )
+            lines = [r[0] for r in rows]
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return lines

@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from groundswell.bench.registry import BENCHES, get_bench
 
-BENCH_OPTIONS = ("callers", "contacts", "minutes", "workers", "threads", "fault", "db_restart_command", "file")
+BENCH_OPTIONS = (
+    "callers", "contacts", "minutes", "workers", "threads", "fault", "db_restart_command", "file", "steps",
+)  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -43,6 +45,11 @@ class Command(BaseCommand):
             action="store_true",
             default=None,
             help="phonebank: kill an app worker and restart the database mid-run",
+        )
+        parser.add_argument(
+            "--steps",
+            default=None,
+            help="phonebank: caller counts to step through (e.g. 2000,5000,10000) for callers_at_p99_100ms; 0 skips",
         )
         parser.add_argument("--db-restart-command", default=None, help="phonebank --fault: how to restart the database")
         parser.add_argument(
