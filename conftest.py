@@ -45,12 +45,16 @@ def units(db):
 @pytest.fixture(autouse=True)
 def _fresh_polling_day_caches():
     """Tests reuse primary keys (rolled-back SQLite ids) and bulk-create electors, which sends no signal:
-    each test starts with empty process caches (groundswell/gotv/caches.py)."""
+    each test starts with empty process caches (groundswell/gotv/caches.py) and no phonebank blocks in memory
+    (groundswell/phonebank/leasing.py)."""
     from groundswell.gotv import caches
+    from groundswell.phonebank import leasing
 
     caches.clear()
+    leasing.forget_all()
     yield
     caches.clear()
+    leasing.forget_all()
 
 
 def _is_transactional(request: pytest.FixtureRequest) -> bool:

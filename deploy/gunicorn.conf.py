@@ -42,3 +42,12 @@ def child_exit(server, worker):
     """A worker that exits (recycled, killed) leaves its counters; mark its live gauges dead."""
     if _metrics_dir:
         multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server, worker):
+    """A worker stopping (recycled by max_requests, or the server shutting down) puts the phonebank contacts it
+    was holding for its callers back in the queue at once (a killed worker's come back when their blocks end)."""
+    # Imported here: this file is read by the master before Django is set up.
+    from groundswell.phonebank import leasing  # noqa: PLC0415
+
+    leasing.release_all()

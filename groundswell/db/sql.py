@@ -54,6 +54,18 @@ def fetchall(sql: str, values: Sequence[Any], using: str = "default") -> list[tu
         return cursor.fetchall()
 
 
+def execute(sql: str, values: Sequence[Any], using: str = "default") -> int:
+    """Run a statement that returns no rows (lists are arrays, for `= ANY(%s)`); the number of rows it changed."""
+    conn = connections[using]
+    if conn.vendor == "postgresql":
+        with _pg_cursor(conn) as cursor:
+            cursor.execute(sql, values, prepare=True)
+            return cursor.rowcount
+    with conn.cursor() as cursor:
+        cursor.execute(sql, _sqlite_params(conn, values))
+        return cursor.rowcount
+
+
 @contextmanager
 def _pg_cursor(conn: Any) -> Iterator[Any]:
     conn.ensure_connection()

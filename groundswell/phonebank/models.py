@@ -116,6 +116,9 @@ class CallTarget(models.Model):
     skipped_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The app process's block this open contact sits in, waiting to be handed out (see leasing.py); its
+    # available_at is then the block's end, after which another process may claim it.
+    block = models.BigIntegerField(null=True, blank=True)
     last_outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, default="")
     excluded_reason = models.CharField(max_length=200, blank=True, default="")
 

@@ -111,6 +111,137 @@ WHERE id = %s AND lease_seq = %s AND {_ELIGIBLE} AND {_NOT_HOLDING}
 RETURNING id, lease_seq, person_id, elector_id, phone, attempts
 """
 
+# ------------------------------------------------------------------------------------------ blocks (PostgreSQL)
+#
+# An app process claims a block of contacts in one statement (leasing.py keeps it in memory) and hands them out
+# one per request by primary key, so the queue head's index is scanned once per block instead of once per call.
+# A block's rows are marked with its id and kept from other blocks until `until`; a process that dies leaves them
+# to come back then, as a dead caller's lease does. The suppression check runs here (rows found blocked are
+# returned with the reason and excluded by the caller of this SQL) and again at hand-out.
+
+# Parameters: campaign, now, max_attempts, size, block id, until.
+_PG_BLOCK = """
+WITH next AS (
+    SELECT id, available_at FROM phonebank_calltarget
+    WHERE campaign_id = %s AND state = 'open' AND available_at <= %s AND attempts < %s
+    ORDER BY priority, available_at, id
+    LIMIT %s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE phonebank_calltarget t
+SET block = %s, available_at = %s, lease_owner_id = NULL
+FROM next WHERE t.id = next.id
+RETURNING t.id, t.priority, next.available_at, t.skipped_by_id, ({blocked}) AS blocked
+"""
+_PG_BLOCKS = {
+    tps: _PG_BLOCK.replace(
+        "{blocked}",
+        BLOCKED_SQL.format(person="t.person_id", phone="t.phone", elector="t.elector_id", kinds=kinds_sql(tps)),
+    )
+    for tps in (False, True)
+}
+
+# One contact of a block to one caller, if it is still in that block and the caller holds nothing; with the
+# caller's view of it and the suppression check again (a do-not-call added since the block was claimed counts).
+# Parameters: caller, now, lease until, target, block, max_attempts, caller, then {_NOT_HOLDING}'s.
+_PG_HAND_OUT = f"""
+UPDATE phonebank_calltarget t
+SET lease_owner_id = %s, lease_seq = t.lease_seq + 1, leased_at = %s, available_at = %s, skipped_by_id = NULL,
+    block = NULL
+FROM people_person p
+WHERE t.id = %s AND t.block = %s AND t.state = 'open' AND t.attempts < %s
+    AND (t.skipped_by_id IS NULL OR t.skipped_by_id <> %s) AND p.id = t.person_id AND {_NOT_HOLDING}
+RETURNING t.id, t.lease_seq, t.person_id, t.elector_id, t.phone, t.attempts, p.given_name, p.family_name,
+    ({{blocked}}) AS blocked
+"""
+_PG_HAND_OUTS = {
+    tps: _PG_HAND_OUT.replace(
+        "{blocked}",
+        BLOCKED_SQL.format(person="t.person_id", phone="t.phone", elector="t.elector_id", kinds=kinds_sql(tps)),
+    )
+    for tps in (False, True)
+}
+
+_HOLDS = f"SELECT NOT {_NOT_HOLDING}"
+
+# Unused contacts back to the queue at once (a process stopping, or a block found stale).
+_RELEASE = """
+UPDATE phonebank_calltarget SET block = NULL, available_at = %s
+WHERE id = ANY(%s) AND block = ANY(%s) AND state = 'open'
+"""
+
+# Contacts found blocked when claimed: excluded with the reason, as at hand-out.
+_EXCLUDE_FROM_BLOCK = """
+UPDATE phonebank_calltarget SET state = 'excluded', excluded_reason = %s, block = NULL
+WHERE id = %s AND block = %s
+"""
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    target_id: int
+    priority: int
+    available_at: datetime.datetime
+    skipped_by_id: int | None
+
+
+def claim_block(
+    campaign_id: int,
+    block_id: int,
+    *,
+    size: int,
+    now: datetime.datetime,
+    until: datetime.datetime,
+    max_attempts: int,
+    tps: bool,
+    using: str = "default",
+) -> list[BlockRow]:
+    """PostgreSQL: up to `size` eligible contacts into block `block_id` until `until`, in queue order. Those
+    found suppressed are excluded now and not returned."""
+    rows = sql.fetchall(_PG_BLOCKS[tps], [campaign_id, now, max_attempts, size, block_id, until], using=using)
+    kept = []
+    for target_id, priority, available_at, skipped_by, blocked in rows:
+        if blocked:
+            sql.execute(_EXCLUDE_FROM_BLOCK, [blocked[:200], target_id, block_id], using=using)
+        else:
+            kept.append(BlockRow(target_id, priority, available_at, skipped_by))
+    kept.sort(key=lambda r: (r.priority, r.available_at, r.target_id))
+    return kept
+
+
+def hand_out(
+    campaign_id: int,
+    caller_id: int,
+    target_id: int,
+    block_id: int,
+    *,
+    now: datetime.datetime,
+    lease_until: datetime.datetime,
+    max_attempts: int,
+    tps: bool,
+    using: str = "default",
+) -> Lease | None:
+    """PostgreSQL: lease one contact of a block to this caller; None if it is no longer in the block, the caller
+    skipped it, or the caller holds a live lease (ask `holds`)."""
+    params = [caller_id, now, lease_until, target_id, block_id, max_attempts, caller_id, campaign_id, caller_id, now]
+    row = sql.fetchone(_PG_HAND_OUTS[tps], params, using=using)
+    if row is None:
+        return None
+    return Lease(*row[:8], blocked=row[8] or "")
+
+
+def holds(campaign_id: int, caller_id: int, now: datetime.datetime, using: str = "default") -> bool:
+    """Whether the caller holds a live lease in the campaign."""
+    return bool(sql.fetchone(_HOLDS, [campaign_id, caller_id, now], using=using)[0])
+
+
+def release(target_ids: list[int], block_ids: list[int], now: datetime.datetime, using: str = "default") -> int:
+    """Put contacts still waiting in these blocks back in the queue, available now."""
+    if not target_ids:
+        return 0
+    return sql.execute(_RELEASE, [now, target_ids, block_ids], using=using)
+
+
 # How many candidates an optimistic claim reads: enough that a caller who loses the race for the head of the
 # queue usually wins one of the next few without reading again.
 CANDIDATES = 8
@@ -186,18 +317,26 @@ class _RolledBack(Exception):
 
 
 def explain(
-    campaign_id: int, caller_id: int, *, now: datetime.datetime, max_attempts: int, using: str = "default"
+    campaign_id: int,
+    caller_id: int,
+    *,
+    now: datetime.datetime,
+    max_attempts: int,
+    statement: str = "claim",
+    using: str = "default",
 ) -> list[str]:
-    """PostgreSQL: `EXPLAIN (ANALYZE, BUFFERS)` of the claim as the app runs it, rolled back (for the benchmark
-    and for an operator asking why claims are slow)."""
-    eligible = [campaign_id, now, max_attempts, caller_id, campaign_id, caller_id, now]
+    """PostgreSQL: `EXPLAIN (ANALYZE, BUFFERS)` of a queue statement as the app runs it, rolled back (for the
+    benchmark and for an operator asking why claims are slow): 'claim' (one contact straight off the queue) or
+    'block' (a block of `leasing.BLOCK_SIZE`)."""
+    if statement == "block":
+        query, params = _PG_BLOCKS[True], [campaign_id, now, max_attempts, 16, 1, now]
+    else:
+        eligible = [campaign_id, now, max_attempts, caller_id, campaign_id, caller_id, now]
+        query, params = _PG_CLAIMS[True], [*eligible, caller_id, now, now]
     lines: list[str] = []
     try:
         with transaction.atomic(using=using):
-            rows = sql.fetchall(
-                "EXPLAIN (ANALYZE, BUFFERS) " + _PG_CLAIMS[True], [*eligible, caller_id, now, now], using=using
-            )
-            lines = [r[0] for r in rows]
+            lines = [r[0] for r in sql.fetchall("EXPLAIN (ANALYZE, BUFFERS) " + query, params, using=using)]
             raise _RolledBack
     except _RolledBack:
         pass

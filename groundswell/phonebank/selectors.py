@@ -304,9 +304,10 @@ def remaining(campaign: CallCampaign, now: datetime.datetime) -> dict[str, Any]:
     open_ = Q(state=CallTarget.State.OPEN, attempts__lt=campaign.max_attempts)
     row = targets.aggregate(
         total=Count("id"),
-        now=Count("id", filter=open_ & Q(available_at__lte=now)),
+        # A contact in an app process's block (leasing.py) is waiting to be handed out: callable now.
+        now=Count("id", filter=open_ & (Q(available_at__lte=now) | Q(block__isnull=False))),
         in_call=Count("id", filter=open_ & Q(available_at__gt=now, lease_owner__isnull=False)),
-        later=Count("id", filter=open_ & Q(available_at__gt=now, lease_owner__isnull=True)),
+        later=Count("id", filter=open_ & Q(available_at__gt=now, lease_owner__isnull=True, block__isnull=True)),
         done=Count("id", filter=Q(state=CallTarget.State.DONE)),
         out_of_attempts=Count("id", filter=Q(state=CallTarget.State.OPEN, attempts__gte=campaign.max_attempts)),
         excluded=Count("id", filter=Q(state=CallTarget.State.EXCLUDED)),

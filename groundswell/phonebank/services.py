@@ -38,7 +38,7 @@ from groundswell.questions.models import Question
 from groundswell.questions.services import validate_script_answers
 from groundswell.questions.support_codes import support_codes_for
 
-from . import queue, rules
+from . import leasing, queue, rules
 from .models import CallAttempt, CallCampaign, CallSkip, CallTarget, Outcome, PhonebankSession, Purpose
 
 # ------------------------------------------------------------------------------------------ assignment
@@ -125,8 +125,11 @@ def claim_next(
 ) -> ContactCard | NoCall:
     """Lease the next callable contact to this caller (checking the window and suppression), or hand back the
     one they hold: never a second."""
+    now = now or timezone.now()
+    if method in (None, "block"):
+        _stock(campaign, now)
     with _holding(campaign, caller_id):
-        return _claim_or_held(campaign, caller_id, now or timezone.now(), method)
+        return _claim_or_held(campaign, caller_id, now, method)
 
 
 @contextmanager
@@ -150,15 +153,7 @@ def _claim_or_held(
         return closed
     expires = now + datetime.timedelta(minutes=campaign.lease_minutes)
     for _ in range(100):
-        lease = queue.claim(
-            campaign.pk,
-            caller_id,
-            now=now,
-            lease_until=expires,
-            max_attempts=campaign.max_attempts,
-            method=method,
-            tps=_tps(campaign),
-        )
+        lease = _lease(campaign, caller_id, now, expires, method)
         if lease is None:
             # Nothing claimed: the queue is empty, or the caller still holds a contact (then that one).
             return current_lease(campaign, caller_id, now) or NoCall(
@@ -169,6 +164,45 @@ def _claim_or_held(
             return _card(campaign, lease, expires)
         _exclude(lease, reason)
     return NoCall("empty", "Nobody callable right now.")
+
+
+def _lease(
+    campaign: CallCampaign,
+    caller_id: int,
+    now: datetime.datetime,
+    expires: datetime.datetime,
+    method: str | None,
+) -> queue.Lease | None:
+    """One lease: from this process's blocks on PostgreSQL (leasing.py; `method` 'block', the default there), or
+    claimed straight off the queue ('skip_locked' on PostgreSQL, 'conditional' everywhere, the default on SQLite;
+    tests run each)."""
+    tps = _tps(campaign)
+    if connection.vendor == "postgresql":
+        # Contacts this process already holds in a block go first whatever the method (they are kept from
+        # direct claims until the block ends); only the default 'block' method claims blocks.
+        blocks = method in (None, "block")
+        lease = leasing.take(
+            campaign.pk, caller_id, now=now, lease_until=expires, max_attempts=campaign.max_attempts, tps=tps,
+            refill=blocks,
+        )  # fmt: skip
+        if lease is not None or blocks:
+            return lease
+    lease = queue.claim(
+        campaign.pk, caller_id, now=now, lease_until=expires, max_attempts=campaign.max_attempts, method=method, tps=tps
+    )
+    if lease is None and connection.vendor == "postgresql":
+        # Another thread may have put the rest of the queue in a block meanwhile.
+        lease = leasing.take(
+            campaign.pk, caller_id, now=now, lease_until=expires, max_attempts=campaign.max_attempts, tps=tps,
+            refill=False,
+        )  # fmt: skip
+    return lease
+
+
+def _stock(campaign: CallCampaign, now: datetime.datetime) -> None:
+    """PostgreSQL, before a request's transaction: top up this process's block (leasing.stock)."""
+    if connection.vendor == "postgresql" and calling_closed(campaign, now) is None:
+        leasing.stock(campaign.pk, now=now, max_attempts=campaign.max_attempts, tps=_tps(campaign))
 
 
 def current_lease(campaign: CallCampaign, caller_id: int, now: datetime.datetime | None = None) -> ContactCard | None:
@@ -197,6 +231,7 @@ def next_call(session: PhonebankSession, caller_id: int, now: datetime.datetime 
     if not session.active:
         return _session_ended()
     now = now or timezone.now()
+    _stock(campaign, now)
     with _holding(campaign, caller_id):
         return current_lease(campaign, caller_id, now) or _claim_or_held(campaign, caller_id, now)
 
@@ -391,6 +426,8 @@ def submit_result(
         raise ValidationError({"outcome": f"Unknown outcome {outcome!r}."})
     clean = clean_answers(campaign, answers or {}, outcome)
     again = rules.retry_at(campaign, outcome, 0, now, callback_at)
+    if and_next:
+        _stock(campaign, now)
     try:
         with transaction.atomic():
             # First, so that this caller's requests always take the lock before any contact's row.
@@ -474,6 +511,7 @@ def skip_call(
     """Give the contact back without calling (no attempt counted); it goes to someone else, then the next call."""
     now = now or timezone.now()
     campaign = session.campaign
+    _stock(campaign, now)
     with _holding(campaign, caller.pk):
         if CallTarget.objects.filter(
             pk=target_id,

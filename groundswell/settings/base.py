@@ -133,6 +133,12 @@ if env_bool("DATABASE_TRANSACTION_POOLING"):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The phonebank's caller API: `next` and `result` served beside Django's request cycle (groundswell/core/fastpath.py),
+# and contacts handed out from per-process blocks (groundswell/phonebank/leasing.py; PostgreSQL).
+PHONEBANK_LEAN_API = env_bool("PHONEBANK_LEAN_API", True)
+PHONEBANK_BLOCK_SIZE = int(os.environ.get("PHONEBANK_BLOCK_SIZE", "16"))
+PHONEBANK_BLOCK_SECONDS = int(os.environ.get("PHONEBANK_BLOCK_SECONDS", "60"))
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -98,37 +98,49 @@ def _script(campaign: Any) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------------ the JSON API
 
 
-def _busy() -> JsonResponse:
-    # The page keeps the result and retries with the same client id; nothing is half-stored.
-    return JsonResponse({"detail": "The server is busy; your result is kept and will be resent."}, status=503)
+BUSY = {"detail": "The server is busy; your result is kept and will be resent."}
+
+# What an API handler returns: a JSON object (200), or a status and one.
+Answer = dict[str, Any] | tuple[int, dict[str, Any]]
+Handler = Callable[[seats.Seat, PhonebankSession, dict[str, Any]], Answer]
 
 
-def _seat_api(view: Callable[..., JsonResponse]) -> Callable[..., HttpResponse]:
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
-        try:
-            seat, session = seats.check(request.headers.get("X-Caller-Seat"), token)
-        except seats.BadSeat as exc:
-            return JsonResponse({"detail": str(exc)}, status=401)
-        except DatabaseError:
-            return _busy()
+def serve(handler: Handler, token: str, seat_token: str | None, method: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+    """One caller API request, whichever way it arrived (a Django view below, or the lean WSGI path in
+    groundswell/core/fastpath.py): the seat checked by its signed token, the body read, the handler run, and every
+    refusal answered as JSON with its status (a database error is a 503: the page keeps the result and resends it
+    with the same client id; nothing is half-stored)."""
+    try:
+        seat, session = seats.check(seat_token, token)
+    except seats.BadSeat as exc:
+        return 401, {"detail": str(exc)}
+    except DatabaseError:
+        return 503, BUSY
+    try:
         body: dict[str, Any] = {}
-        try:
-            if request.method == "POST" and request.body:
-                if len(request.body) > MAX_BODY:
-                    return JsonResponse({"detail": "Request too large."}, status=413)
-                body = _json_object(request.body)
-            return view(request, seat, session, body)
-        except BadBody as exc:
-            return JsonResponse({"detail": str(exc)}, status=400)
-        except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            return JsonResponse({"errors": {k: " ".join(v) for k, v in errors.items()}}, status=400)
-        except DatabaseError:
-            return _busy()
+        if method == "POST" and raw:
+            if len(raw) > MAX_BODY:
+                return 413, {"detail": "Request too large."}
+            body = _json_object(raw)
+        answer = handler(seat, session, body)
+    except BadBody as exc:
+        return 400, {"detail": str(exc)}
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return 400, {"errors": {k: " ".join(v) for k, v in errors.items()}}
+    except DatabaseError:
+        return 503, BUSY
+    return answer if isinstance(answer, tuple) else (200, answer)
 
-    return wrapper
+
+def _seat_api(handler: Handler) -> Callable[..., HttpResponse]:
+    @csrf_exempt
+    @wraps(handler)
+    def view(request: HttpRequest, token: str) -> HttpResponse:
+        status, payload = serve(handler, token, request.headers.get("X-Caller-Seat"), request.method, request.body)
+        return JsonResponse(payload, status=status)
+
+    return view
 
 
 def _call_json(card: services.ContactCard | services.NoCall | None) -> dict[str, Any]:
@@ -245,15 +257,11 @@ def _callback_at(body: dict[str, Any]) -> datetime.datetime | None:
     return parsed
 
 
-@require_POST
-@_seat_api
-def api_next(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
-    return JsonResponse(_call_json(services.next_call(session, seat.user_id)))
+def next_payload(seat: seats.Seat, session: PhonebankSession, body: dict) -> Answer:
+    return _call_json(services.next_call(session, seat.user_id))
 
 
-@require_POST
-@_seat_api
-def api_result(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
+def result_payload(seat: seats.Seat, session: PhonebankSession, body: dict) -> Answer:
     answers = body.get("answers") or {}
     if not isinstance(answers, dict):
         raise ValidationError({"answers": "Answers must be an object of question key to answer."})
@@ -268,39 +276,41 @@ def api_result(request: HttpRequest, seat: seats.Seat, session: PhonebankSession
         notes=_text(body, "notes", MAX_BODY),  # the service keeps the first 2,000 characters
         callback_at=_callback_at(body),
     )
-    return JsonResponse(
-        {"stored": True, "duplicate": not result.created, "applied": result.applied, **_call_json(result.next)}
-    )
+    return {"stored": True, "duplicate": not result.created, "applied": result.applied, **_call_json(result.next)}
 
 
-@require_POST
-@_seat_api
-def api_skip(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
+def skip_payload(seat: seats.Seat, session: PhonebankSession, body: dict) -> Answer:
     card = services.skip_call(
         session, services.CallerRef(seat.user_id), target_id=_int(body, "target"), lease_seq=_int(body, "lease", INT)
     )
-    return JsonResponse(_call_json(card))
+    return _call_json(card)
 
 
-@require_http_methods(["GET"])
-@_seat_api
-def api_tally(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
-    return JsonResponse({"mine": selectors.caller_tally(session, seat.user_id), "team": selectors.leaderboard(session)})
+def tally_payload(seat: seats.Seat, session: PhonebankSession, body: dict) -> Answer:
+    return {"mine": selectors.caller_tally(session, seat.user_id), "team": selectors.leaderboard(session)}
 
 
-@require_POST
-@_seat_api
-def api_bridge(request: HttpRequest, seat: seats.Seat, session: PhonebankSession, body: dict) -> JsonResponse:
+def bridge_payload(seat: seats.Seat, session: PhonebankSession, body: dict) -> Answer:
     """Ring the caller's phone and connect it to the contact they currently hold (numbers stay hidden)."""
     backend = telephony.get_backend()
     if not backend.can_bridge:
-        return JsonResponse({"detail": "This phonebank dials from your own phone."}, status=404)
+        return 404, {"detail": "This phonebank dials from your own phone."}
     target_id, lease_seq = _int(body, "target"), _int(body, "lease", INT)
     caller_phone = SessionCaller.objects.filter(pk=seat.seat_id).values_list("phone", flat=True).first()
     if not caller_phone:
         raise ValidationError({"phone": "Add your phone number when joining to use bridged calls."})
     number = services.leased_number(session.campaign, seat.user_id, target_id, lease_seq)
     if number is None:
-        return JsonResponse({"detail": "That call is no longer yours: press Next call."}, status=409)
+        return 409, {"detail": "That call is no longer yours: press Next call."}
     bridge = backend.bridge(caller_phone, number, reference=f"pb{session.pk}-t{target_id}")
-    return JsonResponse({"bridge": bridge.bridge_id, "status": bridge.status})
+    return {"bridge": bridge.bridge_id, "status": bridge.status}
+
+
+# The hot pair (next, and result + next) also have a lean path beside Django: groundswell/core/fastpath.py.
+LEAN_HANDLERS: dict[str, Handler] = {"next": next_payload, "result": result_payload}
+
+api_next = require_POST(_seat_api(next_payload))
+api_result = require_POST(_seat_api(result_payload))
+api_skip = require_POST(_seat_api(skip_payload))
+api_tally = require_http_methods(["GET"])(_seat_api(tally_payload))
+api_bridge = require_POST(_seat_api(bridge_payload))
