@@ -54,6 +54,12 @@ def fetchall(sql: str, values: Sequence[Any], using: str = "default") -> list[tu
         return cursor.fetchall()
 
 
+def json_param(value: dict | list) -> Any:
+    """A JSON value as a statement parameter (jsonb on PostgreSQL, text on SQLite) for `execute`, which passes
+    lists through as arrays."""
+    return Jsonb(value) if connections["default"].vendor == "postgresql" else value
+
+
 def execute(sql: str, values: Sequence[Any], using: str = "default") -> int:
     """Run a statement that returns no rows (lists are arrays, for `= ANY(%s)`); the number of rows it changed."""
     conn = connections[using]

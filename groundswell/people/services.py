@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from groundswell.audit.services import record
+from groundswell.db import sql
 
 from .models import (
     Consent,
@@ -419,6 +420,26 @@ def add_timeline_entry(
         actor=actor if getattr(actor, "pk", None) else None,
         occurred_at=occurred_at or timezone.now(),
     )
+
+
+_INSERT_TIMELINE = """
+INSERT INTO people_timelineentry (person_id, kind, occurred_at, summary, data, actor_id) VALUES (%s, %s, %s, %s, %s, %s)
+"""
+
+
+def add_timeline_row(
+    person_id: int,
+    kind: str,
+    summary: str,
+    data: Mapping[str, Any],
+    actor_id: int | None,
+    occurred_at: datetime.datetime,
+) -> None:
+    """`add_timeline_entry` by ids, one prepared statement and no model instance: for hot paths (a phonebank
+    result) that write one row per request and need nothing back."""
+    if kind not in TimelineEntry.Kind.values:
+        raise ValueError(f"Unknown timeline kind {kind!r}")
+    sql.execute(_INSERT_TIMELINE, [person_id, kind, occurred_at, summary[:300], sql.json_param(dict(data)), actor_id])
 
 
 def set_consent(

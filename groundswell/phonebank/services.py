@@ -33,7 +33,7 @@ from groundswell.canvassing.models import Contact
 from groundswell.canvassing.services import record_contact
 from groundswell.db import sql
 from groundswell.people.models import Consent, Person, Suppression, TimelineEntry
-from groundswell.people.services import add_suppression, add_timeline_entry, set_consent
+from groundswell.people.services import add_suppression, add_timeline_entry, add_timeline_row, set_consent
 from groundswell.questions.models import Question
 from groundswell.questions.services import validate_script_answers
 from groundswell.questions.support_codes import support_codes_for
@@ -312,8 +312,8 @@ def _side_effects(campaign: CallCampaign, attempt: StoredCall, caller: Any) -> N
     )
     if attempt.outcome not in _RECORD_CHANGING and not feeds_canvass:
         # The common case (a conversation): one timeline row, written by id without loading anything.
-        add_timeline_entry(
-            Person(pk=attempt.person_id),
+        add_timeline_row(
+            attempt.person_id,
             TimelineEntry.Kind.CALL,
             f"Phone call ({campaign.name}): {Outcome(attempt.outcome).label.lower()}",
             {
@@ -322,8 +322,8 @@ def _side_effects(campaign: CallCampaign, attempt: StoredCall, caller: Any) -> N
                 "outcome": attempt.outcome,
                 "answers": attempt.answers,
             },
-            actor=User(pk=caller.pk),
-            occurred_at=attempt.submitted_at,
+            caller.pk,
+            attempt.submitted_at,
         )
         return
     if isinstance(caller, CallerRef):

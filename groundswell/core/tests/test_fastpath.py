@@ -143,3 +143,27 @@ def test_the_deployed_application_is_wrapped():
     from groundswell import wsgi
 
     assert isinstance(wsgi.application, LeanCallerAPI) and isinstance(wsgi.application.app, WSGIHandler)
+
+
+class FakeConnection:
+    def __init__(self, *, errors: bool = False, close_at: float | None = None, atomic: bool = False) -> None:
+        self.connection = object()
+        self.errors_occurred, self.close_at, self.in_atomic_block = errors, close_at, atomic
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_after_a_lean_request_broken_and_old_connections_are_closed_and_healthy_ones_kept(monkeypatch):
+    from groundswell.core import fastpath
+
+    broken, old, healthy, in_test = (
+        FakeConnection(errors=True),
+        FakeConnection(close_at=0.0),
+        FakeConnection(close_at=10**12),
+        FakeConnection(errors=True, atomic=True),
+    )
+    monkeypatch.setattr(fastpath.connections, "all", lambda initialized_only=False: [broken, old, healthy, in_test])
+    fastpath._tidy_connections()
+    assert broken.closed and old.closed and not healthy.closed and not in_test.closed
