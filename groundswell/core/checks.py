@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+from django.db import connection
 
 PROCESS_LOCAL_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
@@ -39,3 +40,27 @@ def production_database(app_configs: Any = None, **kwargs: Any) -> list[Warning]
             )
         ]
     return []
+
+
+def _autovacuum_setting() -> str | None:
+    """PostgreSQL's `autovacuum` setting ('on'/'off'), or None on another database."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        return cursor.fetchone()[0]
+
+
+@register(Tags.database, deploy=True)
+def autovacuum_on(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[Warning]:
+    """`groundswell check --deploy --database default`: the phonebank's queue needs vacuuming while people call."""
+    if not databases or "default" not in databases or _autovacuum_setting() != "off":
+        return []
+    return [
+        Warning(
+            "PostgreSQL's autovacuum is off: the phonebank's queue table fills with dead index entries during a "
+            "calling day and every claim slows (measured in docs/benchmarks.md, issue 23).",
+            hint="Turn it on (the default): ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf();",
+            id="groundswell.W003",
+        )
+    ]

@@ -450,6 +450,70 @@ def explain_claim(campaign_id: int, max_attempts: int, caller_id: int) -> dict[s
     return out
 
 
+def queue_table_stats() -> dict[str, Any]:
+    """PostgreSQL's counters for the queue table after the run: updates, how many were HOT, dead rows left and
+    how often autovacuum ran (the cost behind the claim's buffers)."""
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd, n_dead_tup, n_live_tup, autovacuum_count, autoanalyze_count "
+            "FROM pg_stat_user_tables WHERE relname = 'phonebank_calltarget'"
+        )
+        row = cursor.fetchone()
+    keys = ("updates", "hot_updates", "dead_rows", "live_rows", "autovacuums", "autoanalyzes")
+    return {"server_autovacuum": autovacuum, **(dict(zip(keys, row, strict=True)) if row else {})}
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (Linux /proc; 0 for any gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
+
+
+def _machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has used (all cores, Linux /proc/stat), idle and I/O wait excluded."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuSplit:
+    """CPU used over a phase by the app's workers, this load generator, and the rest of the machine (PostgreSQL's
+    processes and the kernel's network and disk work for them): the capacity model's per-request costs (Linux
+    only; empty elsewhere)."""
+
+    def __init__(self, master_pid: int) -> None:
+        self.app = worker_pids(master_pid)
+        self.start = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        own = os.times()
+        return _cpu_seconds(self.app), own.user + own.system, _machine_cpu_seconds()
+
+    def per_request(self, requests: int) -> dict[str, float]:
+        if not requests or not os.path.isfile("/proc/stat"):
+            return {}
+        end = self._now()
+        app, load, machine = (b - a for a, b in zip(self.start, end, strict=True))
+        return {
+            "app_cpu_ms_per_request": round(1000 * app / requests, 3),
+            "db_cpu_ms_per_request": round(1000 * max(0.0, machine - app - load) / requests, 3),
+            "loadgen_cpu_ms_per_request": round(1000 * load / requests, 3),
+        }
+
+
 # ------------------------------------------------------------------------------------------ raw rate
 
 
@@ -608,11 +672,13 @@ def run(
             run_callers(port, world.session.token, seats, seconds, ramp=20.0, think=True, faults=faults)
         )
         log("saturation phase…")
+        cpu = CpuSplit(proc.pid)
         sat_pool, sat_rec, sat_elapsed = asyncio.run(
             run_callers(
                 port, world.session.token, seats[-SATURATION_CALLERS:], SATURATION_SECONDS, ramp=0.5, think=False
             )
         )
+        cpu_split = cpu.per_request(sum(len(s.latencies) for s in sat_pool.stats.values()))
         log("the bare Django request (/healthz) saturated on the same server…")
         http_rate = asyncio.run(http_limit(port, SATURATION_CALLERS, HTTP_SECONDS))
         capacity = step_capacity(port, world.session.token, seats, step_list, log) if step_list else {}
@@ -629,6 +695,7 @@ def run(
     )
     raw = raw_claim_rate(world.campaign.pk, world.campaign.max_attempts, raw_callers)
     plan = explain_claim(world.campaign.pk, world.campaign.max_attempts, raw_callers[0])
+    table = queue_table_stats()
     log("checking the store…")
     checks = check_store(world, rec)
     sat_checks = check_store(world, sat_rec)
@@ -662,6 +729,8 @@ def run(
         "raw_assignments_per_s": round(raw, 1),
         "ratio_to_raw": round(saturated_assign / raw, 3) if raw else None,
         **capacity,
+        "saturated_cpu": cpu_split,
+        "queue_table": table,
         "claim_explain": plan,
     }
 

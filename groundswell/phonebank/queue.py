@@ -74,6 +74,17 @@ def kinds_sql(tps: bool) -> str:
     return "('do_not_contact', 'no_phone', 'tps')" if tps else "('do_not_contact', 'no_phone')"
 
 
+def _per_tps(statement: str) -> dict[bool, str]:
+    """A statement with the claimed row's suppression check in place of {blocked}: without and with TPS."""
+    return {
+        tps: statement.replace(
+            "{blocked}",
+            BLOCKED_SQL.format(person="t.person_id", phone="t.phone", elector="t.elector_id", kinds=kinds_sql(tps)),
+        )
+        for tps in (False, True)
+    }
+
+
 # PostgreSQL: claim, the caller's view of the contact and the suppression check in one round trip.
 _PG_CLAIM = f"""
 WITH next AS (
@@ -89,13 +100,7 @@ FROM next, people_person p WHERE t.id = next.id AND p.id = t.person_id
 RETURNING t.id, t.lease_seq, t.person_id, t.elector_id, t.phone, t.attempts, p.given_name, p.family_name,
     ({{blocked}}) AS blocked
 """
-_PG_CLAIMS = {
-    tps: _PG_CLAIM.replace(
-        "{blocked}",
-        BLOCKED_SQL.format(person="t.person_id", phone="t.phone", elector="t.elector_id", kinds=kinds_sql(tps)),
-    )
-    for tps in (False, True)
-}
+_PG_CLAIMS = _per_tps(_PG_CLAIM)
 
 _CANDIDATES = f"""
 SELECT id, lease_seq FROM phonebank_calltarget
@@ -133,13 +138,7 @@ SET block = %s, available_at = %s, lease_owner_id = NULL
 FROM next WHERE t.id = next.id
 RETURNING t.id, t.priority, next.available_at, t.skipped_by_id, ({blocked}) AS blocked
 """
-_PG_BLOCKS = {
-    tps: _PG_BLOCK.replace(
-        "{blocked}",
-        BLOCKED_SQL.format(person="t.person_id", phone="t.phone", elector="t.elector_id", kinds=kinds_sql(tps)),
-    )
-    for tps in (False, True)
-}
+_PG_BLOCKS = _per_tps(_PG_BLOCK)
 
 # One contact of a block to one caller, if it is still in that block and the caller holds nothing; with the
 # caller's view of it and the suppression check again (a do-not-call added since the block was claimed counts).
@@ -154,13 +153,7 @@ WHERE t.id = %s AND t.block = %s AND t.state = 'open' AND t.attempts < %s
 RETURNING t.id, t.lease_seq, t.person_id, t.elector_id, t.phone, t.attempts, p.given_name, p.family_name,
     ({{blocked}}) AS blocked
 """
-_PG_HAND_OUTS = {
-    tps: _PG_HAND_OUT.replace(
-        "{blocked}",
-        BLOCKED_SQL.format(person="t.person_id", phone="t.phone", elector="t.elector_id", kinds=kinds_sql(tps)),
-    )
-    for tps in (False, True)
-}
+_PG_HAND_OUTS = _per_tps(_PG_HAND_OUT)
 
 _HOLDS = f"SELECT NOT {_NOT_HOLDING}"
 
