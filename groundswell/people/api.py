@@ -19,6 +19,7 @@ back what it received. Erased people are left out: nothing about them is left to
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -274,7 +275,7 @@ class PersonFilter(filters.FilterSet):
     membership_status = filters.ChoiceFilter(
         field_name="memberships__status", choices=Membership.Status.choices, label="Membership status"
     )
-    modified_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    modified_since = filters.IsoDateTimeFilter(method="filter_modified_since", label="Changed at or after (ISO 8601)")
 
     class Meta:
         model = Person
@@ -288,6 +289,14 @@ class PersonFilter(filters.FilterSet):
 
     def filter_postcode(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return qs.filter(postcode=_normalised(normalise_postcode, value, "postcode"))
+
+    def filter_modified_since(self, qs: QuerySet[Person], name: str, value: datetime.datetime) -> QuerySet[Person]:
+        # In UTC before it reaches the database: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows.
+        try:
+            since = value.astimezone(datetime.UTC) if value.tzinfo else value
+        except OverflowError:
+            raise ValidationError({"modified_since": ["That date and time is out of range."]}) from None
+        return qs.filter(updated_at__gte=since)
 
     def filter_unit(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         unit = OrganisationUnit.objects.filter(code=value).first()
